@@ -1,0 +1,11 @@
+"""skvae: variational autoencoders as scikit-learn estimators, built on Keras 3.
+
+Importing skvae is light: Keras and its backend are imported only when a model is built.
+"""
+
+from skvae._estimator import VAETransformer
+from skvae._kl import gaussian_kl
+
+__version__ = "0.1.0"
+
+__all__ = ["VAETransformer", "gaussian_kl", "__version__"]

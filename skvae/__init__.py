@@ -3,9 +3,17 @@
 Importing skvae is light: Keras and its backend are imported only when a model is built.
 """
 
+from skvae._base import PosteriorCollapseWarning
 from skvae._estimator import VAETransformer
 from skvae._kl import gaussian_kl
+from skvae._outlier import VAEOutlierDetector
 
 __version__ = "0.1.0"
 
-__all__ = ["VAETransformer", "gaussian_kl", "__version__"]
+__all__ = [
+    "PosteriorCollapseWarning",
+    "VAEOutlierDetector",
+    "VAETransformer",
+    "gaussian_kl",
+    "__version__",
+]

@@ -88,6 +88,11 @@ class VAE(keras.Model):
         Optimiser steps over which the KL weight rises linearly from 0 to ``beta``.
     seed : int
         Seed for the initialisers and the reparameterisation noise.
+    objective : {"elbo", "iwae"}
+        Training bound: the ELBO, or the importance-weighted bound of Burda et al. (2015)
+        with ``n_importance_train`` draws per row.
+    n_importance_train : int
+        Draws per row for ``objective="iwae"``.
     """
 
     def __init__(
@@ -103,15 +108,20 @@ class VAE(keras.Model):
         free_bits,
         kl_warmup_steps,
         seed,
+        objective="elbo",
+        n_importance_train=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.likelihood = likelihood
+        self.n_components = int(n_components)
         self.var_floor = float(var_floor)
         self.log_det_scale = float(log_det_scale)
         self.beta = float(beta)
         self.free_bits = float(free_bits)
         self.kl_warmup_steps = int(kl_warmup_steps)
+        self.objective = objective
+        self.n_importance_train = int(n_importance_train)
         seeds = iter(int(s) for s in np.random.SeedSequence(seed).generate_state(64))
         self.encoder = build_encoder(
             n_features, n_components, hidden_layer_sizes, activation, seeds
@@ -189,10 +199,12 @@ class VAE(keras.Model):
         return self.beta * ops.minimum(1.0, progress)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        # Reconstruction: one-sample Monte Carlo estimate of -E_q[log p(x|z)], per row.
-        reconstruction = -self.log_likelihood(x, y_pred["x_param"])
         kl_per_dim = kl_to_standard_normal(y_pred["z_mean"], y_pred["z_log_var"])
         kl = ops.sum(kl_per_dim, axis=-1)
+        if self.objective == "iwae":
+            return self._iwae_loss(x, kl, training)
+        # Reconstruction: one-sample Monte Carlo estimate of -E_q[log p(x|z)], per row.
+        reconstruction = -self.log_likelihood(x, y_pred["x_param"])
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         if not training:
@@ -204,24 +216,53 @@ class VAE(keras.Model):
         self.train_steps.assign(self.train_steps + 1.0)
         return loss
 
-    # -- importance sampling ------------------------------------------------------------
-    def importance_log_weights(self, x, eps):
-        """log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x) for z_k = mu + sigma * eps_k.
+    def _iwae_loss(self, x, kl, training):
+        """Negative K-sample importance-weighted bound, with fresh draws for every row.
 
-        ``eps`` has shape (K, n_components) and is shared by every row, so each row's
-        weights depend on that row alone. Returns shape (batch, K).
+        The KL weight (beta and warm-up) scales log p(z) - log q(z|x) inside each weight,
+        the importance-weighted analogue of weighting the ELBO's KL term; in validation
+        the weight is 1, so val_loss is the honest negative bound.
+        """
+        n_rows = ops.shape(x)[0]
+        eps = keras.random.normal(
+            (n_rows, self.n_importance_train, self.n_components), seed=self.noise
+        )
+        log_px_z, log_prior_ratio = self._importance_terms(x, eps)
+        weight = self.kl_weight() if training else 1.0
+        bound = log_mean_exp(log_px_z + weight * log_prior_ratio, axis=1)
+        self.reconstruction_tracker.update_state(-ops.mean(log_px_z, axis=1))
+        self.kl_tracker.update_state(kl)
+        if training:
+            self.train_steps.assign(self.train_steps + 1.0)
+        return -ops.mean(bound)
+
+    # -- importance sampling ------------------------------------------------------------
+    def _importance_terms(self, x, eps):
+        """log p(x|z_k) and log p(z_k) - log q(z_k|x) for z_k = mu + sigma * eps_k.
+
+        ``eps`` has shape (K, n_components), shared by every row (so each row's result
+        depends on that row alone), or (batch, K, n_components). Returns two arrays of
+        shape (batch, K).
         """
         z_mean, z_log_var = self.encode(x)
-        n_rows, n_draws = ops.shape(x)[0], ops.shape(eps)[0]
-        z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps[None, :, :]
+        if len(ops.shape(eps)) == 2:
+            eps = eps[None, :, :]
+        z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps
+        n_rows, n_draws = ops.shape(z)[0], ops.shape(z)[1]
         x_param = self.decoder(ops.reshape(z, (-1, ops.shape(z)[-1])))
         x_param = ops.reshape(x_param, (n_rows, n_draws, -1))
         log_px_z = self.log_likelihood(x[:, None, :], x_param)
-        log_pz = standard_normal_log_prob(z)
-        log_qz = ops.sum(
-            -0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)[None, :, :]), axis=-1
-        )
-        return log_px_z + log_pz - log_qz
+        log_qz = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)), axis=-1)
+        return log_px_z, standard_normal_log_prob(z) - log_qz
+
+    def importance_log_weights(self, x, eps):
+        """log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x), shape (batch, K)."""
+        log_px_z, log_prior_ratio = self._importance_terms(x, eps)
+        return log_px_z + log_prior_ratio
+
+    def expected_log_likelihood(self, x, eps):
+        """E_q[log p(x|z)] per row, averaged over the draws z_k = mu + sigma * eps_k."""
+        return ops.mean(self._importance_terms(x, eps)[0], axis=1)
 
     def importance_log_likelihood(self, x, eps):
         """Importance-weighted estimate of log p(x) per row: log-mean-exp of the weights."""

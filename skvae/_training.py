@@ -37,6 +37,8 @@ def build_model(n_features, hidden_layer_sizes, log_det_scale, seed, params, ste
         free_bits=params["free_bits"],
         kl_warmup_steps=params["kl_warmup"] * steps_per_epoch,
         seed=seed,
+        objective=params["objective"],
+        n_importance_train=params["n_importance_train"],
     )
 
 

@@ -1,0 +1,627 @@
+"""``BaseVAE``: parameters, fitting, scoring and sampling shared by skvae's estimators.
+
+Each public estimator (the transformer, the outlier detector) adds only its own face on
+top of this class, so there is one training path and one scoring path.
+"""
+
+import random
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skvae._kl import gaussian_kl
+from skvae._scaling import fit_feature_scaling
+
+ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", "leaky_relu"}
+
+# Rows x importance draws x features processed at once by score_samples: bounds the
+# memory of scoring (never rows * draws * features for the whole of X).
+SCORE_CHUNK_ELEMENTS = 2**22
+PREDICT_BATCH_ROWS = 512
+# Burda et al. (2015): a latent unit is active when Cov_x(E_q[z_i | x]) exceeds this.
+ACTIVE_UNIT_THRESHOLD = 0.01
+
+
+class PosteriorCollapseWarning(UserWarning):
+    """Training ended with all or most latent units collapsed onto the prior."""
+
+
+# numpydoc sections shared by every estimator built on BaseVAE; each class docstring
+# includes them with ``%(parameters)s`` and ``%(attributes)s``.
+PARAMETERS_DOC = """    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the latent space.
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` makes
+        encoder and decoder linear.
+    activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
+"leaky_relu"}, default="relu"
+        Activation of the hidden layers.
+    likelihood : {"gaussian", "heteroscedastic", "bernoulli"}, default="gaussian"
+        Observation model p(x|z). ``"gaussian"`` learns one variance per feature (the
+        linear VAE is then factor analysis); ``"heteroscedastic"`` is Gaussian with a
+        variance per feature that the decoder outputs for each z, so a pixel can be
+        near-certain for one kind of row and noisy for another; ``"bernoulli"`` is for
+        data in {0, 1} (values in [0, 1] are accepted, but then the log-likelihood is a
+        cross-entropy, not a probability).
+    beta : float, default=1.0
+        Weight of the KL term in the training objective (beta-VAE). ``beta > 1`` pushes
+        towards the prior (more disentangled, blurrier); ``beta < 1`` favours reconstruction.
+    kl_warmup : int, default=0
+        Number of epochs over which the KL weight rises linearly from 0 to ``beta``
+        (per optimisation step), a remedy for posterior collapse.
+    free_bits : float, default=0.0
+        Nats per latent dimension below which the KL term is not pushed down (Kingma et
+        al., 2016): each dimension's batch-mean KL enters the loss as
+        ``max(KL_j, free_bits)``. 0 disables it.
+    var_floor : float, default=1e-2
+        Lower bound of the Gaussian observation variance, as a fraction of each feature's
+        variance in the training data (a constant feature uses the smallest variance among
+        the others). It keeps the density finite on constant or near-discrete columns.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    batch_size : int, default=128
+        Rows per mini-batch; clipped to the number of training rows.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when their negative ELBO has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
+        When False, training stops when the training loss stalls in the same way.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before training stops.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (nats per row) that counts.
+    objective : {"elbo", "iwae"}, default="elbo"
+        Training objective: the ELBO, or the tighter K-sample importance-weighted bound
+        (IWAE, Burda et al., 2015) with ``n_importance_train`` draws per row. With IWAE,
+        ``beta`` and ``kl_warmup`` weight log p(z) - log q(z|x) inside each importance
+        weight; ``free_bits`` has no IWAE counterpart and must stay 0.
+    n_importance_train : int, default=8
+        Draws per row for ``objective="iwae"`` (ignored for the ELBO). Training cost grows
+        about linearly with it.
+    n_importance_samples : int, default=100
+        Draws from q(z|x) used by :meth:`score_samples` (1 gives the ELBO estimate).
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order, the validation split and the
+        reparameterisation noise. Pass an int for reproducible fits.
+    verbose : int, default=0
+        0 is silent; 1 or more prints one line per epoch.
+"""
+
+ATTRIBUTES_DOC = """    Attributes
+    ----------
+    encoder_ : keras.Model
+        Maps scaled X to ``[z_mean, z_log_var]``.
+    decoder_ : keras.Model
+        Maps z to the decoder output in scaled units (means, or logits for Bernoulli).
+    mean_, scale_ : ndarray of shape (`n_features_in_`,)
+        The internal standardisation ``(X - mean_) / scale_`` (zeros and ones for Bernoulli).
+    noise_variance_ : ndarray of shape (`n_features_in_`,) or None
+        Learned observation variance of each feature, in X's units, for
+        ``likelihood="gaussian"``; None otherwise (Bernoulli has none, and the
+        heteroscedastic variance depends on z).
+    history_ : dict of list of float
+        Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
+        ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
+        and ``val_kl``; all in nats per row, in X's units.
+    n_iter_ : int
+        Number of epochs run.
+    kl_per_dimension_ : ndarray of shape (n_components,)
+        Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;
+        near-zero entries are collapsed units.
+    active_units_ : ndarray of shape (n_components,), dtype=bool
+        Whether each latent unit is active: the variance of its posterior mean over the
+        training rows exceeds 0.01 (Burda et al., 2015). A
+        :class:`PosteriorCollapseWarning` is raised when fewer than half are active.
+    n_active_units_ : int
+        Number of active latent units.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when X was a DataFrame with string column names.
+"""
+
+
+def fill_doc(cls):
+    """Class decorator: put the shared parameter and attribute sections in the docstring."""
+    cls.__doc__ = cls.__doc__.replace("    %(parameters)s\n", PARAMETERS_DOC).replace(
+        "    %(attributes)s\n", ATTRIBUTES_DOC
+    )
+    return cls
+
+
+class BaseVAE(BaseEstimator):
+    """Base class of skvae's estimators: a VAE fitted on X. Not for direct use."""
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions(ACTIVATIONS)],
+        "likelihood": [StrOptions({"gaussian", "heteroscedastic", "bernoulli"})],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left")],
+        "free_bits": [Interval(Real, 0, None, closed="left")],
+        "var_floor": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "objective": [StrOptions({"elbo", "iwae"})],
+        "n_importance_train": [Interval(Integral, 1, None, closed="left")],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        likelihood="gaussian",
+        beta=1.0,
+        kl_warmup=0,
+        free_bits=0.0,
+        var_floor=1e-2,
+        learning_rate=1e-3,
+        batch_size=128,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        objective="elbo",
+        n_importance_train=8,
+        n_importance_samples=100,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.free_bits = free_bits
+        self.var_floor = var_floor
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.objective = objective
+        self.n_importance_train = n_importance_train
+        self.n_importance_samples = n_importance_samples
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- fitting ----------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the VAE to X by maximising the ELBO.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : VAETransformer
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAETransformer
+        >>> X = np.random.default_rng(0).normal(size=(100, 4))
+        >>> vae = VAETransformer(max_iter=3, random_state=0).fit(X)
+        >>> vae.n_iter_
+        3
+        """
+        # validate_data sets n_features_in_ before training can fail: restore the whole
+        # previous state on any error, so a failed fit leaves no half-fitted estimator
+        # (and a failed refit keeps the earlier model usable).
+        previous_state = dict(self.__dict__)
+        try:
+            return self._fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit(self, X):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        layer_sizes = self._check_hidden_layer_sizes()
+        if self.objective == "iwae" and self.free_bits > 0:
+            raise ValueError(
+                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
+                'has no separate KL term); set free_bits=0 or use objective="elbo"'
+            )
+        self._check_likelihood_support(X)
+        if self.likelihood != "bernoulli":
+            mean, scale = fit_feature_scaling(X)
+        else:
+            mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        # Train into locals and assign only on success: a failed fit (non-finite loss)
+        # raises and leaves the estimator as it was before this call.
+        fitted = _training_module().train_vae(
+            self._scaled(X, mean, scale),
+            hidden_layer_sizes=layer_sizes,
+            log_det_scale=float(np.sum(np.log(scale))),
+            seed=seed,
+            params=self.get_params(),
+        )
+        self.mean_, self.scale_ = mean, scale
+        self._fit_dtype = X.dtype
+        self._seed = seed
+        self._set_fitted_model(fitted.model)
+        self.history_ = fitted.history
+        self.n_iter_ = len(fitted.history["loss"])
+        self.kl_per_dimension_ = self.kl_divergence(X).mean(axis=0)
+        # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
+        z_mean, _ = self._posterior_moments(self._scaled(X, mean, scale))
+        self.active_units_ = z_mean.var(axis=0) > ACTIVE_UNIT_THRESHOLD
+        self.n_active_units_ = int(self.active_units_.sum())
+        if self.n_active_units_ < max(1, self.n_components / 2):
+            warnings.warn(
+                f"Posterior collapse: only {self.n_active_units_} of {self.n_components} "
+                "latent units are active (variance of their posterior mean over the "
+                f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
+                "about x. If you expected more, try kl_warmup (e.g. 10 epochs), free_bits "
+                "(e.g. 0.1 nats), a smaller beta, or fewer n_components.",
+                PosteriorCollapseWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _check_hidden_layer_sizes(self):
+        sizes = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers (or () for a "
+                f"linear VAE); got {self.hidden_layer_sizes!r}"
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _check_likelihood_support(self, X):
+        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+            raise ValueError(
+                'likelihood="bernoulli" needs X in [0, 1]; got values from '
+                f'{X.min():g} to {X.max():g}. Use likelihood="gaussian" or rescale X.'
+            )
+
+    @staticmethod
+    def _scaled(X, mean, scale):
+        return ((X - mean) / scale).astype(np.float32)
+
+    def _set_fitted_model(self, model):
+        self._model = model
+        self.encoder_ = model.encoder
+        self.decoder_ = model.decoder
+        if self.likelihood == "gaussian":
+            var_scaled = np.exp(_to_numpy(model.obs_log_var()).astype(np.float64))
+            self.noise_variance_ = var_scaled * self.scale_**2
+        else:
+            # Bernoulli has no variance parameter; the heteroscedastic variance is per row.
+            self.noise_variance_ = None
+
+    # -- the model's API, shared by every estimator ------------------------------------
+    def kl_divergence(self, X):
+        """KL(q(z|x) || p(z)) of each row, per latent dimension, in nats.
+
+        The ELBO's KL term, before summing over dimensions. A dimension whose KL is near
+        zero for every row carries no information about x (a collapsed unit).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        kl : ndarray of shape (n_samples, n_components)
+            Closed-form KL of the diagonal-Gaussian posterior to N(0, I), float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAETransformer
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> vae = VAETransformer(n_components=2, max_iter=5, random_state=0).fit(X)
+        >>> kl = vae.kl_divergence(X)
+        >>> kl.shape, bool((kl >= 0).all())
+        ((178, 2), True)
+        """
+        X = self._validate_rows(X)
+        z_mean, z_log_var = self._posterior_moments(self._scaled(X, self.mean_, self.scale_))
+        return gaussian_kl(z_mean, np.exp(z_log_var))
+
+    def elbo_terms(self, X):
+        """The two terms of each row's ELBO: expected log-likelihood and KL, in nats.
+
+        ``ELBO = expected_log_likelihood - kl`` is the bound that training maximises (for
+        beta = 1); :meth:`score_samples` is a tighter, importance-weighted bound (on
+        average: this KL is closed-form, while the importance weights sample it, so a
+        single row's estimates can cross by Monte Carlo noise). The
+        expectation E_q[log p(x|z)] uses the same ``n_importance_samples`` fixed draws as
+        :meth:`score_samples`, in X's units; the KL is closed-form.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to evaluate.
+
+        Returns
+        -------
+        expected_log_likelihood : ndarray of shape (n_samples,)
+            E_q[log p(x|z)] per row.
+        kl : ndarray of shape (n_samples,)
+            KL(q(z|x) || p(z)) per row, summed over latent dimensions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAETransformer
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
+        >>> reconstruction, kl = vae.elbo_terms(X)
+        >>> bool(np.mean(reconstruction - kl) <= vae.score(X))
+        True
+        """
+        X = self._validate_rows(X)
+        X_scaled = self._scaled(X, self.mean_, self.scale_)
+        eps = self._importance_noise()
+        expected = _predict_in_batches(
+            lambda b: self._model.expected_log_likelihood(b, eps),
+            X_scaled,
+            self._score_chunk_rows(len(eps)),
+        )
+        z_mean, z_log_var = self._posterior_moments(X_scaled)
+        kl = gaussian_kl(z_mean, np.exp(z_log_var)).sum(axis=1)
+        return expected.astype(np.float64), kl
+
+    def _posterior_moments(self, X_scaled):
+        """Posterior means and log-variances of q(z|x) for scaled rows, float64."""
+        moments = _predict_in_batches(
+            lambda b: keras_concat(self._model.encode(b)), X_scaled, PREDICT_BATCH_ROWS
+        ).astype(np.float64)
+        return np.split(moments, 2, axis=1)
+
+    def _score_chunk_rows(self, n_draws):
+        # A multiple of 64 rows, so that chunk shapes tile evenly into CPU GEMM kernels.
+        rows = SCORE_CHUNK_ELEMENTS // (n_draws * max(self.n_features_in_, self.n_components))
+        return max(64, rows - rows % 64)
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new rows from the generative model: z ~ N(0, I), then x ~ p(x|z).
+
+        The observation noise of p(x|z) is included (Gaussian noise with the learned
+        variances, or Bernoulli draws), so samples have the spread of real data.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws; None uses NumPy's global generator (as
+            :meth:`sklearn.neighbors.KernelDensity.sample` does).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, `n_features_in_`)
+            Generated rows, in the units and dtype of the training X.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAETransformer
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
+        >>> vae.sample(3, random_state=0).shape
+        (3, 13)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
+        rng = check_random_state(random_state)
+        z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        if self.likelihood == "bernoulli":
+            prob = _predict_in_batches(lambda b: self._model.decode(b)[0], z, PREDICT_BATCH_ROWS)
+            X_scaled = (rng.uniform(size=prob.shape) < prob).astype(np.float64)
+        else:
+            moments = _predict_in_batches(
+                lambda b: keras_concat(_broadcast_moments(*self._model.decode(b))),
+                z,
+                PREDICT_BATCH_ROWS,
+            ).astype(np.float64)
+            mean, log_var = np.split(moments, 2, axis=1)
+            X_scaled = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
+        return (X_scaled * self.scale_ + self.mean_).astype(self._fit_dtype)
+
+    def score_samples(self, X):
+        """Log-likelihood log p(x) of each row, in nats, by importance sampling.
+
+        Uses ``n_importance_samples`` draws z_k from q(z|x):
+        ``log p(x) ~= log mean_k [p(x|z_k) p(z_k) / q(z_k|x)]``, a lower bound in
+        expectation that tightens as the number of draws grows (with one draw it is the
+        ELBO). The noise is fixed at fit time, so the same row always gets the same score,
+        whatever else is in X. Includes all normalising constants and the log-Jacobian of
+        the internal scaling, so it is a density in X's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            log p(x) per row, float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAETransformer
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
+        >>> vae.score_samples(X[:4]).shape
+        (4,)
+        """
+        X = self._validate_rows(X)
+        X_scaled = self._scaled(X, self.mean_, self.scale_)
+        eps = self._importance_noise()
+        scores = _predict_in_batches(
+            lambda b: self._model.importance_log_likelihood(b, eps),
+            X_scaled,
+            self._score_chunk_rows(len(eps)),
+        )
+        return scores.astype(np.float64)
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the rows of X (see :meth:`score_samples`).
+
+        Higher is better, so ``GridSearchCV`` with no ``scoring`` selects by held-out
+        likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean log p(x) in nats per row.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAETransformer
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
+        >>> isinstance(vae.score(X), float)
+        True
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    # -- helpers ------------------------------------------------------------------------
+    def _importance_noise(self):
+        # Drawn from a seed fixed at fit time and shared by all rows, so scores are
+        # deterministic and a row's score ignores the other rows. Row-major filling makes
+        # the draws for K samples a prefix of those for more.
+        rng = np.random.default_rng([self._seed, 1])
+        return rng.standard_normal((self.n_importance_samples, self.n_components)).astype(
+            np.float32
+        )
+
+    def _validate_rows(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        self._check_likelihood_support(X)
+        return X
+
+    # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
+    def __getstate__(self):
+        # A copy: on Python >= 3.11 the base __getstate__ may return the live __dict__,
+        # and popping from it would strip the model from the estimator being pickled.
+        state = dict(super().__getstate__())
+        model = state.pop("_model", None)
+        state.pop("encoder_", None)
+        state.pop("decoder_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            model = _training_module().build_model(
+                n_features=self.n_features_in_,
+                hidden_layer_sizes=self._check_hidden_layer_sizes(),
+                log_det_scale=float(np.sum(np.log(self.scale_))),
+                seed=self._seed,
+                params=self.get_params(),
+                steps_per_epoch=1,
+            )
+            model.set_weights(weights)
+            self._set_fitted_model(model)
+
+
+def _training_module():
+    """Import the Keras-backed training code on first use, leaving global RNGs untouched.
+
+    Keras is imported lazily so ``import skvae`` stays light. Its first import pulls in
+    ``rich``, which draws from Python's global ``random`` at import time; the state is
+    restored so that fitting never changes global random state.
+    """
+    state = random.getstate()
+    try:
+        from skvae import _training
+    finally:
+        random.setstate(state)
+    return _training
+
+
+def _broadcast_moments(mean, log_var):
+    """(mean, log_var) with the per-feature log_var broadcast to mean's shape."""
+    from keras import ops
+
+    return mean, ops.broadcast_to(log_var, ops.shape(mean))
+
+
+def keras_concat(tensors):
+    """Concatenate tensors along the last axis (keras.ops, imported lazily)."""
+    from keras import ops
+
+    return ops.concatenate(tensors, axis=-1)
+
+
+def _to_numpy(tensor):
+    from keras import ops
+
+    return ops.convert_to_numpy(tensor)
+
+
+def _predict_in_batches(fn, X, batch_rows):
+    """Apply a Keras function to fixed-size row chunks of X and stack the NumPy results.
+
+    Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
+    shape the backend runs the same kernels for every call, so a row's float32 result
+    does not depend on how many other rows came with it or where it sits among them.
+    """
+    if len(X) == 0:
+        raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+    n_rows = len(X)
+    parts = []
+    for start in range(0, n_rows, batch_rows):
+        chunk = X[start : start + batch_rows]
+        n_real = len(chunk)
+        if n_real < batch_rows:
+            chunk = np.concatenate(
+                [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
+            )
+        parts.append(_to_numpy(fn(chunk))[:n_real])
+    return np.concatenate(parts, axis=0)

@@ -1,0 +1,178 @@
+"""``VAEOutlierDetector``: the VAE's log-likelihood as a scikit-learn outlier detector."""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import OutlierMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from skvae._base import BaseVAE, fill_doc
+
+# contamination="auto" puts the threshold where this fraction of rows drawn from the
+# fitted model itself would be flagged, and scores this many such rows to find it.
+AUTO_TAIL_PROBABILITY = 0.01
+AUTO_CALIBRATION_ROWS = 2000
+
+
+@fill_doc
+class VAEOutlierDetector(OutlierMixin, BaseVAE):
+    """Outlier detection with a variational autoencoder's log-likelihood.
+
+    Fits a VAE to the training rows and scores each row by its importance-sampled
+    log-likelihood log p(x) (:meth:`score_samples`): higher is more normal. Scores are
+    deterministic, because the importance-sampling noise is fixed at fit time. The
+    training code, parameters and scoring are those of :class:`VAETransformer`.
+
+    Parameters
+    ----------
+    contamination : "auto" or float, default="auto"
+        Expected proportion of outliers in the training rows. With a float,
+        ``offset_`` is that quantile of the training scores. With ``"auto"``, ``offset_``
+        is the 1% quantile of the scores of rows sampled from the fitted model itself:
+        a row is flagged when it is less likely than 99% of what the model generates,
+        whatever the contamination of the training rows.
+    %(parameters)s
+
+    Attributes
+    ----------
+    offset_ : float
+        Threshold on :meth:`score_samples`: ``decision_function = score_samples - offset_``
+        and rows below it are outliers.
+    %(attributes)s
+
+    See Also
+    --------
+    VAETransformer : The same model as a transformer.
+    sklearn.ensemble.IsolationForest : Tree-based outlier detector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import VAEOutlierDetector
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)) @ rng.normal(size=(2, 4)) + 0.1 * rng.normal(size=(300, 4))
+    >>> detector = VAEOutlierDetector(contamination=0.05, max_iter=20, random_state=0)
+    >>> labels = detector.fit_predict(X)
+    >>> round(float(np.mean(labels == -1)), 2)
+    0.05
+    >>> int(detector.predict([[8.0, 8.0, -8.0, 8.0]])[0])
+    -1
+    """
+
+    _parameter_constraints = {
+        **BaseVAE._parameter_constraints,
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+    }
+
+    def __init__(
+        self,
+        contamination="auto",
+        *,
+        n_components=2,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        likelihood="gaussian",
+        beta=1.0,
+        kl_warmup=0,
+        free_bits=0.0,
+        var_floor=1e-2,
+        learning_rate=1e-3,
+        batch_size=128,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        objective="elbo",
+        n_importance_train=8,
+        n_importance_samples=100,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            likelihood=likelihood,
+            beta=beta,
+            kl_warmup=kl_warmup,
+            free_bits=free_bits,
+            var_floor=var_floor,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            objective=objective,
+            n_importance_train=n_importance_train,
+            n_importance_samples=n_importance_samples,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.contamination = contamination
+
+    def _fit(self, X):
+        super()._fit(X)
+        if self.contamination == "auto":
+            seed = int(np.random.SeedSequence([self._seed, 4]).generate_state(1)[0])
+            generated = self.sample(AUTO_CALIBRATION_ROWS, random_state=seed)
+            self.offset_ = float(np.quantile(self.score_samples(generated), AUTO_TAIL_PROBABILITY))
+        else:
+            # Interpolated, as IsolationForest does: exactly contamination * n training
+            # rows fall strictly below the threshold.
+            self.offset_ = float(np.quantile(self.score_samples(X), self.contamination))
+        return self
+
+    def decision_function(self, X):
+        """Shifted log-likelihood: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to assess.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``score_samples(X) - offset_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAEOutlierDetector
+        >>> z = np.random.default_rng(0).normal(size=(200, 1))
+        >>> X = np.hstack([z, 2 * z, -z])  # rows on a line through 0
+        >>> detector = VAEOutlierDetector(n_components=1, max_iter=10, random_state=0).fit(X)
+        >>> bool(detector.decision_function([[9.0, -9.0, 9.0]])[0] < 0)
+        True
+        """
+        check_is_fitted(self)
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each row: +1 for an inlier, -1 for an outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to label.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 where ``decision_function(X) >= 0``, else -1.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAEOutlierDetector
+        >>> z = np.random.default_rng(0).normal(size=(200, 1))
+        >>> X = np.hstack([z, 2 * z, -z])  # rows on a line through 0
+        >>> detector = VAEOutlierDetector(n_components=1, max_iter=10, random_state=0).fit(X)
+        >>> detector.predict([[0.0, 0.0, 0.0], [9.0, -9.0, 9.0]]).tolist()
+        [1, -1]
+        """
+        return np.where(self.decision_function(X) >= 0, 1, -1)

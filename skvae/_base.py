@@ -14,6 +14,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skvae._conditions import (
+    encode_conditions,
+    encoded_width,
+    fit_condition_encoding,
+    resolve_condition_columns,
+)
 from skvae._kl import gaussian_kl
 from skvae._scaling import fit_feature_scaling
 
@@ -90,6 +96,13 @@ PARAMETERS_DOC = """    Parameters
         about linearly with it.
     n_importance_samples : int, default=100
         Draws from q(z|x) used by :meth:`score_samples` (1 gives the ELBO estimate).
+    condition_on : list of int or str, default=None
+        Columns of X to condition on (a conditional VAE): indices, or names when X is a
+        DataFrame. They are inputs of the encoder and the decoder but are not modelled,
+        so :meth:`score_samples` is log p(x | c) over the other columns, and
+        :meth:`sample` and ``inverse_transform`` take ``conditions=``. Columns with
+        integer values and at most 32 distinct values are one-hot encoded (an unseen
+        value later is an error); others are standardised.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order, the validation split and the
         reparameterisation noise. Pass an int for reproducible fits.
@@ -103,10 +116,16 @@ ATTRIBUTES_DOC = """    Attributes
         Maps scaled X to ``[z_mean, z_log_var]``.
     decoder_ : keras.Model
         Maps z to the decoder output in scaled units (means, or logits for Bernoulli).
-    mean_, scale_ : ndarray of shape (`n_features_in_`,)
-        The internal standardisation ``(X - mean_) / scale_`` (zeros and ones for Bernoulli).
-    noise_variance_ : ndarray of shape (`n_features_in_`,) or None
-        Learned observation variance of each feature, in X's units, for
+    mean_, scale_ : ndarray of shape (n_modelled_features,)
+        The internal standardisation ``(x - mean_) / scale_`` of the modelled (non-condition)
+        columns (zeros and ones for Bernoulli).
+    condition_columns_ : ndarray of shape (n_conditions,), dtype=int
+        Indices of the ``condition_on`` columns in X (empty when unconditional).
+    condition_categories_ : list of ndarray or None
+        For each condition column, its categories (one-hot encoded), or None for a
+        standardised numeric condition.
+    noise_variance_ : ndarray of shape (n_modelled_features,) or None
+        Learned observation variance of each modelled feature, in X's units, for
         ``likelihood="gaussian"``; None otherwise (Bernoulli has none, and the
         heteroscedastic variance depends on z).
     history_ : dict of list of float
@@ -161,6 +180,7 @@ class BaseVAE(BaseEstimator):
         "objective": [StrOptions({"elbo", "iwae"})],
         "n_importance_train": [Interval(Integral, 1, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "condition_on": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -186,6 +206,7 @@ class BaseVAE(BaseEstimator):
         objective="elbo",
         n_importance_train=8,
         n_importance_samples=100,
+        condition_on=None,
         random_state=None,
         verbose=0,
     ):
@@ -207,6 +228,7 @@ class BaseVAE(BaseEstimator):
         self.objective = objective
         self.n_importance_train = n_importance_train
         self.n_importance_samples = n_importance_samples
+        self.condition_on = condition_on
         self.random_state = random_state
         self.verbose = verbose
 
@@ -255,30 +277,37 @@ class BaseVAE(BaseEstimator):
                 f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
                 'has no separate KL term); set free_bits=0 or use objective="elbo"'
             )
-        self._check_likelihood_support(X)
+        self.condition_columns_ = resolve_condition_columns(
+            self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
+        )
+        X_data, C = self._split_columns(X)
+        self._check_likelihood_support(X_data)
         if self.likelihood != "bernoulli":
-            mean, scale = fit_feature_scaling(X)
+            self.mean_, self.scale_ = fit_feature_scaling(X_data)
         else:
-            mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        # Train into locals and assign only on success: a failed fit (non-finite loss)
-        # raises and leaves the estimator as it was before this call.
+            self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
+        self.condition_categories_, self._condition_mean, self._condition_scale = (
+            fit_condition_encoding(C)
+        )
+        self._fit_dtype = X.dtype
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        # Attributes set above are rolled back by fit() if training fails.
+        inputs = self._model_input(X)
         fitted = _training_module().train_vae(
-            self._scaled(X, mean, scale),
+            inputs,
+            n_features=X_data.shape[1],
+            n_conditions=encoded_width(self.condition_categories_),
             hidden_layer_sizes=layer_sizes,
-            log_det_scale=float(np.sum(np.log(scale))),
-            seed=seed,
+            log_det_scale=float(np.sum(np.log(self.scale_))),
+            seed=self._seed,
             params=self.get_params(),
         )
-        self.mean_, self.scale_ = mean, scale
-        self._fit_dtype = X.dtype
-        self._seed = seed
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
         self.n_iter_ = len(fitted.history["loss"])
         self.kl_per_dimension_ = self.kl_divergence(X).mean(axis=0)
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
-        z_mean, _ = self._posterior_moments(self._scaled(X, mean, scale))
+        z_mean, _ = self._posterior_moments(inputs)
         self.active_units_ = z_mean.var(axis=0) > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
         if self.n_active_units_ < max(1, self.n_components / 2):
@@ -286,8 +315,9 @@ class BaseVAE(BaseEstimator):
                 f"Posterior collapse: only {self.n_active_units_} of {self.n_components} "
                 "latent units are active (variance of their posterior mean over the "
                 f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
-                "about x. If you expected more, try kl_warmup (e.g. 10 epochs), free_bits "
-                "(e.g. 0.1 nats), a smaller beta, or fewer n_components.",
+                "about x. That is right when the data have fewer latent factors; if you "
+                "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
+                "a smaller beta, or fewer n_components.",
                 PosteriorCollapseWarning,
                 stacklevel=3,
             )
@@ -309,9 +339,77 @@ class BaseVAE(BaseEstimator):
                 f'{X.min():g} to {X.max():g}. Use likelihood="gaussian" or rescale X.'
             )
 
-    @staticmethod
-    def _scaled(X, mean, scale):
-        return ((X - mean) / scale).astype(np.float32)
+    def _split_columns(self, X):
+        """(modelled columns, condition columns) of validated rows X."""
+        data_columns = np.setdiff1d(np.arange(X.shape[1]), self.condition_columns_)
+        return X[:, data_columns], X[:, self.condition_columns_]
+
+    def _model_input(self, X):
+        """Model input rows [x scaled, c encoded] (float32) for validated rows X."""
+        X_data, C = self._split_columns(X)
+        return np.hstack(
+            [
+                ((X_data - self.mean_) / self.scale_).astype(np.float32),
+                self._encode_conditions(C),
+            ]
+        )
+
+    def _encode_conditions(self, C):
+        names = [
+            self.feature_names_in_[j] if hasattr(self, "feature_names_in_") else f"column {j}"
+            for j in self.condition_columns_
+        ]
+        return encode_conditions(
+            C, self.condition_categories_, self._condition_mean, self._condition_scale, names
+        )
+
+    def _check_conditions(self, conditions, n_rows):
+        """Raw condition values, shape (n_rows, n_condition_columns), for generation."""
+        n_conditions = len(self.condition_columns_)
+        if n_conditions == 0:
+            if conditions is not None:
+                raise ValueError("conditions were given, but this model has no condition_on")
+            return np.zeros((n_rows, 0))
+        if conditions is None:
+            raise ValueError(
+                f"this model is conditioned on {n_conditions} column(s) (condition_on="
+                f"{self.condition_on!r}): pass conditions=, one value per condition column "
+                "or one row of values per generated row"
+            )
+        C = np.asarray(conditions, dtype=np.float64)
+        if C.ndim == 1 and C.shape[0] == n_conditions:
+            C = np.broadcast_to(C, (n_rows, n_conditions))
+        if C.shape != (n_rows, n_conditions) or not np.all(np.isfinite(C)):
+            raise ValueError(
+                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
+                f"{n_conditions}); got shape {np.shape(conditions)}"
+            )
+        return C
+
+    def _decode(self, Z, C, with_variance):
+        """Decoded (mean, log_var) in scaled units for latent rows Z under conditions C."""
+        from keras import ops
+
+        n_components = self.n_components
+        inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
+
+        def decode(batch):
+            conditions = batch[:, n_components:] if C.shape[1] else None
+            mean, log_var = self._model.decode(batch[:, :n_components], conditions)
+            if not with_variance:
+                return mean
+            return ops.concatenate([mean, ops.broadcast_to(log_var, ops.shape(mean))], axis=-1)
+
+        out = _predict_in_batches(decode, inputs, PREDICT_BATCH_ROWS).astype(np.float64)
+        return np.split(out, 2, axis=1) if with_variance else (out, None)
+
+    def _assemble_rows(self, X_data_scaled, C):
+        """Full rows in X's column order and dtype: modelled columns unscaled, conditions."""
+        rows = np.empty((len(X_data_scaled), self.n_features_in_))
+        data_columns = np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
+        rows[:, data_columns] = X_data_scaled * self.scale_ + self.mean_
+        rows[:, self.condition_columns_] = C
+        return rows.astype(self._fit_dtype)
 
     def _set_fitted_model(self, model):
         self._model = model
@@ -352,7 +450,7 @@ class BaseVAE(BaseEstimator):
         ((178, 2), True)
         """
         X = self._validate_rows(X)
-        z_mean, z_log_var = self._posterior_moments(self._scaled(X, self.mean_, self.scale_))
+        z_mean, z_log_var = self._posterior_moments(self._model_input(X))
         return gaussian_kl(z_mean, np.exp(z_log_var))
 
     def elbo_terms(self, X):
@@ -389,21 +487,21 @@ class BaseVAE(BaseEstimator):
         True
         """
         X = self._validate_rows(X)
-        X_scaled = self._scaled(X, self.mean_, self.scale_)
+        inputs = self._model_input(X)
         eps = self._importance_noise()
         expected = _predict_in_batches(
             lambda b: self._model.expected_log_likelihood(b, eps),
-            X_scaled,
+            inputs,
             self._score_chunk_rows(len(eps)),
         )
-        z_mean, z_log_var = self._posterior_moments(X_scaled)
+        z_mean, z_log_var = self._posterior_moments(inputs)
         kl = gaussian_kl(z_mean, np.exp(z_log_var)).sum(axis=1)
         return expected.astype(np.float64), kl
 
-    def _posterior_moments(self, X_scaled):
-        """Posterior means and log-variances of q(z|x) for scaled rows, float64."""
+    def _posterior_moments(self, inputs):
+        """Posterior means and log-variances of q(z|x, c) for model inputs, float64."""
         moments = _predict_in_batches(
-            lambda b: keras_concat(self._model.encode(b)), X_scaled, PREDICT_BATCH_ROWS
+            lambda b: keras_concat(self._model.encode(b)), inputs, PREDICT_BATCH_ROWS
         ).astype(np.float64)
         return np.split(moments, 2, axis=1)
 
@@ -412,7 +510,7 @@ class BaseVAE(BaseEstimator):
         rows = SCORE_CHUNK_ELEMENTS // (n_draws * max(self.n_features_in_, self.n_components))
         return max(64, rows - rows % 64)
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, conditions=None):
         """Draw new rows from the generative model: z ~ N(0, I), then x ~ p(x|z).
 
         The observation noise of p(x|z) is included (Gaussian noise with the learned
@@ -425,11 +523,16 @@ class BaseVAE(BaseEstimator):
         random_state : int, RandomState instance or None, default=None
             Seeds the draws; None uses NumPy's global generator (as
             :meth:`sklearn.neighbors.KernelDensity.sample` does).
+        conditions : array-like of shape (n_conditions,) or (n_samples, n_conditions), \
+default=None
+            Values of the ``condition_on`` columns to generate under (required, and only
+            allowed, for a conditional model); one row is broadcast to all samples.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, `n_features_in_`)
-            Generated rows, in the units and dtype of the training X.
+            Generated rows, in the units and dtype of the training X; condition columns
+            (if any) hold ``conditions``.
 
         Examples
         --------
@@ -443,20 +546,15 @@ class BaseVAE(BaseEstimator):
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
+        C = self._check_conditions(conditions, n_samples)
         rng = check_random_state(random_state)
-        z = rng.standard_normal((n_samples, self.n_components)).astype(np.float32)
+        z = rng.standard_normal((n_samples, self.n_components))
+        mean, log_var = self._decode(z, C, with_variance=self.likelihood != "bernoulli")
         if self.likelihood == "bernoulli":
-            prob = _predict_in_batches(lambda b: self._model.decode(b)[0], z, PREDICT_BATCH_ROWS)
-            X_scaled = (rng.uniform(size=prob.shape) < prob).astype(np.float64)
+            X_scaled = (rng.uniform(size=mean.shape) < mean).astype(np.float64)
         else:
-            moments = _predict_in_batches(
-                lambda b: keras_concat(_broadcast_moments(*self._model.decode(b))),
-                z,
-                PREDICT_BATCH_ROWS,
-            ).astype(np.float64)
-            mean, log_var = np.split(moments, 2, axis=1)
             X_scaled = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
-        return (X_scaled * self.scale_ + self.mean_).astype(self._fit_dtype)
+        return self._assemble_rows(X_scaled, C)
 
     def score_samples(self, X):
         """Log-likelihood log p(x) of each row, in nats, by importance sampling.
@@ -488,11 +586,11 @@ class BaseVAE(BaseEstimator):
         (4,)
         """
         X = self._validate_rows(X)
-        X_scaled = self._scaled(X, self.mean_, self.scale_)
+        inputs = self._model_input(X)
         eps = self._importance_noise()
         scores = _predict_in_batches(
             lambda b: self._model.importance_log_likelihood(b, eps),
-            X_scaled,
+            inputs,
             self._score_chunk_rows(len(eps)),
         )
         return scores.astype(np.float64)
@@ -539,7 +637,7 @@ class BaseVAE(BaseEstimator):
     def _validate_rows(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        self._check_likelihood_support(X)
+        self._check_likelihood_support(self._split_columns(X)[0])
         return X
 
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
@@ -559,7 +657,8 @@ class BaseVAE(BaseEstimator):
         super().__setstate__(state)
         if weights is not None:
             model = _training_module().build_model(
-                n_features=self.n_features_in_,
+                n_features=self.n_features_in_ - len(self.condition_columns_),
+                n_conditions=encoded_width(self.condition_categories_),
                 hidden_layer_sizes=self._check_hidden_layer_sizes(),
                 log_det_scale=float(np.sum(np.log(self.scale_))),
                 seed=self._seed,
@@ -583,13 +682,6 @@ def _training_module():
     finally:
         random.setstate(state)
     return _training
-
-
-def _broadcast_moments(mean, log_var):
-    """(mean, log_var) with the per-feature log_var broadcast to mean's shape."""
-    from keras import ops
-
-    return mean, ops.broadcast_to(log_var, ops.shape(mean))
 
 
 def keras_concat(tensors):

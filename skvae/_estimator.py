@@ -68,22 +68,27 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         (178, 2)
         """
         X = self._validate_rows(X)
-        X_scaled = self._scaled(X, self.mean_, self.scale_)
-        Z = _predict_in_batches(lambda b: self._model.encode(b)[0], X_scaled, PREDICT_BATCH_ROWS)
+        inputs = self._model_input(X)
+        Z = _predict_in_batches(lambda b: self._model.encode(b)[0], inputs, PREDICT_BATCH_ROWS)
         return Z.astype(X.dtype)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X, conditions=None):
         """Decoder mean E[x|z] for latent rows, in the units and dtype of the training X.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
             Latent vectors (for example the output of :meth:`transform`).
+        conditions : array-like of shape (n_conditions,) or (n_samples, n_conditions), \
+default=None
+            Values of the ``condition_on`` columns to decode under (required, and only
+            allowed, for a conditional model); one row is broadcast to all.
 
         Returns
         -------
         X_original : ndarray of shape (n_samples, `n_features_in_`)
-            Decoded rows: Gaussian means, or Bernoulli probabilities.
+            Decoded rows: Gaussian means, or Bernoulli probabilities, with the condition
+            columns (if any) holding ``conditions``.
 
         Examples
         --------
@@ -96,8 +101,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         """
         check_is_fitted(self)
         Z = self._validate_latents(X)
-        X_scaled = _predict_in_batches(lambda b: self._model.decode(b)[0], Z, PREDICT_BATCH_ROWS)
-        return (X_scaled * self.scale_ + self.mean_).astype(self._fit_dtype)
+        C = self._check_conditions(conditions, len(Z))
+        mean, _ = self._decode(Z, C, with_variance=False)
+        return self._assemble_rows(mean, C)
 
     def _validate_latents(self, Z):
         Z = check_array(Z, dtype=np.float32)

@@ -46,9 +46,9 @@ def _dense(units, seed, name):
     )
 
 
-def build_encoder(n_features, n_components, hidden_layer_sizes, activation, seeds):
-    """Encoder network x -> (z_mean, z_log_var) of the diagonal Gaussian q(z|x)."""
-    x = keras.Input(shape=(n_features,), name="x")
+def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds):
+    """Encoder network [x, c] -> (z_mean, z_log_var) of the diagonal Gaussian q(z|x, c)."""
+    x = keras.Input(shape=(n_inputs,), name="x")
     h = _mlp(x, hidden_layer_sizes, activation, seeds, "encoder")
     z_mean = _dense(n_components, next(seeds), "z_mean")(h)
     z_log_var = _dense(n_components, next(seeds), "z_log_var")(h)
@@ -58,7 +58,7 @@ def build_encoder(n_features, n_components, hidden_layer_sizes, activation, seed
 def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds):
     """Decoder network z -> parameters of p(x|z): Gaussian means (and log-variances for
     the heteroscedastic likelihood, concatenated after the means) or Bernoulli logits."""
-    z = keras.Input(shape=(n_components,), name="z")
+    z = keras.Input(shape=(n_components,), name="z")  # with the conditions appended
     h = _mlp(z, tuple(reversed(hidden_layer_sizes)), activation, seeds, "decoder")
     out = _dense(n_outputs, next(seeds), "x_param")(h)
     return keras.Model(z, out, name="decoder")
@@ -70,7 +70,7 @@ class VAE(keras.Model):
     Parameters
     ----------
     n_features, n_components : int
-        Width of the data and of the latent space.
+        Width of the modelled data and of the latent space.
     hidden_layer_sizes : tuple of int
         Encoder hidden layers; the decoder uses them in reverse. ``()`` gives a linear VAE.
     activation : str
@@ -93,6 +93,10 @@ class VAE(keras.Model):
         with ``n_importance_train`` draws per row.
     n_importance_train : int
         Draws per row for ``objective="iwae"``.
+    n_conditions : int
+        Width of the encoded condition vector c (0 for an unconditional VAE). The model's
+        input rows are [x, c]: the encoder sees both, the decoder sees [z, c], and only x
+        is modelled, so every log-likelihood is log p(x | c).
     """
 
     def __init__(
@@ -110,11 +114,14 @@ class VAE(keras.Model):
         seed,
         objective="elbo",
         n_importance_train=1,
+        n_conditions=0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.likelihood = likelihood
         self.n_components = int(n_components)
+        self.n_features = int(n_features)
+        self.n_conditions = int(n_conditions)
         self.var_floor = float(var_floor)
         self.log_det_scale = float(log_det_scale)
         self.beta = float(beta)
@@ -124,10 +131,12 @@ class VAE(keras.Model):
         self.n_importance_train = int(n_importance_train)
         seeds = iter(int(s) for s in np.random.SeedSequence(seed).generate_state(64))
         self.encoder = build_encoder(
-            n_features, n_components, hidden_layer_sizes, activation, seeds
+            n_features + n_conditions, n_components, hidden_layer_sizes, activation, seeds
         )
         n_outputs = 2 * n_features if likelihood == "heteroscedastic" else n_features
-        self.decoder = build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds)
+        self.decoder = build_decoder(
+            n_outputs, n_components + n_conditions, hidden_layer_sizes, activation, seeds
+        )
         if likelihood == "gaussian":
             # One learned variance per feature: var = var_floor + exp(raw), so it can never
             # fall below the floor (constant columns would otherwise drive it to 0 and the
@@ -145,10 +154,21 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     # -- the probabilistic pieces -------------------------------------------------------
-    def encode(self, x):
-        """Posterior mean and (clipped) log-variance of q(z|x)."""
-        z_mean, z_log_var = self.encoder(x)
+    def encode(self, inputs):
+        """Posterior mean and (clipped) log-variance of q(z|x, c) for input rows [x, c]."""
+        z_mean, z_log_var = self.encoder(inputs)
         return z_mean, ops.clip(z_log_var, *LOG_VAR_RANGE)
+
+    def split_inputs(self, inputs):
+        """(x, c) from input rows [x, c]; c is None for an unconditional model."""
+        if self.n_conditions == 0:
+            return inputs, None
+        return inputs[..., : self.n_features], inputs[..., self.n_features :]
+
+    def _decoder_output(self, z, conditions):
+        if conditions is None:
+            return self.decoder(z)
+        return self.decoder(ops.concatenate([z, conditions], axis=-1))
 
     def obs_log_var(self):
         """Per-feature Gaussian observation log-variance in scaled units ("gaussian")."""
@@ -180,15 +200,16 @@ class VAE(keras.Model):
             log_p = gaussian_log_prob(x, mean, log_var)
         return log_p - self.log_det_scale
 
-    def decode(self, z):
-        """(mean, log_var) of p(x|z) in scaled units; log_var is None for Bernoulli."""
-        return self.observation_params(self.decoder(z))
+    def decode(self, z, conditions=None):
+        """(mean, log_var) of p(x|z, c) in scaled units; log_var is None for Bernoulli."""
+        return self.observation_params(self._decoder_output(z, conditions))
 
-    def call(self, x, training=False):
-        z_mean, z_log_var = self.encode(x)
+    def call(self, inputs, training=False):
+        z_mean, z_log_var = self.encode(inputs)
         eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
         z = z_mean + ops.exp(0.5 * z_log_var) * eps
-        return {"z_mean": z_mean, "z_log_var": z_log_var, "x_param": self.decoder(z)}
+        x_param = self._decoder_output(z, self.split_inputs(inputs)[1])
+        return {"z_mean": z_mean, "z_log_var": z_log_var, "x_param": x_param}
 
     # -- the objective ------------------------------------------------------------------
     def kl_weight(self):
@@ -204,7 +225,7 @@ class VAE(keras.Model):
         if self.objective == "iwae":
             return self._iwae_loss(x, kl, training)
         # Reconstruction: one-sample Monte Carlo estimate of -E_q[log p(x|z)], per row.
-        reconstruction = -self.log_likelihood(x, y_pred["x_param"])
+        reconstruction = -self.log_likelihood(self.split_inputs(x)[0], y_pred["x_param"])
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         if not training:
@@ -237,20 +258,27 @@ class VAE(keras.Model):
         return -ops.mean(bound)
 
     # -- importance sampling ------------------------------------------------------------
-    def _importance_terms(self, x, eps):
-        """log p(x|z_k) and log p(z_k) - log q(z_k|x) for z_k = mu + sigma * eps_k.
+    def _importance_terms(self, inputs, eps):
+        """log p(x|z_k, c) and log p(z_k) - log q(z_k|x, c) for z_k = mu + sigma * eps_k.
 
-        ``eps`` has shape (K, n_components), shared by every row (so each row's result
-        depends on that row alone), or (batch, K, n_components). Returns two arrays of
-        shape (batch, K).
+        ``inputs`` are rows [x, c]. ``eps`` has shape (K, n_components), shared by every
+        row (so each row's result depends on that row alone), or (batch, K, n_components).
+        Returns two arrays of shape (batch, K).
         """
-        z_mean, z_log_var = self.encode(x)
+        x, conditions = self.split_inputs(inputs)
+        z_mean, z_log_var = self.encode(inputs)
         if len(ops.shape(eps)) == 2:
             eps = eps[None, :, :]
         z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps
         n_rows, n_draws = ops.shape(z)[0], ops.shape(z)[1]
-        x_param = self.decoder(ops.reshape(z, (-1, ops.shape(z)[-1])))
-        x_param = ops.reshape(x_param, (n_rows, n_draws, -1))
+        flat_z = ops.reshape(z, (-1, self.n_components))
+        if conditions is not None:
+            # Each row's conditions, repeated for each of its K draws.
+            conditions = ops.reshape(
+                ops.broadcast_to(conditions[:, None, :], (n_rows, n_draws, self.n_conditions)),
+                (-1, self.n_conditions),
+            )
+        x_param = ops.reshape(self._decoder_output(flat_z, conditions), (n_rows, n_draws, -1))
         log_px_z = self.log_likelihood(x[:, None, :], x_param)
         log_qz = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)), axis=-1)
         return log_px_z, standard_normal_log_prob(z) - log_qz

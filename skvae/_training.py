@@ -23,10 +23,13 @@ class FittedVAE:
     history: dict
 
 
-def build_model(n_features, hidden_layer_sizes, log_det_scale, seed, params, steps_per_epoch):
+def build_model(
+    n_features, n_conditions, hidden_layer_sizes, log_det_scale, seed, params, steps_per_epoch
+):
     """A freshly initialised VAE configured from the estimator's parameters."""
     return VAE(
         n_features=n_features,
+        n_conditions=n_conditions,
         n_components=params["n_components"],
         hidden_layer_sizes=hidden_layer_sizes,
         activation=params["activation"],
@@ -74,8 +77,11 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def train_vae(X, hidden_layer_sizes, log_det_scale, seed, params):
-    """Train a VAE on scaled float32 rows ``X``; raise ValueError if the loss diverges."""
+def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_det_scale, seed, params):
+    """Train a VAE on float32 model inputs ``X`` = [x scaled, c encoded].
+
+    Raises ValueError if the loss diverges.
+    """
     if params["early_stopping"]:
         X_train, X_val = split_validation(
             X, params["validation_fraction"], np.random.default_rng([seed, 2])
@@ -85,7 +91,13 @@ def train_vae(X, hidden_layer_sizes, log_det_scale, seed, params):
         X_train, validation_data = X, None
     batches = ShuffledBatches(X_train, min(params["batch_size"], len(X_train)), seed=[seed, 3])
     model = build_model(
-        X.shape[1], hidden_layer_sizes, log_det_scale, seed, params, steps_per_epoch=len(batches)
+        n_features,
+        n_conditions,
+        hidden_layer_sizes,
+        log_det_scale,
+        seed,
+        params,
+        steps_per_epoch=len(batches),
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),

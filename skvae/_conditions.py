@@ -1,0 +1,93 @@
+"""Condition columns of a conditional VAE: which columns they are and how they are encoded.
+
+A condition column is observed, never modelled: the encoder and the decoder both receive
+it. Columns whose training values are all integers, with at most ``MAX_CATEGORIES``
+distinct values, are categorical and one-hot encoded (class labels, counts of a few
+levels); other columns are standardised.
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+MAX_CATEGORIES = 32
+
+
+def resolve_condition_columns(condition_on, n_features, feature_names):
+    """Sorted column indices named by ``condition_on`` (ints, or names for DataFrames)."""
+    if condition_on is None:
+        return np.array([], dtype=np.int64)
+    columns = []
+    for column in condition_on:
+        if isinstance(column, str):
+            if feature_names is None:
+                raise ValueError(
+                    f"condition_on names column {column!r}, but X has no column names; "
+                    "pass a pandas DataFrame or give column indices"
+                )
+            matches = np.flatnonzero(np.asarray(feature_names) == column)
+            if len(matches) == 0:
+                raise ValueError(
+                    f"condition_on names column {column!r}, which X does not have; "
+                    f"columns are {list(feature_names)}"
+                )
+            columns.append(int(matches[0]))
+        elif isinstance(column, Integral) and not isinstance(column, bool):
+            if not -n_features <= column < n_features:
+                raise ValueError(
+                    f"condition_on has column index {column}, but X has {n_features} columns"
+                )
+            columns.append(int(column) % n_features)
+        else:
+            raise ValueError(f"condition_on must list column indices or names; got {column!r}")
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"condition_on names a column twice: {list(condition_on)!r}")
+    if len(columns) == n_features:
+        raise ValueError("condition_on names every column of X: none is left to model")
+    return np.array(sorted(columns), dtype=np.int64)
+
+
+def fit_condition_encoding(C):
+    """Per condition column: its sorted categories (one-hot) or None (standardised).
+
+    Returns ``categories`` (list of float64 arrays or None), and ``mean`` and ``scale``
+    (float64 arrays, used by the standardised columns only).
+    """
+    categories = []
+    for values in C.T:
+        unique = np.unique(values)
+        is_categorical = len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
+        categories.append(unique.astype(np.float64) if is_categorical else None)
+    mean = C.mean(axis=0) if C.shape[1] else np.zeros(0)
+    std = C.std(axis=0) if C.shape[1] else np.zeros(0)
+    return categories, mean, np.where(std > 0, std, 1.0)
+
+
+def encoded_width(categories):
+    """Number of model inputs the encoded conditions take."""
+    return sum(1 if cats is None else len(cats) for cats in categories)
+
+
+def encode_conditions(C, categories, mean, scale, names):
+    """Encode raw condition values (n_rows, n_conditions) into float32 model inputs.
+
+    Raises ValueError for a category not seen in fit, naming the column and the value.
+    """
+    parts = []
+    for j, cats in enumerate(categories):
+        values = C[:, j]
+        if cats is None:
+            parts.append(((values - mean[j]) / scale[j])[:, None])
+            continue
+        index = np.searchsorted(cats, values)
+        index = np.minimum(index, len(cats) - 1)
+        unknown = cats[index] != values
+        if np.any(unknown):
+            raise ValueError(
+                f"condition column {names[j]!r} has value {values[unknown][0]:g}, not seen "
+                f"in fit; known values are {cats.tolist()}"
+            )
+        parts.append(np.eye(len(cats))[index])
+    if not parts:
+        return np.zeros((len(C), 0), dtype=np.float32)
+    return np.hstack(parts).astype(np.float32)

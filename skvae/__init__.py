@@ -5,15 +5,20 @@ Importing skvae is light: Keras and its backend are imported only when a model i
 
 from skvae._base import PosteriorCollapseWarning
 from skvae._estimator import VAETransformer
+from skvae._imputer import VAEImputer
 from skvae._kl import gaussian_kl
 from skvae._outlier import VAEOutlierDetector
+from skvae._persistence import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "PosteriorCollapseWarning",
+    "VAEImputer",
     "VAEOutlierDetector",
     "VAETransformer",
     "gaussian_kl",
+    "load",
+    "save",
     "__version__",
 ]

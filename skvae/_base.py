@@ -28,6 +28,9 @@ ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmo
 # Rows x importance draws x features processed at once by score_samples: bounds the
 # memory of scoring (never rows * draws * features for the whole of X).
 SCORE_CHUNK_ELEMENTS = 2**22
+SCORE_CHUNK_ROWS = 1024
+# Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
+MAX_SCALED_VALUE = 1e12
 PREDICT_BATCH_ROWS = 512
 # Burda et al. (2015): a latent unit is active when Cov_x(E_q[z_i | x]) exceeds this.
 ACTIVE_UNIT_THRESHOLD = 0.01
@@ -100,7 +103,7 @@ PARAMETERS_DOC = """    Parameters
         Columns of X to condition on (a conditional VAE): indices, or names when X is a
         DataFrame. They are inputs of the encoder and the decoder but are not modelled,
         so :meth:`score_samples` is log p(x | c) over the other columns, and
-        :meth:`sample` and ``inverse_transform`` take ``conditions=``. Columns with
+        :meth:`sample` (and ``VAETransformer.inverse_transform``) take ``conditions=``. Columns with
         integer values and at most 32 distinct values are one-hot encoded (an unseen
         value later is an error); others are standardised.
     random_state : int, RandomState instance or None, default=None
@@ -235,7 +238,7 @@ class BaseVAE(BaseEstimator):
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Fit the VAE to X by maximising the ELBO.
+        """Fit the VAE to X by maximising its training objective (ELBO or IWAE bound).
 
         Parameters
         ----------
@@ -246,7 +249,7 @@ class BaseVAE(BaseEstimator):
 
         Returns
         -------
-        self : VAETransformer
+        self : object
             The fitted estimator.
 
         Examples
@@ -270,7 +273,8 @@ class BaseVAE(BaseEstimator):
             raise
 
     def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # NaN marks a missing entry (the likelihood skips it); inf is still an error.
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         layer_sizes = self._check_hidden_layer_sizes()
         if self.objective == "iwae" and self.free_bits > 0:
             raise ValueError(
@@ -298,16 +302,18 @@ class BaseVAE(BaseEstimator):
             n_features=X_data.shape[1],
             n_conditions=encoded_width(self.condition_categories_),
             hidden_layer_sizes=layer_sizes,
-            log_det_scale=float(np.sum(np.log(self.scale_))),
+            log_scale=np.log(self.scale_),
             seed=self._seed,
             params=self.get_params(),
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
         self.n_iter_ = len(fitted.history["loss"])
-        self.kl_per_dimension_ = self.kl_divergence(X).mean(axis=0)
+        # From the model inputs, not the public methods: those re-validate X, and X is
+        # already a bare array here (a DataFrame's names would then trigger a warning).
+        z_mean, z_log_var = self._posterior_moments(inputs)
+        self.kl_per_dimension_ = gaussian_kl(z_mean, np.exp(z_log_var)).mean(axis=0)
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
-        z_mean, _ = self._posterior_moments(inputs)
         self.active_units_ = z_mean.var(axis=0) > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
         if self.n_active_units_ < max(1, self.n_components / 2):
@@ -333,10 +339,13 @@ class BaseVAE(BaseEstimator):
         return tuple(int(s) for s in sizes)
 
     def _check_likelihood_support(self, X):
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
+        if self.likelihood != "bernoulli" or np.isnan(X).all():
+            return
+        low, high = np.nanmin(X), np.nanmax(X)
+        if low < 0 or high > 1:
             raise ValueError(
                 'likelihood="bernoulli" needs X in [0, 1]; got values from '
-                f'{X.min():g} to {X.max():g}. Use likelihood="gaussian" or rescale X.'
+                f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
             )
 
     def _split_columns(self, X):
@@ -345,16 +354,27 @@ class BaseVAE(BaseEstimator):
         return X[:, data_columns], X[:, self.condition_columns_]
 
     def _model_input(self, X):
-        """Model input rows [x scaled, c encoded] (float32) for validated rows X."""
+        """Model input rows [x scaled, c encoded, observed mask] (float32) for rows X.
+
+        Missing entries of x become 0 (the feature mean, which the encoder sees) and 0 in
+        the mask (which removes them from the likelihood).
+        """
         X_data, C = self._split_columns(X)
+        observed = ~np.isnan(X_data)
+        # Clipped so that float32 arithmetic stays finite for rows far outside the training
+        # range: such rows still get hugely negative scores, never -inf or NaN.
+        X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
+        X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
         return np.hstack(
-            [
-                ((X_data - self.mean_) / self.scale_).astype(np.float32),
-                self._encode_conditions(C),
-            ]
+            [X_scaled.astype(np.float32), self._encode_conditions(C), observed.astype(np.float32)]
         )
 
     def _encode_conditions(self, C):
+        if np.isnan(C).any():
+            raise ValueError(
+                "condition_on columns must not have missing values; got NaN in column(s) "
+                f"{self.condition_columns_[np.isnan(C).any(axis=0)].tolist()}"
+            )
         names = [
             self.feature_names_in_[j] if hasattr(self, "feature_names_in_") else f"column {j}"
             for j in self.condition_columns_
@@ -501,14 +521,16 @@ class BaseVAE(BaseEstimator):
     def _posterior_moments(self, inputs):
         """Posterior means and log-variances of q(z|x, c) for model inputs, float64."""
         moments = _predict_in_batches(
-            lambda b: keras_concat(self._model.encode(b)), inputs, PREDICT_BATCH_ROWS
+            lambda b: keras_concat(self._model.encode_for_inference(b)), inputs, PREDICT_BATCH_ROWS
         ).astype(np.float64)
         return np.split(moments, 2, axis=1)
 
     def _score_chunk_rows(self, n_draws):
-        # A multiple of 64 rows, so that chunk shapes tile evenly into CPU GEMM kernels.
+        # Fixed for a model (never dependent on len(X), so a row's score ignores the other
+        # rows), a multiple of 64 so chunks tile evenly into CPU GEMM kernels, at most
+        # SCORE_CHUNK_ROWS so scoring a handful of rows stays cheap.
         rows = SCORE_CHUNK_ELEMENTS // (n_draws * max(self.n_features_in_, self.n_components))
-        return max(64, rows - rows % 64)
+        return min(SCORE_CHUNK_ROWS, max(64, rows - rows % 64))
 
     def sample(self, n_samples=1, random_state=None, conditions=None):
         """Draw new rows from the generative model: z ~ N(0, I), then x ~ p(x|z).
@@ -585,15 +607,21 @@ default=None
         >>> vae.score_samples(X[:4]).shape
         (4,)
         """
-        X = self._validate_rows(X)
-        inputs = self._model_input(X)
+        return self._score_inputs(self._model_input(self._validate_rows(X)))
+
+    def _score_inputs(self, inputs):
+        """Importance-sampled log p(x) for model input rows (see score_samples)."""
         eps = self._importance_noise()
         scores = _predict_in_batches(
             lambda b: self._model.importance_log_likelihood(b, eps),
             inputs,
             self._score_chunk_rows(len(eps)),
-        )
-        return scores.astype(np.float64)
+        ).astype(np.float64)
+        # A row with no observed entry has log p(nothing) = 0 exactly; the importance
+        # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise.
+        n_observed = inputs[:, inputs.shape[1] - len(self.mean_) :].sum(axis=1)
+        scores[n_observed == 0] = 0.0
+        return scores
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X (see :meth:`score_samples`).
@@ -636,9 +664,16 @@ default=None
 
     def _validate_rows(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
+        )
         self._check_likelihood_support(self._split_columns(X)[0])
         return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN = missing, masked out of the likelihood
+        return tags
 
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
     def __getstate__(self):
@@ -653,6 +688,7 @@ default=None
         return state
 
     def __setstate__(self, state):
+        state = dict(state)  # leave the caller's dict as it was
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -660,7 +696,7 @@ default=None
                 n_features=self.n_features_in_ - len(self.condition_columns_),
                 n_conditions=encoded_width(self.condition_categories_),
                 hidden_layer_sizes=self._check_hidden_layer_sizes(),
-                log_det_scale=float(np.sum(np.log(self.scale_))),
+                log_scale=np.log(self.scale_),
                 seed=self._seed,
                 params=self.get_params(),
                 steps_per_epoch=1,

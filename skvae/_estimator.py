@@ -5,7 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._base import PREDICT_BATCH_ROWS, BaseVAE, _predict_in_batches, fill_doc
+from skvae._base import BaseVAE, fill_doc
 
 
 @fill_doc
@@ -69,7 +69,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         """
         X = self._validate_rows(X)
         inputs = self._model_input(X)
-        Z = _predict_in_batches(lambda b: self._model.encode(b)[0], inputs, PREDICT_BATCH_ROWS)
+        Z = self._posterior_moments(inputs)[0]
         return Z.astype(X.dtype)
 
     def inverse_transform(self, X, conditions=None):

@@ -13,21 +13,20 @@ LOG_2PI = math.log(2.0 * math.pi)
 
 
 def gaussian_log_prob(x, mean, log_var):
-    """Log-density of ``x`` under N(mean, exp(log_var)), summed over the last axis.
+    """Log-density of each entry of ``x`` under N(mean, exp(log_var)) (no sum).
 
-    log N(x | m, v) = -1/2 [log(2 pi) + log v + (x - m)^2 / v], per feature.
+    log N(x | m, v) = -1/2 [log(2 pi) + log v + (x - m)^2 / v].
     """
-    per_feature = -0.5 * (LOG_2PI + log_var + ops.square(x - mean) * ops.exp(-log_var))
-    return ops.sum(per_feature, axis=-1)
+    return -0.5 * (LOG_2PI + log_var + ops.square(x - mean) * ops.exp(-log_var))
 
 
 def bernoulli_log_prob(x, logits):
-    """Log-probability of ``x`` in {0, 1} under Bernoulli(sigmoid(logits)), summed over features.
+    """Log-probability of each entry of ``x`` in {0, 1} under Bernoulli(sigmoid(logits)).
 
     Written as x * l - softplus(l), which equals x log p + (1 - x) log(1 - p) without ever
-    forming p, so it stays finite for large |logits|.
+    forming p, so it stays finite for large |logits|. No sum over features.
     """
-    return ops.sum(x * logits - ops.softplus(logits), axis=-1)
+    return x * logits - ops.softplus(logits)
 
 
 def standard_normal_log_prob(z):

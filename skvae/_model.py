@@ -1,8 +1,10 @@
 """The VAE as a ``keras.Model``: encoder, decoder, standard-normal prior, loss = -ELBO.
 
 The model works on *scaled* data (the estimator standardises Gaussian features) but
-reports every log-likelihood in the units of the user's X: ``log_det_scale`` (the sum of
-the log feature scales) is subtracted from each log-density, the log-Jacobian of the scaling.
+reports every log-likelihood in the units of the user's X: each observed feature's log
+scale is subtracted from its log-density, the log-Jacobian of the scaling. Missing entries
+are masked out of the likelihood (Mattei & Frellsen, 2019), so log-likelihoods are
+log p(x_observed).
 Only ``keras.ops`` is used, so the same model trains under TensorFlow, JAX and PyTorch.
 """
 
@@ -25,6 +27,10 @@ from skvae._likelihoods import (
 # Posterior log-variances are clipped to this range: exp(-12) to exp(8) covers every
 # useful posterior width in scaled units and keeps exp() and the KL finite.
 LOG_VAR_RANGE = (-12.0, 8.0)
+
+# Encoder passes that refill missing entries with decoded means before scoring, imputing
+# or encoding rows (see VAE.encode). Complete rows are unchanged by them.
+REFINE_PASSES = 3
 
 
 def _mlp(inputs, sizes, activation, seeds, name):
@@ -80,8 +86,9 @@ class VAE(keras.Model):
         Gaussian whose variance the decoder outputs per row, or Bernoulli.
     var_floor : float
         Lower bound of the Gaussian observation variance, in scaled units.
-    log_det_scale : float
-        Sum of log feature scales; subtracted from log-densities to express them in X units.
+    log_scale : array of shape (n_features,)
+        Log of each feature's scale; subtracted from its log-density (where observed) to
+        express log-likelihoods in X's units.
     beta, free_bits : float
         KL weight and per-dimension free-bits floor (nats) of the training objective.
     kl_warmup_steps : int
@@ -97,6 +104,11 @@ class VAE(keras.Model):
         Width of the encoded condition vector c (0 for an unconditional VAE). The model's
         input rows are [x, c]: the encoder sees both, the decoder sees [z, c], and only x
         is modelled, so every log-likelihood is log p(x | c).
+
+    The model's input rows are [x, c, m]: x scaled with missing entries set to 0 (the
+    feature mean), c the encoded conditions, m the observation mask (1 = observed). The
+    encoder sees [x, c] (zero imputation, as in MIWAE); the likelihood sums only the
+    observed entries.
     """
 
     def __init__(
@@ -107,7 +119,7 @@ class VAE(keras.Model):
         activation,
         likelihood,
         var_floor,
-        log_det_scale,
+        log_scale,
         beta,
         free_bits,
         kl_warmup_steps,
@@ -123,7 +135,7 @@ class VAE(keras.Model):
         self.n_features = int(n_features)
         self.n_conditions = int(n_conditions)
         self.var_floor = float(var_floor)
-        self.log_det_scale = float(log_det_scale)
+        self.log_scale = np.asarray(log_scale, dtype="float32")
         self.beta = float(beta)
         self.free_bits = float(free_bits)
         self.kl_warmup_steps = int(kl_warmup_steps)
@@ -154,16 +166,37 @@ class VAE(keras.Model):
         self.kl_tracker = keras.metrics.Mean(name="kl")
 
     # -- the probabilistic pieces -------------------------------------------------------
-    def encode(self, inputs):
-        """Posterior mean and (clipped) log-variance of q(z|x, c) for input rows [x, c]."""
-        z_mean, z_log_var = self.encoder(inputs)
+    def encode(self, inputs, refine_passes=0):
+        """Posterior mean and (clipped) log-variance of q(z|x, c) for input rows [x, c, m].
+
+        With ``refine_passes`` > 0, missing entries of x (zeros in the input) are replaced
+        by the decoder's mean at the current posterior mean before encoding again, that
+        many times. The result is still a function of the observed entries alone, so it
+        remains a valid importance-sampling proposal, and one much closer to the posterior
+        than zero imputation when many entries are missing.
+        """
+        n_in = self.n_features + self.n_conditions
+        encoder_inputs = inputs[..., :n_in]
+        z_mean, z_log_var = self.encoder(encoder_inputs)
+        if refine_passes:
+            x, conditions, mask = self.split_inputs(inputs)
+            for _ in range(refine_passes):
+                decoded, _ = self.decode(z_mean, conditions)
+                filled = mask * x + (1.0 - mask) * decoded
+                if conditions is not None:
+                    filled = ops.concatenate([filled, conditions], axis=-1)
+                z_mean, z_log_var = self.encoder(filled)
         return z_mean, ops.clip(z_log_var, *LOG_VAR_RANGE)
 
+    def encode_for_inference(self, inputs):
+        """encode() with the missing-entry refinement used for scoring and transform."""
+        return self.encode(inputs, REFINE_PASSES)
+
     def split_inputs(self, inputs):
-        """(x, c) from input rows [x, c]; c is None for an unconditional model."""
-        if self.n_conditions == 0:
-            return inputs, None
-        return inputs[..., : self.n_features], inputs[..., self.n_features :]
+        """(x, c, m) from input rows [x, c, m]; c is None for an unconditional model."""
+        n_x, n_c = self.n_features, self.n_conditions
+        x, mask = inputs[..., :n_x], inputs[..., n_x + n_c :]
+        return x, (inputs[..., n_x : n_x + n_c] if n_c else None), mask
 
     def _decoder_output(self, z, conditions):
         if conditions is None:
@@ -191,14 +224,14 @@ class VAE(keras.Model):
             return mean, self._floored_log_var(raw)
         return x_param, self.obs_log_var()
 
-    def log_likelihood(self, x, x_param):
-        """log p(x|z) in the units of X, summed over features (last axis)."""
+    def log_likelihood(self, x, x_param, mask):
+        """log p(x_observed | z) in the units of X: the masked sum over features."""
         if self.likelihood == "bernoulli":
             log_p = bernoulli_log_prob(x, x_param)
         else:
             mean, log_var = self.observation_params(x_param)
             log_p = gaussian_log_prob(x, mean, log_var)
-        return log_p - self.log_det_scale
+        return ops.sum((log_p - self.log_scale) * mask, axis=-1)
 
     def decode(self, z, conditions=None):
         """(mean, log_var) of p(x|z, c) in scaled units; log_var is None for Bernoulli."""
@@ -225,7 +258,8 @@ class VAE(keras.Model):
         if self.objective == "iwae":
             return self._iwae_loss(x, kl, training)
         # Reconstruction: one-sample Monte Carlo estimate of -E_q[log p(x|z)], per row.
-        reconstruction = -self.log_likelihood(self.split_inputs(x)[0], y_pred["x_param"])
+        x_obs, _, mask = self.split_inputs(x)
+        reconstruction = -self.log_likelihood(x_obs, y_pred["x_param"], mask)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         if not training:
@@ -258,15 +292,16 @@ class VAE(keras.Model):
         return -ops.mean(bound)
 
     # -- importance sampling ------------------------------------------------------------
-    def _importance_terms(self, inputs, eps):
+    def _importance_terms(self, inputs, eps, return_params=False, refine_passes=0):
         """log p(x|z_k, c) and log p(z_k) - log q(z_k|x, c) for z_k = mu + sigma * eps_k.
 
         ``inputs`` are rows [x, c]. ``eps`` has shape (K, n_components), shared by every
         row (so each row's result depends on that row alone), or (batch, K, n_components).
-        Returns two arrays of shape (batch, K).
+        Returns two arrays of shape (batch, K), and the decoder outputs of shape
+        (batch, K, n_outputs) too if ``return_params``.
         """
-        x, conditions = self.split_inputs(inputs)
-        z_mean, z_log_var = self.encode(inputs)
+        x, conditions, mask = self.split_inputs(inputs)
+        z_mean, z_log_var = self.encode(inputs, refine_passes)
         if len(ops.shape(eps)) == 2:
             eps = eps[None, :, :]
         z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps
@@ -279,18 +314,38 @@ class VAE(keras.Model):
                 (-1, self.n_conditions),
             )
         x_param = ops.reshape(self._decoder_output(flat_z, conditions), (n_rows, n_draws, -1))
-        log_px_z = self.log_likelihood(x[:, None, :], x_param)
+        log_px_z = self.log_likelihood(x[:, None, :], x_param, mask[:, None, :])
         log_qz = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)), axis=-1)
-        return log_px_z, standard_normal_log_prob(z) - log_qz
+        log_prior_ratio = standard_normal_log_prob(z) - log_qz
+        if return_params:
+            return log_px_z, log_prior_ratio, x_param
+        return log_px_z, log_prior_ratio
 
     def importance_log_weights(self, x, eps):
         """log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x), shape (batch, K)."""
-        log_px_z, log_prior_ratio = self._importance_terms(x, eps)
+        log_px_z, log_prior_ratio = self._importance_terms(x, eps, refine_passes=REFINE_PASSES)
         return log_px_z + log_prior_ratio
 
     def expected_log_likelihood(self, x, eps):
         """E_q[log p(x|z)] per row, averaged over the draws z_k = mu + sigma * eps_k."""
-        return ops.mean(self._importance_terms(x, eps)[0], axis=1)
+        return ops.mean(self._importance_terms(x, eps, refine_passes=REFINE_PASSES)[0], axis=1)
+
+    def importance_draws(self, inputs, eps):
+        """Per row and draw: log w_k, then the decoded mean and log-variance of p(x|z_k).
+
+        Concatenated on the last axis: shape (batch, K, 1 + 2 * n_features), in scaled
+        units (Bernoulli: probabilities, and a log-variance of 0 that is unused). The
+        imputer averages or resamples these with the self-normalised weights.
+        """
+        log_px_z, log_prior_ratio, x_param = self._importance_terms(
+            inputs, eps, return_params=True, refine_passes=REFINE_PASSES
+        )
+        mean, log_var = self.observation_params(x_param)
+        if log_var is None:
+            log_var = ops.zeros_like(mean)
+        log_var = ops.broadcast_to(log_var, ops.shape(mean))
+        log_w = (log_px_z + log_prior_ratio)[:, :, None]
+        return ops.concatenate([log_w, mean, log_var], axis=-1)
 
     def importance_log_likelihood(self, x, eps):
         """Importance-weighted estimate of log p(x) per row: log-mean-exp of the weights."""

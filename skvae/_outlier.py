@@ -87,6 +87,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         objective="elbo",
         n_importance_train=8,
         n_importance_samples=100,
+        condition_on=None,
         random_state=None,
         verbose=0,
     ):
@@ -109,6 +110,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             objective=objective,
             n_importance_train=n_importance_train,
             n_importance_samples=n_importance_samples,
+            condition_on=condition_on,
             random_state=random_state,
             verbose=verbose,
         )
@@ -116,15 +118,50 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
 
     def _fit(self, X):
         super()._fit(X)
+        X = self._validate_rows(X)
         if self.contamination == "auto":
-            seed = int(np.random.SeedSequence([self._seed, 4]).generate_state(1)[0])
-            generated = self.sample(AUTO_CALIBRATION_ROWS, random_state=seed)
-            self.offset_ = float(np.quantile(self.score_samples(generated), AUTO_TAIL_PROBABILITY))
+            rng = np.random.RandomState(np.random.SeedSequence([self._seed, 4]).generate_state(1))
+            # A conditional model generates under the training rows' own conditions.
+            C = self._split_columns(X)[1]
+            conditions = C[rng.randint(len(C), size=AUTO_CALIBRATION_ROWS)] if C.size else None
+            generated = self.sample(AUTO_CALIBRATION_ROWS, random_state=rng, conditions=conditions)
+            # Scored through the model inputs: generated rows are a bare array, and going
+            # through score_samples would re-check them against a DataFrame's column names.
+            scores = self._score_inputs(self._model_input(generated))
+            self.offset_ = float(np.quantile(scores, AUTO_TAIL_PROBABILITY))
         else:
             # Interpolated, as IsolationForest does: exactly contamination * n training
             # rows fall strictly below the threshold.
-            self.offset_ = float(np.quantile(self.score_samples(X), self.contamination))
+            scores = self._score_inputs(self._model_input(X))
+            self.offset_ = float(np.quantile(scores, self.contamination))
         return self
+
+    def fit_predict(self, X, y=None):
+        """Fit the detector on X and label its rows: +1 inlier, -1 outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows (NaN marks a missing entry).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            +1 for the rows at or above ``offset_``, -1 for the others.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAEOutlierDetector
+        >>> z = np.random.default_rng(0).normal(size=(100, 1))
+        >>> labels = VAEOutlierDetector(contamination=0.1, n_components=1, max_iter=3,
+        ...                             random_state=0).fit_predict(np.hstack([z, -z]))
+        >>> int((labels == -1).sum())
+        10
+        """
+        return self.fit(X).predict(X)
 
     def decision_function(self, X):
         """Shifted log-likelihood: negative for outliers, positive for inliers.

@@ -52,7 +52,7 @@ def save(estimator, path):
 
     Parameters
     ----------
-    estimator : VAETransformer or VAEOutlierDetector
+    estimator : VAETransformer, VAEOutlierDetector or VAEImputer
         A fitted estimator.
     path : str or path-like
         Destination file; ``.skvae`` is the recommended extension. Overwritten if it exists.
@@ -135,7 +135,7 @@ def load(path):
 
     Returns
     -------
-    estimator : VAETransformer or VAEOutlierDetector
+    estimator : VAETransformer, VAEOutlierDetector or VAEImputer
         The fitted estimator, with the same parameters, attributes and predictions as the
         one that was saved.
 
@@ -186,10 +186,11 @@ def load(path):
     saved_by = manifest.get("skvae_version")
     if saved_by != __version__:
         # The state layout is private to each release, so only an exact match is safe.
+        saved_by = saved_by if isinstance(saved_by, str) else repr(saved_by)
         raise ValueError(
-            f"{path} was saved by skvae {saved_by!r}, but skvae {__version__} is running. "
-            f"Refit the model with skvae {__version__}, or load the file with skvae "
-            f"{saved_by} (and save it again after refitting)."
+            f"{path} was saved by skvae {saved_by}, but skvae {__version__} is running. "
+            f"Refit the model with skvae {__version__} and save it again, or load the file "
+            f"with skvae {saved_by}."
         )
     classes = _estimator_classes()
     name = manifest.get("estimator")
@@ -219,14 +220,13 @@ def load(path):
     # Validate the parameters before building a network from them, so that a damaged
     # manifest gives a parameter error rather than a failure inside Keras.
     params = cls().get_params(deep=False)
-    checker = cls.__new__(cls)
-    checker.__dict__.update({key: state[key] for key in params if key in state})
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:
         if missing:
             raise ValueError(f"missing parameters {missing}")
-        checker._validate_params()
+        estimator.__dict__.update({key: state[key] for key in params})
+        estimator._validate_params()
         estimator.__setstate__(state)
         check_is_fitted(estimator)
     except Exception as exc:
@@ -251,9 +251,14 @@ class _ArrayStore(dict):
 def _estimator_classes():
     # Imported here: skvae/__init__ imports this module, and the estimators import skvae.
     from skvae._estimator import VAETransformer
+    from skvae._imputer import VAEImputer
     from skvae._outlier import VAEOutlierDetector
 
-    return {"VAETransformer": VAETransformer, "VAEOutlierDetector": VAEOutlierDetector}
+    return {
+        "VAETransformer": VAETransformer,
+        "VAEOutlierDetector": VAEOutlierDetector,
+        "VAEImputer": VAEImputer,
+    }
 
 
 def _sklearn_version():
@@ -287,9 +292,9 @@ def _encode(value, where, arrays, params):
         for key, v in value.items():
             if type(key) is not str:
                 raise TypeError(
-                    f"{where or 'the state'} is a dict with a {type(key).__name__} key "
-                    f"({key!r}); only str keys can be saved safely. Use pickle for this "
-                    "estimator."
+                    f"{where or 'the state'} is a dict with a key of type "
+                    f"{type(key).__name__} ({key!r}), which cannot be saved safely (only str "
+                    "keys can); use pickle for this estimator"
                 )
             items[key] = _encode(v, f"{where}[{key!r}]" if where else key, arrays, params)
         return {"type": "dict", "items": items}
@@ -301,9 +306,10 @@ def _encode(value, where, arrays, params):
 
 
 def _encode_scalar(value, where, params):
-    if value.dtype.kind not in _SCALAR_KINDS:
-        raise _unsupported(where, value, params)
     item = value.item()
+    # longdouble and datetime scalars have no exact Python counterpart to write as JSON.
+    if value.dtype.kind not in _SCALAR_KINDS or type(item) not in (bool, int, float, str):
+        raise _unsupported(where, value, params)
     if isinstance(item, float) and not math.isfinite(item):
         item = {"type": "float", "value": repr(item)}
     return {"type": "numpy_scalar", "dtype": value.dtype.str, "value": item}
@@ -346,15 +352,18 @@ def _dtype_name(dtype, where, params):
 def _unsupported(where, value, params):
     what = f"{where} holds a {type(value).__name__} instance, which cannot be saved safely"
     top = where.split("[", 1)[0]
+    if top == "random_state":
+        # The fitted model keeps its own seed, but get_params() must load back unchanged.
+        return TypeError(f"{what}; refit with an int random_state (or None) or use pickle")
     if top in params:
         return TypeError(
-            f"{what}; refit with {'an int' if top == 'random_state' else 'a plain'} "
-            f"{top} (None, bool, int, float, str or a tuple of them) or use pickle"
+            f"{what}; refit with {top} set to None, a bool, int, float or str, or a list, "
+            "tuple or dict of them, or use pickle"
         )
     return TypeError(
-        f"{what} (a skvae file stores only None, bool, int, float, str, lists, tuples, "
-        "dicts with str keys, NumPy scalars and dtypes, and arrays of numbers or strings); "
-        "use pickle for this estimator"
+        f"{what} (an skvae file stores only None, bool, int, float, str, lists, tuples, "
+        "dicts with str keys, NumPy bool, int, float and str scalars, dtypes, and arrays of "
+        "numbers or strings); use pickle for this estimator"
     )
 
 
@@ -457,30 +466,42 @@ def _dtype(text, where, kinds):
 # -- the file ---------------------------------------------------------------------------
 def _read_members(path):
     """The bytes of manifest.json and arrays.npz; ValueError if path is no such zip."""
-    try:
-        with open(path, "rb") as file, zipfile.ZipFile(file) as archive:
+    with open(path, "rb") as file:
+        try:
+            archive = zipfile.ZipFile(file)
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise ValueError(
+                f"not an skvae model file: {path} (not a zip archive, or a truncated one: {exc})"
+            ) from None
+        with archive:
             names = archive.namelist()
             if sorted(names) != sorted([MANIFEST_NAME, ARRAYS_NAME]):
                 raise ValueError(
                     f"not an skvae model file: {path} (a zip archive, but its members are "
                     f"{names}, not {[MANIFEST_NAME, ARRAYS_NAME]})"
                 )
-            return archive.read(MANIFEST_NAME), archive.read(ARRAYS_NAME)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
-        raise ValueError(
-            f"not an skvae model file: {path} (not a readable zip archive; truncated or "
-            f"damaged? {exc})"
-        ) from None
+            members = []
+            for name in (MANIFEST_NAME, ARRAYS_NAME):
+                try:
+                    members.append(archive.read(name))
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                    # Bad CRC, corrupt compressed data, unsupported compression method.
+                    raise ValueError(
+                        f"{path} is damaged: its member {name} cannot be read ({exc})"
+                    ) from None
+            return members
 
 
 def _read_arrays(data):
     """The arrays of arrays.npz, read without pickle."""
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        npz = np.load(io.BytesIO(data), allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise _Malformed(f"{ARRAYS_NAME} is not an .npz archive")
+        with npz:
             return _ArrayStore((key, npz[key]) for key in npz.files)
-    except AttributeError:
-        # np.load returns a bare array, not an NpzFile, when the data is a .npy file.
-        raise _Malformed(f"{ARRAYS_NAME} is not an .npz archive") from None
+    except _Malformed:
+        raise
     except Exception as exc:
         # Object arrays (which need pickle) land here too, as a ValueError from np.load.
         raise _Malformed(f"{ARRAYS_NAME} cannot be read: {exc}") from None

@@ -24,7 +24,7 @@ class FittedVAE:
 
 
 def build_model(
-    n_features, n_conditions, hidden_layer_sizes, log_det_scale, seed, params, steps_per_epoch
+    n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, steps_per_epoch
 ):
     """A freshly initialised VAE configured from the estimator's parameters."""
     return VAE(
@@ -35,7 +35,7 @@ def build_model(
         activation=params["activation"],
         likelihood=params["likelihood"],
         var_floor=params["var_floor"],
-        log_det_scale=log_det_scale,
+        log_scale=log_scale,
         beta=params["beta"],
         free_bits=params["free_bits"],
         kl_warmup_steps=params["kl_warmup"] * steps_per_epoch,
@@ -77,7 +77,7 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_det_scale, seed, params):
+def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params):
     """Train a VAE on float32 model inputs ``X`` = [x scaled, c encoded].
 
     Raises ValueError if the loss diverges.
@@ -94,7 +94,7 @@ def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_det_scale, se
         n_features,
         n_conditions,
         hidden_layer_sizes,
-        log_det_scale,
+        log_scale,
         seed,
         params,
         steps_per_epoch=len(batches),

@@ -84,3 +84,29 @@ def test_shares_the_transformer_model(data):
     np.testing.assert_array_equal(
         detector.score_samples(inliers[:20]), transformer.score_samples(inliers[:20])
     )
+
+
+def test_auto_threshold_works_for_a_conditional_detector_on_a_dataframe():
+    """'auto' calibrates under the training conditions; no spurious feature-name warning."""
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 3, size=600)
+    z = rng.normal(size=600)
+    frame = pd.DataFrame({"a": z + 3 * group, "b": -z + 0.1 * rng.normal(size=600), "group": group})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        detector = VAEOutlierDetector(
+            n_components=1,
+            batch_size=32,
+            learning_rate=1e-2,
+            max_iter=40,
+            condition_on=["group"],
+            random_state=0,
+        ).fit(frame)
+    assert np.isfinite(detector.offset_)
+    shifted = frame.iloc[:20].copy()
+    shifted["a"] += 6.0  # a value typical of another group, wrong for this one
+    assert np.mean(detector.predict(shifted) == -1) > 0.8
+    assert np.mean(detector.predict(frame.iloc[:200]) == 1) > 0.9

@@ -1,0 +1,144 @@
+"""Missing values: masked likelihoods (log p(x_observed)) and VAEImputer."""
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal
+from sklearn.datasets import load_wine
+from sklearn.decomposition import FactorAnalysis
+from sklearn.impute import SimpleImputer
+
+from skvae import VAEImputer, VAETransformer
+
+
+def _ppca_data(n_rows, seed=0):
+    rng = np.random.default_rng(seed)
+    W = rng.normal(size=(3, 10))
+    return rng.normal(size=(n_rows, 3)) @ W + 0.5 * rng.normal(size=(n_rows, 10)) + 2.0
+
+
+@pytest.fixture(scope="module")
+def linear_vae_and_fa():
+    X = _ppca_data(2500)
+    X_train, X_test = X[:2000], X[2000:]
+    vae = VAETransformer(
+        n_components=3,
+        hidden_layer_sizes=(),
+        max_iter=150,
+        learning_rate=1e-2,
+        batch_size=100,
+        n_importance_samples=500,
+        random_state=0,
+    ).fit(X_train)
+    return vae, FactorAnalysis(3).fit(X_train), X_test
+
+
+def test_score_of_incomplete_rows_is_the_marginal_of_the_observed_entries(linear_vae_and_fa):
+    """With 30% of entries missing, score_samples matches FA's exact marginal log-density."""
+    vae, fa, X_test = linear_vae_and_fa
+    X_missing = X_test.copy()
+    X_missing[np.random.default_rng(1).uniform(size=X_test.shape) < 0.3] = np.nan
+    covariance = fa.get_covariance()
+    exact = []
+    for row in X_missing:
+        seen = ~np.isnan(row)
+        exact.append(
+            multivariate_normal(fa.mean_[seen], covariance[np.ix_(seen, seen)]).logpdf(row[seen])
+            if seen.any()
+            else 0.0
+        )
+    scores = vae.score_samples(X_missing)
+    assert np.all(np.isfinite(scores))
+    # An importance-sampled lower bound: measured -9.135 vs the exact -9.054 nats here
+    # (a zero-imputing encoder without the refinement passes was 0.57 nats below).
+    assert np.mean(exact) - 0.15 < np.mean(scores) < np.mean(exact) + 0.02
+    # A row with nothing observed has log p(empty) = 0; complete rows are unaffected.
+    empty = np.full((1, 10), np.nan)
+    assert vae.score_samples(empty)[0] == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_array_equal(
+        vae.score_samples(X_test[:5]), vae.score_samples(X_test[:5].copy())
+    )
+
+
+def test_fit_on_incomplete_rows_learns_the_model():
+    """Training with 20% of entries missing gives finite scores near the complete fit's."""
+    X = _ppca_data(2500)
+    X_train, X_test = X[:2000].copy(), X[2000:]
+    X_train[np.random.default_rng(2).uniform(size=X_train.shape) < 0.2] = np.nan
+    params = dict(
+        n_components=3,
+        hidden_layer_sizes=(),
+        max_iter=150,
+        learning_rate=1e-2,
+        batch_size=100,
+        random_state=0,
+    )
+    vae = VAETransformer(**params).fit(X_train)
+    fa_complete = FactorAnalysis(3).fit(X[:2000]).score(X_test)
+    assert np.all(np.isfinite(vae.score_samples(X_test)))
+    # Measured -12.26 against FA's -11.89 fitted on the complete rows.
+    assert vae.score(X_test) > fa_complete - 0.6
+    assert np.all(np.isfinite(vae.transform(X_train)))
+
+
+def test_imputer_beats_mean_imputation_and_keeps_observed_entries():
+    """On wine with 20% MCAR cells, VAEImputer's RMSE is well below the mean's."""
+    X = load_wine().data
+    X_missing = X.copy()
+    mask = np.random.default_rng(0).uniform(size=X.shape) < 0.2
+    X_missing[mask] = np.nan
+    scale = X.std(axis=0)
+    imputer = VAEImputer(n_components=4, batch_size=32, max_iter=300, random_state=0)
+    filled = imputer.fit_transform(X_missing)
+    np.testing.assert_array_equal(filled[~mask], X[~mask])
+    assert not np.isnan(filled).any()
+    rmse = np.sqrt(np.mean(((filled - X) / scale)[mask] ** 2))
+    mean_rmse = np.sqrt(
+        np.mean(((SimpleImputer().fit_transform(X_missing) - X) / scale)[mask] ** 2)
+    )
+    assert rmse < 0.85 * mean_rmse, (rmse, mean_rmse)
+
+
+def test_multiple_imputations_vary_around_the_conditional_mean():
+    """Draws differ from each other, keep observed entries, and average near the mean fill."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(400, 1))
+    X = np.hstack([z, 2 * z, -z]) + 0.3 * rng.normal(size=(400, 3))
+    X_missing = X.copy()
+    X_missing[::4, 1] = np.nan
+    imputer = VAEImputer(
+        n_components=1, batch_size=32, learning_rate=1e-2, max_iter=40, random_state=0
+    ).fit(X_missing)
+    draws = imputer.multiple_imputations(X_missing[:40], n_imputations=200, random_state=0)
+    assert draws.shape == (200, 40, 3)
+    holes = np.isnan(X_missing[:40])
+    np.testing.assert_array_equal(
+        draws[:, ~holes], np.broadcast_to(X[:40][~holes], (200, (~holes).sum()))
+    )
+    assert draws[:, holes].std(axis=0).min() > 0.1  # real uncertainty, not one value
+    mean_fill = imputer.transform(X_missing[:40])[holes]
+    np.testing.assert_allclose(draws[:, holes].mean(axis=0), mean_fill, atol=0.15)
+    np.testing.assert_array_equal(  # seeded: reproducible
+        draws, imputer.multiple_imputations(X_missing[:40], n_imputations=200, random_state=0)
+    )
+
+
+def test_placeholder_missing_values_and_errors():
+    """missing_values=-1 works like NaN; inf and all-missing columns are clear errors."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(200, 1))
+    X = np.hstack([z, -z]) + 5.0
+    X_placeholder = X.copy()
+    X_placeholder[::5, 0] = -1
+    X_nan = X.copy()
+    X_nan[::5, 0] = np.nan
+    params = dict(n_components=1, batch_size=32, max_iter=5, random_state=0)
+    np.testing.assert_array_equal(
+        VAEImputer(missing_values=-1, **params).fit_transform(X_placeholder),
+        VAEImputer(**params).fit_transform(X_nan),
+    )
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        VAETransformer(max_iter=1).fit(np.where(X > 5.5, np.inf, X))
+    all_missing = X.copy()
+    all_missing[:, 1] = np.nan
+    with pytest.raises(ValueError, match=r"column\(s\) \[1\] have no observed value"):
+        VAETransformer(max_iter=1).fit(all_missing)

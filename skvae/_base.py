@@ -240,6 +240,10 @@ class BaseVAE(BaseEstimator):
     def fit(self, X, y=None):
         """Fit the VAE to X by maximising its training objective (ELBO or IWAE bound).
 
+        If fitting fails (a diverging loss raises ``ValueError``) or is interrupted
+        (``KeyboardInterrupt``), the estimator is left exactly as it was before the call:
+        unfitted, or still holding its previous fitted model.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)

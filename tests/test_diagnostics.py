@@ -4,20 +4,14 @@ import warnings
 
 import numpy as np
 import pytest
+from synthetic_data import two_factor_data
 
 from skvae import PosteriorCollapseWarning, VAETransformer
 
 
-def _two_factor_data(n_rows=600, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.normal(size=(n_rows, 2)) @ rng.normal(size=(2, 8)) + 0.3 * rng.normal(
-        size=(n_rows, 8)
-    )
-
-
 def test_active_units_count_the_true_factors():
     """With 2 true factors and 6 latents, 2 units are active and collapse is warned of."""
-    X = _two_factor_data()
+    X = two_factor_data()
     with pytest.warns(PosteriorCollapseWarning, match="only 2 of 6 latent units are active"):
         vae = VAETransformer(
             n_components=6, hidden_layer_sizes=(32,), max_iter=200, random_state=0
@@ -31,7 +25,7 @@ def test_active_units_count_the_true_factors():
 
 def test_no_collapse_warning_when_units_are_used():
     """A model using its latents raises no PosteriorCollapseWarning."""
-    X = _two_factor_data()
+    X = two_factor_data()
     with warnings.catch_warnings():
         warnings.simplefilter("error", PosteriorCollapseWarning)
         vae = VAETransformer(
@@ -42,7 +36,7 @@ def test_no_collapse_warning_when_units_are_used():
 
 def test_elbo_terms_decompose_the_bound():
     """reconstruction - KL is the ELBO: below the importance-weighted bound on average."""
-    X = _two_factor_data()
+    X = two_factor_data()
     vae = VAETransformer(n_components=2, hidden_layer_sizes=(32,), max_iter=30, random_state=0).fit(
         X
     )
@@ -60,7 +54,7 @@ def test_elbo_terms_decompose_the_bound():
 
 def test_iwae_objective_trains_a_held_out_bound_at_least_as_high():
     """IWAE (K=8) reaches a held-out log-likelihood at least that of ELBO training."""
-    X_train, X_test = _two_factor_data(800, 0)[:600], _two_factor_data(800, 0)[600:]
+    X_train, X_test = two_factor_data(800, 0)[:600], two_factor_data(800, 0)[600:]
     params = dict(n_components=2, hidden_layer_sizes=(32,), max_iter=40, tol=0, random_state=0)
     elbo = VAETransformer(**params).fit(X_train)
     iwae = VAETransformer(objective="iwae", n_importance_train=8, **params).fit(X_train)
@@ -71,4 +65,4 @@ def test_iwae_objective_trains_a_held_out_bound_at_least_as_high():
 def test_iwae_rejects_free_bits():
     """free_bits has no IWAE counterpart: a clear error instead of a silent no-op."""
     with pytest.raises(ValueError, match='free_bits=0.5 has no meaning for objective="iwae"'):
-        VAETransformer(objective="iwae", free_bits=0.5, max_iter=1).fit(_two_factor_data(50))
+        VAETransformer(objective="iwae", free_bits=0.5, max_iter=1).fit(two_factor_data(50))

@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from synthetic_data import ppca_data, two_factor_data
 
 from skvae import VAETransformer, gaussian_kl
 
@@ -180,17 +181,9 @@ def test_pipeline_with_classifier_predicts_better_than_chance(wine):
     assert pipe.score(X_test, y_test) > 0.8  # chance is about 0.4
 
 
-def _ppca_data(n_rows, seed=0):
-    """Rows of a pPCA model: 3 latent factors, 10 features, isotropic noise 0.5 ** 2."""
-    rng = np.random.default_rng(seed)
-    W = rng.normal(size=(3, 10))
-    Z = rng.normal(size=(n_rows, 3))
-    return Z @ W + 0.5 * rng.normal(size=(n_rows, 10)) + 2.0
-
-
 def test_linear_vae_matches_probabilistic_pca():
     """A linear VAE on pPCA data reaches PCA's held-out log-likelihood within 0.05 nats."""
-    X_train, X_test = train_test_split(_ppca_data(3000), train_size=2000, random_state=0)
+    X_train, X_test = train_test_split(ppca_data(3000), train_size=2000, random_state=0)
     pca_score = PCA(3).fit(X_train).score(X_test)
     fa_score = FactorAnalysis(3).fit(X_train).score(X_test)
     vae = VAETransformer(
@@ -235,16 +228,9 @@ def test_nonlinear_vae_beats_pca_and_fa_on_digits():
     assert vae.set_params(n_importance_samples=1000).score(X_test) >= elbo
 
 
-def _two_factor_data():
-    rng = np.random.default_rng(0)
-    Z = rng.normal(size=(600, 2))
-    W = rng.normal(size=(2, 8))
-    return Z @ W + 0.3 * rng.normal(size=(600, 8))
-
-
 def test_free_bits_keeps_every_dimension_at_or_above_the_floor():
     """With free_bits=0.5, no latent dimension's KL sinks below the floor, unlike without."""
-    X = _two_factor_data()
+    X = two_factor_data()
     params = dict(n_components=5, hidden_layer_sizes=(32,), max_iter=60, random_state=0)
     plain = VAETransformer(**params).fit(X)
     floored = VAETransformer(free_bits=0.5, **params).fit(X)
@@ -255,7 +241,7 @@ def test_free_bits_keeps_every_dimension_at_or_above_the_floor():
 
 def test_larger_beta_lowers_the_kl():
     """The KL to the prior shrinks as beta grows."""
-    X = _two_factor_data()
+    X = two_factor_data()
     params = dict(n_components=2, hidden_layer_sizes=(32,), max_iter=40, random_state=0)
     kl = [VAETransformer(beta=b, **params).fit(X).kl_per_dimension_.sum() for b in (0.5, 1, 4)]
     assert kl[0] > kl[1] > kl[2]
@@ -263,7 +249,7 @@ def test_larger_beta_lowers_the_kl():
 
 def test_kl_warmup_ramps_the_weight_over_the_given_epochs():
     """During warm-up the KL weight grows linearly, so early epochs have larger KL."""
-    X = _two_factor_data()
+    X = two_factor_data()
     params = dict(n_components=2, hidden_layer_sizes=(32,), max_iter=10, random_state=0)
     warm = VAETransformer(kl_warmup=10, **params).fit(X)
     cold = VAETransformer(**params).fit(X)
@@ -286,7 +272,7 @@ def test_history_reports_the_loss_terms_per_epoch(fitted_wine):
 
 def test_early_stopping_uses_validation_and_restores_best_weights():
     """With early stopping, val_loss is tracked and training stops after the patience."""
-    X = _two_factor_data()[:200]
+    X = two_factor_data()[:200]
     vae = VAETransformer(
         n_components=2,
         hidden_layer_sizes=(256, 256),
@@ -303,7 +289,7 @@ def test_early_stopping_uses_validation_and_restores_best_weights():
 
 def test_constant_columns_give_finite_scores():
     """Constant training columns keep a floored variance and finite held-out scores."""
-    X = _two_factor_data()
+    X = two_factor_data()
     X[:, 0] = 3.0
     vae = VAETransformer(n_components=2, max_iter=20, random_state=0).fit(X)
     assert np.all(vae.noise_variance_ > 0)

@@ -6,19 +6,14 @@ from scipy.stats import multivariate_normal
 from sklearn.datasets import load_wine
 from sklearn.decomposition import FactorAnalysis
 from sklearn.impute import SimpleImputer
+from synthetic_data import ppca_data
 
 from skvae import VAEImputer, VAETransformer
 
 
-def _ppca_data(n_rows, seed=0):
-    rng = np.random.default_rng(seed)
-    W = rng.normal(size=(3, 10))
-    return rng.normal(size=(n_rows, 3)) @ W + 0.5 * rng.normal(size=(n_rows, 10)) + 2.0
-
-
 @pytest.fixture(scope="module")
 def linear_vae_and_fa():
-    X = _ppca_data(2500)
+    X = ppca_data(2500)
     X_train, X_test = X[:2000], X[2000:]
     vae = VAETransformer(
         n_components=3,
@@ -61,7 +56,7 @@ def test_score_of_incomplete_rows_is_the_marginal_of_the_observed_entries(linear
 
 def test_fit_on_incomplete_rows_learns_the_model():
     """Training with 20% of entries missing gives finite scores near the complete fit's."""
-    X = _ppca_data(2500)
+    X = ppca_data(2500)
     X_train, X_test = X[:2000].copy(), X[2000:]
     X_train[np.random.default_rng(2).uniform(size=X_train.shape) < 0.2] = np.nan
     params = dict(

@@ -1,0 +1,303 @@
+"""The ``skvae`` command line: fit, apply and inspect VAEs on CSV (or Parquet) files.
+
+Every subcommand reads and writes tables with a header row; models are files written by
+:func:`skvae.save`. Outputs are written to a temporary file and renamed into place, so a
+failure never leaves a partial file. Errors print one line naming the file, column or
+value at fault and exit with status 1 (2 for a wrong command line).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+
+ESTIMATORS = {
+    "transformer": "VAETransformer",
+    "detector": "VAEOutlierDetector",
+    "imputer": "VAEImputer",
+}
+
+
+class CLIError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _read_table(path, columns=None):
+    """A DataFrame of numeric columns from a CSV or Parquet file, NaN for empty cells."""
+    import pandas as pd
+
+    if not os.path.exists(path):
+        raise CLIError(f"{path}: no such file")
+    try:
+        if path.endswith(".parquet"):
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path)
+    except ImportError as error:
+        raise CLIError(f"{path}: reading Parquet needs pyarrow ({error})") from error
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise CLIError(f"{path}: not a readable table ({error})") from error
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise CLIError(f"{path}: no column(s) {missing}; the file has {list(frame.columns)}")
+        frame = frame[columns]
+    for name in frame.columns:
+        values = pd.to_numeric(frame[name], errors="coerce")
+        bad = values.isna() & frame[name].notna()
+        if bad.any():
+            row = int(bad.idxmax())
+            raise CLIError(
+                f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number"
+            )
+        frame[name] = values.astype(float)
+    if frame.empty:
+        raise CLIError(f"{path}: the table has no rows")
+    return frame
+
+
+def _write_table(frame, path):
+    """Write a DataFrame atomically: a temporary file beside ``path``, then a rename."""
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skvae-", suffix=".tmp")
+    os.close(handle)
+    try:
+        if path.endswith(".parquet"):
+            frame.to_parquet(temporary, index=False)
+        else:
+            frame.to_csv(temporary, index=False)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _load_model(path, kind=None):
+    import skvae
+
+    if not os.path.exists(path):
+        raise CLIError(f"{path}: no such model file")
+    try:
+        model = skvae.load(path)
+    except ValueError as error:
+        raise CLIError(str(error)) from error
+    if kind is not None and type(model).__name__ != ESTIMATORS[kind]:
+        raise CLIError(
+            f"{path} holds a {type(model).__name__}; this command needs a model fitted with "
+            f"`skvae fit --estimator {kind}`"
+        )
+    return model
+
+
+def _split(text):
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def _cmd_fit(args):
+    import skvae
+
+    data = _read_table(args.data, _split(args.columns))
+    hidden = tuple(int(size) for size in _split(args.hidden) or ())
+    params = dict(
+        n_components=args.n_components,
+        hidden_layer_sizes=hidden,
+        likelihood=args.likelihood,
+        beta=args.beta,
+        kl_warmup=args.kl_warmup,
+        free_bits=args.free_bits,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        max_iter=args.max_iter,
+        early_stopping=args.early_stopping,
+        condition_on=_split(args.condition_on),
+        random_state=args.random_state,
+        verbose=1 if args.progress else 0,
+    )
+    cls = getattr(skvae, ESTIMATORS[args.estimator])
+    if args.estimator == "detector":
+        params["contamination"] = (
+            "auto" if args.contamination == "auto" else float(args.contamination)
+        )
+    try:
+        model = cls(**params).fit(data)
+    except KeyboardInterrupt:
+        raise CLIError("interrupted: nothing was written") from None
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+    skvae.save(model, args.output)
+    print(
+        f"fitted {type(model).__name__} on {len(data)} rows x {data.shape[1]} columns in "
+        f"{model.n_iter_} epochs; final loss {model.history_['loss'][-1]:.3f}; "
+        f"saved to {args.output}"
+    )
+
+
+def _apply(args, kind, method):
+    model = _load_model(args.model, kind)
+    data = _read_table(args.data, list(model.feature_names_in_))
+    try:
+        return model, data, getattr(model, method)(data)
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+
+
+def _cmd_transform(args):
+    import pandas as pd
+
+    model, _, Z = _apply(args, None, "transform")
+    _write_table(pd.DataFrame(Z, columns=model.get_feature_names_out()), args.output)
+
+
+def _cmd_inverse(args):
+    import pandas as pd
+
+    model = _load_model(args.model)
+    latents = _read_table(args.data).to_numpy()
+    try:
+        rows = model.inverse_transform(latents, conditions=_conditions(args))
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+    _write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)
+
+
+def _conditions(args):
+    values = _split(getattr(args, "conditions", None))
+    return None if values is None else [float(v) for v in values]
+
+
+def _cmd_sample(args):
+    import pandas as pd
+
+    model = _load_model(args.model)
+    try:
+        rows = model.sample(
+            args.n_samples, random_state=args.random_state, conditions=_conditions(args)
+        )
+    except ValueError as error:
+        raise CLIError(str(error)) from error
+    _write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)
+
+
+def _cmd_score(args):
+    import pandas as pd
+
+    _, _, scores = _apply(args, None, "score_samples")
+    print(f"mean log-likelihood: {scores.mean():.4f} nats per row over {len(scores)} rows")
+    if args.output:
+        _write_table(pd.DataFrame({"log_likelihood": scores}), args.output)
+
+
+def _cmd_impute(args):
+    import pandas as pd
+
+    model, _, filled = _apply(args, "imputer", "transform")
+    _write_table(pd.DataFrame(filled, columns=model.feature_names_in_), args.output)
+
+
+def _cmd_detect(args):
+    import pandas as pd
+
+    model, data, decision = _apply(args, "detector", "decision_function")
+    labels = (decision >= 0).astype(int) * 2 - 1
+    print(f"{int((labels == -1).sum())} of {len(labels)} rows flagged as outliers")
+    _write_table(pd.DataFrame({"label": labels, "decision": decision}), args.output)
+
+
+def _cmd_demo(args):
+    from skvae._demo import format_table, run_demo
+
+    rows = run_demo(args.n_components, args.max_iter, args.random_state)
+    print(format_table(rows, args.n_components))
+
+
+def build_parser():
+    """The argument parser of the ``skvae`` command."""
+    parser = argparse.ArgumentParser(
+        prog="skvae",
+        description="Variational autoencoders on tables: fit, transform, sample, score, "
+        "impute and detect outliers in CSV or Parquet files. Without a subcommand, run "
+        "the digits demo.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fit on scikit-learn's digits; compare with PCA and FA")
+    demo.add_argument("--n-components", type=int, default=8, help="latent dimension (8)")
+    demo.add_argument("--max-iter", type=int, default=200, help="VAE training epochs (200)")
+    demo.add_argument("--random-state", type=int, default=0, help="seed (0)")
+    demo.set_defaults(func=_cmd_demo)
+
+    fit = sub.add_parser("fit", help="fit a model on a table and save it")
+    fit.add_argument("data", help="training table (.csv or .parquet), with a header row")
+    fit.add_argument("-o", "--output", required=True, help="model file to write (.skvae)")
+    fit.add_argument("--estimator", choices=sorted(ESTIMATORS), default="transformer")
+    fit.add_argument("--columns", help="comma-separated columns to use (default: all)")
+    fit.add_argument("--condition-on", help="comma-separated columns to condition on")
+    fit.add_argument("--n-components", type=int, default=2)
+    fit.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
+    fit.add_argument(
+        "--likelihood", default="gaussian", choices=["gaussian", "heteroscedastic", "bernoulli"]
+    )
+    fit.add_argument("--beta", type=float, default=1.0)
+    fit.add_argument("--kl-warmup", type=int, default=0)
+    fit.add_argument("--free-bits", type=float, default=0.0)
+    fit.add_argument("--learning-rate", type=float, default=1e-3)
+    fit.add_argument("--batch-size", type=int, default=128)
+    fit.add_argument("--max-iter", type=int, default=200, help="epochs")
+    fit.add_argument("--early-stopping", action="store_true")
+    fit.add_argument("--contamination", default="auto", help="detector only: auto or 0-0.5")
+    fit.add_argument("--random-state", type=int, default=None)
+    fit.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help="print one line per epoch (default: only on a terminal)",
+    )
+    fit.set_defaults(func=_cmd_fit)
+
+    for name, func, help_text in [
+        ("transform", _cmd_transform, "write the latent means of each row"),
+        ("score", _cmd_score, "print the mean log-likelihood; -o writes it per row"),
+        ("impute", _cmd_impute, "fill missing cells (model from --estimator imputer)"),
+        ("detect", _cmd_detect, "write outlier labels and scores (--estimator detector)"),
+    ]:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("model", help="model file written by `skvae fit`")
+        command.add_argument("data", help="table with the training columns")
+        command.add_argument("-o", "--output", required=name != "score", help="output table")
+        command.set_defaults(func=func)
+
+    inverse = sub.add_parser("inverse", help="decode a table of latents into rows")
+    inverse.add_argument("model")
+    inverse.add_argument("data", help="table of latents, one column per component")
+    inverse.add_argument("-o", "--output", required=True)
+    inverse.add_argument("--conditions", help="condition values, comma-separated")
+    inverse.set_defaults(func=_cmd_inverse)
+
+    sample = sub.add_parser("sample", help="generate new rows")
+    sample.add_argument("model")
+    sample.add_argument("-n", "--n-samples", type=int, default=100)
+    sample.add_argument("-o", "--output", required=True)
+    sample.add_argument("--conditions", help="condition values, comma-separated")
+    sample.add_argument("--random-state", type=int, default=None)
+    sample.set_defaults(func=_cmd_sample)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``skvae`` command line; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["demo", *argv]  # `skvae --n-components 4`: options of the default demo
+    args = build_parser().parse_args(argv)
+    if args.command is None:  # `python -m skvae` alone: the README's main job
+        args = build_parser().parse_args(["demo"])
+    if getattr(args, "progress", False) is None:
+        args.progress = sys.stderr.isatty()
+    try:
+        args.func(args)
+    except CLIError as error:
+        print(f"skvae {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,175 @@
+"""The skvae command line, run as a new user would: files in, files out, clear errors."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import skvae
+from skvae._cli import main
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """A CSV of rows near a line in 3-D, with a label column and a few empty cells."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=300)
+    frame = pd.DataFrame(
+        {
+            "a": z,
+            "b": 2 * z + 0.1 * rng.normal(size=300),
+            "c": -z + 0.1 * rng.normal(size=300),
+            "label": (z > 0).astype(int),
+        }
+    )
+    path = tmp_path_factory.mktemp("cli") / "data.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def run(*argv):
+    return main([str(a) for a in argv])
+
+
+def test_fit_transform_score_sample_inverse_round_trip(table, tmp_path, capsys):
+    """fit writes a model; transform, score, sample and inverse write sensible tables."""
+    data, frame = table
+    model = tmp_path / "m.skvae"
+    assert (
+        run(
+            "fit",
+            data,
+            "-o",
+            model,
+            "--columns",
+            "a,b,c",
+            "--n-components",
+            "1",
+            "--batch-size",
+            "32",
+            "--max-iter",
+            "20",
+            "--random-state",
+            "0",
+        )
+        == 0
+    )
+    assert "fitted VAETransformer on 300 rows x 3 columns" in capsys.readouterr().out
+    fitted = skvae.load(model)
+    assert list(fitted.feature_names_in_) == ["a", "b", "c"]
+
+    assert run("transform", model, data, "-o", tmp_path / "z.csv") == 0
+    latents = pd.read_csv(tmp_path / "z.csv")
+    assert list(latents.columns) == ["vaetransformer0"]
+    np.testing.assert_allclose(
+        latents.to_numpy(), fitted.transform(frame[["a", "b", "c"]]), rtol=1e-6
+    )
+
+    assert run("score", model, data, "-o", tmp_path / "s.csv") == 0
+    assert "mean log-likelihood" in capsys.readouterr().out
+    scores = pd.read_csv(tmp_path / "s.csv")["log_likelihood"].to_numpy()
+    np.testing.assert_allclose(scores, fitted.score_samples(frame[["a", "b", "c"]]), rtol=1e-6)
+
+    assert run("sample", model, "-n", 50, "-o", tmp_path / "new.csv", "--random-state", 0) == 0
+    assert pd.read_csv(tmp_path / "new.csv").shape == (50, 3)
+
+    assert run("inverse", model, tmp_path / "z.csv", "-o", tmp_path / "back.csv") == 0
+    assert pd.read_csv(tmp_path / "back.csv").shape == (300, 3)
+
+
+def test_detect_and_impute(table, tmp_path):
+    """detect writes labels in {1, -1}; impute fills the empty cells of a CSV."""
+    data, frame = table
+    detector = tmp_path / "d.skvae"
+    assert (
+        run(
+            "fit",
+            data,
+            "-o",
+            detector,
+            "--estimator",
+            "detector",
+            "--columns",
+            "a,b,c",
+            "--contamination",
+            "0.1",
+            "--n-components",
+            "1",
+            "--max-iter",
+            "5",
+            "--random-state",
+            "0",
+        )
+        == 0
+    )
+    assert run("detect", detector, data, "-o", tmp_path / "labels.csv") == 0
+    labels = pd.read_csv(tmp_path / "labels.csv")
+    assert set(labels["label"]) == {1, -1}
+    assert (labels["label"] == -1).mean() == pytest.approx(0.1, abs=0.01)
+
+    holes = frame[["a", "b", "c"]].copy()
+    holes.loc[::5, "b"] = np.nan
+    holes.to_csv(tmp_path / "holes.csv", index=False)
+    imputer = tmp_path / "i.skvae"
+    assert (
+        run(
+            "fit",
+            tmp_path / "holes.csv",
+            "-o",
+            imputer,
+            "--estimator",
+            "imputer",
+            "--n-components",
+            "1",
+            "--max-iter",
+            "5",
+            "--random-state",
+            "0",
+        )
+        == 0
+    )
+    assert run("impute", imputer, tmp_path / "holes.csv", "-o", tmp_path / "filled.csv") == 0
+    filled = pd.read_csv(tmp_path / "filled.csv")
+    assert not filled.isna().any().any()
+    np.testing.assert_allclose(filled["a"], holes["a"])
+
+
+def test_errors_name_the_file_column_and_value(table, tmp_path, capsys):
+    """Bad files, columns, values and model kinds fail with one clear line and status 1."""
+    data, frame = table
+    assert run("fit", tmp_path / "nope.csv", "-o", tmp_path / "m.skvae") == 1
+    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert run("fit", data, "-o", tmp_path / "m.skvae", "--columns", "a,zz") == 1
+    assert "no column(s) ['zz']" in capsys.readouterr().err
+    bad = frame.astype(object)
+    bad.loc[7, "b"] = "oops"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    assert run("fit", tmp_path / "bad.csv", "-o", tmp_path / "m.skvae") == 1
+    assert "column 'b', row 8: 'oops' is not a number" in capsys.readouterr().err
+    assert not (tmp_path / "m.skvae").exists()  # nothing partial left behind
+    model = tmp_path / "t.skvae"
+    assert run("fit", data, "-o", model, "--max-iter", "2", "--random-state", "0") == 0
+    assert run("detect", model, data, "-o", tmp_path / "x.csv") == 1
+    assert "needs a model fitted with `skvae fit --estimator detector`" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_help_runs_as_a_program():
+    """`python -m skvae --help` lists every subcommand."""
+    out = subprocess.run(
+        [sys.executable, "-m", "skvae", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for command in ("demo", "fit", "transform", "inverse", "sample", "score", "impute", "detect"):
+        assert command in out
+
+
+def test_bare_options_run_the_demo(monkeypatch, capsys):
+    """`skvae --n-components 2 --max-iter 1` runs the demo with those options."""
+    seen = {}
+    monkeypatch.setattr("skvae._demo.run_demo", lambda *a: seen.setdefault("args", a) and [])
+    monkeypatch.setattr("skvae._demo.format_table", lambda rows, n: f"table for {n}")
+    assert main(["--n-components", "2", "--max-iter", "1"]) == 0
+    assert seen["args"] == (2, 1, 0)
+    assert capsys.readouterr().out.strip() == "table for 2"

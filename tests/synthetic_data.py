@@ -11,6 +11,17 @@ def ppca_data(n_rows, seed=0):
     return Z @ W + 0.5 * rng.normal(size=(n_rows, 10)) + 2.0
 
 
+# A linear VAE that reaches the pPCA maximum-likelihood solution on ppca_data(2000+ rows).
+LINEAR_VAE_PARAMS = dict(
+    n_components=3,
+    hidden_layer_sizes=(),
+    max_iter=150,
+    learning_rate=1e-2,
+    batch_size=100,
+    random_state=0,
+)
+
+
 def two_factor_data(n_rows=600, seed=0):
     """Rows driven by 2 latent factors in 8 features, with noise of standard deviation 0.3."""
     rng = np.random.default_rng(seed)

@@ -18,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from synthetic_data import ppca_data, two_factor_data
+from synthetic_data import LINEAR_VAE_PARAMS, ppca_data, two_factor_data
 
 from skvae import VAETransformer, gaussian_kl
 
@@ -186,15 +186,7 @@ def test_linear_vae_matches_probabilistic_pca():
     X_train, X_test = train_test_split(ppca_data(3000), train_size=2000, random_state=0)
     pca_score = PCA(3).fit(X_train).score(X_test)
     fa_score = FactorAnalysis(3).fit(X_train).score(X_test)
-    vae = VAETransformer(
-        n_components=3,
-        hidden_layer_sizes=(),
-        max_iter=150,
-        learning_rate=1e-2,
-        batch_size=100,
-        n_importance_samples=500,
-        random_state=0,
-    ).fit(X_train)
+    vae = VAETransformer(**LINEAR_VAE_PARAMS, n_importance_samples=500).fit(X_train)
     vae_score = vae.score(X_test)
     assert abs(vae_score - pca_score) < 0.05, (vae_score, pca_score, fa_score)
     # The linear Gaussian VAE is factor analysis: its per-feature noise follows FA's

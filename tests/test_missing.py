@@ -6,7 +6,7 @@ from scipy.stats import multivariate_normal
 from sklearn.datasets import load_wine
 from sklearn.decomposition import FactorAnalysis
 from sklearn.impute import SimpleImputer
-from synthetic_data import ppca_data
+from synthetic_data import LINEAR_VAE_PARAMS, ppca_data
 
 from skvae import VAEImputer, VAETransformer
 
@@ -15,15 +15,7 @@ from skvae import VAEImputer, VAETransformer
 def linear_vae_and_fa():
     X = ppca_data(2500)
     X_train, X_test = X[:2000], X[2000:]
-    vae = VAETransformer(
-        n_components=3,
-        hidden_layer_sizes=(),
-        max_iter=150,
-        learning_rate=1e-2,
-        batch_size=100,
-        n_importance_samples=500,
-        random_state=0,
-    ).fit(X_train)
+    vae = VAETransformer(**LINEAR_VAE_PARAMS, n_importance_samples=500).fit(X_train)
     return vae, FactorAnalysis(3).fit(X_train), X_test
 
 
@@ -59,15 +51,7 @@ def test_fit_on_incomplete_rows_learns_the_model():
     X = ppca_data(2500)
     X_train, X_test = X[:2000].copy(), X[2000:]
     X_train[np.random.default_rng(2).uniform(size=X_train.shape) < 0.2] = np.nan
-    params = dict(
-        n_components=3,
-        hidden_layer_sizes=(),
-        max_iter=150,
-        learning_rate=1e-2,
-        batch_size=100,
-        random_state=0,
-    )
-    vae = VAETransformer(**params).fit(X_train)
+    vae = VAETransformer(**LINEAR_VAE_PARAMS).fit(X_train)
     fa_complete = FactorAnalysis(3).fit(X[:2000]).score(X_test)
     assert np.all(np.isfinite(vae.score_samples(X_test)))
     # Measured -12.26 against FA's -11.89 fitted on the complete rows.

@@ -141,7 +141,8 @@ class VAE(keras.Model):
         self.kl_warmup_steps = int(kl_warmup_steps)
         self.objective = objective
         self.n_importance_train = int(n_importance_train)
-        seeds = iter(int(s) for s in np.random.SeedSequence(seed).generate_state(64))
+        # 31-bit seeds: some backends (PyTorch) keep seed state as int32.
+        seeds = iter(int(s) >> 1 for s in np.random.SeedSequence(seed).generate_state(64))
         self.encoder = build_encoder(
             n_features + n_conditions, n_components, hidden_layer_sizes, activation, seeds
         )
@@ -175,6 +176,8 @@ class VAE(keras.Model):
         remains a valid importance-sampling proposal, and one much closer to the posterior
         than zero imputation when many entries are missing.
         """
+        # NumPy in, backend tensors from here on (PyTorch does not mix the two).
+        inputs = ops.convert_to_tensor(inputs)
         n_in = self.n_features + self.n_conditions
         encoder_inputs = inputs[..., :n_in]
         z_mean, z_log_var = self.encoder(encoder_inputs)
@@ -231,7 +234,7 @@ class VAE(keras.Model):
         else:
             mean, log_var = self.observation_params(x_param)
             log_p = gaussian_log_prob(x, mean, log_var)
-        return ops.sum((log_p - self.log_scale) * mask, axis=-1)
+        return ops.sum((log_p - ops.convert_to_tensor(self.log_scale)) * mask, axis=-1)
 
     def decode(self, z, conditions=None):
         """(mean, log_var) of p(x|z, c) in scaled units; log_var is None for Bernoulli."""
@@ -300,6 +303,7 @@ class VAE(keras.Model):
         Returns two arrays of shape (batch, K), and the decoder outputs of shape
         (batch, K, n_outputs) too if ``return_params``.
         """
+        inputs, eps = ops.convert_to_tensor(inputs), ops.convert_to_tensor(eps)
         x, conditions, mask = self.split_inputs(inputs)
         z_mean, z_log_var = self.encode(inputs, refine_passes)
         if len(ops.shape(eps)) == 2:

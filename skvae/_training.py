@@ -101,7 +101,10 @@ def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, 
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
-        steps_per_execution=min(len(batches), MAX_STEPS_PER_EXECUTION),
+        # Keras's PyTorch trainer runs one step per call only.
+        steps_per_execution=(
+            1 if keras.backend.backend() == "torch" else min(len(batches), MAX_STEPS_PER_EXECUTION)
+        ),
     )
     guard = NonFiniteLossGuard()
     stopper = keras.callbacks.EarlyStopping(

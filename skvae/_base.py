@@ -10,7 +10,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -22,6 +22,7 @@ from skvae._conditions import (
 )
 from skvae._kl import gaussian_kl
 from skvae._scaling import fit_feature_scaling
+from skvae._table import CONTINUOUS_KINDS, fit_columns, from_codes, is_frame, to_codes
 
 ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", "leaky_relu"}
 
@@ -52,13 +53,30 @@ PARAMETERS_DOC = """    Parameters
     activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "bernoulli"}, default="gaussian"
-        Observation model p(x|z). ``"gaussian"`` learns one variance per feature (the
-        linear VAE is then factor analysis); ``"heteroscedastic"`` is Gaussian with a
-        variance per feature that the decoder outputs for each z, so a pixel can be
-        near-certain for one kind of row and noisy for another; ``"bernoulli"`` is for
-        data in {0, 1} (values in [0, 1] are accepted, but then the log-likelihood is a
-        cross-entropy, not a probability).
+    likelihood : {"gaussian", "heteroscedastic", "mixture", "bernoulli"}, default="gaussian"
+        Observation model p(x|z) of the numeric columns. ``"gaussian"`` learns one
+        variance per feature (the linear VAE is then factor analysis);
+        ``"heteroscedastic"`` is Gaussian with a variance per feature that the decoder
+        outputs for each z, so a pixel can be near-certain for one kind of row and noisy
+        for another; ``"mixture"`` is, per feature, a mixture of ``n_mixture_components``
+        Gaussians whose weights, means and variances the decoder outputs (skewed or
+        multimodal columns keep their shape, and the density stays exact);
+        ``"bernoulli"`` is for data in {0, 1} (values in [0, 1] are accepted, but then the
+        log-likelihood is a cross-entropy, not a probability). In a DataFrame, boolean
+        columns are Bernoulli and category, object and string columns categorical
+        whatever this is; see ``column_types``.
+    column_types : dict or None, default=None
+        Likelihood of individual columns, overriding ``likelihood`` and the kinds inferred
+        from a DataFrame's dtypes: ``{column: kind}`` with the column's name (or integer
+        position) and a kind among "gaussian", "heteroscedastic", "mixture", "bernoulli"
+        and "categorical" (a softmax over the values seen in fit). The fitted kinds are
+        in ``column_kinds_``.
+    n_mixture_components : int, default=3
+        Gaussian components per "mixture" column.
+    handle_unknown : {"error", "ignore"}, default="error"
+        What to do with a category that was not seen in fit, in ``transform``,
+        ``score_samples`` and the like: raise a ``ValueError``, or treat it as a missing
+        value (the row is then encoded and scored on its other columns).
     beta : float, default=1.0
         Weight of the KL term in the training objective (beta-VAE). ``beta > 1`` pushes
         towards the prior (more disentangled, blurrier); ``beta < 1`` favours reconstruction.
@@ -121,16 +139,24 @@ ATTRIBUTES_DOC = """    Attributes
         Maps z to the decoder output in scaled units (means, or logits for Bernoulli).
     mean_, scale_ : ndarray of shape (n_modelled_features,)
         The internal standardisation ``(x - mean_) / scale_`` of the modelled (non-condition)
-        columns (zeros and ones for Bernoulli).
+        columns (zeros and ones for Bernoulli and categorical columns).
+    column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
+        The likelihood of each input column: "gaussian", "heteroscedastic", "mixture",
+        "bernoulli" or "categorical" (for ``condition_on`` columns: how their values are
+        read; they are not modelled).
+    categories_ : list of ndarray or None
+        For each input column, the categories of a categorical column (the order of its
+        softmax), else None.
     condition_columns_ : ndarray of shape (n_conditions,), dtype=int
         Indices of the ``condition_on`` columns in X (empty when unconditional).
     condition_categories_ : list of ndarray or None
         For each condition column, its categories (one-hot encoded), or None for a
         standardised numeric condition.
     noise_variance_ : ndarray of shape (n_modelled_features,) or None
-        Learned observation variance of each modelled feature, in X's units, for
-        ``likelihood="gaussian"``; None otherwise (Bernoulli has none, and the
-        heteroscedastic variance depends on z).
+        Learned observation variance of each modelled "gaussian" column, in X's units (NaN
+        for columns of other kinds); None when no column is "gaussian" (Bernoulli and
+        categorical columns have none, and the heteroscedastic and mixture variances
+        depend on z).
     history_ : dict of list of float
         Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
         ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
@@ -168,7 +194,10 @@ class BaseVAE(BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
-        "likelihood": [StrOptions({"gaussian", "heteroscedastic", "bernoulli"})],
+        "likelihood": [StrOptions({"gaussian", "heteroscedastic", "mixture", "bernoulli"})],
+        "column_types": [dict, None],
+        "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Integral, 0, None, closed="left")],
         "free_bits": [Interval(Real, 0, None, closed="left")],
@@ -195,6 +224,9 @@ class BaseVAE(BaseEstimator):
         hidden_layer_sizes=(64, 32),
         activation="relu",
         likelihood="gaussian",
+        column_types=None,
+        n_mixture_components=3,
+        handle_unknown="error",
         beta=1.0,
         kl_warmup=0,
         free_bits=0.0,
@@ -217,6 +249,9 @@ class BaseVAE(BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.likelihood = likelihood
+        self.column_types = column_types
+        self.n_mixture_components = n_mixture_components
+        self.handle_unknown = handle_unknown
         self.beta = beta
         self.kl_warmup = kl_warmup
         self.free_bits = free_bits
@@ -277,8 +312,7 @@ class BaseVAE(BaseEstimator):
             raise
 
     def _fit(self, X):
-        # NaN marks a missing entry (the likelihood skips it); inf is still an error.
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        X = self._validate_table(X, reset=True)
         layer_sizes = self._check_hidden_layer_sizes()
         if self.objective == "iwae" and self.free_bits > 0:
             raise ValueError(
@@ -290,17 +324,22 @@ class BaseVAE(BaseEstimator):
         )
         X_data, C = self._split_columns(X)
         self._check_likelihood_support(X_data)
-        if self.likelihood != "bernoulli":
-            self.mean_, self.scale_ = fit_feature_scaling(X_data)
-        else:
-            self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
+        kinds = self._modelled_kinds()
+        continuous = np.isin(kinds, CONTINUOUS_KINDS)
+        # Only continuous columns are standardised; 0/1 and category codes stay as they are.
+        self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
+        if continuous.any():
+            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(
+                X_data[:, continuous]
+            )
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(C)
         )
         self._fit_dtype = X.dtype
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         # Attributes set above are rolled back by fit() if training fails.
-        inputs = self._model_input(X)
+        layout = self._build_layout()
+        inputs = self._model_input(X, layout)
         fitted = _training_module().train_vae(
             inputs,
             n_features=X_data.shape[1],
@@ -309,6 +348,7 @@ class BaseVAE(BaseEstimator):
             log_scale=np.log(self.scale_),
             seed=self._seed,
             params=self.get_params(),
+            layout=layout,
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -342,14 +382,82 @@ class BaseVAE(BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
+    def _validate_table(self, X, reset):
+        """Validated rows of X as a float matrix in the model's coding (see skvae._table).
+
+        NaN marks a missing entry (the likelihood skips it); inf is still an error. A
+        DataFrame may mix numeric, boolean and categorical columns; at fit time
+        (``reset``) the column kinds, categories and dtypes are fixed.
+        """
+        if not is_frame(X):
+            # NaN marks a missing entry (the likelihood skips it); inf is still an error.
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite="allow-nan"
+            )
+            if reset:
+                self._fit_columns(X, as_frame=False)
+            if "categorical" not in self.column_kinds_:
+                return X
+            return to_codes(
+                X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
+            ).astype(X.dtype)
+        validate_data(self, X, reset=reset, skip_check_array=True)  # names, n_features_in_
+        if 0 in X.shape:  # scikit-learn's own message for an empty table
+            check_array(np.empty(X.shape), estimator=self)
+        if reset:
+            self._fit_columns(X, as_frame=True)
+        codes = to_codes(
+            X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
+        )
+        return check_array(codes, ensure_all_finite="allow-nan", estimator=self)
+
+    def _fit_columns(self, X, as_frame):
+        kinds, self.categories_, schema = fit_columns(
+            X, self._column_names(), self.likelihood, self.column_types
+        )
+        self.column_kinds_ = np.asarray(kinds, dtype=object)
+        self._column_schema = {"as_frame": as_frame, "columns": schema}
+
+    def _column_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return [str(name) for name in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def _data_columns(self):
+        return np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
+
+    def _modelled_kinds(self):
+        return [str(k) for k in self.column_kinds_[self._data_columns()]]
+
+    def _build_layout(self):
+        """The per-column likelihood layout of the modelled columns (skvae._columns)."""
+        _training_module()  # imports Keras with global random state preserved
+        from skvae._columns import ColumnLayout
+
+        data_columns = self._data_columns()
+        return ColumnLayout(
+            self._modelled_kinds(),
+            [0 if self.categories_[j] is None else len(self.categories_[j]) for j in data_columns],
+            self.n_mixture_components,
+            np.log(self.scale_),
+            self.var_floor,
+        )
+
     def _check_likelihood_support(self, X):
-        if self.likelihood != "bernoulli" or np.isnan(X).all():
+        bernoulli = np.asarray(self._modelled_kinds()) == "bernoulli"
+        if not bernoulli.any() or np.isnan(X[:, bernoulli]).all():
             return
-        low, high = np.nanmin(X), np.nanmax(X)
+        low, high = np.nanmin(X[:, bernoulli]), np.nanmax(X[:, bernoulli])
         if low < 0 or high > 1:
+            if self.likelihood == "bernoulli" and bernoulli.all():
+                raise ValueError(
+                    'likelihood="bernoulli" needs X in [0, 1]; got values from '
+                    f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
+                )
+            names = np.asarray(self._column_names())[self._data_columns()][bernoulli]
             raise ValueError(
-                'likelihood="bernoulli" needs X in [0, 1]; got values from '
-                f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
+                f"Bernoulli columns {names.tolist()} need values in [0, 1]; got values from "
+                f"{low:g} to {high:g}. Give them another kind in column_types."
             )
 
     def _split_columns(self, X):
@@ -357,21 +465,23 @@ class BaseVAE(BaseEstimator):
         data_columns = np.setdiff1d(np.arange(X.shape[1]), self.condition_columns_)
         return X[:, data_columns], X[:, self.condition_columns_]
 
-    def _model_input(self, X):
-        """Model input rows [x scaled, c encoded, observed mask] (float32) for rows X.
+    def _model_input(self, X, layout=None):
+        """Model input rows [x encoded, c encoded, observed mask] (float32) for coded rows X.
 
-        Missing entries of x become 0 (the feature mean, which the encoder sees) and 0 in
-        the mask (which removes them from the likelihood).
+        Continuous columns are standardised, categorical ones one-hot encoded. Missing
+        entries of x become 0 (for a continuous column, its mean; for a categorical one, an
+        all-zero block), which the encoder sees, and 0 in the mask (which removes them from
+        the likelihood).
         """
+        layout = self._model.layout if layout is None else layout
         X_data, C = self._split_columns(X)
         observed = ~np.isnan(X_data)
         # Clipped so that float32 arithmetic stays finite for rows far outside the training
         # range: such rows still get hugely negative scores, never -inf or NaN.
         X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
         X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
-        return np.hstack(
-            [X_scaled.astype(np.float32), self._encode_conditions(C), observed.astype(np.float32)]
-        )
+        x, mask = layout.encode_rows(X_scaled, observed)
+        return np.hstack([x, self._encode_conditions(C), mask])
 
     def _encode_conditions(self, C):
         if np.isnan(C).any():
@@ -400,50 +510,79 @@ class BaseVAE(BaseEstimator):
                 f"{self.condition_on!r}): pass conditions=, one value per condition column "
                 "or one row of values per generated row"
             )
-        C = np.asarray(conditions, dtype=np.float64)
+        C = np.asarray(conditions, dtype=object)
         if C.ndim == 1 and C.shape[0] == n_conditions:
             C = np.broadcast_to(C, (n_rows, n_conditions))
-        if C.shape != (n_rows, n_conditions) or not np.all(np.isfinite(C)):
+        if C.shape != (n_rows, n_conditions):
             raise ValueError(
                 f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
                 f"{n_conditions}); got shape {np.shape(conditions)}"
             )
+        # Categories (strings, say) become their codes, as in the training rows.
+        columns = self.condition_columns_
+        C = to_codes(
+            C,
+            [self._column_names()[j] for j in columns],
+            [self.column_kinds_[j] for j in columns],
+            [self.categories_[j] for j in columns],
+        )
+        if not np.all(np.isfinite(C)):
+            raise ValueError(
+                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
+                f"{n_conditions}); got non-finite or missing values"
+            )
         return C
 
-    def _decode(self, Z, C, with_variance):
-        """Decoded (mean, log_var) in scaled units for latent rows Z under conditions C."""
-        from keras import ops
+    def _decode(self, Z, C, params=False):
+        """Decoder outputs for latent rows Z under coded conditions C, float64.
 
+        E[x | z, c] in the encoded coding, or (``params``) the raw parameters of p(x|z, c).
+        """
         n_components = self.n_components
         inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
+        method = self._model.decoder_params if params else self._model.decode
 
         def decode(batch):
             conditions = batch[:, n_components:] if C.shape[1] else None
-            mean, log_var = self._model.decode(batch[:, :n_components], conditions)
-            if not with_variance:
-                return mean
-            return ops.concatenate([mean, ops.broadcast_to(log_var, ops.shape(mean))], axis=-1)
+            return method(batch[:, :n_components], conditions)
 
-        out = _predict_in_batches(decode, inputs, PREDICT_BATCH_ROWS).astype(np.float64)
-        return np.split(out, 2, axis=1) if with_variance else (out, None)
+        return _predict_in_batches(decode, inputs, PREDICT_BATCH_ROWS).astype(np.float64)
 
-    def _assemble_rows(self, X_data_scaled, C):
-        """Full rows in X's column order and dtype: modelled columns unscaled, conditions."""
+    def _assemble_codes(self, X_data_scaled, C):
+        """Coded rows in X's column order: modelled columns unscaled, then conditions."""
         rows = np.empty((len(X_data_scaled), self.n_features_in_))
-        data_columns = np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
-        rows[:, data_columns] = X_data_scaled * self.scale_ + self.mean_
+        rows[:, self._data_columns()] = X_data_scaled * self.scale_ + self.mean_
         rows[:, self.condition_columns_] = C
-        return rows.astype(self._fit_dtype)
+        return rows
+
+    def _to_output(self, codes):
+        """Coded rows as the user's table: a DataFrame with the training frame's columns,
+        dtypes and categories when fitted on one, else an array in the training dtype."""
+        schema = self._column_schema
+        if not schema["as_frame"] and "categorical" not in self.column_kinds_:
+            return codes.astype(self._fit_dtype)
+        out = from_codes(
+            codes,
+            self._column_names(),
+            self.column_kinds_,
+            self.categories_,
+            schema["columns"],
+            schema["as_frame"],
+        )
+        return out if schema["as_frame"] else out.astype(self._fit_dtype)
 
     def _set_fitted_model(self, model):
         self._model = model
         self.encoder_ = model.encoder
         self.decoder_ = model.decoder
-        if self.likelihood == "gaussian":
+        gaussian = np.asarray(self._modelled_kinds()) == "gaussian"
+        if gaussian.any():
             var_scaled = np.exp(_to_numpy(model.obs_log_var()).astype(np.float64))
-            self.noise_variance_ = var_scaled * self.scale_**2
+            self.noise_variance_ = np.full(len(gaussian), np.nan)
+            self.noise_variance_[gaussian] = var_scaled * self.scale_[gaussian] ** 2
         else:
-            # Bernoulli has no variance parameter; the heteroscedastic variance is per row.
+            # Bernoulli and categorical columns have no variance parameter; the
+            # heteroscedastic and mixture variances depend on z.
             self.noise_variance_ = None
 
     # -- the model's API, shared by every estimator ------------------------------------
@@ -573,14 +712,17 @@ default=None
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         C = self._check_conditions(conditions, n_samples)
-        rng = check_random_state(random_state)
+        return self._to_output(self._sample_codes(n_samples, check_random_state(random_state), C))
+
+    def _sample_codes(self, n_samples, rng, C):
+        """Generated rows in the model's coding (see :meth:`sample`), under coded C."""
         z = rng.standard_normal((n_samples, self.n_components))
-        mean, log_var = self._decode(z, C, with_variance=self.likelihood != "bernoulli")
-        if self.likelihood == "bernoulli":
-            X_scaled = (rng.uniform(size=mean.shape) < mean).astype(np.float64)
-        else:
-            X_scaled = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
-        return self._assemble_rows(X_scaled, C)
+        params = self._decode(z, C, params=True)
+        obs_log_var = self._model.obs_log_var()
+        if obs_log_var is not None:
+            obs_log_var = _to_numpy(obs_log_var)
+        X_scaled = self._model.layout.sample_columns(params, obs_log_var, rng)
+        return self._assemble_codes(X_scaled, C)
 
     def score_samples(self, X):
         """Log-likelihood log p(x) of each row, in nats, by importance sampling.
@@ -623,7 +765,7 @@ default=None
         ).astype(np.float64)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
         # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise.
-        n_observed = inputs[:, inputs.shape[1] - len(self.mean_) :].sum(axis=1)
+        n_observed = inputs[:, inputs.shape[1] - self._model.layout.input_width :].sum(axis=1)
         scores[n_observed == 0] = 0.0
         return scores
 
@@ -668,9 +810,7 @@ default=None
 
     def _validate_rows(self, X):
         check_is_fitted(self)
-        X = validate_data(
-            self, X, dtype=[np.float64, np.float32], reset=False, ensure_all_finite="allow-nan"
-        )
+        X = self._validate_table(X, reset=False)
         self._check_likelihood_support(self._split_columns(X)[0])
         return X
 
@@ -704,6 +844,7 @@ default=None
                 seed=self._seed,
                 params=self.get_params(),
                 steps_per_epoch=1,
+                layout=self._build_layout(),
             )
             model.set_weights(weights)
             self._set_fitted_model(model)

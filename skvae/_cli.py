@@ -22,8 +22,13 @@ class CLIError(Exception):
     """A user-facing failure: printed as one line, exit status 1."""
 
 
-def _read_table(path, columns=None):
-    """A DataFrame of numeric columns from a CSV or Parquet file, NaN for empty cells."""
+def _read_table(path, columns=None, categorical=()):
+    """A DataFrame from a CSV or Parquet file, NaN for empty cells.
+
+    Columns named in ``categorical`` keep their values (as categories); every other column
+    must hold numbers, so a typo in a numeric column is an error naming the cell rather
+    than a new category.
+    """
     import pandas as pd
 
     if not os.path.exists(path):
@@ -43,12 +48,16 @@ def _read_table(path, columns=None):
             raise CLIError(f"{path}: no column(s) {missing}; the file has {list(frame.columns)}")
         frame = frame[columns]
     for name in frame.columns:
+        if name in categorical:
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+            continue
         values = pd.to_numeric(frame[name], errors="coerce")
         bad = values.isna() & frame[name].notna()
         if bad.any():
             row = int(bad.idxmax())
             raise CLIError(
-                f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number"
+                f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number "
+                "(name the column in --categorical if it holds categories)"
             )
         frame[name] = values.astype(float)
     if frame.empty:
@@ -97,12 +106,14 @@ def _split(text):
 def _cmd_fit(args):
     import skvae
 
-    data = _read_table(args.data, _split(args.columns))
+    categorical = _split(args.categorical) or []
+    data = _read_table(args.data, _split(args.columns), categorical)
     hidden = tuple(int(size) for size in _split(args.hidden) or ())
     params = dict(
         n_components=args.n_components,
         hidden_layer_sizes=hidden,
         likelihood=args.likelihood,
+        column_types={name: "categorical" for name in categorical} or None,
         beta=args.beta,
         kl_warmup=args.kl_warmup,
         free_bits=args.free_bits,
@@ -133,9 +144,18 @@ def _cmd_fit(args):
     )
 
 
+def _model_categorical(model):
+    """Columns whose categories are text: the table keeps them as they are."""
+    return [
+        name
+        for name, categories in zip(model.feature_names_in_, model.categories_, strict=True)
+        if categories is not None and categories.dtype == object
+    ]
+
+
 def _apply(args, kind, method):
     model = _load_model(args.model, kind)
-    data = _read_table(args.data, list(model.feature_names_in_))
+    data = _read_table(args.data, list(model.feature_names_in_), _model_categorical(model))
     try:
         return model, data, getattr(model, method)(data)
     except ValueError as error:
@@ -163,7 +183,16 @@ def _cmd_inverse(args):
 
 def _conditions(args):
     values = _split(getattr(args, "conditions", None))
-    return None if values is None else [float(v) for v in values]
+    if values is None:
+        return None
+    # Numbers where they parse; category names stay text.
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(float(value))
+        except ValueError:
+            parsed.append(value)
+    return parsed
 
 
 def _cmd_sample(args):
@@ -233,10 +262,17 @@ def build_parser():
     fit.add_argument("--estimator", choices=sorted(ESTIMATORS), default="transformer")
     fit.add_argument("--columns", help="comma-separated columns to use (default: all)")
     fit.add_argument("--condition-on", help="comma-separated columns to condition on")
+    fit.add_argument(
+        "--categorical",
+        help="comma-separated columns holding categories (text or codes); others must be numbers",
+    )
     fit.add_argument("--n-components", type=int, default=2)
     fit.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
     fit.add_argument(
-        "--likelihood", default="gaussian", choices=["gaussian", "heteroscedastic", "bernoulli"]
+        "--likelihood",
+        default="gaussian",
+        choices=["gaussian", "heteroscedastic", "mixture", "bernoulli"],
+        help="likelihood of the numeric columns (gaussian)",
     )
     fit.add_argument("--beta", type=float, default=1.0)
     fit.add_argument("--kl-warmup", type=int, default=0)

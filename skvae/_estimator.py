@@ -86,9 +86,12 @@ default=None
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
-            Decoded rows: Gaussian means, or Bernoulli probabilities, with the condition
-            columns (if any) holding ``conditions``.
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Decoded rows: means of continuous columns (rounded and clipped to the training
+            range for integer columns), probabilities of Bernoulli columns (True/False
+            at 0.5 for boolean ones), the most probable category of categorical columns,
+            and the condition columns (if any) holding ``conditions``. A DataFrame with the
+            training frame's columns and dtypes when fitted on one.
 
         Examples
         --------
@@ -102,8 +105,8 @@ default=None
         check_is_fitted(self)
         Z = self._validate_latents(X)
         C = self._check_conditions(conditions, len(Z))
-        mean, _ = self._decode(Z, C, with_variance=False)
-        return self._assemble_rows(mean, C)
+        values = self._model.layout.columns_from_encoded(self._decode(Z, C))
+        return self._to_output(self._assemble_codes(values, C))
 
     def _validate_latents(self, Z):
         Z = check_array(Z, dtype=np.float32)

@@ -7,7 +7,7 @@ from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from skvae._base import BaseVAE, _predict_in_batches, fill_doc
+from skvae._base import BaseVAE, _predict_in_batches, _to_numpy, fill_doc
 
 
 @fill_doc
@@ -69,6 +69,9 @@ class VAEImputer(TransformerMixin, BaseVAE):
         hidden_layer_sizes=(64, 32),
         activation="relu",
         likelihood="gaussian",
+        column_types=None,
+        n_mixture_components=3,
+        handle_unknown="error",
         beta=1.0,
         kl_warmup=0,
         free_bits=0.0,
@@ -92,6 +95,9 @@ class VAEImputer(TransformerMixin, BaseVAE):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             likelihood=likelihood,
+            column_types=column_types,
+            n_mixture_components=n_mixture_components,
+            handle_unknown=handle_unknown,
             beta=beta,
             kl_warmup=kl_warmup,
             free_bits=free_bits,
@@ -135,9 +141,11 @@ class VAEImputer(TransformerMixin, BaseVAE):
 
         Returns
         -------
-        X_filled : ndarray of shape (n_samples, n_features)
-            X with every missing entry replaced by E[x_missing | x_observed]; observed
-            entries unchanged.
+        X_filled : ndarray or DataFrame of shape (n_samples, n_features)
+            X with every missing entry replaced by E[x_missing | x_observed] (for a
+            categorical column, its most probable category; for a boolean one, True when
+            its probability is at least 0.5); observed entries unchanged. A DataFrame
+            with the training frame's dtypes when fitted on one.
 
         Examples
         --------
@@ -150,8 +158,11 @@ class VAEImputer(TransformerMixin, BaseVAE):
         >>> imputer.transform([[1.0, np.nan]]).round(1)
         array([[ 1., -1.]])
         """
-        X, weights, means, _ = self._importance_draws(X)
-        return self._complete(X, np.einsum("nk,nkf->nf", weights, means))
+        X, weights, expected, _ = self._importance_draws(X)
+        # E[x_missing | x_observed]: the weighted average of E[x | z_k] (for a categorical
+        # column, of its category probabilities, whose most probable category fills it).
+        filled = self._model.layout.columns_from_encoded(np.einsum("nk,nkf->nf", weights, expected))
+        return self._complete(X, filled)
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
@@ -172,8 +183,9 @@ class VAEImputer(TransformerMixin, BaseVAE):
 
         Returns
         -------
-        X_draws : ndarray of shape (n_imputations, n_samples, n_features)
-            Completed copies of X; observed entries are identical in all of them.
+        X_draws : ndarray of shape (n_imputations, n_samples, n_features) or list of DataFrame
+            Completed copies of X; observed entries are identical in all of them. A list
+            of ``n_imputations`` DataFrames when the model was fitted on a DataFrame.
 
         Examples
         --------
@@ -189,23 +201,24 @@ class VAEImputer(TransformerMixin, BaseVAE):
         if not isinstance(n_imputations, Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
         rng = check_random_state(random_state)
-        X, weights, means, log_vars = self._importance_draws(X)
+        X, weights, _, params = self._importance_draws(X)
+        obs_log_var = self._model.obs_log_var()
+        if obs_log_var is not None:
+            obs_log_var = _to_numpy(obs_log_var).astype(np.float64)
         completions = []
         for _ in range(n_imputations):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
             rows = np.arange(len(weights))
             u = rng.uniform(size=(len(weights), 1))
             chosen = np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
-            mean, log_var = means[rows, chosen], log_vars[rows, chosen]
-            if self.likelihood == "bernoulli":
-                filled = (rng.uniform(size=mean.shape) < mean).astype(np.float64)
-            else:
-                filled = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape)
+            filled = self._model.layout.sample_columns(params[rows, chosen], obs_log_var, rng)
             completions.append(self._complete(X, filled))
+        if self._column_schema["as_frame"]:
+            return completions
         return np.stack(completions)
 
     def _importance_draws(self, X):
-        """Validated X, self-normalised weights (n, K), decoded means and log-variances."""
+        """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
         X = self._validate_rows(self._as_nan(X))
         eps = self._importance_noise()
         draws = _predict_in_batches(
@@ -213,18 +226,21 @@ class VAEImputer(TransformerMixin, BaseVAE):
             self._model_input(X),
             self._score_chunk_rows(len(eps)) // 2,
         ).astype(np.float64)
-        n_features = (draws.shape[-1] - 1) // 2
+        width = self._model.layout.input_width
         log_w = draws[:, :, 0]
         weights = np.exp(log_w - log_w.max(axis=1, keepdims=True))
         weights /= weights.sum(axis=1, keepdims=True)
-        return X, weights, draws[:, :, 1 : 1 + n_features], draws[:, :, 1 + n_features :]
+        return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
 
     def _complete(self, X, filled_scaled):
-        """X with its holes taken from ``filled_scaled`` (scaled units), in X's dtype."""
+        """X (coded) with its holes taken from ``filled_scaled`` (scaled units), as the
+        user's table: X's dtype, or a DataFrame like the training frame."""
         _, C = self._split_columns(X)
-        completed = self._assemble_rows(filled_scaled, C).astype(np.float64)
+        completed = self._assemble_codes(filled_scaled, C)
         observed = ~np.isnan(X)
         completed[observed] = X[observed]
+        if self._column_schema["as_frame"] or "categorical" in self.column_kinds_:
+            return self._to_output(completed)
         return completed.astype(X.dtype)
 
     def get_feature_names_out(self, input_features=None):

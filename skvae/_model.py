@@ -8,17 +8,14 @@ log p(x_observed).
 Only ``keras.ops`` is used, so the same model trains under TensorFlow, JAX and PyTorch.
 """
 
-import math
-
 import keras
 import numpy as np
 from keras import layers, ops
 
+from skvae._columns import ColumnLayout
 from skvae._likelihoods import (
     LOG_2PI,
-    bernoulli_log_prob,
     free_bits_kl,
-    gaussian_log_prob,
     kl_to_standard_normal,
     log_mean_exp,
     standard_normal_log_prob,
@@ -46,9 +43,13 @@ def _mlp(inputs, sizes, activation, seeds, name):
     return h
 
 
-def _dense(units, seed, name):
+def _dense(units, seed, name, bias=None):
+    bias_initializer = "zeros" if bias is None else keras.initializers.Constant(bias)
     return layers.Dense(
-        units, kernel_initializer=keras.initializers.GlorotUniform(seed=seed), name=name
+        units,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+        bias_initializer=bias_initializer,
+        name=name,
     )
 
 
@@ -61,12 +62,14 @@ def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds)
     return keras.Model(x, [z_mean, z_log_var], name="encoder")
 
 
-def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds):
-    """Decoder network z -> parameters of p(x|z): Gaussian means (and log-variances for
-    the heteroscedastic likelihood, concatenated after the means) or Bernoulli logits."""
+def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None):
+    """Decoder network z -> parameters of p(x|z), laid out as in :mod:`skvae._columns`
+    (for one likelihood: Gaussian means, then log-variances if heteroscedastic, or
+    Bernoulli logits). ``bias`` initialises the output layer's bias (zeros if None)."""
     z = keras.Input(shape=(n_components,), name="z")  # with the conditions appended
     h = _mlp(z, tuple(reversed(hidden_layer_sizes)), activation, seeds, "decoder")
-    out = _dense(n_outputs, next(seeds), "x_param")(h)
+    has_bias = bias is not None and np.any(bias)
+    out = _dense(n_outputs, next(seeds), "x_param", np.asarray(bias) if has_bias else None)(h)
     return keras.Model(z, out, name="decoder")
 
 
@@ -76,19 +79,21 @@ class VAE(keras.Model):
     Parameters
     ----------
     n_features, n_components : int
-        Width of the modelled data and of the latent space.
+        Number of modelled columns (ignored when ``layout`` is given) and width of the
+        latent space.
     hidden_layer_sizes : tuple of int
         Encoder hidden layers; the decoder uses them in reverse. ``()`` gives a linear VAE.
     activation : str
         Keras activation of the hidden layers.
     likelihood : {"gaussian", "heteroscedastic", "bernoulli"}
-        Observation model p(x|z): Gaussian with one learned variance per feature,
-        Gaussian whose variance the decoder outputs per row, or Bernoulli.
+        Observation model p(x|z) of every column when no ``layout`` is given: Gaussian
+        with one learned variance per feature, Gaussian whose variance the decoder outputs
+        per row, or Bernoulli.
     var_floor : float
         Lower bound of the Gaussian observation variance, in scaled units.
     log_scale : array of shape (n_features,)
         Log of each feature's scale; subtracted from its log-density (where observed) to
-        express log-likelihoods in X's units.
+        express log-likelihoods in X's units (ignored when ``layout`` is given).
     beta, free_bits : float
         KL weight and per-dimension free-bits floor (nats) of the training objective.
     kl_warmup_steps : int
@@ -104,6 +109,9 @@ class VAE(keras.Model):
         Width of the encoded condition vector c (0 for an unconditional VAE). The model's
         input rows are [x, c]: the encoder sees both, the decoder sees [z, c], and only x
         is modelled, so every log-likelihood is log p(x | c).
+    layout : ColumnLayout or None
+        Per-column likelihoods of a mixed table (:mod:`skvae._columns`); ``n_features`` is
+        then its encoded width (categorical columns one-hot).
 
     The model's input rows are [x, c, m]: x scaled with missing entries set to 0 (the
     feature mean), c the encoded conditions, m the observation mask (1 = observed). The
@@ -127,15 +135,20 @@ class VAE(keras.Model):
         objective="elbo",
         n_importance_train=1,
         n_conditions=0,
+        layout=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if layout is None:  # one likelihood for every column
+            layout = ColumnLayout(
+                [likelihood] * int(n_features), [0] * int(n_features), 1, log_scale, var_floor
+            )
+        self.layout = layout
         self.likelihood = likelihood
         self.n_components = int(n_components)
-        self.n_features = int(n_features)
+        self.n_features = layout.input_width
         self.n_conditions = int(n_conditions)
         self.var_floor = float(var_floor)
-        self.log_scale = np.asarray(log_scale, dtype="float32")
         self.beta = float(beta)
         self.free_bits = float(free_bits)
         self.kl_warmup_steps = int(kl_warmup_steps)
@@ -144,18 +157,22 @@ class VAE(keras.Model):
         # 31-bit seeds: some backends (PyTorch) keep seed state as int32.
         seeds = iter(int(s) >> 1 for s in np.random.SeedSequence(seed).generate_state(64))
         self.encoder = build_encoder(
-            n_features + n_conditions, n_components, hidden_layer_sizes, activation, seeds
+            self.n_features + n_conditions, n_components, hidden_layer_sizes, activation, seeds
         )
-        n_outputs = 2 * n_features if likelihood == "heteroscedastic" else n_features
         self.decoder = build_decoder(
-            n_outputs, n_components + n_conditions, hidden_layer_sizes, activation, seeds
+            layout.param_width,
+            n_components + n_conditions,
+            hidden_layer_sizes,
+            activation,
+            seeds,
+            bias=layout.initial_bias(),
         )
-        if likelihood == "gaussian":
-            # One learned variance per feature: var = var_floor + exp(raw), so it can never
-            # fall below the floor (constant columns would otherwise drive it to 0 and the
-            # density to infinity). raw = 0 starts the variance at about 1 (unit scale).
+        if layout.n_gaussian:
+            # One learned variance per "gaussian" column: var = var_floor + exp(raw), so it
+            # can never fall below the floor (constant columns would otherwise drive it to 0
+            # and the density to infinity). raw = 0 starts the variance at about 1.
             self.obs_raw_var = self.add_weight(
-                shape=(n_features,), initializer="zeros", name="obs_raw_var"
+                shape=(layout.n_gaussian,), initializer="zeros", name="obs_raw_var"
             )
         self.noise = keras.random.SeedGenerator(next(seeds), name="reparam_noise")
         # Counts training steps for the KL warm-up. A model variable (not the optimiser's
@@ -184,7 +201,7 @@ class VAE(keras.Model):
         if refine_passes:
             x, conditions, mask = self.split_inputs(inputs)
             for _ in range(refine_passes):
-                decoded, _ = self.decode(z_mean, conditions)
+                decoded = self.decode(z_mean, conditions)
                 filled = mask * x + (1.0 - mask) * decoded
                 if conditions is not None:
                     filled = ops.concatenate([filled, conditions], axis=-1)
@@ -207,38 +224,22 @@ class VAE(keras.Model):
         return self.decoder(ops.concatenate([z, conditions], axis=-1))
 
     def obs_log_var(self):
-        """Per-feature Gaussian observation log-variance in scaled units ("gaussian")."""
-        return self._floored_log_var(self.obs_raw_var)
-
-    def _floored_log_var(self, raw):
-        # var = var_floor + exp(raw): smooth, and never below the floor, so constant or
-        # near-discrete columns cannot drive the variance to 0 and the density to infinity.
-        return ops.logaddexp(math.log(self.var_floor), raw)
-
-    def observation_params(self, x_param):
-        """Split the decoder output into (mean, log_var) in scaled units.
-
-        For Bernoulli the mean is the probability sigmoid(logits) and log_var is None.
-        """
-        if self.likelihood == "bernoulli":
-            return ops.sigmoid(x_param), None
-        if self.likelihood == "heteroscedastic":
-            mean, raw = ops.split(x_param, 2, axis=-1)
-            return mean, self._floored_log_var(raw)
-        return x_param, self.obs_log_var()
+        """Learned log-variance of each "gaussian" column, in scaled units (None if none)."""
+        if not self.layout.n_gaussian:
+            return None
+        return self.layout.floor(self.obs_raw_var)
 
     def log_likelihood(self, x, x_param, mask):
-        """log p(x_observed | z) in the units of X: the masked sum over features."""
-        if self.likelihood == "bernoulli":
-            log_p = bernoulli_log_prob(x, x_param)
-        else:
-            mean, log_var = self.observation_params(x_param)
-            log_p = gaussian_log_prob(x, mean, log_var)
-        return ops.sum((log_p - ops.convert_to_tensor(self.log_scale)) * mask, axis=-1)
+        """log p(x_observed | z) in the units of X: the masked sum over columns."""
+        return self.layout.log_prob(x, x_param, mask, self.obs_log_var())
 
     def decode(self, z, conditions=None):
-        """(mean, log_var) of p(x|z, c) in scaled units; log_var is None for Bernoulli."""
-        return self.observation_params(self._decoder_output(z, conditions))
+        """E[x | z, c] in the encoded coding (scaled means, probabilities, one-hot probs)."""
+        return self.layout.expected_x(self._decoder_output(z, conditions))
+
+    def decoder_params(self, z, conditions=None):
+        """Raw decoder output: the parameters of p(x | z, c) (see :mod:`skvae._columns`)."""
+        return self._decoder_output(z, conditions)
 
     def call(self, inputs, training=False):
         z_mean, z_log_var = self.encode(inputs)
@@ -335,21 +336,17 @@ class VAE(keras.Model):
         return ops.mean(self._importance_terms(x, eps, refine_passes=REFINE_PASSES)[0], axis=1)
 
     def importance_draws(self, inputs, eps):
-        """Per row and draw: log w_k, then the decoded mean and log-variance of p(x|z_k).
+        """Per row and draw: log w_k, E[x | z_k] (encoded), then the decoder parameters.
 
-        Concatenated on the last axis: shape (batch, K, 1 + 2 * n_features), in scaled
-        units (Bernoulli: probabilities, and a log-variance of 0 that is unused). The
-        imputer averages or resamples these with the self-normalised weights.
+        Concatenated on the last axis: shape (batch, K, 1 + n_features + n_params), in
+        scaled units. The imputer averages the expectations with the self-normalised
+        weights, or resamples draws and samples x from their parameters.
         """
         log_px_z, log_prior_ratio, x_param = self._importance_terms(
             inputs, eps, return_params=True, refine_passes=REFINE_PASSES
         )
-        mean, log_var = self.observation_params(x_param)
-        if log_var is None:
-            log_var = ops.zeros_like(mean)
-        log_var = ops.broadcast_to(log_var, ops.shape(mean))
         log_w = (log_px_z + log_prior_ratio)[:, :, None]
-        return ops.concatenate([log_w, mean, log_var], axis=-1)
+        return ops.concatenate([log_w, self.layout.expected_x(x_param), x_param], axis=-1)
 
     def importance_log_likelihood(self, x, eps):
         """Importance-weighted estimate of log p(x) per row: log-mean-exp of the weights."""

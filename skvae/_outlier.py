@@ -73,6 +73,9 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         hidden_layer_sizes=(64, 32),
         activation="relu",
         likelihood="gaussian",
+        column_types=None,
+        n_mixture_components=3,
+        handle_unknown="error",
         beta=1.0,
         kl_warmup=0,
         free_bits=0.0,
@@ -96,6 +99,9 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             likelihood=likelihood,
+            column_types=column_types,
+            n_mixture_components=n_mixture_components,
+            handle_unknown=handle_unknown,
             beta=beta,
             kl_warmup=kl_warmup,
             free_bits=free_bits,
@@ -123,10 +129,12 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             rng = np.random.RandomState(np.random.SeedSequence([self._seed, 4]).generate_state(1))
             # A conditional model generates under the training rows' own conditions.
             C = self._split_columns(X)[1]
-            conditions = C[rng.randint(len(C), size=AUTO_CALIBRATION_ROWS)] if C.size else None
-            generated = self.sample(AUTO_CALIBRATION_ROWS, random_state=rng, conditions=conditions)
-            # Scored through the model inputs: generated rows are a bare array, and going
-            # through score_samples would re-check them against a DataFrame's column names.
+            if C.size:
+                C = C[rng.randint(len(C), size=AUTO_CALIBRATION_ROWS)]
+            else:
+                C = np.zeros((AUTO_CALIBRATION_ROWS, 0))
+            # Generated and scored in the model's coding (no round trip through a frame).
+            generated = self._sample_codes(AUTO_CALIBRATION_ROWS, rng, C)
             scores = self._score_inputs(self._model_input(generated))
             self.offset_ = float(np.quantile(scores, AUTO_TAIL_PROBABILITY))
         else:

@@ -24,9 +24,20 @@ class FittedVAE:
 
 
 def build_model(
-    n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, steps_per_epoch
+    n_features,
+    n_conditions,
+    hidden_layer_sizes,
+    log_scale,
+    seed,
+    params,
+    steps_per_epoch,
+    layout=None,
 ):
-    """A freshly initialised VAE configured from the estimator's parameters."""
+    """A freshly initialised VAE configured from the estimator's parameters.
+
+    ``layout`` (a :class:`skvae._columns.ColumnLayout`) gives each column its own
+    likelihood; without it every column has ``params["likelihood"]``.
+    """
     return VAE(
         n_features=n_features,
         n_conditions=n_conditions,
@@ -42,6 +53,7 @@ def build_model(
         seed=seed,
         objective=params["objective"],
         n_importance_train=params["n_importance_train"],
+        layout=layout,
     )
 
 
@@ -77,7 +89,9 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params):
+def train_vae(
+    X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, layout=None
+):
     """Train a VAE on float32 model inputs ``X`` = [x scaled, c encoded].
 
     Raises ValueError if the loss diverges.
@@ -98,6 +112,7 @@ def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, 
         seed,
         params,
         steps_per_epoch=len(batches),
+        layout=layout,
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),

@@ -173,3 +173,36 @@ def test_bare_options_run_the_demo(monkeypatch, capsys):
     assert main(["--n-components", "2", "--max-iter", "1"]) == 0
     assert seen["args"] == (2, 1, 0)
     assert capsys.readouterr().out.strip() == "table for 2"
+
+
+def test_categorical_columns_from_a_flag(tmp_path, capsys):
+    """--categorical keeps a text column as categories; samples and scores use them."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=300)
+    path = tmp_path / "colors.csv"
+    pd.DataFrame({"x": z, "color": np.where(z > 0, "red", "blue")}).to_csv(path, index=False)
+    model, samples = tmp_path / "m.skvae", tmp_path / "s.csv"
+    args = [
+        "--max-iter",
+        "40",
+        "--batch-size",
+        "32",
+        "--learning-rate",
+        "0.01",
+        "--random-state",
+        "0",
+    ]
+    assert run("fit", path, "-o", model, "--categorical", "color", *args) == 0
+    assert skvae.load(model).column_kinds_.tolist() == ["gaussian", "categorical"]
+    assert run("sample", model, "-n", "200", "-o", samples, "--random-state", "0") == 0
+    generated = pd.read_csv(samples)
+    assert set(generated["color"]) == {"red", "blue"}
+    # The latent factor ties colour to the sign of x in generated rows too.
+    assert (generated["color"] == np.where(generated["x"] > 0, "red", "blue")).mean() > 0.8
+    capsys.readouterr()
+    assert run("score", model, path) == 0
+    score = float(capsys.readouterr().out.split(":")[1].split()[0])
+    assert np.isfinite(score)
+    # Without the flag the text column is an error that names the cell and the remedy.
+    assert run("fit", path, "-o", tmp_path / "bad.skvae", *args) == 1
+    assert "column 'color', row 1: 'red' is not a number" in capsys.readouterr().err

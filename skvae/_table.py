@@ -1,0 +1,266 @@
+"""Column kinds of a table, and the float "codes" matrix the model works on.
+
+A user's table (a pandas DataFrame with float, int, bool, categorical and string columns, or
+a NumPy array) becomes a float64 matrix with one column per input column: numeric values
+as they are, booleans as 0/1, categories as their index in the categories seen in fit, and
+NaN wherever a value is missing (NaN, None or ``pd.NA``). Generated or decoded rows go the
+other way, back to the training frame's columns, dtypes and category sets.
+
+Kinds (the likelihood of each column):
+
+``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``
+    Continuous: a density in the column's units. Integer columns keep one of these kinds,
+    and generated values are rounded and clipped to the range seen in fit.
+``"bernoulli"``
+    Binary: values in [0, 1] (booleans, 0/1 flags).
+``"categorical"``
+    A softmax over the column's categories (pandas categories, or the distinct values of
+    an object/string column, or of a numeric column set to this kind).
+"""
+
+import numbers
+
+import numpy as np
+
+CONTINUOUS_KINDS = ("gaussian", "heteroscedastic", "mixture")
+KINDS = (*CONTINUOUS_KINDS, "bernoulli", "categorical")
+
+
+def is_frame(X):
+    """Whether X is a pandas DataFrame (without importing pandas when it is not)."""
+    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
+
+
+def fit_columns(X, names, default_kind, column_types):
+    """Kinds, categories and output dtypes of the columns of X, fixed at fit time.
+
+    Parameters
+    ----------
+    X : DataFrame or ndarray of shape (n_samples, n_columns)
+        Training table (a validated float array when it is not a DataFrame).
+    names : list of str
+        Column names, for messages and for ``column_types`` keys.
+    default_kind : str
+        Kind of columns that are neither boolean nor categorical nor overridden: the
+        estimator's ``likelihood``.
+    column_types : dict or None
+        Overrides: column name (or integer position) to kind.
+
+    Returns
+    -------
+    kinds : list of str
+    categories : list of ndarray or None
+        Categories of each categorical column (sorted distinct values, or the pandas
+        categories), None for other kinds.
+    schema : list of dict
+        Per column: ``dtype`` (the training dtype's name, for frames), ``ordered`` (pandas
+        categoricals) and ``low``/``high`` (integer columns: the range seen in fit).
+    """
+    overrides = _resolve_overrides(column_types, names)
+    kinds, categories, schema = [], [], []
+    for j, name in enumerate(names):
+        column = X.iloc[:, j] if is_frame(X) else X[:, j]
+        kind = overrides.get(j) or _inferred_kind(column, default_kind)
+        entry = {"dtype": str(column.dtype)}
+        if kind == "categorical":
+            cats = _column_categories(column, name)
+            entry["ordered"] = bool(getattr(column.dtype, "ordered", False) or False)
+        else:
+            cats = None
+            values = _numeric_values(column, name, kind)
+            observed = values[~np.isnan(values)]
+            if _is_integer_dtype(column.dtype) and observed.size:
+                entry["low"], entry["high"] = float(observed.min()), float(observed.max())
+        kinds.append(kind)
+        categories.append(cats)
+        schema.append(entry)
+    return kinds, categories, schema
+
+
+def to_codes(X, names, kinds, categories, handle_unknown="error"):
+    """Float64 matrix of X's values in the model's coding: numbers, 0/1, category indices.
+
+    Missing values become NaN. A category not seen in fit raises ``ValueError`` or, with
+    ``handle_unknown="ignore"``, becomes NaN (treated as missing).
+    """
+    n_rows = len(X)
+    codes = np.empty((n_rows, len(names)), dtype=np.float64)
+    for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
+        column = X.iloc[:, j] if is_frame(X) else X[:, j]
+        if kind == "categorical":
+            codes[:, j] = _category_codes(column, cats, name, handle_unknown)
+        else:
+            codes[:, j] = _numeric_values(column, name, kind)
+    return codes
+
+
+def from_codes(values, names, kinds, categories, schema, as_frame):
+    """Rows in the model's coding (float, shape (n, n_columns)) back to the user's table.
+
+    Category codes become the categories, booleans become bool, integer columns are
+    rounded and clipped to their training range, and the result has the training frame's
+    columns and dtypes (``as_frame``) or is a float ndarray.
+    """
+    columns = []
+    for j, (kind, cats, entry) in enumerate(zip(kinds, categories, schema, strict=True)):
+        column = values[:, j]
+        if kind == "categorical":
+            index = np.clip(np.rint(np.nan_to_num(column)), 0, len(cats) - 1).astype(int)
+            column = cats[index]
+        elif "low" in entry:
+            column = np.clip(np.rint(column), entry["low"], entry["high"])
+        columns.append(column)
+    if not as_frame:
+        return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])
+    import pandas as pd
+
+    data = {}
+    for name, column, kind, cats, entry in zip(
+        names, columns, kinds, categories, schema, strict=True
+    ):
+        data[name] = _as_dtype(column, kind, cats, entry, pd)
+    return pd.DataFrame(data, columns=list(names))
+
+
+def _as_dtype(column, kind, cats, entry, pd):
+    dtype = entry["dtype"]
+    if kind == "categorical":
+        if dtype == "category":
+            return pd.Categorical(column, categories=cats, ordered=entry.get("ordered", False))
+        try:  # object, str, string[python], ...: the training column's own dtype
+            return pd.Series(column, dtype=object).astype(dtype)
+        except (TypeError, ValueError):
+            return pd.Series(column, dtype=object)
+    if dtype in ("bool", "boolean"):
+        return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5, dtype=dtype)
+    return pd.Series(column).astype(dtype)
+
+
+def _resolve_overrides(column_types, names):
+    if column_types is None:
+        return {}
+    if not isinstance(column_types, dict):
+        raise ValueError(
+            "column_types must be a dict mapping column names (or positions) to one of "
+            f"{list(KINDS)}; got {type(column_types).__name__}"
+        )
+    overrides = {}
+    for key, kind in column_types.items():
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if not 0 <= key < len(names):
+                raise ValueError(
+                    f"column_types has column position {key}, but X has {len(names)} columns"
+                )
+            j = int(key)
+        elif key in names:
+            j = names.index(key)
+        else:
+            raise ValueError(
+                f"column_types names column {key!r}, which is not in X; X's columns are "
+                f"{list(names)}"
+            )
+        if kind not in KINDS:
+            raise ValueError(f"column_types[{key!r}] must be one of {list(KINDS)}; got {kind!r}")
+        overrides[j] = kind
+    return overrides
+
+
+def _is_integer_dtype(dtype):
+    kind = getattr(dtype, "kind", None)
+    return kind in ("i", "u")
+
+
+def _inferred_kind(column, default_kind):
+    dtype = column.dtype
+    name = str(dtype)
+    if name in ("bool", "boolean"):
+        return "bernoulli"
+    if name == "category" or name.startswith("string") or getattr(dtype, "kind", "") in "OSU":
+        if getattr(dtype, "kind", "") == "O" and _all_bool(column):
+            return "bernoulli"
+        return "categorical"
+    if getattr(dtype, "kind", "") in "iuf":
+        return default_kind
+    raise ValueError(
+        f"column {column.name!r} has dtype {dtype}, which skvae cannot model; convert it to "
+        "a number, a bool or a category first"
+    )
+
+
+def _all_bool(column):
+    values = [v for v in column if not _is_missing(v)]
+    return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)
+
+
+def _is_missing(value):
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError, ImportError):
+        return False
+
+
+def _numeric_values(column, name, kind):
+    """Float64 values of a non-categorical column, NaN for missing."""
+    try:
+        if hasattr(column, "to_numpy"):
+            if str(column.dtype) == "boolean" or column.dtype == object:
+                column = column.astype(object).where(~column.isna(), np.nan)
+            column = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return np.asarray(column, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"column {name!r} has kind {kind!r} but holds values that are not numbers; set "
+            f"column_types={{{name!r}: 'categorical'}} to model it as categories"
+        ) from None
+
+
+def _column_categories(column, name):
+    dtype = column.dtype
+    if str(dtype) == "category":
+        return np.asarray(dtype.categories.to_numpy())
+    values = [v for v in np.asarray(column, dtype=object) if not _is_missing(v)]
+    if not values:
+        raise ValueError(f"column {name!r} has no observed value (all missing); drop it")
+    try:
+        cats = np.unique(np.asarray(values))
+    except TypeError:  # values of several types: order them by their text
+        cats = np.asarray(sorted(set(values), key=str), dtype=object)
+    if cats.dtype.kind == "U":
+        cats = cats.astype(object)  # plain Python str, as pandas holds them
+    return cats
+
+
+def _category_codes(column, cats, name, handle_unknown):
+    values = np.asarray(column, dtype=object)
+    lookup = {_key(c): i for i, c in enumerate(cats)}
+    codes = np.full(len(values), np.nan)
+    unknown = []
+    for i, value in enumerate(values):
+        if _is_missing(value):
+            continue
+        code = lookup.get(_key(value))
+        if code is None:
+            unknown.append(value)
+        else:
+            codes[i] = code
+    if unknown and handle_unknown == "error":
+        shown = sorted({str(u) for u in unknown})[:5]
+        raise ValueError(
+            f"column {name!r} has categories not seen during fit: {shown} (fit saw "
+            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). Set "
+            "handle_unknown='ignore' to treat unseen categories as missing values."
+        )
+    return codes
+
+
+def _key(value):
+    """Dictionary key that matches 1, 1.0 and np.int64(1), and 'a' with np.str_('a')."""
+    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, bool):
+        return ("number", float(value))
+    if isinstance(value, (str, np.str_)):
+        return ("str", str(value))
+    return ("other", value)

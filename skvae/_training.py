@@ -27,7 +27,13 @@ def build_model(
     n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, steps_per_epoch
 ):
     """A freshly initialised VAE configured from the estimator's parameters."""
-    return VAE(
+    if params["n_components_lower"]:
+        from skvae._hierarchy import HierarchicalVAE
+
+        model_class, extra = HierarchicalVAE, {"n_components_lower": params["n_components_lower"]}
+    else:
+        model_class, extra = VAE, {}
+    return model_class(
         n_features=n_features,
         n_conditions=n_conditions,
         n_components=params["n_components"],
@@ -42,6 +48,9 @@ def build_model(
         seed=seed,
         objective=params["objective"],
         n_importance_train=params["n_importance_train"],
+        posterior=params["posterior"],
+        n_flows=params["n_flows"],
+        **extra,
     )
 
 

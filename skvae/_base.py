@@ -117,6 +117,23 @@ PARAMETERS_DOC = """    Parameters
         about linearly with it.
     n_importance_samples : int, default=100
         Draws from q(z|x) used by :meth:`score_samples` (1 gives the ELBO estimate).
+    posterior : {"gaussian", "flow"}, default="gaussian"
+        Family of the approximate posterior q(z|x). ``"gaussian"`` is the diagonal
+        Gaussian N(mu(x), diag sigma(x)^2). ``"flow"`` pushes that Gaussian's draws
+        through ``n_flows`` inverse autoregressive flow steps (Kingma et al., 2016), so
+        q(z|x) can be skewed, curved or correlated; the KL term is then a one-sample Monte
+        Carlo estimate, :meth:`transform` returns the flow applied to mu, and
+        ``free_bits`` must be 0 (a flow's KL does not split into independent dimensions).
+        See :doc:`flows`.
+    n_flows : int, default=4
+        Number of flow steps for ``posterior="flow"`` (ignored otherwise).
+    n_components_lower : int or None, default=None
+        Width of a second, lower stochastic layer z1 between the latent space z and the
+        data (a two-layer hierarchical VAE with top-down inference, as in the Ladder VAE):
+        p(z) = N(0, I), p(z1|z) Gaussian from a small network, p(x|z1). ``n_components``
+        stays the top layer, the one :meth:`transform` returns and :meth:`sample` draws
+        from the prior. None is the single-layer VAE. Not combinable with
+        ``posterior="flow"``. See :doc:`hierarchical`.
     condition_on : list of int or str, default=None
         Columns of X to condition on (a conditional VAE): indices, or names when X is a
         DataFrame. They are inputs of the encoder and the decoder but are not modelled,
@@ -163,12 +180,19 @@ ATTRIBUTES_DOC = """    Attributes
         and ``val_kl``; all in nats per row, in X's units.
     n_iter_ : int
         Number of epochs run.
-    kl_per_dimension_ : ndarray of shape (n_components,)
+    kl_per_dimension_ : ndarray of shape (n_components,) or \
+(n_components + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;
-        near-zero entries are collapsed units.
-    active_units_ : ndarray of shape (n_components,), dtype=bool
-        Whether each latent unit is active: the variance of its posterior mean over the
-        training rows exceeds 0.01 (Burda et al., 2015). A
+        near-zero entries are collapsed units. With ``posterior="flow"`` it is the Monte
+        Carlo split of the KL over coordinates (see :meth:`kl_divergence`); with
+        ``n_components_lower`` the top layer's dimensions come first, then the lower
+        layer's KL(q(z1|x, z) || p(z1|z)).
+    active_units_ : ndarray of shape (n_components,) or (n_components + n_components_lower,), \
+dtype=bool
+        Whether each latent unit is active: the variance of its posterior location over
+        the training rows exceeds 0.01 (Burda et al., 2015). The location is the posterior
+        mean, the flow applied to it for ``posterior="flow"``, and for a hierarchy the top
+        mean followed by the lower layer's mean given it. A
         :class:`PosteriorCollapseWarning` is raised when fewer than half are active.
     n_active_units_ : int
         Number of active latent units.
@@ -212,6 +236,9 @@ class BaseVAE(BaseEstimator):
         "objective": [StrOptions({"elbo", "iwae"})],
         "n_importance_train": [Interval(Integral, 1, None, closed="left")],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "posterior": [StrOptions({"gaussian", "flow"})],
+        "n_flows": [Interval(Integral, 1, None, closed="left")],
+        "n_components_lower": [Interval(Integral, 1, None, closed="left"), None],
         "condition_on": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -241,6 +268,9 @@ class BaseVAE(BaseEstimator):
         objective="elbo",
         n_importance_train=8,
         n_importance_samples=100,
+        posterior="gaussian",
+        n_flows=4,
+        n_components_lower=None,
         condition_on=None,
         random_state=None,
         verbose=0,
@@ -266,6 +296,9 @@ class BaseVAE(BaseEstimator):
         self.objective = objective
         self.n_importance_train = n_importance_train
         self.n_importance_samples = n_importance_samples
+        self.posterior = posterior
+        self.n_flows = n_flows
+        self.n_components_lower = n_components_lower
         self.condition_on = condition_on
         self.random_state = random_state
         self.verbose = verbose
@@ -319,6 +352,7 @@ class BaseVAE(BaseEstimator):
                 f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
                 'has no separate KL term); set free_bits=0 or use objective="elbo"'
             )
+        self._check_posterior_options()
         self.condition_columns_ = resolve_condition_columns(
             self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
         )
@@ -355,14 +389,13 @@ class BaseVAE(BaseEstimator):
         self.n_iter_ = len(fitted.history["loss"])
         # From the model inputs, not the public methods: those re-validate X, and X is
         # already a bare array here (a DataFrame's names would then trigger a warning).
-        z_mean, z_log_var = self._posterior_moments(inputs)
-        self.kl_per_dimension_ = gaussian_kl(z_mean, np.exp(z_log_var)).mean(axis=0)
+        self.kl_per_dimension_ = self._kl_per_dimension(inputs).mean(axis=0)
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
-        self.active_units_ = z_mean.var(axis=0) > ACTIVE_UNIT_THRESHOLD
+        self.active_units_ = self._posterior_location(inputs).var(axis=0) > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
-        if self.n_active_units_ < max(1, self.n_components / 2):
+        if self.n_active_units_ < max(1, len(self.active_units_) / 2):
             warnings.warn(
-                f"Posterior collapse: only {self.n_active_units_} of {self.n_components} "
+                f"Posterior collapse: only {self.n_active_units_} of {len(self.active_units_)} "
                 "latent units are active (variance of their posterior mean over the "
                 f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
                 "about x. That is right when the data have fewer latent factors; if you "
@@ -372,6 +405,20 @@ class BaseVAE(BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _check_posterior_options(self):
+        if self.posterior == "flow" and self.free_bits > 0:
+            raise ValueError(
+                f"free_bits={self.free_bits} needs a KL per latent dimension, which "
+                'posterior="flow" does not have (its KL is a sampled whole); set free_bits=0 '
+                'or use posterior="gaussian"'
+            )
+        if self.posterior == "flow" and self.n_components_lower is not None:
+            raise ValueError(
+                f'posterior="flow" cannot be combined with n_components_lower='
+                f'{self.n_components_lower}; use one of them (posterior="gaussian" for a '
+                "hierarchy, or n_components_lower=None for a flow)"
+            )
 
     def _check_hidden_layer_sizes(self):
         sizes = tuple(self.hidden_layer_sizes)
@@ -538,13 +585,13 @@ class BaseVAE(BaseEstimator):
 
         E[x | z, c] in the encoded coding, or (``params``) the raw parameters of p(x|z, c).
         """
-        n_components = self.n_components
+        width = Z.shape[1]  # n_components, or wider with a hierarchy's lower-layer noise
         inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
         method = self._model.decoder_params if params else self._model.decode
 
         def decode(batch):
-            conditions = batch[:, n_components:] if C.shape[1] else None
-            return method(batch[:, :n_components], conditions)
+            conditions = batch[:, width:] if C.shape[1] else None
+            return method(batch[:, :width], conditions)
 
         return _predict_in_batches(decode, inputs, PREDICT_BATCH_ROWS).astype(np.float64)
 
@@ -592,6 +639,16 @@ class BaseVAE(BaseEstimator):
         The ELBO's KL term, before summing over dimensions. A dimension whose KL is near
         zero for every row carries no information about x (a collapsed unit).
 
+        With ``posterior="gaussian"`` it is closed form. With ``posterior="flow"`` there is
+        no closed form: each entry is the Monte Carlo average, over the
+        ``n_importance_samples`` fixed draws of :meth:`score_samples`, of
+        log q_0(z_0,i|x) - log|dz_K,i/dz_0,i| - log N(z_K,i; 0, 1); the flow's Jacobian is
+        triangular, so these sum over i to the sampled KL of the whole posterior, but a
+        single entry can be slightly negative. With ``n_components_lower`` the columns are
+        the top layer's closed-form KL, then the lower layer's
+        E_q(z|x)[KL(q(z1|x, z) || p(z1|z))] (closed form given z, averaged over the same
+        fixed draws).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -599,8 +656,9 @@ class BaseVAE(BaseEstimator):
 
         Returns
         -------
-        kl : ndarray of shape (n_samples, n_components)
-            Closed-form KL of the diagonal-Gaussian posterior to N(0, I), float64.
+        kl : ndarray of shape (n_samples, n_components) or \
+(n_samples, n_components + n_components_lower)
+            KL per row and latent dimension, float64.
 
         Examples
         --------
@@ -613,8 +671,7 @@ class BaseVAE(BaseEstimator):
         ((178, 2), True)
         """
         X = self._validate_rows(X)
-        z_mean, z_log_var = self._posterior_moments(self._model_input(X))
-        return gaussian_kl(z_mean, np.exp(z_log_var))
+        return self._kl_per_dimension(self._model_input(X))
 
     def elbo_terms(self, X):
         """The two terms of each row's ELBO: expected log-likelihood and KL, in nats.
@@ -624,7 +681,9 @@ class BaseVAE(BaseEstimator):
         average: this KL is closed-form, while the importance weights sample it, so a
         single row's estimates can cross by Monte Carlo noise). The
         expectation E_q[log p(x|z)] uses the same ``n_importance_samples`` fixed draws as
-        :meth:`score_samples`, in X's units; the KL is closed-form.
+        :meth:`score_samples`, in X's units; the KL is closed-form for the Gaussian
+        posterior, and the row sum of :meth:`kl_divergence` (sampled with the same draws)
+        for ``posterior="flow"`` and ``n_components_lower``.
 
         Parameters
         ----------
@@ -657,9 +716,32 @@ class BaseVAE(BaseEstimator):
             inputs,
             self._score_chunk_rows(len(eps)),
         )
-        z_mean, z_log_var = self._posterior_moments(inputs)
-        kl = gaussian_kl(z_mean, np.exp(z_log_var)).sum(axis=1)
+        kl = self._kl_per_dimension(inputs).sum(axis=1)
         return expected.astype(np.float64), kl
+
+    def _has_plain_posterior(self):
+        return self.posterior == "gaussian" and self.n_components_lower is None
+
+    def _kl_per_dimension(self, inputs):
+        """KL per row and latent dimension for model inputs (see kl_divergence), float64."""
+        if self._has_plain_posterior():
+            z_mean, z_log_var = self._posterior_moments(inputs)
+            return gaussian_kl(z_mean, np.exp(z_log_var))
+        eps = self._importance_noise()
+        return _predict_in_batches(
+            lambda b: self._model.kl_per_dimension(b, eps),
+            inputs,
+            self._score_chunk_rows(len(eps)),
+        ).astype(np.float64)
+
+    def _posterior_location(self, inputs):
+        """Deterministic posterior point per row: mu; the flow of mu; for a hierarchy the
+        top mean, then the lower layer's posterior mean given it. float64."""
+        if self._has_plain_posterior():
+            return self._posterior_moments(inputs)[0]
+        return _predict_in_batches(
+            self._model.posterior_location, inputs, PREDICT_BATCH_ROWS
+        ).astype(np.float64)
 
     def _posterior_moments(self, inputs):
         """Posterior means and log-variances of q(z|x, c) for model inputs, float64."""
@@ -716,7 +798,8 @@ default=None
 
     def _sample_codes(self, n_samples, rng, C):
         """Generated rows in the model's coding (see :meth:`sample`), under coded C."""
-        z = rng.standard_normal((n_samples, self.n_components))
+        # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
+        z = rng.standard_normal((n_samples, self._model.latent_noise_width))
         params = self._decode(z, C, params=True)
         obs_log_var = self._model.obs_log_var()
         if obs_log_var is not None:
@@ -804,9 +887,9 @@ default=None
         # deterministic and a row's score ignores the other rows. Row-major filling makes
         # the draws for K samples a prefix of those for more.
         rng = np.random.default_rng([self._seed, 1])
-        return rng.standard_normal((self.n_importance_samples, self.n_components)).astype(
-            np.float32
-        )
+        # A hierarchy draws [eps_top, eps_lower] per sample; the plain width is unchanged.
+        width = self.n_components + (self.n_components_lower or 0)
+        return rng.standard_normal((self.n_importance_samples, width)).astype(np.float32)
 
     def _validate_rows(self, X):
         check_is_fitted(self)

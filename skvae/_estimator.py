@@ -48,6 +48,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
     def transform(self, X):
         """Posterior mean E_q[z|x] of each row (deterministic).
 
+        With ``posterior="flow"`` it is the flow applied to the base Gaussian's mean
+        (eps = 0), a deterministic high-density point of q(z|x) rather than its Monte Carlo
+        mean (which, for a posterior split over two modes, can fall between them). With
+        ``n_components_lower`` it is the top layer's posterior mean.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -69,11 +74,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         """
         X = self._validate_rows(X)
         inputs = self._model_input(X)
-        Z = self._posterior_moments(inputs)[0]
+        Z = self._posterior_location(inputs)[:, : self.n_components]
         return Z.astype(X.dtype)
 
     def inverse_transform(self, X, conditions=None):
         """Decoder mean E[x|z] for latent rows, in the units and dtype of the training X.
+
+        With ``n_components_lower`` the rows are top-layer latents z and are decoded at
+        the lower layer's conditional mean E[z1|z].
 
         Parameters
         ----------

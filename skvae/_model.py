@@ -13,6 +13,7 @@ import numpy as np
 from keras import layers, ops
 
 from skvae._columns import ColumnLayout
+from skvae._flows import InverseAutoregressiveFlow
 from skvae._likelihoods import (
     LOG_2PI,
     free_bits_kl,
@@ -136,6 +137,9 @@ class VAE(keras.Model):
         n_importance_train=1,
         n_conditions=0,
         layout=None,
+        posterior="gaussian",
+        n_flows=0,
+        decoder_latent_width=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -161,7 +165,7 @@ class VAE(keras.Model):
         )
         self.decoder = build_decoder(
             layout.param_width,
-            n_components + n_conditions,
+            (decoder_latent_width or n_components) + n_conditions,
             hidden_layer_sizes,
             activation,
             seeds,
@@ -175,6 +179,14 @@ class VAE(keras.Model):
                 shape=(layout.n_gaussian,), initializer="zeros", name="obs_raw_var"
             )
         self.noise = keras.random.SeedGenerator(next(seeds), name="reparam_noise")
+        # Drawn after every seed of the plain model, so posterior="gaussian" is unchanged.
+        self.posterior = posterior
+        self.flow = None
+        if posterior == "flow":
+            # Context of each step: the encoder's [mu, log sigma^2] (see skvae._flows).
+            self.flow = InverseAutoregressiveFlow(
+                n_components, n_flows, 2 * n_components, seed=next(seeds), name="iaf"
+            )
         # Counts training steps for the KL warm-up. A model variable (not the optimiser's
         # counter) so every backend, JAX's traced steps included, sees its current value.
         self.train_steps = self.add_weight(
@@ -241,12 +253,74 @@ class VAE(keras.Model):
         """Raw decoder output: the parameters of p(x | z, c) (see :mod:`skvae._columns`)."""
         return self._decoder_output(z, conditions)
 
+    # -- the posterior: draws, log-densities, summaries --------------------------------
+    @property
+    def latent_noise_width(self):
+        """Width of the standard-normal noise behind one posterior draw."""
+        return self.n_components
+
+    def _posterior_draws(self, z_mean, z_log_var, eps):
+        """Draws z ~ q(z|x) and their log q(z|x), from noise eps of shape (batch, K, d).
+
+        z_0 = mu + sigma * eps is the diagonal-Gaussian draw; with a flow it is pushed to
+        z_K and log q(z_K|x) = log q(z_0|x) - log|det dz_K/dz_0|. Returns z (batch, K, d),
+        log q (batch, K) and the flow's per-coordinate log-determinant (None without one).
+        """
+        z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps
+        log_qz = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)), axis=-1)
+        if self.flow is None:
+            return z, log_qz, None
+        context = ops.concatenate([z_mean, z_log_var], axis=-1)[:, None, :]
+        z, log_det = self.flow(z, context)
+        return z, log_qz - ops.sum(log_det, axis=-1), log_det
+
+    def _latent_draws(self, inputs, eps, refine_passes=0):
+        """(z fed to the decoder, log p(z) - log q(z|x)) for noise eps (batch, K, width)."""
+        z_mean, z_log_var = self.encode(inputs, refine_passes)
+        z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps)
+        return z, standard_normal_log_prob(z) - log_qz
+
+    def posterior_location(self, inputs):
+        """A deterministic point of q(z|x) per row: the flow applied to mu (eps = 0).
+
+        For the diagonal-Gaussian posterior this is the posterior mean mu.
+        """
+        z_mean, z_log_var = self.encode_for_inference(inputs)
+        if self.flow is None:
+            return z_mean
+        context = ops.concatenate([z_mean, z_log_var], axis=-1)
+        return self.flow(z_mean, context)[0]
+
+    def kl_per_dimension(self, inputs, eps):
+        """Sampled KL(q(z|x) || p(z)) per row, split over latent coordinates.
+
+        For the flow: the average over the draws eps (K, d) of log q_0,i(z_0,i) -
+        log|dz_K,i/dz_0,i| - log N(z_K,i; 0, 1), whose sum over i is the Monte Carlo
+        estimate of the KL (the flow's Jacobian is triangular, so its log-determinant
+        splits into coordinates). Single terms can be slightly negative.
+        """
+        inputs, eps = ops.convert_to_tensor(inputs), ops.convert_to_tensor(eps)
+        z_mean, z_log_var = self.encode_for_inference(inputs)
+        z, _, log_det = self._posterior_draws(z_mean, z_log_var, eps[None, :, :])
+        log_q0 = -0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps[None, :, :]))
+        if log_det is not None:
+            log_q0 = log_q0 - log_det
+        return ops.mean(log_q0 + 0.5 * (LOG_2PI + ops.square(z)), axis=1)
+
     def call(self, inputs, training=False):
         z_mean, z_log_var = self.encode(inputs)
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
-        z = z_mean + ops.exp(0.5 * z_log_var) * eps
-        x_param = self._decoder_output(z, self.split_inputs(inputs)[1])
-        return {"z_mean": z_mean, "z_log_var": z_log_var, "x_param": x_param}
+        out = {"z_mean": z_mean, "z_log_var": z_log_var}
+        if self.flow is None:
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
+            z = z_mean + ops.exp(0.5 * z_log_var) * eps
+        else:
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)[:, None, :]
+            z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps)
+            z, log_qz = z[:, 0, :], log_qz[:, 0]
+            # One-sample Monte Carlo KL: no closed form once the flow has run.
+            out["kl"] = log_qz - standard_normal_log_prob(z)
+        out["x_param"] = self._decoder_output(z, self.split_inputs(inputs)[1])
+        return out
 
     # -- the objective ------------------------------------------------------------------
     def kl_weight(self):
@@ -257,8 +331,12 @@ class VAE(keras.Model):
         return self.beta * ops.minimum(1.0, progress)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        kl_per_dim = kl_to_standard_normal(y_pred["z_mean"], y_pred["z_log_var"])
-        kl = ops.sum(kl_per_dim, axis=-1)
+        if "kl" in y_pred:
+            # A sampled KL (flow) or one over two layers (hierarchy): the model computed it.
+            kl_per_dim, kl = y_pred.get("kl_per_dim"), y_pred["kl"]
+        else:
+            kl_per_dim = kl_to_standard_normal(y_pred["z_mean"], y_pred["z_log_var"])
+            kl = ops.sum(kl_per_dim, axis=-1)
         if self.objective == "iwae":
             return self._iwae_loss(x, kl, training)
         # Reconstruction: one-sample Monte Carlo estimate of -E_q[log p(x|z)], per row.
@@ -270,7 +348,10 @@ class VAE(keras.Model):
             # Validation reports the honest negative ELBO (beta = 1, no free bits, no
             # warm-up): the bound on -log p(x) that early stopping should minimise.
             return ops.mean(reconstruction + kl)
-        kl_term = free_bits_kl(kl_per_dim, self.free_bits)
+        if kl_per_dim is None:  # free bits need per-dimension KLs; fit() rejects them here
+            kl_term = ops.mean(kl)
+        else:
+            kl_term = free_bits_kl(kl_per_dim, self.free_bits)
         loss = ops.mean(reconstruction) + self.kl_weight() * kl_term
         self.train_steps.assign(self.train_steps + 1.0)
         return loss
@@ -284,7 +365,7 @@ class VAE(keras.Model):
         """
         n_rows = ops.shape(x)[0]
         eps = keras.random.normal(
-            (n_rows, self.n_importance_train, self.n_components), seed=self.noise
+            (n_rows, self.n_importance_train, self.latent_noise_width), seed=self.noise
         )
         log_px_z, log_prior_ratio = self._importance_terms(x, eps)
         weight = self.kl_weight() if training else 1.0
@@ -297,21 +378,22 @@ class VAE(keras.Model):
 
     # -- importance sampling ------------------------------------------------------------
     def _importance_terms(self, inputs, eps, return_params=False, refine_passes=0):
-        """log p(x|z_k, c) and log p(z_k) - log q(z_k|x, c) for z_k = mu + sigma * eps_k.
+        """log p(x|z_k, c) and log p(z_k) - log q(z_k|x, c) for z_k drawn with noise eps_k.
 
-        ``inputs`` are rows [x, c]. ``eps`` has shape (K, n_components), shared by every
+        z_k = mu + sigma * eps_k, then the flow if there is one; for a hierarchy,
+        log p(z_k) and log q(z_k|x) cover both layers and z_k is the decoded lower layer.
+        ``inputs`` are rows [x, c]. ``eps`` has shape (K, latent_noise_width), shared by every
         row (so each row's result depends on that row alone), or (batch, K, n_components).
         Returns two arrays of shape (batch, K), and the decoder outputs of shape
         (batch, K, n_outputs) too if ``return_params``.
         """
         inputs, eps = ops.convert_to_tensor(inputs), ops.convert_to_tensor(eps)
         x, conditions, mask = self.split_inputs(inputs)
-        z_mean, z_log_var = self.encode(inputs, refine_passes)
         if len(ops.shape(eps)) == 2:
             eps = eps[None, :, :]
-        z = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps
+        z, log_prior_ratio = self._latent_draws(inputs, eps, refine_passes)
         n_rows, n_draws = ops.shape(z)[0], ops.shape(z)[1]
-        flat_z = ops.reshape(z, (-1, self.n_components))
+        flat_z = ops.reshape(z, (-1, ops.shape(z)[-1]))
         if conditions is not None:
             # Each row's conditions, repeated for each of its K draws.
             conditions = ops.reshape(
@@ -320,8 +402,6 @@ class VAE(keras.Model):
             )
         x_param = ops.reshape(self._decoder_output(flat_z, conditions), (n_rows, n_draws, -1))
         log_px_z = self.log_likelihood(x[:, None, :], x_param, mask[:, None, :])
-        log_qz = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps)), axis=-1)
-        log_prior_ratio = standard_normal_log_prob(z) - log_qz
         if return_params:
             return log_px_z, log_prior_ratio, x_param
         return log_px_z, log_prior_ratio

@@ -38,7 +38,13 @@ def build_model(
     ``layout`` (a :class:`skvae._columns.ColumnLayout`) gives each column its own
     likelihood; without it every column has ``params["likelihood"]``.
     """
-    return VAE(
+    if params["n_components_lower"]:
+        from skvae._hierarchy import HierarchicalVAE
+
+        model_class, extra = HierarchicalVAE, {"n_components_lower": params["n_components_lower"]}
+    else:
+        model_class, extra = VAE, {}
+    return model_class(
         n_features=n_features,
         n_conditions=n_conditions,
         n_components=params["n_components"],
@@ -54,6 +60,9 @@ def build_model(
         objective=params["objective"],
         n_importance_train=params["n_importance_train"],
         layout=layout,
+        posterior=params["posterior"],
+        n_flows=params["n_flows"],
+        **extra,
     )
 
 

@@ -1,0 +1,206 @@
+"""A VAE with two stochastic layers and top-down inference (a small Ladder VAE).
+
+Generative model (Sønderby et al., 2016, simplified for MLPs)::
+
+    p(z2) = N(0, I),   p(z1|z2) = N(mu_p(z2), sigma_p(z2)^2),   p(x|z1)
+
+z2 (``n_components`` wide) is the top layer and z1 (``n_components_lower`` wide) the one the
+decoder sees. Inference runs top-down, like generation:
+
+    q(z2|x) = N(mu_2(x), sigma_2(x)^2)                                (the usual encoder)
+    q(z1|x, z2) ∝ N(mu_hat(x), sigma_hat(x)^2) * p(z1|z2)              (precision weighting)
+
+The bottom-up estimate N(mu_hat, sigma_hat^2) of z1 is merged with the top-down prior
+p(z1|z2) by adding precisions, so q(z1|x, z2) = N(mu_q, sigma_q^2) with
+1/sigma_q^2 = 1/sigma_hat^2 + 1/sigma_p^2 and mu_q = sigma_q^2 (mu_hat/sigma_hat^2 +
+mu_p/sigma_p^2): where x says little about z1 the posterior falls back on the prior, which
+is what keeps the lower layer from collapsing in Sønderby et al.'s experiments.
+
+The KL of the ELBO is KL(q(z2|x) || p(z2)) + E_q(z2|x)[KL(q(z1|x, z2) || p(z1|z2))]: both
+are Gaussian-to-Gaussian, so closed form given z2, and the outer expectation over z2 is
+estimated with the same draw that feeds the decoder.
+"""
+
+import keras
+import numpy as np
+from keras import ops
+
+from skvae._likelihoods import (
+    LOG_2PI,
+    gaussian_log_prob,
+    kl_to_standard_normal,
+    standard_normal_log_prob,
+)
+from skvae._model import LOG_VAR_RANGE, VAE, _dense, _mlp
+
+
+def gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p):
+    """KL(N(mean_q, var_q) || N(mean_p, var_p)) per dimension (no sum), in nats.
+
+    1/2 [log var_p - log var_q + (var_q + (mean_q - mean_p)^2) / var_p - 1].
+    """
+    return 0.5 * (
+        log_var_p
+        - log_var_q
+        + (ops.exp(log_var_q) + ops.square(mean_q - mean_p)) * ops.exp(-log_var_p)
+        - 1.0
+    )
+
+
+def precision_weighted(mean_a, log_var_a, mean_b, log_var_b):
+    """Mean and log-variance of N(a) * N(b), renormalised: precisions add."""
+    log_var = -ops.logaddexp(-log_var_a, -log_var_b)
+    mean = (mean_a * ops.exp(-log_var_a) + mean_b * ops.exp(-log_var_b)) * ops.exp(log_var)
+    return mean, log_var
+
+
+def _gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name):
+    """MLP [inputs] -> (mean, log_var) of a diagonal Gaussian, with seeded initialisers."""
+    inputs = keras.Input(shape=(n_inputs,), name=f"{name}_input")
+    h = _mlp(inputs, hidden_layer_sizes, activation, seeds, name)
+    mean = _dense(n_outputs, next(seeds), f"{name}_mean")(h)
+    log_var = _dense(n_outputs, next(seeds), f"{name}_log_var")(h)
+    return keras.Model(inputs, [mean, log_var], name=name)
+
+
+class HierarchicalVAE(VAE):
+    """The VAE of :mod:`skvae._model` with a second stochastic layer under the top one.
+
+    ``n_components`` is the top layer z2 (what ``encode`` returns moments of, what the
+    estimator's ``transform`` reports), ``n_components_lower`` the layer z1 the decoder
+    reads. Importance weights and the ELBO cover both layers; the posterior noise of one
+    draw is [eps_2, eps_1], ``n_components + n_components_lower`` wide.
+
+    ``decode(z)`` takes top-layer rows z2 and decodes at z1 = E[z1|z2] = mu_p(z2); rows
+    [z2, eps_1] (``latent_noise_width`` wide) decode at z1 = mu_p + sigma_p * eps_1, an
+    exact ancestral draw when z2 and eps_1 are standard normal.
+    """
+
+    def __init__(
+        self, n_components, n_components_lower, hidden_layer_sizes, activation, seed, **kwargs
+    ):
+        super().__init__(
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            seed=seed,
+            decoder_latent_width=n_components_lower,
+            **kwargs,
+        )
+        self.n_components_lower = int(n_components_lower)
+        # Separate seed stream: the networks above are seeded exactly as a plain VAE's.
+        seeds = iter(int(s) >> 1 for s in np.random.SeedSequence([seed, 5]).generate_state(64))
+        hidden = tuple(hidden_layer_sizes)
+        # Bottom-up estimate of z1 from [x, c]: an encoder of its own.
+        self.lower_encoder = _gaussian_head(
+            self.n_features + self.n_conditions,
+            self.n_components_lower,
+            hidden,
+            activation,
+            seeds,
+            "lower_encoder",
+        )
+        # Top-down p(z1|z2): one hidden layer as wide as the narrowest of the encoder's.
+        self.lower_prior = _gaussian_head(
+            self.n_components,
+            self.n_components_lower,
+            hidden[-1:],
+            activation,
+            seeds,
+            "lower_prior",
+        )
+
+    @property
+    def latent_noise_width(self):
+        return self.n_components + self.n_components_lower
+
+    # -- the two layers ---------------------------------------------------------------
+    def _prior_lower(self, z2):
+        """(mu_p, log sigma_p^2) of p(z1|z2) for z2 of shape (..., n_components)."""
+        lead = ops.shape(z2)[:-1]
+        mean, log_var = self.lower_prior(ops.reshape(z2, (-1, self.n_components)))
+        shape = tuple(lead) + (self.n_components_lower,)
+        return ops.reshape(mean, shape), ops.reshape(ops.clip(log_var, *LOG_VAR_RANGE), shape)
+
+    def _posterior_lower(self, inputs, z2):
+        """(mu_q, log var_q, mu_p, log var_p) of q(z1|x, z2) and p(z1|z2); z2 (batch, K, d2)."""
+        encoder_inputs = inputs[..., : self.n_features + self.n_conditions]
+        mean_hat, log_var_hat = self.lower_encoder(encoder_inputs)
+        log_var_hat = ops.clip(log_var_hat, *LOG_VAR_RANGE)
+        mean_p, log_var_p = self._prior_lower(z2)
+        mean_q, log_var_q = precision_weighted(
+            mean_hat[:, None, :], log_var_hat[:, None, :], mean_p, log_var_p
+        )
+        return mean_q, ops.clip(log_var_q, *LOG_VAR_RANGE), mean_p, log_var_p
+
+    def _hierarchical_draws(self, inputs, z_mean, z_log_var, eps):
+        """Both layers' draws and log-densities for noise eps = [eps_2, eps_1] (batch, K, .)."""
+        eps_top, eps_lower = eps[..., : self.n_components], eps[..., self.n_components :]
+        z2 = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps_top
+        log_q2 = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps_top)), axis=-1)
+        mean_q, log_var_q, mean_p, log_var_p = self._posterior_lower(inputs, z2)
+        z1 = mean_q + ops.exp(0.5 * log_var_q) * eps_lower
+        log_q1 = ops.sum(-0.5 * (LOG_2PI + log_var_q + ops.square(eps_lower)), axis=-1)
+        log_p1 = ops.sum(gaussian_log_prob(z1, mean_p, log_var_p), axis=-1)
+        log_prior_ratio = standard_normal_log_prob(z2) + log_p1 - log_q2 - log_q1
+        kl_lower = gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p)
+        return z1, log_prior_ratio, kl_lower
+
+    # -- the hooks of VAE ---------------------------------------------------------------
+    def _latent_draws(self, inputs, eps, refine_passes=0):
+        z_mean, z_log_var = self.encode(inputs, refine_passes)
+        z1, log_prior_ratio, _ = self._hierarchical_draws(
+            ops.convert_to_tensor(inputs), z_mean, z_log_var, eps
+        )
+        return z1, log_prior_ratio
+
+    def posterior_location(self, inputs):
+        """[mu_2, mu_q(x, z2 = mu_2)]: the top posterior mean, then the lower layer's."""
+        inputs = ops.convert_to_tensor(inputs)
+        z_mean, _ = self.encode_for_inference(inputs)
+        mean_q = self._posterior_lower(inputs, z_mean[:, None, :])[0]
+        return ops.concatenate([z_mean, mean_q[:, 0, :]], axis=-1)
+
+    def kl_per_dimension(self, inputs, eps):
+        """[KL(q(z2|x) || p(z2)) per top dimension, E_q(z2)[KL(q(z1|x,z2) || p(z1|z2))] per
+        lower dimension]; the outer expectation averages over the draws eps (K, width)."""
+        inputs, eps = ops.convert_to_tensor(inputs), ops.convert_to_tensor(eps)
+        z_mean, z_log_var = self.encode_for_inference(inputs)
+        _, _, kl_lower = self._hierarchical_draws(inputs, z_mean, z_log_var, eps[None, :, :])
+        kl_top = kl_to_standard_normal(z_mean, z_log_var)
+        return ops.concatenate([kl_top, ops.mean(kl_lower, axis=1)], axis=-1)
+
+    def call(self, inputs, training=False):
+        inputs = ops.convert_to_tensor(inputs)
+        z_mean, z_log_var = self.encode(inputs)
+        eps = keras.random.normal(
+            (ops.shape(z_mean)[0], 1, self.latent_noise_width), seed=self.noise
+        )
+        z1, _, kl_lower = self._hierarchical_draws(inputs, z_mean, z_log_var, eps)
+        # Closed-form KL of the top layer; the lower layer's is closed form given the z2 draw.
+        kl_per_dim = ops.concatenate(
+            [kl_to_standard_normal(z_mean, z_log_var), kl_lower[:, 0, :]], axis=-1
+        )
+        return {
+            "z_mean": z_mean,
+            "z_log_var": z_log_var,
+            "kl_per_dim": kl_per_dim,
+            "kl": ops.sum(kl_per_dim, axis=-1),
+            "x_param": self._decoder_output(z1[:, 0, :], self.split_inputs(inputs)[1]),
+        }
+
+    def _lower_from_top(self, z):
+        """z1 for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1] (a z1 draw)."""
+        z = ops.convert_to_tensor(z)
+        mean_p, log_var_p = self._prior_lower(z[..., : self.n_components])
+        if ops.shape(z)[-1] == self.latent_noise_width:
+            return mean_p + ops.exp(0.5 * log_var_p) * z[..., self.n_components :]
+        return mean_p
+
+    def decode(self, z, conditions=None):
+        """E[x | z1] for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1]."""
+        return super().decode(self._lower_from_top(z), conditions)
+
+    def decoder_params(self, z, conditions=None):
+        """Parameters of p(x | z1) for rows z2 or [z2, eps_1] (see :meth:`decode`)."""
+        return super().decoder_params(self._lower_from_top(z), conditions)

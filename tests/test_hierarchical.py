@@ -1,0 +1,146 @@
+"""n_components_lower: the two-layer VAE's KL terms, importance weights and latent API."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from keras import ops
+from scipy.stats import norm
+from sklearn.datasets import load_wine
+
+from skvae import PosteriorCollapseWarning, VAETransformer
+from skvae._hierarchy import gaussian_kl_between, precision_weighted
+
+SMALL = dict(
+    n_components=2,
+    n_components_lower=3,
+    hidden_layer_sizes=(16,),
+    max_iter=5,
+    batch_size=64,
+    n_importance_samples=50,
+)
+
+
+def _tensor(value):
+    return ops.convert_to_tensor(np.array([value], dtype="float32"))
+
+
+def test_gaussian_kl_between_matches_the_closed_form():
+    """KL(N(1, 0.5) || N(-0.5, 2)) = 1/2 (log 4 + 2.75 / 2 - 1) = 0.880647 nats."""
+    kl = gaussian_kl_between(_tensor(1.0), _tensor(np.log(0.5)), _tensor(-0.5), _tensor(np.log(2)))
+    assert float(ops.convert_to_numpy(kl)[0]) == pytest.approx(0.880647, abs=1e-5)
+
+
+def test_precision_weighting_is_the_normalised_product_of_densities():
+    """N(1, 0.5) * N(-0.5, 2), normalised on a grid, has the merged mean and variance."""
+    grid = np.linspace(-10, 10, 200001)
+    product = norm.pdf(grid, 1.0, np.sqrt(0.5)) * norm.pdf(grid, -0.5, np.sqrt(2.0))
+    product /= product.sum()
+    mean = (grid * product).sum()
+    var = ((grid - mean) ** 2 * product).sum()
+    merged_mean, merged_log_var = precision_weighted(
+        *(_tensor(v) for v in (1.0, np.log(0.5), -0.5, np.log(2.0)))
+    )
+    assert float(ops.convert_to_numpy(merged_mean)[0]) == pytest.approx(mean, abs=1e-5)
+    assert float(np.exp(ops.convert_to_numpy(merged_log_var)[0])) == pytest.approx(var, abs=1e-5)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    return load_wine(return_X_y=True)[0]
+
+
+@pytest.fixture(scope="module")
+def hier_vae(wine):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PosteriorCollapseWarning)
+        return VAETransformer(random_state=0, **SMALL).fit(wine)
+
+
+def _predict(model, rows):
+    return [np.asarray(ops.convert_to_numpy(t), dtype=np.float64) for t in model(rows)]
+
+
+def test_importance_weights_cover_both_layers(hier_vae, wine):
+    """log p(z2) + log p(z1|z2) - log q(z2|x) - log q(z1|x,z2), recomputed in NumPy."""
+    model = hier_vae._model
+    inputs = hier_vae._model_input(wine[:5])
+    eps = np.random.default_rng(0).standard_normal((7, 5)).astype("float32")
+    _, log_ratio = model._importance_terms(inputs, eps)
+    rows = inputs[:, : model.n_features]  # complete rows: no refinement passes involved
+    mu2, log_var2 = _predict(model.encoder, rows)
+    mu_hat, log_var_hat = _predict(model.lower_encoder, rows)
+    expected = np.empty((5, 7))
+    for k, e in enumerate(eps.astype(np.float64)):
+        z2 = mu2 + np.exp(0.5 * log_var2) * e[:2]
+        mu_p, log_var_p = _predict(model.lower_prior, z2.astype("float32"))
+        precision = np.exp(-log_var_hat) + np.exp(-log_var_p)
+        var_q = 1.0 / precision
+        mu_q = var_q * (mu_hat * np.exp(-log_var_hat) + mu_p * np.exp(-log_var_p))
+        z1 = mu_q + np.sqrt(var_q) * e[2:]
+        expected[:, k] = (
+            norm.logpdf(z2).sum(axis=1)
+            + norm.logpdf(z1, mu_p, np.exp(0.5 * log_var_p)).sum(axis=1)
+            - norm.logpdf(z2, mu2, np.exp(0.5 * log_var2)).sum(axis=1)
+            - norm.logpdf(z1, mu_q, np.sqrt(var_q)).sum(axis=1)
+        )
+    assert np.allclose(ops.convert_to_numpy(log_ratio), expected, atol=1e-3)
+
+
+def test_kl_terms_match_the_sampled_log_ratio(hier_vae, wine):
+    """Closed-form KL(q(z2)||p(z2)) + E[KL(q(z1|z2)||p(z1|z2))] = E_q[log q - log p(z1, z2)].
+
+    Both sides use the same 20000 draws; the top layer's terms must also equal the
+    NumPy closed form of the encoder's Gaussian.
+    """
+    model = hier_vae._model
+    inputs = hier_vae._model_input(wine[:10])
+    eps = np.random.default_rng(1).standard_normal((20000, 5)).astype("float32")
+    _, log_ratio = model._importance_terms(inputs, eps)
+    sampled = -ops.convert_to_numpy(log_ratio).mean(axis=1)
+    per_dim = np.asarray(ops.convert_to_numpy(model.kl_per_dimension(inputs, eps)))
+    assert np.allclose(per_dim.sum(axis=1), sampled, atol=0.05)
+    # The public method: top-layer columns first, closed form.
+    kl = hier_vae.kl_divergence(wine[:10])
+    mu2, log_var2 = _predict(model.encoder, inputs[:, : model.n_features])
+    top = 0.5 * (np.exp(log_var2) + mu2**2 - 1.0 - log_var2)
+    assert kl.shape == (10, 5)
+    assert np.allclose(kl[:, :2], top, atol=1e-5)
+    assert np.all(kl >= 0)
+    assert np.allclose(hier_vae.elbo_terms(wine[:10])[1], kl.sum(axis=1))
+
+
+def test_hierarchical_scores_are_finite_and_above_the_elbo(hier_vae, wine):
+    """score_samples is finite and, on average, above the two-layer ELBO."""
+    scores = hier_vae.score_samples(wine)
+    expected, kl = hier_vae.elbo_terms(wine)
+    assert np.all(np.isfinite(scores))
+    assert scores.mean() > np.mean(expected - kl)
+
+
+def test_transform_is_the_top_layer_and_decode_uses_the_lower_one(hier_vae, wine):
+    """transform = top posterior mean; decode(z) = decode at E[z1|z]; [z, eps1] samples z1."""
+    model = hier_vae._model
+    Z = hier_vae.transform(wine[:4])
+    mu2, _ = _predict(model.encoder, hier_vae._model_input(wine[:4])[:, : model.n_features])
+    assert np.allclose(Z, mu2, atol=1e-6)
+    z = Z.astype("float32")
+    mean_at_mean = ops.convert_to_numpy(model.decode(z)[0])
+    zeros = np.hstack([z, np.zeros((4, 3), "float32")])
+    assert np.allclose(ops.convert_to_numpy(model.decode(zeros)[0]), mean_at_mean, atol=1e-6)
+    noisy = np.hstack([z, np.ones((4, 3), "float32")])
+    assert not np.allclose(ops.convert_to_numpy(model.decode(noisy)[0]), mean_at_mean)
+    assert hier_vae.inverse_transform(Z).shape == (4, 13)
+    assert hier_vae.sample(3, random_state=0).shape == (3, 13)
+    assert hier_vae.active_units_.shape == (5,)
+
+
+def test_hierarchical_fit_is_reproducible_and_survives_pickling(hier_vae, wine):
+    """Same random_state, same scores; a pickled two-layer model scores identically."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PosteriorCollapseWarning)
+        again = VAETransformer(random_state=0, **SMALL).fit(wine)
+    assert np.array_equal(again.score_samples(wine), hier_vae.score_samples(wine))
+    restored = pickle.loads(pickle.dumps(hier_vae))
+    assert np.array_equal(restored.score_samples(wine[:20]), hier_vae.score_samples(wine[:20]))

@@ -369,7 +369,7 @@ class BaseVAE(BaseEstimator):
     def _check_posterior_options(self):
         if self.posterior == "flow" and self.free_bits > 0:
             raise ValueError(
-                f'free_bits={self.free_bits} needs a KL per latent dimension, which '
+                f"free_bits={self.free_bits} needs a KL per latent dimension, which "
                 'posterior="flow" does not have (its KL is a sampled whole); set free_bits=0 '
                 'or use posterior="gaussian"'
             )

@@ -137,9 +137,7 @@ class HierarchicalVAE(VAE):
         """Both layers' draws and log-densities for noise eps = [eps_2, eps_1] (batch, K, .)."""
         eps_top, eps_lower = eps[..., : self.n_components], eps[..., self.n_components :]
         z2 = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps_top
-        log_q2 = ops.sum(
-            -0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps_top)), axis=-1
-        )
+        log_q2 = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps_top)), axis=-1)
         mean_q, log_var_q, mean_p, log_var_p = self._posterior_lower(inputs, z2)
         z1 = mean_q + ops.exp(0.5 * log_var_q) * eps_lower
         log_q1 = ops.sum(-0.5 * (LOG_2PI + log_var_q + ops.square(eps_lower)), axis=-1)

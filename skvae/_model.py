@@ -72,7 +72,7 @@ def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds
 
 
 class VAE(keras.Model):
-    """Variational autoencoder with a diagonal-Gaussian posterior and an N(0, I) prior.
+    """Variational autoencoder with a diagonal-Gaussian (or flow) posterior, N(0, I) prior.
 
     Parameters
     ----------
@@ -105,6 +105,14 @@ class VAE(keras.Model):
         Width of the encoded condition vector c (0 for an unconditional VAE). The model's
         input rows are [x, c]: the encoder sees both, the decoder sees [z, c], and only x
         is modelled, so every log-likelihood is log p(x | c).
+    posterior : {"gaussian", "flow"}
+        The diagonal-Gaussian posterior, or that Gaussian pushed through ``n_flows``
+        inverse autoregressive flow steps (:mod:`skvae._flows`).
+    n_flows : int
+        Number of flow steps for ``posterior="flow"``.
+    decoder_latent_width : int or None
+        Width of the latent rows the decoder reads, when it is not ``n_components`` (the
+        lower layer of :class:`skvae._hierarchy.HierarchicalVAE`).
 
     The model's input rows are [x, c, m]: x scaled with missing entries set to 0 (the
     feature mean), c the encoded conditions, m the observation mask (1 = observed). The
@@ -313,12 +321,11 @@ class VAE(keras.Model):
     def call(self, inputs, training=False):
         z_mean, z_log_var = self.encode(inputs)
         out = {"z_mean": z_mean, "z_log_var": z_log_var}
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
         if self.flow is None:
-            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
             z = z_mean + ops.exp(0.5 * z_log_var) * eps
         else:
-            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)[:, None, :]
-            z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps)
+            z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps[:, None, :])
             z, log_qz = z[:, 0, :], log_qz[:, 0]
             # One-sample Monte Carlo KL: no closed form once the flow has run.
             out["kl"] = log_qz - standard_normal_log_prob(z)

@@ -75,7 +75,7 @@ def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds
 
 
 class VAE(keras.Model):
-    """Variational autoencoder with a diagonal-Gaussian posterior and an N(0, I) prior.
+    """Variational autoencoder with a diagonal-Gaussian (or flow) posterior, N(0, I) prior.
 
     Parameters
     ----------
@@ -113,6 +113,14 @@ class VAE(keras.Model):
     layout : ColumnLayout or None
         Per-column likelihoods of a mixed table (:mod:`skvae._columns`); ``n_features`` is
         then its encoded width (categorical columns one-hot).
+    posterior : {"gaussian", "flow"}
+        The diagonal-Gaussian posterior, or that Gaussian pushed through ``n_flows``
+        inverse autoregressive flow steps (:mod:`skvae._flows`).
+    n_flows : int
+        Number of flow steps for ``posterior="flow"``.
+    decoder_latent_width : int or None
+        Width of the latent rows the decoder reads, when it is not ``n_components`` (the
+        lower layer of :class:`skvae._hierarchy.HierarchicalVAE`).
 
     The model's input rows are [x, c, m]: x scaled with missing entries set to 0 (the
     feature mean), c the encoded conditions, m the observation mask (1 = observed). The
@@ -310,12 +318,11 @@ class VAE(keras.Model):
     def call(self, inputs, training=False):
         z_mean, z_log_var = self.encode(inputs)
         out = {"z_mean": z_mean, "z_log_var": z_log_var}
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
         if self.flow is None:
-            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)
             z = z_mean + ops.exp(0.5 * z_log_var) * eps
         else:
-            eps = keras.random.normal(ops.shape(z_mean), seed=self.noise)[:, None, :]
-            z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps)
+            z, log_qz, _ = self._posterior_draws(z_mean, z_log_var, eps[:, None, :])
             z, log_qz = z[:, 0, :], log_qz[:, 0]
             # One-sample Monte Carlo KL: no closed form once the flow has run.
             out["kl"] = log_qz - standard_normal_log_prob(z)

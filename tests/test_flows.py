@@ -176,14 +176,15 @@ def test_default_posterior_is_unchanged(wine):
 
 @pytest.mark.slow
 def test_flow_shrinks_the_elbo_gap_on_a_symmetric_posterior():
-    """On data where z and -z explain x equally, the flow's ELBO gap is smaller.
+    """On data where z and -z explain x equally, the flow's mean ELBO gap is smaller.
 
-    The first seed of benchmarks/flow_posterior.py (which runs three): about a minute.
+    Runs benchmarks/flow_posterior.py (three seeds, both posteriors): several minutes.
     """
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    from flow_posterior import SETTINGS, gap, symmetric_data
+    from flow_posterior import SEEDS, SETTINGS, run
 
-    X_train, X_test = symmetric_data(2000, 0), symmetric_data(1000, 1)
-    score_g, elbo_g, _ = gap("gaussian", 0, X_train, X_test, SETTINGS)
-    score_f, elbo_f, _ = gap("flow", 0, X_train, X_test, SETTINGS)
-    assert score_f - elbo_f < 0.85 * (score_g - elbo_g)
+    results = run(SEEDS, SETTINGS, n_train=2000, n_test=1000)
+    gaps = {name: np.mean([score - elbo for score, elbo in rows]) for name, rows in results.items()}
+    assert gaps["flow"] < gaps["gaussian"]
+    # The flow also raises the held-out likelihood itself, not only the bound.
+    assert np.mean(results["flow"], axis=0)[0] > np.mean(results["gaussian"], axis=0)[0]

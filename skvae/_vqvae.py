@@ -130,7 +130,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     prior_ : ndarray of shape (n_tuples,)
         Their frequencies among the training rows: the prior of :meth:`sample` and
         :meth:`score_samples`.
-    mean_, scale_ : ndarray of shape (n_features_in_,)
+    mean_, scale_ : ndarray of shape (`n_features_in_`,)
         The internal standardisation ``(x - mean_) / scale_`` (zeros and ones for
         Bernoulli).
     encoder_ : keras.Model
@@ -178,7 +178,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "activation": [StrOptions(ACTIVATIONS)],
         "likelihood": [StrOptions({"gaussian", "heteroscedastic", "bernoulli"})],
         "commitment_cost": [Interval(Real, 0, None, closed="left")],
-        "decay": [Interval(Real, 0, 1, closed="left")],
+        "decay": [Interval(Real, 0, 1, closed="neither")],
         "dead_code_patience": [Interval(Integral, 1, None, closed="left"), None],
         "var_floor": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],

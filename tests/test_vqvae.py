@@ -233,11 +233,27 @@ def test_score_samples_is_the_exact_mixture_log_likelihood(fitted_digits, digits
     )
 
 
+def test_bernoulli_score_samples_is_the_exact_mixture_probability():
+    """For 0/1 data, score_samples = log sum_k prior_k prod_j Bernoulli(x_j; decode(k)_j)."""
+    X = (load_digits().data[:200] > 8).astype(float)
+    vq = VQVAETransformer(
+        n_codes=8, likelihood="bernoulli", hidden_layer_sizes=(16,), max_iter=3, random_state=0
+    ).fit(X)
+    p = vq.inverse_transform(vq.prior_codes_)  # Bernoulli means of each code
+    per_code = (X[:, None, :] * np.log(p) + (1 - X[:, None, :]) * np.log1p(-p)).sum(axis=2)
+    expected = logsumexp(per_code + np.log(vq.prior_), axis=1)
+    np.testing.assert_allclose(vq.score_samples(X), expected, rtol=1e-6)
+    assert set(np.unique(vq.sample(50, random_state=0))) <= {0.0, 1.0}
+
+
 # -- reproducibility, several latents, backends ---------------------------------------------------
 def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
     """Two fits with one random_state agree exactly; fit leaves global RNG states untouched."""
     X = np.random.default_rng(0).normal(size=(60, 5))
-    params = dict(n_codes=8, n_latents=2, hidden_layer_sizes=(8,), max_iter=4, batch_size=32)
+    params = dict(
+        n_codes=8, n_latents=2, likelihood="heteroscedastic", hidden_layer_sizes=(8,),
+        max_iter=4, batch_size=32,
+    )  # fmt: skip
     _keras_global_seed_state()  # created from Python's `random`: do it first
     np.random.seed(123)  # noqa: NPY002 - the legacy global generator is what we guard
     random.seed(123)
@@ -247,7 +263,7 @@ def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
         warnings.simplefilter("ignore", CodebookCollapseWarning)
         first = VQVAETransformer(random_state=7, **params).fit(X)
         second = VQVAETransformer(random_state=7, **params).fit(X)
-        other = VQVAETransformer(random_state=8, **params).fit(X)
+        other = VQVAETransformer(random_state=8, early_stopping=True, **params).fit(X)
     numpy_after = np.random.get_state()  # noqa: NPY002
     np.testing.assert_array_equal(numpy_before[1], numpy_after[1])
     assert random.getstate() == python_before
@@ -258,6 +274,7 @@ def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
     np.testing.assert_array_equal(first.score_samples(X), second.score_samples(X))
     np.testing.assert_array_equal(first.sample(5, random_state=1), second.sample(5, random_state=1))
     assert not np.array_equal(first.codebook_, other.codebook_)
+    assert len(other.history_["val_loss"]) == other.n_iter_ <= 4
     # Two latents: two codes per row, and the prior is over the observed pairs.
     assert first.transform(X).shape == (60, 2)
     assert first.prior_codes_.shape[1] == 2 and first.prior_.sum() == pytest.approx(1.0)

@@ -9,14 +9,17 @@ from skvae._imputer import VAEImputer
 from skvae._kl import gaussian_kl
 from skvae._outlier import VAEOutlierDetector
 from skvae._persistence import load, save
+from skvae._vqvae import CodebookCollapseWarning, VQVAETransformer
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CodebookCollapseWarning",
     "PosteriorCollapseWarning",
     "VAEImputer",
     "VAEOutlierDetector",
     "VAETransformer",
+    "VQVAETransformer",
     "gaussian_kl",
     "load",
     "save",

@@ -23,7 +23,7 @@ X, y = load_breast_cancer(return_X_y=True)
 benign, malignant = X[y == 1], X[y == 0]
 train, test_benign = train_test_split(benign, test_size=0.3, random_state=0)
 detector = VAEOutlierDetector(
-    n_components=4, hidden_layer_sizes=(64, 32), batch_size=32, max_iter=100, random_state=0
+    n_components=4, hidden_layer_sizes=(64, 32), batch_size=64, max_iter=60, random_state=0
 ).fit(train)
 
 X_test = np.vstack([test_benign, malignant])

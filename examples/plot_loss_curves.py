@@ -21,13 +21,13 @@ from skvae.plot import loss_curves
 
 X, _ = load_digits(return_X_y=True)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained", sharey=True)
-for ax, warmup in zip(axes, [0, 10], strict=True):
+for ax, warmup in zip(axes, [0, 8], strict=True):
     vae = VAETransformer(
         n_components=8,
         hidden_layer_sizes=(128, 64),
         kl_warmup=warmup,
         early_stopping=True,
-        max_iter=30,
+        max_iter=20,
         random_state=0,
     ).fit(X)
     loss_curves(vae, ax=ax)

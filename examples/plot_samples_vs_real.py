@@ -24,7 +24,7 @@ vae = VAETransformer(
     likelihood="heteroscedastic",
     var_floor=0.03,
     hidden_layer_sizes=(128, 64),
-    max_iter=40,
+    max_iter=30,
     random_state=0,
 ).fit(X)
 sampled = vae.sample(10, random_state=0)
@@ -47,7 +47,7 @@ ax = reconstructions(vae, X, n_rows=10, image_shape=(8, 8))
 # Kolmogorov-Smirnov statistic (0 is a perfect match).
 wine = load_wine(as_frame=True).data
 tabular = VAETransformer(
-    n_components=4, hidden_layer_sizes=(32,), batch_size=32, max_iter=150, random_state=0
+    n_components=4, hidden_layer_sizes=(32,), batch_size=64, max_iter=150, random_state=0
 ).fit(wine)
 fig = marginals(tabular, wine)
 

@@ -15,7 +15,7 @@ one parameter (or pair) changes per table. Reported on the 20 % held-out rows:
   drawn with ``sample`` (lower is better);
 - ``s``: fit time in seconds.
 
-Run:  python benchmarks/hyperparameters.py   (about 5 minutes on 2 CPU cores)
+Run:  python benchmarks/hyperparameters.py   (19 fits, about 3 CPU-minutes on 2 cores)
 """
 
 import os

@@ -398,8 +398,7 @@ def latent_traversal(
     if image_shape is not None:
         data = decoded[:, _data_columns(estimator)]
         h, w = _check_image_shape(image_shape, data.shape[1])
-        n_cols = n_steps if len(dims) == 2 else n_steps
-        mosaic = _mosaic(data.reshape(-1, h, w), n_cols, pad_value=np.nan)
+        mosaic = _mosaic(data.reshape(-1, h, w), n_steps, pad_value=np.nan)
         cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
         ax.imshow(mosaic, cmap=cmap)
         centres = [1 + k * (w + 1) + (w - 1) / 2 for k in range(n_steps)]
@@ -755,8 +754,10 @@ def report_numbers(estimator, X):
     Z, rows = _encode(estimator, X)
     rebuilt = _decode(estimator, Z, _conditions_of(estimator, rows))
     columns = _data_columns(estimator)
-    error = (rows[:, columns] - rebuilt[:, columns]) ** 2
-    standardised_error = error / estimator.scale_**2
+    observed = rows[:, columns]
+    error = (observed - rebuilt[:, columns]) ** 2
+    # Over the observed entries: the share of the rows' variance the reconstruction misses.
+    unexplained = np.nansum(error) / np.nansum((observed - np.nanmean(observed, axis=0)) ** 2)
     history = estimator.history_
     numbers = [
         ("rows x columns", f"{rows.shape[0]} x {rows.shape[1]}", "the rows evaluated here"),
@@ -796,9 +797,10 @@ def report_numbers(estimator, X):
             "in X's units, observed entries, decoder mean of the posterior mean",
         ),
         (
-            "reconstruction error / variance",
-            f"{np.nanmean(standardised_error):.3f}",
-            "mean of squared error / scale_^2 (0 perfect, 1 no better than the mean)",
+            "unexplained variance",
+            f"{unexplained:.3f}",
+            "squared reconstruction error / squared deviation from the column means "
+            "(0 perfect, 1 no better than the mean row)",
         ),
     ]
     offset = getattr(estimator, "offset_", None)

@@ -5,8 +5,10 @@ Build from the repository root with::
     sphinx-build -W --keep-going -b html docs docs/_build/html
 """
 
+import filecmp
 import os
 import re
+import shutil
 import sys
 
 # Import skvae from the checkout, without installing it.
@@ -29,6 +31,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 exclude_patterns = ["_build"]
 templates_path = []
@@ -48,10 +51,29 @@ numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 
+# -- sphinx-gallery ----------------------------------------------------------------------
+# The examples/ scripts run at every build (a minute in all: small models, few epochs) and
+# their figures become the gallery in auto_examples/ (generated, not committed).
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+}
+# The README shows this gallery figure; the build copies it to a committed path.
+README_FIGURE = (
+    "auto_examples/images/sphx_glr_plot_digits_latent_space_001.png",
+    "_static/digits_latent_space.png",
+)
+
 # -- HTML --------------------------------------------------------------------------------
 html_theme = "alabaster"
 html_title = f"skvae {release}"
-html_static_path = []
+html_static_path = ["_static"]
 html_theme_options = {
     "description": "Variational autoencoders as scikit-learn estimators, on Keras 3",
     "fixed_sidebar": False,
@@ -95,6 +117,16 @@ def _clean_docstring(app, what, name, obj, options, lines):
     lines[:] = cleaned
 
 
+def _copy_readme_figure(app, exception):
+    source, target = (os.path.join(app.srcdir, path) for path in README_FIGURE)
+    if exception is not None or not os.path.exists(source):
+        return
+    # Copied only when it changed, so an unchanged build leaves the checkout clean.
+    if not os.path.exists(target) or not filecmp.cmp(source, target, shallow=False):
+        shutil.copyfile(source, target)
+
+
 def setup(app):
     # Priority below numpydoc's default (500): clean the raw numpydoc text first.
     app.connect("autodoc-process-docstring", _clean_docstring, priority=100)
+    app.connect("build-finished", _copy_readme_figure)

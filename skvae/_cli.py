@@ -1,9 +1,10 @@
 """The ``skvae`` command line: fit, apply and inspect VAEs on CSV (or Parquet) files.
 
-Every subcommand reads and writes tables with a header row; models are files written by
-:func:`skvae.save`. Outputs are written to a temporary file and renamed into place, so a
-failure never leaves a partial file. Errors print one line naming the file, column or
-value at fault and exit with status 1 (2 for a wrong command line).
+Every subcommand reads and writes tables with a header row (``report`` writes an HTML
+page); models are files written by :func:`skvae.save`. Outputs are written to a temporary
+file and renamed into place, so a failure never leaves a partial file. Errors print one
+line naming the file, column or value at fault and exit with status 1 (2 for a wrong
+command line).
 """
 
 import argparse
@@ -233,6 +234,43 @@ def _cmd_detect(args):
     _write_table(pd.DataFrame({"label": labels, "decision": decision}), args.output)
 
 
+def _cmd_report(args):
+    import pandas as pd
+
+    model = _load_model(args.model)
+    names = getattr(model, "feature_names_in_", None)
+    data = _read_table(args.data, None if names is None else list(names))
+    labels = None
+    if args.label:
+        # Read as it is: labels may be words, which _read_table would reject.
+        table = (
+            pd.read_parquet(args.data) if args.data.endswith(".parquet") else pd.read_csv(args.data)
+        )
+        if args.label not in table.columns:
+            raise CLIError(
+                f"{args.data}: no column {args.label!r} for --label; the file has "
+                f"{list(table.columns)}"
+            )
+        labels = table[args.label].to_numpy()
+    image_shape = None
+    if args.image_shape:
+        try:
+            image_shape = tuple(int(size) for size in _split(args.image_shape))
+        except ValueError:
+            raise CLIError(
+                f"--image-shape must be HEIGHT,WIDTH, e.g. 8,8; got {args.image_shape!r}"
+            ) from None
+    from skvae.plot import report
+
+    try:
+        report(model, data, args.output, y=labels, image_shape=image_shape, title=args.title)
+    except ImportError as error:
+        raise CLIError(str(error)) from error
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+    print(f"wrote {args.output}: a report on {len(data)} rows of {args.data}")
+
+
 def _cmd_demo(args):
     from skvae._demo import format_table, run_demo
 
@@ -309,6 +347,19 @@ def build_parser():
     inverse.add_argument("-o", "--output", required=True)
     inverse.add_argument("--conditions", help="condition values, comma-separated")
     inverse.set_defaults(func=_cmd_inverse)
+
+    report = sub.add_parser(
+        "report", help="write an HTML page of plots and key numbers (needs matplotlib)"
+    )
+    report.add_argument("model", help="model file written by `skvae fit`")
+    report.add_argument("data", help="table with the training columns (held-out rows tell more)")
+    report.add_argument("-o", "--output", required=True, help="HTML file to write")
+    report.add_argument("--label", help="column of DATA to colour the latent space by")
+    report.add_argument(
+        "--image-shape", help="draw rows as images of HEIGHT,WIDTH pixels (e.g. 8,8)"
+    )
+    report.add_argument("--title", help="page title (default: the estimator's name)")
+    report.set_defaults(func=_cmd_report)
 
     sample = sub.add_parser("sample", help="generate new rows")
     sample.add_argument("model")

@@ -1,0 +1,952 @@
+"""Pictures of a fitted VAE: training curves, latent space, decodings, samples, scores.
+
+Every function takes a fitted :class:`~skvae.VAETransformer`, :class:`~skvae.VAEOutlierDetector`
+or :class:`~skvae.VAEImputer` (and usually some rows ``X``) and draws on a new figure, or
+on the matplotlib Axes passed as ``ax=``. Single-panel plots return their Axes; plots made
+of several panels (:func:`marginals`, :func:`correlations`) return the Figure.
+:func:`report` puts all of them, with the model's key numbers, in one self-contained HTML
+page (the ``skvae report`` command).
+
+matplotlib is an optional dependency (``pip install "skvae[plot]"``); it is imported when
+a function is first called, not with ``import skvae.plot``. Where no display is available
+(no ``DISPLAY`` on Linux, and no ``MPLBACKEND`` chosen) the non-interactive Agg backend is
+selected, so the functions work in scripts, CI jobs and servers.
+"""
+
+import base64
+import html
+import io
+import os
+import sys
+import tempfile
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from skvae.metrics import (
+    MAX_DISCRETE_VALUES,
+    correlation_difference,
+    ks_statistic,
+    total_variation,
+)
+
+# A label with at most this many distinct values is coloured by category (with a legend)
+# rather than on a continuous colour scale.
+MAX_CATEGORIES = 20
+HISTORY_KEYS = ("loss", "reconstruction", "kl")
+
+__all__ = [
+    "anomaly_scores",
+    "report_numbers",
+    "correlations",
+    "latent_space",
+    "latent_traversal",
+    "loss_curves",
+    "marginals",
+    "reconstructions",
+    "report",
+]
+
+
+# -- matplotlib, lazily -------------------------------------------------------------------
+def _pyplot():
+    """matplotlib.pyplot, with the Agg backend where there is no display to draw on."""
+    try:
+        import matplotlib
+    except ImportError as error:
+        raise ImportError(
+            "skvae.plot needs matplotlib, which is not installed; install it with "
+            '`pip install "skvae[plot]"` (or `pip install matplotlib`)'
+        ) from error
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    # Never override a backend the user chose (MPLBACKEND, Jupyter's inline backend, or
+    # one pyplot already runs with).
+    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _axes(ax, figsize):
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _panels(ax, n_panels, figsize):
+    """``n_panels`` Axes in a row: the given ones (checked), or a new figure's."""
+    if ax is None:
+        _, axes = _pyplot().subplots(
+            1, n_panels, figsize=figsize, layout="constrained", squeeze=False
+        )
+        return list(axes[0])
+    axes = list(np.ravel(np.asarray(ax, dtype=object)))
+    if len(axes) != n_panels:
+        raise ValueError(f"ax must hold {n_panels} matplotlib Axes here; got {len(axes)}")
+    return axes
+
+
+# -- the model, for every estimator -------------------------------------------------------
+# VAEOutlierDetector and VAEImputer have no transform/inverse_transform of latents, so the
+# plots go through the shared model methods of BaseVAE, as VAETransformer's own do.
+def _encode(estimator, X):
+    """(posterior means, validated rows) of X."""
+    check_is_fitted(estimator)
+    X = estimator._validate_rows(X)
+    return estimator._posterior_moments(estimator._model_input(X))[0], X
+
+
+def _decode(estimator, Z, conditions=None):
+    """Decoder means of latent rows Z as full rows in X's units (conditions included)."""
+    check_is_fitted(estimator)
+    Z = np.asarray(Z, dtype=np.float64)
+    C = estimator._check_conditions(conditions, len(Z))
+    mean, _ = estimator._decode(Z, C, with_variance=False)
+    return estimator._assemble_rows(mean, C).astype(np.float64)
+
+
+def _data_columns(estimator):
+    """Indices of the modelled (non-condition) columns."""
+    return np.setdiff1d(np.arange(estimator.n_features_in_), estimator.condition_columns_)
+
+
+def _feature_names(estimator):
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        names = [f"x{j}" for j in range(estimator.n_features_in_)]
+    return [str(name) for name in names]
+
+
+def _standardised(estimator, rows):
+    """Modelled columns of full rows as (x - mean_) / scale_, comparable across features."""
+    return (rows[:, _data_columns(estimator)] - estimator.mean_) / estimator.scale_
+
+
+def _marginal_distance(real, sampled):
+    """("TV", distance) when both samples are discrete on the real values, else ("KS", ...).
+
+    skvae.metrics.marginal_distances picks total variation from the real column alone; a
+    continuous likelihood samples values between the real ones (digit pixels are integers,
+    samples are not), and the total variation is then 1 whatever the fit.
+    """
+    values = np.unique(real)
+    if len(values) <= MAX_DISCRETE_VALUES and np.isin(sampled, values).all():
+        return "TV", total_variation(real, sampled)
+    return "KS", ks_statistic(real, sampled)
+
+
+def _check_image_shape(image_shape, n_features):
+    shape = tuple(int(size) for size in image_shape)
+    if len(shape) != 2 or shape[0] * shape[1] != n_features:
+        raise ValueError(
+            f"image_shape={image_shape!r} must be (height, width) with height * width equal "
+            f"to the number of modelled columns, {n_features}"
+        )
+    return shape
+
+
+def _mosaic(images, n_cols, pad_value):
+    """Tile images (n, h, w) into one array, n_cols per row, one pixel of padding."""
+    n, h, w = images.shape
+    n_rows = -(-n // n_cols)
+    out = np.full((n_rows * (h + 1) + 1, n_cols * (w + 1) + 1), pad_value, dtype=np.float64)
+    for k, image in enumerate(images):
+        r, c = divmod(k, n_cols)
+        out[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + c * (w + 1) : 1 + c * (w + 1) + w] = image
+    return out
+
+
+def _heatmap(ax, values, label):
+    plt = _pyplot()
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")  # missing entries (NaN) in grey
+    limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+    image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-limit, vmax=limit)
+    ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+    return image
+
+
+def _label_features(ax, names):
+    if len(names) <= 20:
+        ax.set_xticks(range(len(names)), names, rotation=90)
+    ax.set_xlabel("feature")
+
+
+def _conditions_of(estimator, X):
+    """Condition values of validated rows X, or None for an unconditional model."""
+    return X[:, estimator.condition_columns_] if len(estimator.condition_columns_) else None
+
+
+# -- the plots ----------------------------------------------------------------------------
+def loss_curves(estimator, ax=None):
+    """Per-epoch training curves from ``history_``: loss, reconstruction and KL.
+
+    Validation curves (``val_loss``, ``val_reconstruction``, ``val_kl``, recorded with
+    ``early_stopping=True``) are drawn dashed in the colour of their training curve. With
+    ``kl_warmup`` a dotted line marks the end of the warm-up.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model whose ``history_`` to draw.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import loss_curves
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> ax = loss_curves(vae)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['loss', 'reconstruction', 'kl']
+    """
+    check_is_fitted(estimator, "history_")
+    ax = _axes(ax, (6, 4))
+    history = estimator.history_
+    epochs = np.arange(1, estimator.n_iter_ + 1)
+    for key in HISTORY_KEYS:
+        if key not in history:
+            continue
+        (line,) = ax.plot(epochs, history[key], label=key)
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "--", color=line.get_color(), label=f"val_{key}")
+    if estimator.kl_warmup:
+        ax.axvline(estimator.kl_warmup, color="0.5", linestyle=":", label="end of KL warm-up")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("nats per row")
+    ax.set_title(f"Training curves ({estimator.n_iter_} epochs)")
+    ax.legend()
+    return ax
+
+
+def latent_space(estimator, X, y=None, dims=None, ax=None):
+    """Scatter of the posterior means of X in two latent dimensions, coloured by a label.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model whose encoder maps X to the latent space (``transform`` for a
+        VAETransformer).
+    X : array-like of shape (n_samples, n_features)
+        Rows to encode.
+    y : array-like of shape (n_samples,), default=None
+        Label to colour the points by: categories (at most 20 distinct values, or
+        strings) get a legend and each class's name at its median position; other
+        numbers a colour bar.
+    dims : pair of int, default=None
+        Latent dimensions on the x and y axes. None picks the two with the largest
+        ``kl_per_dimension_``, the most informative ones, since collapsed units show
+        nothing. With ``n_components=1`` the plot is a histogram of the single dimension.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import latent_space
+    >>> X, y = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> ax = latent_space(vae, X, y, dims=(0, 1))
+    >>> ax.get_xlabel().split()[0], len(ax.get_legend().get_texts())
+    ('z0', 3)
+    """
+    Z, X = _encode(estimator, X)
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape != (len(Z),):
+            raise ValueError(f"y must have one label per row of X ({len(Z)}); got {y.shape}")
+    kl = estimator.kl_per_dimension_
+    if dims is None:
+        dims = np.sort(np.argsort(-kl, kind="stable")[:2])
+    dims = [int(d) for d in np.atleast_1d(dims)]
+    if not 1 <= len(dims) <= 2 or not all(0 <= d < estimator.n_components for d in dims):
+        raise ValueError(
+            f"dims must be one or two latent dimensions in [0, {estimator.n_components - 1}]; "
+            f"got {dims}"
+        )
+    ax = _axes(ax, (6, 5))
+    plt = _pyplot()
+    names = [f"z{d} (KL {kl[d]:.2f} nats)" for d in dims]
+    categorical = y is not None and (
+        y.dtype.kind not in "fiub"
+        or (len(np.unique(y)) <= MAX_CATEGORIES and np.all(np.mod(y, 1) == 0))
+    )
+    if len(dims) == 1:
+        groups = np.unique(y) if categorical else [None]
+        bins = np.histogram_bin_edges(Z[:, dims[0]], bins=30)
+        for group in groups:
+            values = Z[:, dims[0]] if group is None else Z[y == group, dims[0]]
+            label = None if group is None else str(group)
+            ax.hist(values, bins=bins, histtype="step", label=label)
+        ax.set_xlabel(names[0])
+        ax.set_ylabel("rows")
+        if categorical:
+            ax.legend(title="label")
+    elif categorical:
+        classes = np.unique(y)
+        colours = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+        for k, group in enumerate(classes):
+            points = Z[y == group][:, dims]
+            ax.scatter(*points.T, s=8, alpha=0.6, color=colours(k % colours.N), label=str(group))
+            centre = np.median(points, axis=0)
+            ax.annotate(
+                str(group),
+                centre,
+                ha="center",
+                va="center",
+                fontsize=12,
+                weight="bold",
+                bbox={"boxstyle": "round", "fc": "white", "alpha": 0.7, "lw": 0},
+            )
+        ax.legend(title="label", markerscale=2, fontsize="small", loc="best")
+    else:
+        points = ax.scatter(Z[:, dims[0]], Z[:, dims[1]], s=8, c=y, alpha=0.7)
+        if y is not None:
+            ax.figure.colorbar(points, ax=ax, label="label")
+    if len(dims) == 2:
+        ax.set_xlabel(names[0])
+        ax.set_ylabel(names[1])
+    ax.set_title(f"Latent space: posterior means of {len(Z)} rows")
+    return ax
+
+
+def latent_traversal(
+    estimator, dims=None, n_steps=7, extent=2.0, image_shape=None, conditions=None, ax=None
+):
+    """Decoder means over a grid of two latent dimensions, the others held at 0.
+
+    The grid spans ``[-extent, extent]`` prior standard deviations in each of the two
+    dimensions. With ``image_shape`` every decoded row is drawn as an image, at its place
+    in the grid; otherwise the decoded rows form a heatmap, one row per grid point, in
+    standardised units ``(x - mean_) / scale_`` so that features on different scales
+    share one colour scale.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model whose decoder to traverse.
+    dims : pair of int, default=None
+        The two latent dimensions to vary; None picks the two with the largest
+        ``kl_per_dimension_``. A model with one latent dimension varies that one.
+    n_steps : int, default=7
+        Grid points per dimension.
+    extent : float, default=2.0
+        Half-width of the grid, in prior standard deviations.
+    image_shape : (height, width), default=None
+        Shape of one row as an image, e.g. ``(8, 8)`` for ``load_digits``.
+    conditions : array-like of shape (n_conditions,), default=None
+        Condition values to decode under, for a conditional model.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import latent_traversal
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(16,), max_iter=2, random_state=0).fit(X)
+    >>> ax = latent_traversal(vae, n_steps=5, image_shape=(8, 8))
+    >>> ax.get_images()[0].get_array().shape  # 5 x 5 images of 8 x 8 pixels, padded
+    (46, 46)
+    """
+    check_is_fitted(estimator)
+    if dims is None:
+        order = np.argsort(-estimator.kl_per_dimension_, kind="stable")
+        dims = np.sort(order[:2])
+    dims = [int(d) for d in np.atleast_1d(dims)]
+    if len(dims) != min(2, estimator.n_components) or not all(
+        0 <= d < estimator.n_components for d in dims
+    ):
+        raise ValueError(
+            f"dims must be {min(2, estimator.n_components)} distinct latent dimensions in "
+            f"[0, {estimator.n_components - 1}]; got {dims}"
+        )
+    values = np.linspace(-extent, extent, n_steps)
+    # Grid rows: the second dimension decreases down the page, the first increases across.
+    grid = np.zeros((n_steps ** len(dims), estimator.n_components))
+    if len(dims) == 2:
+        b, a = np.meshgrid(values[::-1], values, indexing="ij")
+        grid[:, dims[0]], grid[:, dims[1]] = a.ravel(), b.ravel()
+    else:
+        grid[:, dims[0]] = values
+    if conditions is not None:
+        conditions = np.asarray(conditions, dtype=np.float64)
+    decoded = _decode(estimator, grid, conditions)
+    ax = _axes(ax, (6, 6) if image_shape is not None else (8, 5))
+    plt = _pyplot()
+    ticks = [f"{v:.1f}" for v in values]
+    if image_shape is not None:
+        data = decoded[:, _data_columns(estimator)]
+        h, w = _check_image_shape(image_shape, data.shape[1])
+        mosaic = _mosaic(data.reshape(-1, h, w), n_steps, pad_value=np.nan)
+        cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+        ax.imshow(mosaic, cmap=cmap)
+        centres = [1 + k * (w + 1) + (w - 1) / 2 for k in range(n_steps)]
+        ax.set_xticks(centres, ticks)
+        ax.set_xlabel(f"z{dims[0]}")
+        if len(dims) == 2:
+            ax.set_yticks([1 + k * (h + 1) + (h - 1) / 2 for k in range(n_steps)], ticks[::-1])
+            ax.set_ylabel(f"z{dims[1]}")
+        else:
+            ax.set_yticks([])
+    else:
+        _heatmap(ax, _standardised(estimator, decoded), "decoded value, (x - mean_) / scale_")
+        names = [_feature_names(estimator)[j] for j in _data_columns(estimator)]
+        _label_features(ax, names)
+        if len(dims) == 2:
+            labels = [f"({p:.1f}, {q:.1f})" for p, q in grid[:, dims]]
+            ax.set_ylabel(f"grid point (z{dims[0]}, z{dims[1]})")
+        else:
+            labels = ticks
+            ax.set_ylabel(f"z{dims[0]}")
+        if len(labels) <= 30:
+            ax.set_yticks(range(len(labels)), labels, fontsize="small")
+    ax.set_title("Latent traversal: decoder means, other dimensions at 0")
+    return ax
+
+
+def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
+    """The first rows of X next to their reconstructions (decoder mean of the posterior mean).
+
+    The reconstruction of a row is ``inverse_transform(transform(x))``. With
+    ``image_shape`` the real rows form the top line of images and their reconstructions
+    the bottom line; otherwise a heatmap alternates each real row with its reconstruction,
+    in standardised units ``(x - mean_) / scale_`` (missing entries in grey).
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to reconstruct with.
+    X : array-like of shape (n_samples, n_features)
+        Rows; the first ``n_rows`` are drawn.
+    n_rows : int, default=8
+        Number of rows to draw.
+    image_shape : (height, width), default=None
+        Shape of one row as an image, e.g. ``(8, 8)`` for ``load_digits``.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import reconstructions
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> ax = reconstructions(vae, X, n_rows=4)
+    >>> ax.get_images()[0].get_array().shape  # 4 real and 4 reconstructed rows, 13 columns
+    (8, 13)
+    """
+    Z, X = _encode(estimator, X.iloc[:n_rows] if hasattr(X, "iloc") else np.asarray(X)[:n_rows])
+    rebuilt = _decode(estimator, Z, _conditions_of(estimator, X))
+    real = X.astype(np.float64)
+    ax = _axes(ax, (8, 3.5) if image_shape is not None else (8, 5))
+    plt = _pyplot()
+    if image_shape is not None:
+        columns = _data_columns(estimator)
+        h, w = _check_image_shape(image_shape, len(columns))
+        images = np.concatenate([real[:, columns], rebuilt[:, columns]]).reshape(-1, h, w)
+        cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+        low, high = np.nanmin(real[:, columns]), np.nanmax(real[:, columns])
+        ax.imshow(_mosaic(images, len(Z), np.nan), cmap=cmap, vmin=low, vmax=high)
+        ax.set_xticks([1 + k * (w + 1) + (w - 1) / 2 for k in range(len(Z))], range(len(Z)))
+        ax.set_yticks([1 + (h - 1) / 2, 2 + h + (h - 1) / 2], ["real", "reconstructed"])
+        ax.set_xlabel("row")
+    else:
+        pairs = np.empty((2 * len(Z), len(_data_columns(estimator))))
+        pairs[0::2] = _standardised(estimator, real)
+        pairs[1::2] = _standardised(estimator, rebuilt)
+        _heatmap(ax, pairs, "value, (x - mean_) / scale_")
+        for k in range(1, len(Z)):
+            ax.axhline(2 * k - 0.5, color="black", linewidth=1.5)
+        ax.set_yticks(
+            range(2 * len(Z)),
+            [f"row {k // 2}" if k % 2 == 0 else "rebuilt" for k in range(2 * len(Z))],
+        )
+        _label_features(ax, [_feature_names(estimator)[j] for j in _data_columns(estimator)])
+    ax.set_title("Real rows and their reconstructions")
+    return ax
+
+
+def _real_and_sampled(estimator, X, n_samples, random_state):
+    """Complete rows of X and as many rows sampled from the model, modelled columns only."""
+    check_is_fitted(estimator)
+    X = estimator._validate_rows(X)
+    conditions = _conditions_of(estimator, X)
+    n = len(X) if n_samples is None else n_samples
+    if conditions is not None:
+        # Generate under the real rows' own conditions, so the marginals are comparable.
+        rng = np.random.default_rng(0)
+        conditions = conditions[rng.integers(len(X), size=n)] if n != len(X) else conditions
+    sampled = estimator.sample(n, random_state=random_state, conditions=conditions)
+    columns = _data_columns(estimator)
+    real = X[:, columns].astype(np.float64)
+    return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns
+
+
+def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_state=0, ax=None):
+    """Histograms of real and sampled values, one panel per column.
+
+    Each panel is titled with a distance between the two samples (0 is a perfect match):
+    the total variation (:func:`skvae.metrics.total_variation`) when the real column has
+    at most 20 distinct values and the sampled values are among them, the
+    Kolmogorov-Smirnov statistic (:func:`skvae.metrics.ks_statistic`) otherwise.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to sample from (``sample``, with its observation noise).
+    X : array-like of shape (n_samples, n_features)
+        Real rows (rows with a missing entry are left out).
+    columns : list of int or str, default=None
+        Columns to draw (indices, or names for a model fitted on a DataFrame). None takes
+        up to ``max_columns`` non-constant modelled columns, evenly spread over the table.
+    max_columns : int, default=6
+        How many columns to pick when ``columns`` is None.
+    n_samples : int, default=None
+        Rows to sample; None samples as many as X has.
+    random_state : int, default=0
+        Seed of the samples.
+    ax : sequence of matplotlib Axes, default=None
+        One Axes per column; None makes a new figure.
+
+    Returns
+    -------
+    figure : matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import marginals
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> figure = marginals(vae, X, columns=[0, 1, 2])
+    >>> len(figure.axes)
+    3
+    """
+    real, sampled, data_columns = _real_and_sampled(estimator, X, n_samples, random_state)
+    names = [_feature_names(estimator)[j] for j in data_columns]
+    if columns is None:
+        varying = np.flatnonzero(np.ptp(real, axis=0) > 0) if len(real) else np.array([], int)
+        picks = np.unique(np.linspace(0, len(varying) - 1, min(max_columns, len(varying))))
+        positions = varying[picks.round().astype(int)]
+    else:
+        positions = []
+        for column in columns:
+            if column in names:
+                positions.append(names.index(column))
+            elif isinstance(column, int | np.integer) and int(column) in data_columns:
+                positions.append(int(np.flatnonzero(data_columns == int(column))[0]))
+            else:
+                raise ValueError(
+                    f"column {column!r} is not a modelled column of this model; choose among "
+                    f"{names if len(names) <= 20 else 'its feature names or indices'}"
+                )
+    if len(positions) == 0:
+        raise ValueError("no column to draw: every modelled column is constant in X")
+    distances = [_marginal_distance(real[:, p], sampled[:, p]) for p in positions]
+    axes = _panels(ax, len(positions), (2.6 * len(positions), 2.8))
+    for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
+        both = np.concatenate([real[:, position], sampled[:, position]])
+        bins = np.histogram_bin_edges(both, bins=25)
+        axis.hist(real[:, position], bins=bins, density=True, alpha=0.5, label="real")
+        axis.hist(
+            sampled[:, position], bins=bins, density=True, histtype="step", lw=2, label="sampled"
+        )
+        axis.set_title(f"{names[position]}\n{kind} {distance:.2f}", fontsize="medium")
+        axis.set_yticks([])
+    axes[0].legend(fontsize="small")
+    axes[0].figure.suptitle("Marginals: real rows and rows sampled from the model")
+    return axes[0].figure
+
+
+def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
+    """Pearson correlation matrices of the real rows and of sampled rows, side by side.
+
+    The figure's title gives :func:`skvae.metrics.correlation_difference`, the mean absolute
+    difference of the off-diagonal correlations. Constant columns have no correlation and
+    are drawn in grey.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to sample from.
+    X : array-like of shape (n_samples, n_features)
+        Real rows (rows with a missing entry are left out).
+    n_samples : int, default=None
+        Rows to sample; None samples as many as X has.
+    random_state : int, default=0
+        Seed of the samples.
+    ax : pair of matplotlib Axes, default=None
+        Where to draw the real and the sampled matrix; None makes a new figure.
+
+    Returns
+    -------
+    figure : matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import correlations
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> figure = correlations(vae, X)
+    >>> [axis.get_title() for axis in figure.axes[:2]]
+    ['real', 'sampled']
+    """
+    real, sampled, data_columns = _real_and_sampled(estimator, X, n_samples, random_state)
+    axes = _panels(ax, 2, (10, 4.6))
+    plt = _pyplot()
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
+    names = [_feature_names(estimator)[j] for j in data_columns]
+    for axis, rows, title in zip(axes, [real, sampled], ["real", "sampled"], strict=True):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = np.corrcoef(rows, rowvar=False) if rows.shape[1] > 1 else np.ones((1, 1))
+        image = axis.imshow(np.atleast_2d(matrix), cmap=cmap, vmin=-1, vmax=1)
+        axis.set_title(title)
+        if len(names) <= 20:
+            axis.set_xticks(range(len(names)), names, rotation=90, fontsize="small")
+            axis.set_yticks(range(len(names)), names, fontsize="small")
+    axes[0].figure.colorbar(image, ax=axes, label="Pearson correlation", shrink=0.8)
+    difference = correlation_difference(real, sampled)
+    axes[0].figure.suptitle(
+        f"Correlations: mean absolute difference {difference:.3f} (off-diagonal)"
+    )
+    return axes[0].figure
+
+
+def anomaly_scores(estimator, X, y=None, threshold=None, bins=50, ax=None):
+    """Histogram of the log-likelihoods of X, with the outlier threshold.
+
+    For a :class:`~skvae.VAEOutlierDetector` the threshold is ``offset_`` (rows to its left
+    are predicted outliers) unless ``threshold`` is given; other estimators draw a line
+    only for an explicit ``threshold``. A long left tail (rows far outside the training
+    data) is gathered into the leftmost bin, and the legend says how many rows it holds.
+
+    Parameters
+    ----------
+    estimator : fitted VAEOutlierDetector, VAETransformer or VAEImputer
+        The model whose ``score_samples`` to draw.
+    X : array-like of shape (n_samples, n_features)
+        Rows to score.
+    y : array-like of shape (n_samples,), default=None
+        Group labels (for example known inliers and outliers): one histogram per group.
+    threshold : float, default=None
+        A log-likelihood to mark; None uses the detector's ``offset_`` where there is one.
+    bins : int, default=50
+        Number of histogram bins.
+    ax : matplotlib Axes, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAEOutlierDetector
+    >>> from skvae.plot import anomaly_scores
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> detector = VAEOutlierDetector(contamination=0.05, hidden_layer_sizes=(8,),
+    ...                               max_iter=3, random_state=0).fit(X)
+    >>> ax = anomaly_scores(detector, X)
+    >>> bool(np.isclose(ax.get_lines()[0].get_xdata()[0], detector.offset_))
+    True
+    """
+    scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
+    if threshold is None:
+        threshold = getattr(estimator, "offset_", None)
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape != scores.shape:
+            raise ValueError(f"y must have one label per row of X ({len(scores)}); got {y.shape}")
+    ax = _axes(ax, (6, 4))
+    low_q, high = np.percentile(scores, 1), scores.max()
+    low = low_q if threshold is None else min(low_q, threshold)
+    low -= 0.1 * max(high - low, 1e-9)
+    clipped = np.maximum(scores, low)
+    n_clipped = int((scores < low).sum())
+    edges = np.linspace(low, high, bins + 1)
+    groups = [(None, clipped)] if y is None else [(g, clipped[y == g]) for g in np.unique(y)]
+    for group, values in groups:
+        label = "rows" if group is None else f"y = {group}"
+        ax.hist(values, bins=edges, alpha=0.6 if y is not None else 0.9, label=label)
+    if threshold is not None:
+        flagged = int((scores < threshold).sum())
+        ax.axvline(
+            threshold,
+            color="crimson",
+            linewidth=2,
+            label=f"threshold {threshold:.1f}: {flagged} of {len(scores)} rows below",
+        )
+    if n_clipped:
+        ax.plot([], [], " ", label=f"{n_clipped} rows below {low:.0f} in the first bin")
+    ax.set_xlabel("log-likelihood log p(x), nats")
+    ax.set_ylabel("rows")
+    ax.set_title("Log-likelihood per row (low = anomalous)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+# -- the HTML report ----------------------------------------------------------------------
+def _png(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    _pyplot().close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def report_numbers(estimator, X):
+    """The key numbers of a fitted model on rows X, as (name, value, meaning) triples.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to summarise.
+    X : array-like of shape (n_samples, n_features)
+        Rows to evaluate it on (held-out rows tell more than the training rows).
+
+    Returns
+    -------
+    numbers : list of (str, str, str)
+        Name, formatted value and a one-line meaning of each number.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import report_numbers
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> dict((name, value) for name, value, _ in report_numbers(vae, X))["epochs (n_iter_)"]
+    '3'
+    """
+    scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
+    expected, kl = estimator.elbo_terms(X)
+    Z, rows = _encode(estimator, X)
+    rebuilt = _decode(estimator, Z, _conditions_of(estimator, rows))
+    columns = _data_columns(estimator)
+    observed = rows[:, columns]
+    error = (observed - rebuilt[:, columns]) ** 2
+    # Over the observed entries: the share of the rows' variance the reconstruction misses.
+    unexplained = np.nansum(error) / np.nansum((observed - np.nanmean(observed, axis=0)) ** 2)
+    history = estimator.history_
+    numbers = [
+        ("rows x columns", f"{rows.shape[0]} x {rows.shape[1]}", "the rows evaluated here"),
+        ("epochs (n_iter_)", f"{estimator.n_iter_}", f"of max_iter={estimator.max_iter}"),
+        (
+            "final training loss",
+            f"{history['loss'][-1]:.3f}",
+            "nats per row, the training objective in the last epoch",
+        ),
+    ]
+    if "val_loss" in history:
+        numbers.append(
+            ("best validation loss", f"{min(history['val_loss']):.3f}", "negative ELBO, nats")
+        )
+    numbers += [
+        (
+            "mean log-likelihood (score)",
+            f"{scores.mean():.3f}",
+            f"nats per row, importance-sampled with {estimator.n_importance_samples} draws",
+        ),
+        ("mean E_q[log p(x|z)]", f"{expected.mean():.3f}", "ELBO's reconstruction term, nats"),
+        ("mean KL(q(z|x) || p(z))", f"{kl.mean():.3f}", "ELBO's KL term, nats"),
+        ("mean ELBO", f"{(expected - kl).mean():.3f}", "a lower bound on the score, nats"),
+        (
+            "active units",
+            f"{estimator.n_active_units_} of {estimator.n_components}",
+            "latent units whose posterior mean varies (variance > 0.01)",
+        ),
+        (
+            "KL per latent dimension",
+            ", ".join(f"{v:.2f}" for v in estimator.kl_per_dimension_),
+            "kl_per_dimension_, nats, training rows",
+        ),
+        (
+            "reconstruction mean squared error",
+            f"{np.nanmean(error):.4g}",
+            "in X's units, observed entries, decoder mean of the posterior mean",
+        ),
+        (
+            "unexplained variance",
+            f"{unexplained:.3f}",
+            "squared reconstruction error / squared deviation from the column means "
+            "(0 perfect, 1 no better than the mean row)",
+        ),
+    ]
+    offset = getattr(estimator, "offset_", None)
+    if offset is not None:
+        flagged = int((scores < offset).sum())
+        numbers += [
+            ("threshold (offset_)", f"{offset:.3f}", f"contamination={estimator.contamination!r}"),
+            ("rows flagged", f"{flagged} of {len(scores)}", "log-likelihood below offset_"),
+        ]
+    real, sampled, _ = _real_and_sampled(estimator, X, None, 0)
+    if len(real):
+        distances = [_marginal_distance(r, s)[1] for r, s in zip(real.T, sampled.T, strict=True)]
+        numbers += [
+            (
+                "mean marginal distance",
+                f"{np.mean(distances):.3f}",
+                "sampled vs real, per column KS (TV if both discrete), averaged (0 best)",
+            ),
+            (
+                "correlation difference",
+                f"{correlation_difference(real, sampled):.3f}",
+                "mean |corr(real) - corr(sampled)| off the diagonal (0 best)",
+            ),
+        ]
+    return numbers
+
+
+def report(estimator, X, path, y=None, image_shape=None, title=None):
+    """Write a self-contained HTML page with the plots and key numbers of a fitted model.
+
+    The page holds the table of :func:`report_numbers` and every plot of this module,
+    as PNG images embedded in the file (base64 data URIs): it needs no other file and no
+    network, so it can be mailed or archived as it is. The file is written to a temporary
+    name beside ``path`` and renamed into place, so a failure leaves no partial page.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to report on.
+    X : array-like of shape (n_samples, n_features)
+        Rows to evaluate, encode and compare samples with.
+    path : str or path-like
+        The HTML file to write.
+    y : array-like of shape (n_samples,), default=None
+        Labels to colour the latent space by.
+    image_shape : (height, width), default=None
+        Draw rows as images of this shape (e.g. ``(8, 8)`` for ``load_digits``).
+    title : str, default=None
+        Page title; None names the estimator.
+
+    Returns
+    -------
+    path : str
+        The path written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import report
+    >>> X, y = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> path = report(vae, X, os.path.join(tempfile.mkdtemp(), "wine.html"), y=y)
+    >>> page = open(path).read()
+    >>> page.count("data:image/png;base64,"), "mean log-likelihood" in page
+    (7, True)
+    """
+    check_is_fitted(estimator)
+    name = type(estimator).__name__
+    title = title or f"skvae report: {name}"
+    numbers = report_numbers(estimator, X)
+    plots = [
+        ("Training curves", loss_curves(estimator).figure),
+        ("Latent space", latent_space(estimator, X, y).figure),
+        (
+            "Real rows and reconstructions",
+            reconstructions(estimator, X, image_shape=image_shape).figure,
+        ),
+        (
+            "Latent traversal",
+            latent_traversal(
+                estimator,
+                image_shape=image_shape,
+                conditions=(
+                    np.median(_conditions_of(estimator, estimator._validate_rows(X)), axis=0)
+                    if len(estimator.condition_columns_)
+                    else None
+                ),
+            ).figure,
+        ),
+        ("Marginals", marginals(estimator, X)),
+        ("Correlations", correlations(estimator, X)),
+        ("Log-likelihood per row", anomaly_scores(estimator, X).figure),
+    ]
+    rows = "\n".join(
+        f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
+        for a, b, c in numbers
+    )
+    figures = "\n".join(
+        f'<figure><figcaption>{html.escape(caption)}</figcaption>\n<img alt="'
+        f'{html.escape(caption)}" src="data:image/png;base64,{_png(figure)}"></figure>'
+        for caption, figure in plots
+    )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
+table {{ border-collapse: collapse; margin-bottom: 2em; }}
+th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; }}
+td:nth-child(3) {{ color: #666; font-size: 0.9em; }}
+figure {{ margin: 0 0 2em 0; }}
+figcaption {{ font-weight: bold; margin-bottom: 0.5em; }}
+img {{ max-width: 100%; }}
+pre {{ background: #f4f4f4; padding: 0.6em; white-space: pre-wrap; }}
+</style>
+</head>
+<body>
+<h1>{html.escape(title)}</h1>
+<pre>{html.escape(repr(estimator))}</pre>
+<h2>Key numbers</h2>
+<table>
+{rows}
+</table>
+<h2>Plots</h2>
+{figures}
+</body>
+</html>
+"""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skvae-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(page)
+        # mkstemp creates the file private (0600); give the page the permissions any new
+        # file gets, so it can be shared like the PNGs beside it.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return path

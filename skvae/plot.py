@@ -13,22 +13,24 @@ a function is first called, not with ``import skvae.plot``. Where no display is 
 selected, so the functions work in scripts, CI jobs and servers.
 """
 
-import base64
-import html
-import io
 import os
 import sys
-import tempfile
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skvae.metrics import (
-    MAX_DISCRETE_VALUES,
-    correlation_difference,
-    ks_statistic,
-    total_variation,
+from skvae._plot_data import (
+    conditions_of,
+    data_columns,
+    decode,
+    encode,
+    feature_names,
+    marginal_distance,
+    real_and_sampled,
+    standardised,
 )
+from skvae._report import report, report_numbers
+from skvae.metrics import correlation_difference
 
 # A label with at most this many distinct values is coloured by category (with a legend)
 # rather than on a continuous colour scale.
@@ -37,7 +39,6 @@ HISTORY_KEYS = ("loss", "reconstruction", "kl")
 
 __all__ = [
     "anomaly_scores",
-    "report_numbers",
     "correlations",
     "latent_space",
     "latent_traversal",
@@ -45,6 +46,7 @@ __all__ = [
     "marginals",
     "reconstructions",
     "report",
+    "report_numbers",
 ]
 
 
@@ -90,55 +92,6 @@ def _panels(ax, n_panels, figsize):
     return axes
 
 
-# -- the model, for every estimator -------------------------------------------------------
-# VAEOutlierDetector and VAEImputer have no transform/inverse_transform of latents, so the
-# plots go through the shared model methods of BaseVAE, as VAETransformer's own do.
-def _encode(estimator, X):
-    """(posterior means, validated rows) of X."""
-    check_is_fitted(estimator)
-    X = estimator._validate_rows(X)
-    return estimator._posterior_moments(estimator._model_input(X))[0], X
-
-
-def _decode(estimator, Z, conditions=None):
-    """Decoder means of latent rows Z as full rows in X's units (conditions included)."""
-    check_is_fitted(estimator)
-    Z = np.asarray(Z, dtype=np.float64)
-    C = estimator._check_conditions(conditions, len(Z))
-    mean, _ = estimator._decode(Z, C, with_variance=False)
-    return estimator._assemble_rows(mean, C).astype(np.float64)
-
-
-def _data_columns(estimator):
-    """Indices of the modelled (non-condition) columns."""
-    return np.setdiff1d(np.arange(estimator.n_features_in_), estimator.condition_columns_)
-
-
-def _feature_names(estimator):
-    names = getattr(estimator, "feature_names_in_", None)
-    if names is None:
-        names = [f"x{j}" for j in range(estimator.n_features_in_)]
-    return [str(name) for name in names]
-
-
-def _standardised(estimator, rows):
-    """Modelled columns of full rows as (x - mean_) / scale_, comparable across features."""
-    return (rows[:, _data_columns(estimator)] - estimator.mean_) / estimator.scale_
-
-
-def _marginal_distance(real, sampled):
-    """("TV", distance) when both samples are discrete on the real values, else ("KS", ...).
-
-    skvae.metrics.marginal_distances picks total variation from the real column alone; a
-    continuous likelihood samples values between the real ones (digit pixels are integers,
-    samples are not), and the total variation is then 1 whatever the fit.
-    """
-    values = np.unique(real)
-    if len(values) <= MAX_DISCRETE_VALUES and np.isin(sampled, values).all():
-        return "TV", total_variation(real, sampled)
-    return "KS", ks_statistic(real, sampled)
-
-
 def _check_image_shape(image_shape, n_features):
     shape = tuple(int(size) for size in image_shape)
     if len(shape) != 2 or shape[0] * shape[1] != n_features:
@@ -173,11 +126,6 @@ def _label_features(ax, names):
     if len(names) <= 20:
         ax.set_xticks(range(len(names)), names, rotation=90)
     ax.set_xlabel("feature")
-
-
-def _conditions_of(estimator, X):
-    """Condition values of validated rows X, or None for an unconditional model."""
-    return X[:, estimator.condition_columns_] if len(estimator.condition_columns_) else None
 
 
 # -- the plots ----------------------------------------------------------------------------
@@ -265,7 +213,7 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
     >>> ax.get_xlabel().split()[0], len(ax.get_legend().get_texts())
     ('z0', 3)
     """
-    Z, X = _encode(estimator, X)
+    Z, X = encode(estimator, X)
     if y is not None:
         y = np.asarray(y)
         if y.shape != (len(Z),):
@@ -313,7 +261,8 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
                 weight="bold",
                 bbox={"boxstyle": "round", "fc": "white", "alpha": 0.7, "lw": 0},
             )
-        ax.legend(title="label", markerscale=2, fontsize="small", loc="best")
+        # A fixed corner: "best" searches over every point, which is slow for many rows.
+        ax.legend(title="label", markerscale=2, fontsize="small", loc="upper right")
     else:
         points = ax.scatter(Z[:, dims[0]], Z[:, dims[1]], s=8, c=y, alpha=0.7)
         if y is not None:
@@ -391,12 +340,12 @@ def latent_traversal(
         grid[:, dims[0]] = values
     if conditions is not None:
         conditions = np.asarray(conditions, dtype=np.float64)
-    decoded = _decode(estimator, grid, conditions)
+    decoded = decode(estimator, grid, conditions)
     ax = _axes(ax, (6, 6) if image_shape is not None else (8, 5))
     plt = _pyplot()
     ticks = [f"{v:.1f}" for v in values]
     if image_shape is not None:
-        data = decoded[:, _data_columns(estimator)]
+        data = decoded[:, data_columns(estimator)]
         h, w = _check_image_shape(image_shape, data.shape[1])
         mosaic = _mosaic(data.reshape(-1, h, w), n_steps, pad_value=np.nan)
         cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
@@ -410,8 +359,8 @@ def latent_traversal(
         else:
             ax.set_yticks([])
     else:
-        _heatmap(ax, _standardised(estimator, decoded), "decoded value, (x - mean_) / scale_")
-        names = [_feature_names(estimator)[j] for j in _data_columns(estimator)]
+        _heatmap(ax, standardised(estimator, decoded), "decoded value, (x - mean_) / scale_")
+        names = [feature_names(estimator)[j] for j in data_columns(estimator)]
         _label_features(ax, names)
         if len(dims) == 2:
             labels = [f"({p:.1f}, {q:.1f})" for p, q in grid[:, dims]]
@@ -461,13 +410,13 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
     >>> ax.get_images()[0].get_array().shape  # 4 real and 4 reconstructed rows, 13 columns
     (8, 13)
     """
-    Z, X = _encode(estimator, X.iloc[:n_rows] if hasattr(X, "iloc") else np.asarray(X)[:n_rows])
-    rebuilt = _decode(estimator, Z, _conditions_of(estimator, X))
+    Z, X = encode(estimator, X.iloc[:n_rows] if hasattr(X, "iloc") else np.asarray(X)[:n_rows])
+    rebuilt = decode(estimator, Z, conditions_of(estimator, X))
     real = X.astype(np.float64)
     ax = _axes(ax, (8, 3.5) if image_shape is not None else (8, 5))
     plt = _pyplot()
     if image_shape is not None:
-        columns = _data_columns(estimator)
+        columns = data_columns(estimator)
         h, w = _check_image_shape(image_shape, len(columns))
         images = np.concatenate([real[:, columns], rebuilt[:, columns]]).reshape(-1, h, w)
         cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
@@ -477,9 +426,9 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
         ax.set_yticks([1 + (h - 1) / 2, 2 + h + (h - 1) / 2], ["real", "reconstructed"])
         ax.set_xlabel("row")
     else:
-        pairs = np.empty((2 * len(Z), len(_data_columns(estimator))))
-        pairs[0::2] = _standardised(estimator, real)
-        pairs[1::2] = _standardised(estimator, rebuilt)
+        pairs = np.empty((2 * len(Z), len(data_columns(estimator))))
+        pairs[0::2] = standardised(estimator, real)
+        pairs[1::2] = standardised(estimator, rebuilt)
         _heatmap(ax, pairs, "value, (x - mean_) / scale_")
         for k in range(1, len(Z)):
             ax.axhline(2 * k - 0.5, color="black", linewidth=1.5)
@@ -487,25 +436,9 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
             range(2 * len(Z)),
             [f"row {k // 2}" if k % 2 == 0 else "rebuilt" for k in range(2 * len(Z))],
         )
-        _label_features(ax, [_feature_names(estimator)[j] for j in _data_columns(estimator)])
+        _label_features(ax, [feature_names(estimator)[j] for j in data_columns(estimator)])
     ax.set_title("Real rows and their reconstructions")
     return ax
-
-
-def _real_and_sampled(estimator, X, n_samples, random_state):
-    """Complete rows of X and as many rows sampled from the model, modelled columns only."""
-    check_is_fitted(estimator)
-    X = estimator._validate_rows(X)
-    conditions = _conditions_of(estimator, X)
-    n = len(X) if n_samples is None else n_samples
-    if conditions is not None:
-        # Generate under the real rows' own conditions, so the marginals are comparable.
-        rng = np.random.default_rng(0)
-        conditions = conditions[rng.integers(len(X), size=n)] if n != len(X) else conditions
-    sampled = estimator.sample(n, random_state=random_state, conditions=conditions)
-    columns = _data_columns(estimator)
-    real = X[:, columns].astype(np.float64)
-    return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns
 
 
 def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_state=0, ax=None):
@@ -549,8 +482,8 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     >>> len(figure.axes)
     3
     """
-    real, sampled, data_columns = _real_and_sampled(estimator, X, n_samples, random_state)
-    names = [_feature_names(estimator)[j] for j in data_columns]
+    real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
+    names = [feature_names(estimator)[j] for j in data_columns]
     if columns is None:
         varying = np.flatnonzero(np.ptp(real, axis=0) > 0) if len(real) else np.array([], int)
         picks = np.unique(np.linspace(0, len(varying) - 1, min(max_columns, len(varying))))
@@ -569,7 +502,7 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
                 )
     if len(positions) == 0:
         raise ValueError("no column to draw: every modelled column is constant in X")
-    distances = [_marginal_distance(real[:, p], sampled[:, p]) for p in positions]
+    distances = [marginal_distance(real[:, p], sampled[:, p]) for p in positions]
     axes = _panels(ax, len(positions), (2.6 * len(positions), 2.8))
     for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
         both = np.concatenate([real[:, position], sampled[:, position]])
@@ -620,11 +553,11 @@ def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
     >>> [axis.get_title() for axis in figure.axes[:2]]
     ['real', 'sampled']
     """
-    real, sampled, data_columns = _real_and_sampled(estimator, X, n_samples, random_state)
+    real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
     axes = _panels(ax, 2, (10, 4.6))
     plt = _pyplot()
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
-    names = [_feature_names(estimator)[j] for j in data_columns]
+    names = [feature_names(estimator)[j] for j in data_columns]
     for axis, rows, title in zip(axes, [real, sampled], ["real", "sampled"], strict=True):
         with np.errstate(invalid="ignore", divide="ignore"):
             matrix = np.corrcoef(rows, rowvar=False) if rows.shape[1] > 1 else np.ones((1, 1))
@@ -714,239 +647,3 @@ def anomaly_scores(estimator, X, y=None, threshold=None, bins=50, ax=None):
     ax.set_title("Log-likelihood per row (low = anomalous)")
     ax.legend(fontsize="small")
     return ax
-
-
-# -- the HTML report ----------------------------------------------------------------------
-def _png(figure):
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100)
-    _pyplot().close(figure)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def report_numbers(estimator, X):
-    """The key numbers of a fitted model on rows X, as (name, value, meaning) triples.
-
-    Parameters
-    ----------
-    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
-        The model to summarise.
-    X : array-like of shape (n_samples, n_features)
-        Rows to evaluate it on (held-out rows tell more than the training rows).
-
-    Returns
-    -------
-    numbers : list of (str, str, str)
-        Name, formatted value and a one-line meaning of each number.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_wine
-    >>> from skvae import VAETransformer
-    >>> from skvae.plot import report_numbers
-    >>> X, _ = load_wine(return_X_y=True)
-    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
-    >>> dict((name, value) for name, value, _ in report_numbers(vae, X))["epochs (n_iter_)"]
-    '3'
-    """
-    scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
-    expected, kl = estimator.elbo_terms(X)
-    Z, rows = _encode(estimator, X)
-    rebuilt = _decode(estimator, Z, _conditions_of(estimator, rows))
-    columns = _data_columns(estimator)
-    observed = rows[:, columns]
-    error = (observed - rebuilt[:, columns]) ** 2
-    # Over the observed entries: the share of the rows' variance the reconstruction misses.
-    unexplained = np.nansum(error) / np.nansum((observed - np.nanmean(observed, axis=0)) ** 2)
-    history = estimator.history_
-    numbers = [
-        ("rows x columns", f"{rows.shape[0]} x {rows.shape[1]}", "the rows evaluated here"),
-        ("epochs (n_iter_)", f"{estimator.n_iter_}", f"of max_iter={estimator.max_iter}"),
-        (
-            "final training loss",
-            f"{history['loss'][-1]:.3f}",
-            "nats per row, the training objective in the last epoch",
-        ),
-    ]
-    if "val_loss" in history:
-        numbers.append(
-            ("best validation loss", f"{min(history['val_loss']):.3f}", "negative ELBO, nats")
-        )
-    numbers += [
-        (
-            "mean log-likelihood (score)",
-            f"{scores.mean():.3f}",
-            f"nats per row, importance-sampled with {estimator.n_importance_samples} draws",
-        ),
-        ("mean E_q[log p(x|z)]", f"{expected.mean():.3f}", "ELBO's reconstruction term, nats"),
-        ("mean KL(q(z|x) || p(z))", f"{kl.mean():.3f}", "ELBO's KL term, nats"),
-        ("mean ELBO", f"{(expected - kl).mean():.3f}", "a lower bound on the score, nats"),
-        (
-            "active units",
-            f"{estimator.n_active_units_} of {estimator.n_components}",
-            "latent units whose posterior mean varies (variance > 0.01)",
-        ),
-        (
-            "KL per latent dimension",
-            ", ".join(f"{v:.2f}" for v in estimator.kl_per_dimension_),
-            "kl_per_dimension_, nats, training rows",
-        ),
-        (
-            "reconstruction mean squared error",
-            f"{np.nanmean(error):.4g}",
-            "in X's units, observed entries, decoder mean of the posterior mean",
-        ),
-        (
-            "unexplained variance",
-            f"{unexplained:.3f}",
-            "squared reconstruction error / squared deviation from the column means "
-            "(0 perfect, 1 no better than the mean row)",
-        ),
-    ]
-    offset = getattr(estimator, "offset_", None)
-    if offset is not None:
-        flagged = int((scores < offset).sum())
-        numbers += [
-            ("threshold (offset_)", f"{offset:.3f}", f"contamination={estimator.contamination!r}"),
-            ("rows flagged", f"{flagged} of {len(scores)}", "log-likelihood below offset_"),
-        ]
-    real, sampled, _ = _real_and_sampled(estimator, X, None, 0)
-    if len(real):
-        distances = [_marginal_distance(r, s)[1] for r, s in zip(real.T, sampled.T, strict=True)]
-        numbers += [
-            (
-                "mean marginal distance",
-                f"{np.mean(distances):.3f}",
-                "sampled vs real, per column KS (TV if both discrete), averaged (0 best)",
-            ),
-            (
-                "correlation difference",
-                f"{correlation_difference(real, sampled):.3f}",
-                "mean |corr(real) - corr(sampled)| off the diagonal (0 best)",
-            ),
-        ]
-    return numbers
-
-
-def report(estimator, X, path, y=None, image_shape=None, title=None):
-    """Write a self-contained HTML page with the plots and key numbers of a fitted model.
-
-    The page holds the table of :func:`report_numbers` and every plot of this module,
-    as PNG images embedded in the file (base64 data URIs): it needs no other file and no
-    network, so it can be mailed or archived as it is. The file is written to a temporary
-    name beside ``path`` and renamed into place, so a failure leaves no partial page.
-
-    Parameters
-    ----------
-    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
-        The model to report on.
-    X : array-like of shape (n_samples, n_features)
-        Rows to evaluate, encode and compare samples with.
-    path : str or path-like
-        The HTML file to write.
-    y : array-like of shape (n_samples,), default=None
-        Labels to colour the latent space by.
-    image_shape : (height, width), default=None
-        Draw rows as images of this shape (e.g. ``(8, 8)`` for ``load_digits``).
-    title : str, default=None
-        Page title; None names the estimator.
-
-    Returns
-    -------
-    path : str
-        The path written.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from sklearn.datasets import load_wine
-    >>> from skvae import VAETransformer
-    >>> from skvae.plot import report
-    >>> X, y = load_wine(return_X_y=True)
-    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
-    >>> path = report(vae, X, os.path.join(tempfile.mkdtemp(), "wine.html"), y=y)
-    >>> page = open(path).read()
-    >>> page.count("data:image/png;base64,"), "mean log-likelihood" in page
-    (7, True)
-    """
-    check_is_fitted(estimator)
-    name = type(estimator).__name__
-    title = title or f"skvae report: {name}"
-    numbers = report_numbers(estimator, X)
-    plots = [
-        ("Training curves", loss_curves(estimator).figure),
-        ("Latent space", latent_space(estimator, X, y).figure),
-        (
-            "Real rows and reconstructions",
-            reconstructions(estimator, X, image_shape=image_shape).figure,
-        ),
-        (
-            "Latent traversal",
-            latent_traversal(
-                estimator,
-                image_shape=image_shape,
-                conditions=(
-                    np.median(_conditions_of(estimator, estimator._validate_rows(X)), axis=0)
-                    if len(estimator.condition_columns_)
-                    else None
-                ),
-            ).figure,
-        ),
-        ("Marginals", marginals(estimator, X)),
-        ("Correlations", correlations(estimator, X)),
-        ("Log-likelihood per row", anomaly_scores(estimator, X).figure),
-    ]
-    rows = "\n".join(
-        f"<tr><th>{html.escape(a)}</th><td>{html.escape(b)}</td><td>{html.escape(c)}</td></tr>"
-        for a, b, c in numbers
-    )
-    figures = "\n".join(
-        f'<figure><figcaption>{html.escape(caption)}</figcaption>\n<img alt="'
-        f'{html.escape(caption)}" src="data:image/png;base64,{_png(figure)}"></figure>'
-        for caption, figure in plots
-    )
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{html.escape(title)}</title>
-<style>
-body {{ font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }}
-table {{ border-collapse: collapse; margin-bottom: 2em; }}
-th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; }}
-td:nth-child(3) {{ color: #666; font-size: 0.9em; }}
-figure {{ margin: 0 0 2em 0; }}
-figcaption {{ font-weight: bold; margin-bottom: 0.5em; }}
-img {{ max-width: 100%; }}
-pre {{ background: #f4f4f4; padding: 0.6em; white-space: pre-wrap; }}
-</style>
-</head>
-<body>
-<h1>{html.escape(title)}</h1>
-<pre>{html.escape(repr(estimator))}</pre>
-<h2>Key numbers</h2>
-<table>
-{rows}
-</table>
-<h2>Plots</h2>
-{figures}
-</body>
-</html>
-"""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skvae-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(page)
-        # mkstemp creates the file private (0600); give the page the permissions any new
-        # file gets, so it can be shared like the PNGs beside it.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    return path

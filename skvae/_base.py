@@ -276,15 +276,13 @@ class BaseVAE(BaseEstimator):
             self.__dict__.update(previous_state)
             raise
 
-    def _fit(self, X):
+    def _fit(self, X, param_overrides=None):
+        if isinstance(X, np.memmap):
+            return self._fit_out_of_core(X, param_overrides)
         # NaN marks a missing entry (the likelihood skips it); inf is still an error.
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         layer_sizes = self._check_hidden_layer_sizes()
-        if self.objective == "iwae" and self.free_bits > 0:
-            raise ValueError(
-                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
-                'has no separate KL term); set free_bits=0 or use objective="elbo"'
-            )
+        self._check_objective()
         self.condition_columns_ = resolve_condition_columns(
             self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
         )
@@ -308,7 +306,7 @@ class BaseVAE(BaseEstimator):
             hidden_layer_sizes=layer_sizes,
             log_scale=np.log(self.scale_),
             seed=self._seed,
-            params=self.get_params(),
+            params={**self.get_params(), **(param_overrides or {})},
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -316,11 +314,20 @@ class BaseVAE(BaseEstimator):
         # From the model inputs, not the public methods: those re-validate X, and X is
         # already a bare array here (a DataFrame's names would then trigger a warning).
         z_mean, z_log_var = self._posterior_moments(inputs)
-        self.kl_per_dimension_ = gaussian_kl(z_mean, np.exp(z_log_var)).mean(axis=0)
+        self._set_diagnostics(
+            gaussian_kl(z_mean, np.exp(z_log_var)).mean(axis=0),
+            z_mean.var(axis=0),
+            warn=(param_overrides or {}).get("warn", True),
+        )
+        return self
+
+    def _set_diagnostics(self, kl_per_dimension, posterior_mean_variance, warn=True):
+        """Set the collapse diagnostics from training rows' KL and posterior-mean spread."""
+        self.kl_per_dimension_ = kl_per_dimension
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
-        self.active_units_ = z_mean.var(axis=0) > ACTIVE_UNIT_THRESHOLD
+        self.active_units_ = posterior_mean_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
-        if self.n_active_units_ < max(1, self.n_components / 2):
+        if warn and self.n_active_units_ < max(1, self.n_components / 2):
             warnings.warn(
                 f"Posterior collapse: only {self.n_active_units_} of {self.n_components} "
                 "latent units are active (variance of their posterior mean over the "
@@ -329,8 +336,80 @@ class BaseVAE(BaseEstimator):
                 "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
                 "a smaller beta, or fewer n_components.",
                 PosteriorCollapseWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
+
+    def _check_objective(self):
+        if self.objective == "iwae" and self.free_bits > 0:
+            raise ValueError(
+                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
+                'has no separate KL term); set free_bits=0 or use objective="elbo"'
+            )
+
+    def _fit_out_of_core(self, X, param_overrides=None):
+        """fit() on a memory-mapped X without loading it: statistics, batches and
+        diagnostics each read X in bounded pieces (see skvae._streaming)."""
+        training = _training_module()  # imports Keras with global random state kept
+        from skvae import _streaming
+
+        # Validating the first chunk sets n_features_in_ and checks dtype and shape;
+        # the chunked passes below check every other row.
+        first = np.asarray(X[: _streaming.CHUNK_ROWS])
+        validate_data(self, first, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        layer_sizes = self._check_hidden_layer_sizes()
+        self._check_objective()
+        self.condition_columns_ = resolve_condition_columns(self.condition_on, X.shape[1], None)
+        data_columns = np.setdiff1d(np.arange(X.shape[1]), self.condition_columns_)
+        if self.likelihood != "bernoulli":
+            self.mean_, self.scale_ = _streaming.chunked_scaling(X, data_columns)
+        else:
+            _streaming.check_bernoulli_chunks(X, data_columns)
+            self.mean_, self.scale_ = np.zeros(len(data_columns)), np.ones(len(data_columns))
+        # Only the condition columns (a few numbers per row) are read whole.
+        self.condition_categories_, self._condition_mean, self._condition_scale = (
+            fit_condition_encoding(np.asarray(X[:, self.condition_columns_], dtype=np.float64))
+        )
+        self._fit_dtype = first.dtype if first.dtype == np.float32 else np.dtype(np.float64)
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        params = {**self.get_params(), **(param_overrides or {})}
+        fitted = training.train_vae(
+            None,
+            n_features=len(data_columns),
+            n_conditions=encoded_width(self.condition_categories_),
+            hidden_layer_sizes=layer_sizes,
+            log_scale=np.log(self.scale_),
+            seed=self._seed,
+            params=params,
+            data=_streaming.memmap_training_data(X, self._model_input, self._seed, params),
+        )
+        self._set_fitted_model(fitted.model)
+        self.history_ = fitted.history
+        self.n_iter_ = len(fitted.history["loss"])
+        self._set_diagnostics(
+            *_streaming.chunked_posterior_summary(X, self._posterior_moments, self._model_input),
+            warn=params.get("warn", True),
+        )
+        return self
+
+    def _partial_fit(self, X):
+        """One pass of seeded mini-batches over X, continuing the current model."""
+        if not hasattr(self, "_model"):
+            # First call: scaling, conditions and seed come from this X, as in fit.
+            return self._fit(
+                X, param_overrides={"max_iter": 1, "early_stopping": False, "warn": False}
+            )
+        X = self._validate_rows(X)
+        inputs = self._model_input(X)
+        # Seeded by the fit's seed and the epoch count: the same calls give the same model.
+        seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)
+        history = _training_module().train_one_pass(self._model, inputs, seed, self.get_params())
+        self.history_ = {key: self.history_.get(key, []) + history[key] for key in history}
+        self.n_iter_ += 1
+        z_mean, z_log_var = self._posterior_moments(inputs)
+        # One pass is too early to judge collapse: no warning, n_active_units_ is set.
+        self._set_diagnostics(
+            gaussian_kl(z_mean, np.exp(z_log_var)).mean(axis=0), z_mean.var(axis=0), warn=False
+        )
         return self
 
     def _check_hidden_layer_sizes(self):

@@ -12,15 +12,18 @@ batch 256):
 - ``keras (tuned)``: the same model with the best settings found here
   (``steps_per_execution`` and ``jit_compile``; ``--search`` re-runs that search).
 
-Each contender's steady-state epoch time is the median wall time of its epochs after the
-first (the first includes tracing and compiling), taken by the same epoch-timing Keras
-callback for every contender (for skvae, a subclass of its own non-finite-loss guard). Contenders are interleaved within each round and the median over
-rounds is reported, because the machine may be shared (absolute numbers are noisy;
-the ratios are what to read). The same run measures the machine's float32 matmul peak
-(a large ``tf.linalg.matmul``) and reports the fraction of it each contender reaches,
-counting 3x the forward matmul FLOPs for forward + backward.
+Each contender's steady-state epoch time is the median of its epochs after the first (the
+first includes tracing), taken by the same epoch-timing Keras callback for every contender
+(for skvae, a subclass of its own non-finite-loss guard). Both the wall time and the
+process CPU time of each epoch are recorded: on a machine shared with other work the wall
+time mostly measures the neighbours, while CPU seconds per epoch stay close to the work
+done, so the table gives rows/s and rows per CPU-second, and the ratios of both.
+Contenders are interleaved within each round (rotating the order) and the median over
+rounds is reported. The same run measures the machine's float32 matmul peak (a large
+``tf.linalg.matmul``, best of 10, median over rounds) and the fraction of it each
+contender reaches, counting 3x the forward matmul FLOPs for forward + backward.
 
-Run:  python benchmarks/throughput.py            (about 3 minutes on 2 CPU cores)
+Run:  python benchmarks/throughput.py            (about 4 minutes on 2 idle CPU cores)
       python benchmarks/throughput.py --quick    (fewer rows and rounds, ~1 minute)
       python benchmarks/throughput.py --search   (also time the tuning grid)
 """
@@ -39,6 +42,7 @@ N_FEATURES = 50
 HIDDEN = (128, 128)
 N_LATENT = 8
 BATCH = 256
+SKVAE = "skvae VAETransformer.fit"
 LOG_2PI = float(np.log(2 * np.pi))
 # Best settings found for the hand-written model on CPU (see --search).
 TUNED = {"steps_per_execution": 32, "jit_compile": False}
@@ -118,16 +122,17 @@ def build_keras_vae(seed=0):
 
 
 def timed(callback_class):
-    """A subclass of a Keras callback class that also appends each epoch's wall time to
-    EPOCH_TIMES."""
+    """A subclass of a Keras callback class that also appends each epoch's (wall, CPU)
+    seconds to EPOCH_TIMES."""
 
     class Timed(callback_class):
         def on_epoch_begin(self, epoch, logs=None):
-            self._t0 = time.perf_counter()
+            self._t0 = (time.perf_counter(), time.process_time())
             super().on_epoch_begin(epoch, logs)
 
         def on_epoch_end(self, epoch, logs=None):
-            EPOCH_TIMES.append(time.perf_counter() - self._t0)
+            wall, cpu = self._t0
+            EPOCH_TIMES.append((time.perf_counter() - wall, time.process_time() - cpu))
             super().on_epoch_end(epoch, logs)
 
     return Timed
@@ -174,11 +179,13 @@ def skvae_contender(X, epochs):
 
 
 def steady_rows_per_s(fit, X, epochs):
-    """Rows/s of the epochs after the first (median epoch time, tracing excluded)."""
+    """(rows per wall second, rows per CPU second) of the epochs after the first."""
     EPOCH_TIMES.clear()
     fit(X, epochs)
-    assert len(EPOCH_TIMES) == epochs, EPOCH_TIMES
-    return len(X) / statistics.median(EPOCH_TIMES[1:])
+    if len(EPOCH_TIMES) != epochs:
+        raise RuntimeError(f"expected {epochs} timed epochs, got {len(EPOCH_TIMES)}")
+    wall, cpu = zip(*EPOCH_TIMES[1:], strict=True)
+    return len(X) / statistics.median(wall), len(X) / statistics.median(cpu)
 
 
 def matmul_peak_gflops(n=2048, repeats=10):
@@ -204,14 +211,14 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args(argv)
     n_rows = args.rows or (40_000 if args.quick else 100_000)
-    rounds = args.rounds or (2 if args.quick else 3)
+    rounds = args.rounds or (2 if args.quick else 5)
     epochs = 3 if args.quick else 5
 
     import keras
 
     X = make_data(n_rows)
     contenders = {
-        "skvae VAETransformer.fit": skvae_contender,
+        SKVAE: skvae_contender,
         "(a) keras, plain model.fit": keras_contender(),
         "(b) keras, tuned": keras_contender(**TUNED),
     }
@@ -230,27 +237,42 @@ def main(argv=None):
             results[name].append(steady_rows_per_s(contenders[name], X, epochs))
         peaks.append(matmul_peak_gflops())
         print(f"round {r + 1}/{rounds} done", file=sys.stderr)
+    print_table(results, peaks, n_rows, rounds, epochs, keras.__version__, keras.backend.backend())
 
+
+def print_table(results, peaks, n_rows, rounds, epochs, keras_version, backend):
+    """The throughput table: medians over rounds, GFLOP/s and skvae's ratios."""
     peak = statistics.median(peaks)
     flops_row = 3 * forward_flops_per_row()
-    sk = statistics.median(results["skvae VAETransformer.fit"])
+    med = {
+        name: [statistics.median(v[i] for v in vals) for i in (0, 1)]
+        for name, vals in results.items()
+    }
+    sk_wall, sk_cpu = med[SKVAE]
     print(
         f"\nTraining throughput, {n_rows} rows x {N_FEATURES} features, network "
-        f"{N_FEATURES}-{'-'.join(map(str, HIDDEN))}-{N_LATENT}, batch {BATCH}; "
-        f"Keras {keras.__version__}, backend {keras.backend.backend()}, "
-        f"{os.cpu_count()} CPU(s); median of {rounds} interleaved rounds, "
-        f"{epochs - 1} steady epochs each"
+        f"{N_FEATURES}-{'-'.join(map(str, HIDDEN))}-{N_LATENT}, batch {BATCH}; Keras "
+        f"{keras_version}, backend {backend}, {os.cpu_count()} CPU(s), load average "
+        f"{os.getloadavg()[0]:.1f} at the end; median of {rounds} interleaved rounds of "
+        f"{epochs - 1} steady epochs"
     )
-    print(f"float32 matmul peak: {peak:.0f} GFLOP/s; training FLOPs/row ~ {flops_row}\n")
-    header = f"{'contender':<30} {'rows/s':>10} {'min..max':>19} {'GFLOP/s':>8} {'% peak':>7} "
-    print(header + f"{'skvae/this':>10}")
-    print("-" * len(header + " " * 10))
+    print(
+        f"float32 matmul peak: {peak:.0f} GFLOP/s (min {min(peaks):.0f}, max "
+        f"{max(peaks):.0f}); training FLOPs/row ~ {flops_row:,}\n"
+    )
+    header = (
+        f"{'contender':<28} {'rows/s':>9} {'(min..max)':>17} {'rows/CPU-s':>10} "
+        f"{'% peak':>6} {'skvae/this wall':>15} {'CPU':>6}"
+    )
+    print(header)
+    print("-" * len(header))
     for name, values in results.items():
-        med = statistics.median(values)
-        gflops = med * flops_row / 1e9
+        wall, cpu = med[name]
+        walls = [v[0] for v in values]
         print(
-            f"{name:<30} {med:>10,.0f} {min(values):>9,.0f}..{max(values):<,.0f}".ljust(61)
-            + f" {gflops:>8.1f} {100 * gflops / peak:>6.1f}% {sk / med:>9.2f}x"
+            f"{name:<28} {wall:>9,.0f} {min(walls):>8,.0f}..{max(walls):<7,.0f} {cpu:>10,.0f} "
+            f"{100 * wall * flops_row / 1e9 / peak:>5.1f}% {sk_wall / wall:>14.2f}x "
+            f"{sk_cpu / cpu:>5.2f}x"
         )
 
 

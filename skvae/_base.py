@@ -4,6 +4,7 @@ Each public estimator (the transformer, the outlier detector) adds only its own 
 top of this class, so there is one training path and one scoring path.
 """
 
+import copy
 import random
 import warnings
 from numbers import Integral, Real
@@ -11,7 +12,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae._conditions import (
@@ -111,6 +112,15 @@ PARAMETERS_DOC = """    Parameters
         reparameterisation noise. Pass an int for reproducible fits.
     verbose : int, default=0
         0 is silent; 1 or more prints one line per epoch.
+    distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
+        Train data-parallel over several devices or machines: under TensorFlow a
+        ``tf.distribute`` strategy (``MirroredStrategy`` for the GPUs of one machine,
+        ``MultiWorkerMirroredStrategy`` for several machines), under JAX a
+        ``keras.distribution`` object (``DataParallel``). The model is built and
+        compiled inside its scope; ``batch_size`` is the global batch, split across the
+        replicas. The strategy is a property of the running process: clones share it,
+        and pickling or :func:`skvae.save` stores None in its place. See
+        :doc:`/scale`.
 """
 
 ATTRIBUTES_DOC = """    Attributes
@@ -186,6 +196,7 @@ class BaseVAE(BaseEstimator):
         "condition_on": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "distribution": [None, HasMethods(["scope"])],
     }
 
     def __init__(
@@ -212,6 +223,7 @@ class BaseVAE(BaseEstimator):
         condition_on=None,
         random_state=None,
         verbose=0,
+        distribution=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -234,6 +246,7 @@ class BaseVAE(BaseEstimator):
         self.condition_on = condition_on
         self.random_state = random_state
         self.verbose = verbose
+        self.distribution = distribution
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -753,6 +766,17 @@ default=None
         self._check_likelihood_support(self._split_columns(X)[0])
         return X
 
+    def __sklearn_clone__(self):
+        # scikit-learn's clone deep-copies every parameter; a distribution strategy owns
+        # devices and cluster connections, so clones share the same one instead.
+        if self.distribution is None:
+            return super().__sklearn_clone__()
+        without = copy.copy(self)
+        without.distribution = None
+        new = super(BaseVAE, without).__sklearn_clone__()
+        new.distribution = self.distribution
+        return new
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # NaN = missing, masked out of the likelihood
@@ -763,6 +787,10 @@ default=None
         # A copy: on Python >= 3.11 the base __getstate__ may return the live __dict__,
         # and popping from it would strip the model from the estimator being pickled.
         state = dict(super().__getstate__())
+        # A distribution strategy belongs to the running process (devices, cluster):
+        # never stored; the restored estimator trains on one device unless given another.
+        if state.get("distribution") is not None:
+            state["distribution"] = None
         model = state.pop("_model", None)
         state.pop("encoder_", None)
         state.pop("decoder_", None)

@@ -54,14 +54,15 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         unfitted estimator builds the model and fits the internal scaling (and the
         encoding of ``condition_on`` columns) on *that* chunk, so make the first chunk
         representative; later calls keep that scaling, the model and Adam's state.
-        Each call runs one epoch of shuffled ``batch_size`` batches over X (``max_iter``
-        and ``early_stopping`` do not apply), appends one entry to ``history_`` and
-        updates the diagnostics (``kl_per_dimension_``, ``active_units_``) from X's rows,
-        without a :class:`PosteriorCollapseWarning`. After :meth:`fit`, it continues the
-        fitted model; after unpickling or :func:`skvae.load`, it continues the weights
-        with a fresh optimiser (Adam's state is not saved). A call that fails leaves the
-        estimator as it was. Batch order is seeded by ``random_state`` and the call
-        count, so the same sequence of calls gives the same model.
+
+        Each call runs one epoch of shuffled ``batch_size`` batches over X at the current
+        ``learning_rate`` (``max_iter`` and ``early_stopping`` do not apply), appends one
+        entry to ``history_``, and updates ``kl_per_dimension_`` and ``active_units_``
+        from X's rows (without a :class:`PosteriorCollapseWarning`). After :meth:`fit`
+        it continues the fitted model; after unpickling or :func:`skvae.load` it
+        continues the weights with a fresh optimiser (Adam's state is not saved). A call
+        that fails leaves the estimator as it was. Batch order is seeded by
+        ``random_state`` and the epoch count, so the same calls give the same model.
 
         Parameters
         ----------

@@ -25,8 +25,9 @@ def is_memmap(X):
     return isinstance(X, np.memmap)
 
 
-def iter_chunks(X, chunk_rows=CHUNK_ROWS):
-    """Consecutive row blocks of X as float64 in-memory arrays."""
+def iter_chunks(X, chunk_rows=None):
+    """Consecutive row blocks of X as float64 in-memory arrays (CHUNK_ROWS by default)."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     for start in range(0, len(X), chunk_rows):
         yield np.asarray(X[start : start + chunk_rows], dtype=np.float64)
 
@@ -41,7 +42,7 @@ def check_chunk(chunk, start):
         )
 
 
-def chunked_scaling(X, data_columns, chunk_rows=CHUNK_ROWS):
+def chunked_scaling(X, data_columns, chunk_rows=None):
     """(mean, scale) of the ``data_columns`` of X, as ``fit_feature_scaling`` computes
     them, from one pass over X's chunks (Chan et al.'s pairwise update of counts, means and
     sums of squared deviations, so no precision is lost to large means).
@@ -52,6 +53,7 @@ def chunked_scaling(X, data_columns, chunk_rows=CHUNK_ROWS):
     count = np.zeros(n_features)
     mean = np.zeros(n_features)
     m2 = np.zeros(n_features)
+    chunk_rows = chunk_rows or CHUNK_ROWS
     for i, chunk in enumerate(iter_chunks(X, chunk_rows)):
         check_chunk(chunk, i * chunk_rows)
         chunk = chunk[:, data_columns]
@@ -76,7 +78,7 @@ def chunked_scaling(X, data_columns, chunk_rows=CHUNK_ROWS):
     return scaling_from_moments(mean, np.sqrt(m2 / count))
 
 
-def check_bernoulli_chunks(X, data_columns, chunk_rows=CHUNK_ROWS):
+def check_bernoulli_chunks(X, data_columns, chunk_rows=None):
     """Raise the likelihood="bernoulli" error if any modelled entry is outside [0, 1]."""
     low, high = np.inf, -np.inf
     for chunk in iter_chunks(X, chunk_rows):
@@ -139,7 +141,7 @@ def memmap_training_data(X, to_inputs, seed, params):
     return TrainingData(batches, None, len(batches), validation)
 
 
-def chunked_posterior_summary(X, posterior_moments, to_inputs, chunk_rows=CHUNK_ROWS):
+def chunked_posterior_summary(X, posterior_moments, to_inputs, chunk_rows=None):
     """Mean KL per latent dimension and variance of the posterior means over X's rows.
 
     ``posterior_moments(inputs)`` returns (z_mean, z_log_var); one chunk at a time.

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from skvae._batches import ShuffledBatches
+from skvae._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
 from skvae._model import VAE
 
 # Steps run per call into the compiled training function. Per-step Python overhead
@@ -26,8 +27,15 @@ class FittedVAE:
 def build_model(
     n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, steps_per_epoch
 ):
-    """A freshly initialised VAE configured from the estimator's parameters."""
-    return VAE(
+    """A freshly initialised VAE configured from the estimator's parameters.
+
+    Under a ``tf.distribute`` strategy with several replicas (build it inside the
+    strategy's scope), the VAE's loss is scaled for the replicas' gradient sum.
+    """
+    replicas = n_replicas(params.get("distribution"))
+    extra = {"n_replicas": replicas} if replicas > 1 else {}
+    return (ReplicaScaledVAE if replicas > 1 else VAE)(
+        **extra,
         n_features=n_features,
         n_conditions=n_conditions,
         n_components=params["n_components"],
@@ -121,12 +129,12 @@ def in_memory_data(X, seed, params, n_epochs):
 
 def compile_model(model, params, n_batches):
     """Attach a fresh Adam optimiser; group up to 32 steps per compiled call."""
+    # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
+    # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
+    one_step = keras.backend.backend() == "torch" or is_tf_strategy(params.get("distribution"))
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
-        # Keras's PyTorch trainer runs one step per call only.
-        steps_per_execution=(
-            1 if keras.backend.backend() == "torch" else min(n_batches, MAX_STEPS_PER_EXECUTION)
-        ),
+        steps_per_execution=1 if one_step else min(n_batches, MAX_STEPS_PER_EXECUTION),
     )
 
 
@@ -166,16 +174,6 @@ def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, 
     """
     if data is None:
         data = in_memory_data(X, seed, params, params["max_iter"])
-    model = build_model(
-        n_features,
-        n_conditions,
-        hidden_layer_sizes,
-        log_scale,
-        seed,
-        params,
-        steps_per_epoch=data.n_batches,
-    )
-    compile_model(model, params, data.n_batches)
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss" if params["early_stopping"] else "loss",
         min_delta=params["tol"],
@@ -184,27 +182,45 @@ def train_vae(X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, 
         # The loss rises while the KL weight warms up; judge progress only afterwards.
         start_from_epoch=params["kl_warmup"],
     )
-    history = run_fit(model, data, params, params["max_iter"], [stopper])
+    # Built, compiled and trained inside the distribution's scope (if any), so its
+    # variables are mirrored and its batches split across the replicas.
+    with training_scope(params.get("distribution")):
+        model = build_model(
+            n_features,
+            n_conditions,
+            hidden_layer_sizes,
+            log_scale,
+            seed,
+            params,
+            steps_per_epoch=data.n_batches,
+        )
+        compile_model(model, params, data.n_batches)
+        history = run_fit(model, data, params, params["max_iter"], [stopper])
     return FittedVAE(model=model, history=history)
 
 
 def train_one_pass(model, X, seed, params):
     """One epoch of seeded mini-batches of model inputs X on an already built model.
 
-    The model keeps its optimiser (and its state) when it has one; a model rebuilt from
-    saved weights gets a fresh one. On a diverging loss the weights and optimiser state
-    are put back as they were and ValueError is raised.
+    The model keeps its optimiser (and its state) when it has one, with its learning rate
+    set to ``params["learning_rate"]``; a model rebuilt from saved weights gets a fresh
+    one. On a diverging loss the weights and optimiser state are put back as they were
+    and ValueError is raised.
     """
     batch_size = min(params["batch_size"], len(X))
     batches, steps_per_epoch = shuffled_batches(X, batch_size, seed, 1)
     data = TrainingData(batches, steps_per_epoch, math.ceil(len(X) / batch_size))
-    if getattr(model, "optimizer", None) is None or not model.optimizer.built:
-        compile_model(model, params, data.n_batches)
-        model.optimizer.build(model.trainable_variables)
+    with training_scope(params.get("distribution")):
+        if getattr(model, "optimizer", None) is None or not model.optimizer.built:
+            compile_model(model, params, data.n_batches)
+            model.optimizer.build(model.trainable_variables)
+    # learning_rate may have been changed with set_params since the last call.
+    model.optimizer.learning_rate.assign(params["learning_rate"])
     weights = model.get_weights()
-    optimizer_state = [np.array(v) for v in model.optimizer.variables]
+    optimizer_state = [keras.ops.convert_to_numpy(v) for v in model.optimizer.variables]
     try:
-        return run_fit(model, data, params, 1)
+        with training_scope(params.get("distribution")):
+            return run_fit(model, data, params, 1)
     except BaseException:
         model.set_weights(weights)
         for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):

@@ -800,6 +800,8 @@ default=None
 
     def __setstate__(self, state):
         state = dict(state)  # leave the caller's dict as it was
+        # Pickles made before the distribution parameter existed train on one device.
+        state.setdefault("distribution", None)
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

@@ -109,3 +109,15 @@ def test_pickling_drops_the_distribution():
     restored = pickle.loads(pickle.dumps(vae))
     assert restored.distribution is None
     np.testing.assert_array_equal(restored.transform(X), vae.transform(X))
+
+
+def test_state_saved_before_the_distribution_parameter_still_loads():
+    """A pickled state without 'distribution' (older skvae) restores with None."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    vae = VAETransformer(max_iter=2, hidden_layer_sizes=(4,), random_state=0).fit(X)
+    state = vae.__getstate__()
+    del state["distribution"]
+    restored = VAETransformer.__new__(VAETransformer)
+    restored.__setstate__(state)
+    assert restored.distribution is None
+    np.testing.assert_array_equal(restored.transform(X), vae.transform(X))

@@ -148,3 +148,15 @@ def test_fit_on_a_memmap_rejects_infinite_values(tmp_path, monkeypatch):
     np.save(tmp_path / "bad.npy", X)
     with pytest.raises(ValueError, match="infinity.*row 250"):
         VAETransformer(max_iter=1, **SMALL).fit(np.load(tmp_path / "bad.npy", mmap_mode="r"))
+
+
+def test_partial_fit_and_memmap_fit_leave_global_random_state_alone(X, memmap_X):
+    """Neither partial_fit nor a memmap fit draws from NumPy's or Python's global RNG."""
+    import random
+
+    numpy_state, python_state = np.random.get_state(), random.getstate()
+    VAETransformer(**SMALL).partial_fit(X).partial_fit(X)
+    VAETransformer(max_iter=1, **SMALL).fit(memmap_X)
+    after = np.random.get_state()
+    assert all(np.array_equal(a, b) for a, b in zip(numpy_state, after, strict=True))
+    assert random.getstate() == python_state

@@ -4,6 +4,8 @@ Each public estimator (the transformer, the outlier detector) adds only its own 
 top of this class, so there is one training path and one scoring path.
 """
 
+import copy
+import functools
 import random
 import warnings
 from numbers import Integral, Real
@@ -11,7 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae._conditions import (
@@ -146,6 +148,15 @@ PARAMETERS_DOC = """    Parameters
         reparameterisation noise. Pass an int for reproducible fits.
     verbose : int, default=0
         0 is silent; 1 or more prints one line per epoch.
+    distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
+        Train data-parallel over several devices or machines: under TensorFlow a
+        ``tf.distribute`` strategy (``MirroredStrategy`` for the GPUs of one machine,
+        ``MultiWorkerMirroredStrategy`` for several machines), under JAX a
+        ``keras.distribution`` object (``DataParallel``). The model is built and
+        compiled inside its scope; ``batch_size`` is the global batch, split across the
+        replicas. The strategy is a property of the running process: clones share it,
+        and pickling or :func:`skvae.save` stores None in its place. See
+        :doc:`/scale`.
 """
 
 ATTRIBUTES_DOC = """    Attributes
@@ -242,6 +253,7 @@ class BaseVAE(BaseEstimator):
         "condition_on": [list, tuple, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "distribution": [None, HasMethods(["scope"])],
     }
 
     def __init__(
@@ -274,6 +286,7 @@ class BaseVAE(BaseEstimator):
         condition_on=None,
         random_state=None,
         verbose=0,
+        distribution=None,
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -302,6 +315,7 @@ class BaseVAE(BaseEstimator):
         self.condition_on = condition_on
         self.random_state = random_state
         self.verbose = verbose
+        self.distribution = distribution
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -344,14 +358,12 @@ class BaseVAE(BaseEstimator):
             self.__dict__.update(previous_state)
             raise
 
-    def _fit(self, X):
+    def _fit(self, X, param_overrides=None):
+        if isinstance(X, np.memmap):
+            return self._fit_out_of_core(X, param_overrides)
         X = self._validate_table(X, reset=True)
         layer_sizes = self._check_hidden_layer_sizes()
-        if self.objective == "iwae" and self.free_bits > 0:
-            raise ValueError(
-                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
-                'has no separate KL term); set free_bits=0 or use objective="elbo"'
-            )
+        self._check_objective()
         self._check_posterior_options()
         self.condition_columns_ = resolve_condition_columns(
             self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
@@ -381,7 +393,7 @@ class BaseVAE(BaseEstimator):
             hidden_layer_sizes=layer_sizes,
             log_scale=np.log(self.scale_),
             seed=self._seed,
-            params=self.get_params(),
+            params={**self.get_params(), **(param_overrides or {})},
             layout=layout,
         )
         self._set_fitted_model(fitted.model)
@@ -389,11 +401,20 @@ class BaseVAE(BaseEstimator):
         self.n_iter_ = len(fitted.history["loss"])
         # From the model inputs, not the public methods: those re-validate X, and X is
         # already a bare array here (a DataFrame's names would then trigger a warning).
-        self.kl_per_dimension_ = self._kl_per_dimension(inputs).mean(axis=0)
+        self._set_diagnostics(
+            self._kl_per_dimension(inputs).mean(axis=0),
+            self._posterior_location(inputs).var(axis=0),
+            warn=(param_overrides or {}).get("warn", True),
+        )
+        return self
+
+    def _set_diagnostics(self, kl_per_dimension, posterior_location_variance, warn=True):
+        """Set the collapse diagnostics from training rows' KL and posterior spread."""
+        self.kl_per_dimension_ = kl_per_dimension
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
-        self.active_units_ = self._posterior_location(inputs).var(axis=0) > ACTIVE_UNIT_THRESHOLD
+        self.active_units_ = posterior_location_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
-        if self.n_active_units_ < max(1, len(self.active_units_) / 2):
+        if warn and self.n_active_units_ < max(1, len(self.active_units_) / 2):
             warnings.warn(
                 f"Posterior collapse: only {self.n_active_units_} of {len(self.active_units_)} "
                 "latent units are active (variance of their posterior mean over the "
@@ -402,8 +423,99 @@ class BaseVAE(BaseEstimator):
                 "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
                 "a smaller beta, or fewer n_components.",
                 PosteriorCollapseWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
+
+    def _check_objective(self):
+        if self.objective == "iwae" and self.free_bits > 0:
+            raise ValueError(
+                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
+                'has no separate KL term); set free_bits=0 or use objective="elbo"'
+            )
+
+    def _fit_out_of_core(self, X, param_overrides=None):
+        """fit() on a memory-mapped X without loading it: statistics, batches and
+        diagnostics each read X in bounded pieces (see skvae._streaming)."""
+        training = _training_module()  # imports Keras with global random state kept
+        from skvae import _streaming
+
+        # Validating the first chunk sets n_features_in_ and checks dtype and shape;
+        # the chunked passes below check every other row.
+        first = np.asarray(X[: _streaming.CHUNK_ROWS])
+        validate_data(self, first, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
+        self._fit_columns(first, as_frame=False)
+        if "categorical" in self.column_kinds_:
+            raise ValueError(
+                "categorical columns (column_types) are not supported for a memory-mapped X: "
+                "their categories would need a pass of their own; fit an in-memory array or "
+                "DataFrame, or one-hot encode them in the memory map"
+            )
+        layer_sizes = self._check_hidden_layer_sizes()
+        self._check_objective()
+        self._check_posterior_options()
+        self.condition_columns_ = resolve_condition_columns(self.condition_on, X.shape[1], None)
+        data_columns = self._data_columns()
+        kinds = np.asarray(self._modelled_kinds())
+        continuous = np.isin(kinds, CONTINUOUS_KINDS)
+        self.mean_, self.scale_ = np.zeros(len(data_columns)), np.ones(len(data_columns))
+        if continuous.any():
+            self.mean_[continuous], self.scale_[continuous] = _streaming.chunked_scaling(
+                X, data_columns[continuous]
+            )
+        if (kinds == "bernoulli").any():
+            _streaming.check_bernoulli_chunks(X, data_columns[kinds == "bernoulli"])
+        # Only the condition columns (a few numbers per row) are read whole.
+        self.condition_categories_, self._condition_mean, self._condition_scale = (
+            fit_condition_encoding(np.asarray(X[:, self.condition_columns_], dtype=np.float64))
+        )
+        self._fit_dtype = first.dtype if first.dtype == np.float32 else np.dtype(np.float64)
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        params = {**self.get_params(), **(param_overrides or {})}
+        layout = self._build_layout()
+        fitted = training.train_vae(
+            None,
+            n_features=len(data_columns),
+            n_conditions=encoded_width(self.condition_categories_),
+            hidden_layer_sizes=layer_sizes,
+            log_scale=np.log(self.scale_),
+            seed=self._seed,
+            params=params,
+            data=_streaming.memmap_training_data(
+                X, functools.partial(self._model_input, layout=layout), self._seed, params
+            ),
+            layout=layout,
+        )
+        self._set_fitted_model(fitted.model)
+        self.history_ = fitted.history
+        self.n_iter_ = len(fitted.history["loss"])
+        self._set_diagnostics(
+            *_streaming.chunked_posterior_summary(
+                X, self._kl_per_dimension, self._posterior_location, self._model_input
+            ),
+            warn=params.get("warn", True),
+        )
+        return self
+
+    def _partial_fit(self, X):
+        """One pass of seeded mini-batches over X, continuing the current model."""
+        if not hasattr(self, "_model"):
+            # First call: scaling, conditions and seed come from this X, as in fit.
+            return self._fit(
+                X, param_overrides={"max_iter": 1, "early_stopping": False, "warn": False}
+            )
+        X = self._validate_rows(X)
+        inputs = self._model_input(X)
+        # Seeded by the fit's seed and the epoch count: the same calls give the same model.
+        seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)
+        history = _training_module().train_one_pass(self._model, inputs, seed, self.get_params())
+        self.history_ = {key: self.history_.get(key, []) + history[key] for key in history}
+        self.n_iter_ += 1
+        # One pass is too early to judge collapse: no warning, n_active_units_ is set.
+        self._set_diagnostics(
+            self._kl_per_dimension(inputs).mean(axis=0),
+            self._posterior_location(inputs).var(axis=0),
+            warn=False,
+        )
         return self
 
     def _check_posterior_options(self):
@@ -897,6 +1009,17 @@ default=None
         self._check_likelihood_support(self._split_columns(X)[0])
         return X
 
+    def __sklearn_clone__(self):
+        # scikit-learn's clone deep-copies every parameter; a distribution strategy owns
+        # devices and cluster connections, so clones share the same one instead.
+        if self.distribution is None:
+            return super().__sklearn_clone__()
+        without = copy.copy(self)
+        without.distribution = None
+        new = super(BaseVAE, without).__sklearn_clone__()
+        new.distribution = self.distribution
+        return new
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # NaN = missing, masked out of the likelihood
@@ -907,6 +1030,10 @@ default=None
         # A copy: on Python >= 3.11 the base __getstate__ may return the live __dict__,
         # and popping from it would strip the model from the estimator being pickled.
         state = dict(super().__getstate__())
+        # A distribution strategy belongs to the running process (devices, cluster):
+        # never stored; the restored estimator trains on one device unless given another.
+        if state.get("distribution") is not None:
+            state["distribution"] = None
         model = state.pop("_model", None)
         state.pop("encoder_", None)
         state.pop("decoder_", None)
@@ -916,6 +1043,8 @@ default=None
 
     def __setstate__(self, state):
         state = dict(state)  # leave the caller's dict as it was
+        # Pickles made before the distribution parameter existed train on one device.
+        state.setdefault("distribution", None)
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

@@ -1,7 +1,7 @@
 """``VAETransformer``: the VAE as a scikit-learn transformer."""
 
 import numpy as np
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
@@ -44,6 +44,56 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
     >>> bool(vae.score(X) > vae.set_params(n_importance_samples=1).score(X) - 5)
     True
     """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train on X for one pass of mini-batches, continuing from the current model.
+
+        For data that do not fit in memory, or that arrive over time: call it once per
+        chunk of rows (and repeat the chunks for more epochs). The first call on an
+        unfitted estimator builds the model and fits the internal scaling (and the
+        encoding of ``condition_on`` columns) on *that* chunk, so make the first chunk
+        representative; later calls keep that scaling, the model and Adam's state.
+
+        Each call runs one epoch of shuffled ``batch_size`` batches over X at the current
+        ``learning_rate`` (``max_iter`` and ``early_stopping`` do not apply), appends one
+        entry to ``history_``, and updates ``kl_per_dimension_`` and ``active_units_``
+        from X's rows (without a :class:`PosteriorCollapseWarning`). After :meth:`fit`
+        it continues the fitted model; after unpickling or :func:`skvae.load` it
+        continues the weights with a fresh optimiser (Adam's state is not saved). A call
+        that fails leaves the estimator as it was. Batch order is seeded by
+        ``random_state`` and the epoch count, so the same calls give the same model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training rows.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAETransformer
+        >>> X = np.random.default_rng(0).normal(size=(300, 4))
+        >>> vae = VAETransformer(random_state=0)
+        >>> for chunk in np.array_split(X, 3):
+        ...     vae = vae.partial_fit(chunk)
+        >>> vae.n_iter_, len(vae.history_["loss"])
+        (3, 3)
+        """
+        previous_state = dict(self.__dict__)
+        try:
+            return self._partial_fit(X)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
 
     def transform(self, X):
         """Posterior mean E_q[z|x] of each row (deterministic).

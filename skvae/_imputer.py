@@ -92,6 +92,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         condition_on=None,
         random_state=None,
         verbose=0,
+        distribution=None,
     ):
         super().__init__(
             n_components=n_components,
@@ -121,6 +122,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
             condition_on=condition_on,
             random_state=random_state,
             verbose=verbose,
+            distribution=distribution,
         )
         self.missing_values = missing_values
 

@@ -96,6 +96,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         condition_on=None,
         random_state=None,
         verbose=0,
+        distribution=None,
     ):
         super().__init__(
             n_components=n_components,
@@ -125,6 +126,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             condition_on=condition_on,
             random_state=random_state,
             verbose=verbose,
+            distribution=distribution,
         )
         self.contamination = contamination
 

@@ -220,6 +220,8 @@ def load(path):
     # Validate the parameters before building a network from them, so that a damaged
     # manifest gives a parameter error rather than a failure inside Keras.
     params = cls().get_params(deep=False)
+    # Files written before the distribution parameter existed train on one device.
+    state.setdefault("distribution", None)
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:

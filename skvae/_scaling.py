@@ -29,8 +29,15 @@ def fit_feature_scaling(X):
             "NaN); drop them before fitting"
         )
     # Statistics of the observed entries only (NaN marks a missing value).
-    mean = np.nanmean(X, axis=0)
-    std = np.nanstd(X, axis=0)
+    return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0))
+
+
+def scaling_from_moments(mean, std):
+    """(mean, scale) from each feature's observed mean and standard deviation.
+
+    The second half of :func:`fit_feature_scaling`, shared with the chunked statistics of
+    out-of-core fitting (skvae._streaming).
+    """
     if not np.all(np.isfinite(std)):
         raise ValueError(
             f"column(s) {np.flatnonzero(~np.isfinite(std)).tolist()} are too large to "

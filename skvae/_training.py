@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from skvae._batches import ShuffledBatches
+from skvae._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
 from skvae._model import VAE
 
 # Steps run per call into the compiled training function. Per-step Python overhead
@@ -36,12 +37,22 @@ def build_model(
     """A freshly initialised VAE configured from the estimator's parameters.
 
     ``layout`` (a :class:`skvae._columns.ColumnLayout`) gives each column its own
-    likelihood; without it every column has ``params["likelihood"]``.
+    likelihood; without it every column has ``params["likelihood"]``. Under a
+    ``tf.distribute`` strategy with several replicas (build it inside the strategy's
+    scope), the VAE's loss is scaled for the replicas' gradient sum.
     """
+    replicas = n_replicas(params.get("distribution"))
     if params["n_components_lower"]:
+        if replicas > 1:
+            raise ValueError(
+                "n_components_lower (a hierarchical VAE) cannot be trained with a "
+                f"distribution over {replicas} replicas yet; use distribution=None"
+            )
         from skvae._hierarchy import HierarchicalVAE
 
         model_class, extra = HierarchicalVAE, {"n_components_lower": params["n_components_lower"]}
+    elif replicas > 1:
+        model_class, extra = ReplicaScaledVAE, {"n_replicas": replicas}
     else:
         model_class, extra = VAE, {}
     return model_class(
@@ -98,13 +109,34 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def train_vae(
-    X, n_features, n_conditions, hidden_layer_sizes, log_scale, seed, params, layout=None
-):
-    """Train a VAE on float32 model inputs ``X`` = [x scaled, c encoded].
+def shuffled_batches(X, batch_size, seed, n_epochs):
+    """Seeded mini-batches of in-memory rows X for ``n_epochs`` epochs of ``Model.fit``.
 
-    Raises ValueError if the loss diverges.
+    Returns ``(data, steps_per_epoch)``: under TensorFlow a ``tf.data`` pipeline that
+    shuffles inside the graph (no Python call per batch; ``steps_per_epoch`` must then be
+    passed to fit), elsewhere a :class:`ShuffledBatches` (``steps_per_epoch`` None). Both
+    draw their order from ``seed`` alone, never from a global generator.
     """
+    if keras.backend.backend() == "tensorflow":
+        from skvae._tf_data import shuffled_dataset
+
+        shuffle_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0] >> 1)
+        return shuffled_dataset(X, batch_size, shuffle_seed, n_epochs)
+    return ShuffledBatches(X, batch_size, seed=[seed, 3]), None
+
+
+@dataclass
+class TrainingData:
+    """What ``Model.fit`` reads: training batches and (optionally) validation data."""
+
+    batches: object
+    steps_per_epoch: int | None  # None when ``batches`` knows its own length
+    n_batches: int
+    validation_data: object = None
+
+
+def in_memory_data(X, seed, params, n_epochs):
+    """Seeded batches of in-memory model inputs X, with the early-stopping split."""
     if params["early_stopping"]:
         X_train, X_val = split_validation(
             X, params["validation_fraction"], np.random.default_rng([seed, 2])
@@ -112,39 +144,39 @@ def train_vae(
         validation_data = (X_val,)
     else:
         X_train, validation_data = X, None
-    batches = ShuffledBatches(X_train, min(params["batch_size"], len(X_train)), seed=[seed, 3])
-    model = build_model(
-        n_features,
-        n_conditions,
-        hidden_layer_sizes,
-        log_scale,
-        seed,
-        params,
-        steps_per_epoch=len(batches),
-        layout=layout,
+    batch_size = min(params["batch_size"], len(X_train))
+    batches, steps_per_epoch = shuffled_batches(X_train, batch_size, seed, n_epochs)
+    return TrainingData(
+        batches, steps_per_epoch, math.ceil(len(X_train) / batch_size), validation_data
     )
+
+
+def compile_model(model, params, n_batches):
+    """Attach a fresh Adam optimiser; group up to 32 steps per compiled call."""
+    # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
+    # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
+    one_step = keras.backend.backend() == "torch" or is_tf_strategy(params.get("distribution"))
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
-        # Keras's PyTorch trainer runs one step per call only.
-        steps_per_execution=(
-            1 if keras.backend.backend() == "torch" else min(len(batches), MAX_STEPS_PER_EXECUTION)
-        ),
+        steps_per_execution=1 if one_step else min(n_batches, MAX_STEPS_PER_EXECUTION),
     )
+
+
+def run_fit(model, data, params, epochs, extra_callbacks=()):
+    """``model.fit`` on ``data`` with the divergence guard; the history as lists of floats.
+
+    Raises ValueError if the loss diverges.
+    """
     guard = NonFiniteLossGuard()
-    stopper = keras.callbacks.EarlyStopping(
-        monitor="val_loss" if params["early_stopping"] else "loss",
-        min_delta=params["tol"],
-        patience=params["n_iter_no_change"],
-        restore_best_weights=params["early_stopping"],
-        # The loss rises while the KL weight warms up; judge progress only afterwards.
-        start_from_epoch=params["kl_warmup"],
-    )
     history = model.fit(
-        batches,
-        epochs=params["max_iter"],
-        validation_data=validation_data,
-        validation_batch_size=min(params["batch_size"] * 8, 8192),
-        callbacks=[guard, stopper],
+        data.batches,
+        epochs=epochs,
+        steps_per_epoch=data.steps_per_epoch,
+        validation_data=data.validation_data,
+        validation_batch_size=(
+            min(params["batch_size"] * 8, 8192) if isinstance(data.validation_data, tuple) else None
+        ),
+        callbacks=[guard, *extra_callbacks],
         # The batches are already shuffled by their own generator; Keras's shuffle would
         # reorder them with Python's global `random`, breaking reproducibility.
         shuffle=False,
@@ -155,7 +187,78 @@ def train_vae(
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "
             f"{params['learning_rate']}), check X for extreme values, or raise var_floor."
         )
-    return FittedVAE(
-        model=model,
-        history={k: [float(v) for v in vals] for k, vals in history.history.items()},
+    return {k: [float(v) for v in vals] for k, vals in history.history.items()}
+
+
+def train_vae(
+    X,
+    n_features,
+    n_conditions,
+    hidden_layer_sizes,
+    log_scale,
+    seed,
+    params,
+    data=None,
+    layout=None,
+):
+    """Train a VAE on float32 model inputs ``X`` = [x encoded, c encoded, mask].
+
+    ``data`` replaces the in-memory batches of ``X`` (which is then unused), for
+    out-of-core training; ``layout`` gives the per-column likelihoods (see build_model).
+    Raises ValueError if the loss diverges.
+    """
+    if data is None:
+        data = in_memory_data(X, seed, params, params["max_iter"])
+    stopper = keras.callbacks.EarlyStopping(
+        monitor="val_loss" if params["early_stopping"] else "loss",
+        min_delta=params["tol"],
+        patience=params["n_iter_no_change"],
+        restore_best_weights=params["early_stopping"],
+        # The loss rises while the KL weight warms up; judge progress only afterwards.
+        start_from_epoch=params["kl_warmup"],
     )
+    # Built, compiled and trained inside the distribution's scope (if any), so its
+    # variables are mirrored and its batches split across the replicas.
+    with training_scope(params.get("distribution")):
+        model = build_model(
+            n_features,
+            n_conditions,
+            hidden_layer_sizes,
+            log_scale,
+            seed,
+            params,
+            steps_per_epoch=data.n_batches,
+            layout=layout,
+        )
+        compile_model(model, params, data.n_batches)
+        history = run_fit(model, data, params, params["max_iter"], [stopper])
+    return FittedVAE(model=model, history=history)
+
+
+def train_one_pass(model, X, seed, params):
+    """One epoch of seeded mini-batches of model inputs X on an already built model.
+
+    The model keeps its optimiser (and its state) when it has one, with its learning rate
+    set to ``params["learning_rate"]``; a model rebuilt from saved weights gets a fresh
+    one. On a diverging loss the weights and optimiser state are put back as they were
+    and ValueError is raised.
+    """
+    batch_size = min(params["batch_size"], len(X))
+    batches, steps_per_epoch = shuffled_batches(X, batch_size, seed, 1)
+    data = TrainingData(batches, steps_per_epoch, math.ceil(len(X) / batch_size))
+    with training_scope(params.get("distribution")):
+        if getattr(model, "optimizer", None) is None or not model.optimizer.built:
+            compile_model(model, params, data.n_batches)
+            model.optimizer.build(model.trainable_variables)
+    # learning_rate may have been changed with set_params since the last call.
+    model.optimizer.learning_rate.assign(params["learning_rate"])
+    weights = model.get_weights()
+    optimizer_state = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
+    try:
+        with training_scope(params.get("distribution")):
+            return run_fit(model, data, params, 1)
+    except BaseException:
+        model.set_weights(weights)
+        for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):
+            variable.assign(value)
+        raise

@@ -71,6 +71,10 @@ def _write_table(frame, path):
     directory = os.path.dirname(os.path.abspath(path))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".skvae-", suffix=".tmp")
     os.close(handle)
+    # mkstemp makes the file private (0600); give it the permissions of a normal new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         if path.endswith(".parquet"):
             frame.to_parquet(temporary, index=False)

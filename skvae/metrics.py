@@ -181,13 +181,22 @@ def _frequencies(values):
     return {value: count / len(values) for value, count in counts.items()}
 
 
+def _both_discrete(real, synthetic):
+    return (
+        len(np.unique(real)) <= MAX_DISCRETE_VALUES
+        and len(np.unique(synthetic)) <= MAX_DISCRETE_VALUES
+    )
+
+
 def marginal_distances(real, synthetic):
     """Per-column distance between real and synthetic marginals.
 
     Categorical columns of DataFrames (dtype ``category``, ``object``, string or boolean)
-    and numeric columns of ``real`` with at most 20 distinct values are compared as
-    discrete (total variation distance), the other numeric columns as continuous
-    (Kolmogorov-Smirnov statistic). Missing values in frames are left out.
+    and numeric columns with at most 20 distinct values in both ``real`` and
+    ``synthetic`` are compared as discrete (total variation distance), the other numeric
+    columns as continuous (Kolmogorov-Smirnov statistic, which handles ties, so a
+    continuous synthetic column is fairly compared with an integer-valued real one).
+    Missing values in frames are left out.
 
     Parameters
     ----------
@@ -226,7 +235,7 @@ def marginal_distances(real, synthetic):
                     f"column {name!r} has no observed value in "
                     f"{'real' if len(r) == 0 else 'synthetic'}; drop it from both frames"
                 )
-            if categorical or len(np.unique(r)) <= MAX_DISCRETE_VALUES:
+            if categorical or _both_discrete(r, s):
                 distances.append(total_variation(r, s))
             else:
                 distances.append(ks_statistic(r, s))
@@ -239,9 +248,7 @@ def marginal_distances(real, synthetic):
         )
     return np.array(
         [
-            total_variation(r, s)
-            if len(np.unique(r)) <= MAX_DISCRETE_VALUES
-            else ks_statistic(r, s)
+            total_variation(r, s) if _both_discrete(r, s) else ks_statistic(r, s)
             for r, s in zip(real.T, synthetic.T, strict=True)
         ]
     )

@@ -217,7 +217,10 @@ def train_one_pass(model, X, seed, params):
     # learning_rate may have been changed with set_params since the last call.
     model.optimizer.learning_rate.assign(params["learning_rate"])
     weights = model.get_weights()
-    optimizer_state = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
+    ops = keras.ops
+    optimizer_state = [
+        ops.convert_to_numpy(ops.convert_to_tensor(v)) for v in model.optimizer.variables
+    ]
     try:
         with training_scope(params.get("distribution")):
             return run_fit(model, data, params, 1)

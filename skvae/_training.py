@@ -89,15 +89,15 @@ def shuffled_batches(X, batch_size, seed, n_epochs):
     """Seeded mini-batches of in-memory rows X for ``n_epochs`` epochs of ``Model.fit``.
 
     Returns ``(data, steps_per_epoch)``: under TensorFlow a ``tf.data`` pipeline that
-    shuffles inside the graph (no Python call per batch; ``steps_per_epoch`` must then be
-    passed to fit), elsewhere a :class:`ShuffledBatches` (``steps_per_epoch`` None). Both
-    draw their order from ``seed`` alone, never from a global generator.
+    gathers the batches inside the graph (one Python call per epoch, not per batch;
+    ``steps_per_epoch`` must then be passed to fit), elsewhere a :class:`ShuffledBatches`
+    (``steps_per_epoch`` None). Both yield the same batches, drawn from ``seed`` alone,
+    never from a global generator.
     """
     if keras.backend.backend() == "tensorflow":
         from skvae._tf_data import shuffled_dataset
 
-        shuffle_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0] >> 1)
-        return shuffled_dataset(X, batch_size, shuffle_seed, n_epochs)
+        return shuffled_dataset(X, batch_size, [seed, 3], n_epochs)
     return ShuffledBatches(X, batch_size, seed=[seed, 3]), None
 
 

@@ -15,6 +15,12 @@ from skvae._model import VAE
 # dominates small tabular batches, so grouping steps is the cheapest speed-up there is.
 MAX_STEPS_PER_EXECUTION = 32
 
+# The tf.data input pipeline (skvae._tf_data) is faster under TensorFlow but OFF for now:
+# although it yields exactly ShuffledBatches' batches, fits through it differ numerically
+# (cause not yet found), and tests/test_estimator.py::test_linear_vae_matches_probabilistic_pca
+# then misses FA's noise variance of one feature (0.40 vs 0.31, rtol 0.2).
+TF_DATA_PIPELINE = False
+
 
 @dataclass
 class FittedVAE:
@@ -94,7 +100,7 @@ def shuffled_batches(X, batch_size, seed, n_epochs):
     (``steps_per_epoch`` None). Both yield the same batches, drawn from ``seed`` alone,
     never from a global generator.
     """
-    if keras.backend.backend() == "tensorflow":
+    if TF_DATA_PIPELINE and keras.backend.backend() == "tensorflow":
         from skvae._tf_data import shuffled_dataset
 
         return shuffled_dataset(X, batch_size, [seed, 3], n_epochs)

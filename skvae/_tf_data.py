@@ -1,16 +1,17 @@
-"""TensorFlow-only fast input pipeline: seeded, stateless mini-batch shuffling in tf.data.
+"""TensorFlow-only fast input pipeline: seeded mini-batches gathered inside tf.data.
 
 Under the TensorFlow backend, feeding ``keras.Model.fit`` a Python ``PyDataset`` costs a
 Python call (and the GIL) for every batch, which is a large share of a step for small
-tabular batches. This module builds the same kind of batches inside ``tf.data``: each
-epoch's row order is ``stateless_shuffle`` with a seed made of the fit's seed and the
-epoch number, so the order is reproducible and independent of TensorFlow's (and NumPy's)
-global random state. It is imported lazily, and only when Keras runs on TensorFlow; the
-other backends use :class:`skvae._batches.ShuffledBatches`.
+tabular batches. This pipeline makes one Python call per *epoch*: it draws the epoch's
+row order from a private NumPy generator exactly as :class:`skvae._batches.ShuffledBatches`
+does (so both give the same batches, and fits are reproducible and independent of any
+global random state), and gathers the batches inside ``tf.data``. It is imported lazily,
+and only when Keras runs on TensorFlow; the other backends use ``ShuffledBatches``.
 """
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -23,8 +24,9 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
         Model input rows, held in memory.
     batch_size : int
         Rows per batch; the last batch of an epoch may be smaller.
-    seed : int
-        Non-negative seed; epoch ``e`` uses the stateless seed ``(seed, e)``.
+    seed : int or sequence of int
+        Seed of the private ``numpy.random.Generator`` that draws each epoch's order (the
+        same draws as ``ShuffledBatches(X, batch_size, seed)``).
     n_epochs : int
         Number of epochs the dataset yields (fit with ``steps_per_epoch``).
 
@@ -35,15 +37,20 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
     """
     n_rows = len(X)
     steps = math.ceil(n_rows / batch_size)
+    rng = np.random.default_rng(seed)
     # Captured by reference in the tf.data functions (not embedded as a graph constant),
     # so X of any size works.
     data = tf.convert_to_tensor(X)
 
-    def epoch(e):
-        order = tf.random.experimental.stateless_shuffle(
-            tf.range(n_rows, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), e])
-        )
+    def epoch_orders():
+        for _ in range(n_epochs):
+            order = rng.permutation(n_rows)
+            # Rows sorted within each batch, as ShuffledBatches reads them.
+            yield np.concatenate(
+                [np.sort(order[i : i + batch_size]) for i in range(0, n_rows, batch_size)]
+            )
 
+    def batches(order):
         def batch(i):
             rows = order[i * batch_size : tf.minimum((i + 1) * batch_size, n_rows)]
             # Keras reads a 1-tuple as (x,): no targets, the loss reads x alone.
@@ -51,5 +58,7 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
 
         return tf.data.Dataset.range(steps).map(batch)
 
-    dataset = tf.data.Dataset.range(n_epochs).flat_map(epoch)
-    return dataset.prefetch(tf.data.AUTOTUNE), steps
+    orders = tf.data.Dataset.from_generator(
+        epoch_orders, output_signature=tf.TensorSpec((n_rows,), tf.int64)
+    )
+    return orders.flat_map(batches).prefetch(tf.data.AUTOTUNE), steps

@@ -15,6 +15,12 @@ from skvae._model import VAE
 # dominates small tabular batches, so grouping steps is the cheapest speed-up there is.
 MAX_STEPS_PER_EXECUTION = 32
 
+# The tf.data input pipeline (skvae._tf_data) is faster under TensorFlow but OFF for now:
+# although it yields exactly ShuffledBatches' batches, fits through it differ numerically
+# (cause not yet found), and tests/test_estimator.py::test_linear_vae_matches_probabilistic_pca
+# then misses FA's noise variance of one feature (0.40 vs 0.31, rtol 0.2).
+TF_DATA_PIPELINE = False
+
 
 @dataclass
 class FittedVAE:
@@ -113,15 +119,15 @@ def shuffled_batches(X, batch_size, seed, n_epochs):
     """Seeded mini-batches of in-memory rows X for ``n_epochs`` epochs of ``Model.fit``.
 
     Returns ``(data, steps_per_epoch)``: under TensorFlow a ``tf.data`` pipeline that
-    shuffles inside the graph (no Python call per batch; ``steps_per_epoch`` must then be
-    passed to fit), elsewhere a :class:`ShuffledBatches` (``steps_per_epoch`` None). Both
-    draw their order from ``seed`` alone, never from a global generator.
+    gathers the batches inside the graph (one Python call per epoch, not per batch;
+    ``steps_per_epoch`` must then be passed to fit), elsewhere a :class:`ShuffledBatches`
+    (``steps_per_epoch`` None). Both yield the same batches, drawn from ``seed`` alone,
+    never from a global generator.
     """
-    if keras.backend.backend() == "tensorflow":
+    if TF_DATA_PIPELINE and keras.backend.backend() == "tensorflow":
         from skvae._tf_data import shuffled_dataset
 
-        shuffle_seed = int(np.random.SeedSequence([seed, 3]).generate_state(1)[0] >> 1)
-        return shuffled_dataset(X, batch_size, shuffle_seed, n_epochs)
+        return shuffled_dataset(X, batch_size, [seed, 3], n_epochs)
     return ShuffledBatches(X, batch_size, seed=[seed, 3]), None
 
 
@@ -253,7 +259,10 @@ def train_one_pass(model, X, seed, params):
     # learning_rate may have been changed with set_params since the last call.
     model.optimizer.learning_rate.assign(params["learning_rate"])
     weights = model.get_weights()
-    optimizer_state = [keras.ops.convert_to_numpy(v.value) for v in model.optimizer.variables]
+    ops = keras.ops
+    optimizer_state = [
+        ops.convert_to_numpy(ops.convert_to_tensor(v)) for v in model.optimizer.variables
+    ]
     try:
         with training_scope(params.get("distribution")):
             return run_fit(model, data, params, 1)

@@ -8,9 +8,12 @@ command line).
 """
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 
 ESTIMATORS = {
     "transformer": "VAETransformer",
@@ -135,18 +138,54 @@ def _cmd_fit(args):
         params["contamination"] = (
             "auto" if args.contamination == "auto" else float(args.contamination)
         )
-    try:
-        model = cls(**params).fit(data)
-    except KeyboardInterrupt:
-        raise CLIError("interrupted: nothing was written") from None
-    except ValueError as error:
-        raise CLIError(f"{args.data}: {error}") from error
+    with _first_interrupt_stops_training() as stop:
+        try:
+            model = cls(**params).fit(data)
+        except KeyboardInterrupt:
+            raise CLIError("interrupted: nothing was written") from None
+        except ValueError as error:
+            raise CLIError(f"{args.data}: {error}") from error
     skvae.save(model, args.output)
+    stopped = "stopped by Ctrl-C after" if stop.is_set() else "in"
     print(
-        f"fitted {type(model).__name__} on {len(data)} rows x {data.shape[1]} columns in "
-        f"{model.n_iter_} epochs; final loss {model.history_['loss'][-1]:.3f}; "
+        f"fitted {type(model).__name__} on {len(data)} rows x {data.shape[1]} columns "
+        f"{stopped} {model.n_iter_} epochs; final loss {model.history_['loss'][-1]:.3f}; "
         f"saved to {args.output}"
     )
+
+
+@contextlib.contextmanager
+def _first_interrupt_stops_training():
+    """During fit, a first Ctrl-C ends training after the current steps and keeps the
+    weights so far (the best ones with --early-stopping); a second one aborts.
+
+    Yields an event that tells, afterwards, whether training was stopped that way.
+    """
+    from skvae import _training
+
+    interrupted = threading.Event()
+
+    def handler(signum, frame):
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        interrupted.set()
+        _training.STOP_REQUESTED.set()
+        print(
+            "stopping after the current steps; Ctrl-C again to abort without saving",
+            file=sys.stderr,
+        )
+
+    _training.STOP_REQUESTED.clear()
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: leave Ctrl-C as it is
+        previous = None
+    try:
+        yield interrupted
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+        _training.STOP_REQUESTED.clear()
 
 
 def _model_categorical(model):

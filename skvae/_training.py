@@ -2,6 +2,7 @@
 and a guard that turns a non-finite loss into a clear error."""
 
 import math
+import threading
 from dataclasses import dataclass
 
 import keras
@@ -81,6 +82,32 @@ def build_model(
         n_flows=params["n_flows"],
         **extra,
     )
+
+
+# Set by the command line's first Ctrl-C (see skvae._cli): training then stops after the
+# current group of steps and keeps its weights, instead of losing the whole fit.
+STOP_REQUESTED = threading.Event()
+
+
+class StopOnRequest(keras.callbacks.Callback):
+    """Ends training cleanly once STOP_REQUESTED is set, keeping the best weights so far.
+
+    With early stopping, the weights of the best validation epoch (held by ``stopper``)
+    are restored, as an early stop would; otherwise the current weights are kept.
+    """
+
+    def __init__(self, stopper):
+        super().__init__()
+        self.stopper = stopper
+
+    def on_train_batch_end(self, batch, logs=None):
+        if STOP_REQUESTED.is_set():
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        best = getattr(self.stopper, "best_weights", None)
+        if STOP_REQUESTED.is_set() and best is not None:
+            self.model.set_weights(best)
 
 
 class NonFiniteLossGuard(keras.callbacks.Callback):
@@ -237,7 +264,9 @@ def train_vae(
             layout=layout,
         )
         compile_model(model, params, data.n_batches)
-        history = run_fit(model, data, params, params["max_iter"], [stopper])
+        history = run_fit(
+            model, data, params, params["max_iter"], [stopper, StopOnRequest(stopper)]
+        )
     return FittedVAE(model=model, history=history)
 
 

@@ -206,3 +206,31 @@ def test_categorical_columns_from_a_flag(tmp_path, capsys):
     # Without the flag the text column is an error that names the cell and the remedy.
     assert run("fit", path, "-o", tmp_path / "bad.skvae", *args) == 1
     assert "column 'color', row 1: 'red' is not a number" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_fit_stops_cleanly_and_saves_the_model_so_far(tmp_path):
+    """A first Ctrl-C ends `skvae fit` after the current steps; the model so far is saved."""
+    import os
+    import signal
+
+    rng = np.random.default_rng(0)
+    data = tmp_path / "data.csv"
+    pd.DataFrame(rng.normal(size=(1000, 5)), columns=list("abcde")).to_csv(data, index=False)
+    model = tmp_path / "m.skvae"
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "skvae", "fit", str(data), "-o", str(model)]
+    options = ["--max-iter", "5000", "--progress", "--random-state", "0"]
+    process = subprocess.Popen(
+        command + options, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    for line in process.stdout:  # wait until training runs (the handler is in place)
+        if "loss" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err[-2000:]
+    assert "stopped by Ctrl-C after" in out
+    assert "Ctrl-C again to abort" in err
+    fitted = skvae.load(model)
+    assert 1 <= fitted.n_iter_ < 5000
+    assert np.isfinite(fitted.score(pd.read_csv(data)))

@@ -84,11 +84,11 @@ def test_conditions_by_name_and_continuous_conditions():
     np.testing.assert_array_equal(vae.condition_columns_, [2])
     assert vae.condition_categories_ == [None]  # continuous: standardised, not one-hot
     for level in (-1.5, 0.0, 1.5):
-        rows = vae.sample(500, random_state=0, conditions=[level])
+        rows = vae.sample(500, random_state=0, conditions=[level]).to_numpy()  # a frame
         assert rows[:, 0].mean() == pytest.approx(3 * level, abs=0.3)
         assert rows[:, 1].mean() == pytest.approx(-level, abs=0.15)
         np.testing.assert_array_equal(rows[:, 2], level)
-    decoded = vae.inverse_transform(np.zeros((2, 1)), conditions=[[1.0], [-1.0]])
+    decoded = vae.inverse_transform(np.zeros((2, 1)), conditions=[[1.0], [-1.0]]).to_numpy()
     assert decoded[0, 0] == pytest.approx(3.0, abs=0.3)
     assert decoded[1, 0] == pytest.approx(-3.0, abs=0.3)
 

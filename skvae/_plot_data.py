@@ -5,25 +5,28 @@ go through the model methods that BaseVAE shares, as VAETransformer's own method
 """
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics import MAX_DISCRETE_VALUES, ks_statistic, total_variation
 
 
 def encode(estimator, X):
-    """(posterior means, validated rows) of X."""
+    """(posterior locations, validated rows in the model's coding) of X."""
     check_is_fitted(estimator)
     X = estimator._validate_rows(X)
-    return estimator._posterior_moments(estimator._model_input(X))[0], X
+    location = estimator._posterior_location(estimator._model_input(X))
+    return location[:, : estimator.n_components], X
 
 
 def decode(estimator, Z, conditions=None):
-    """Decoder means of latent rows Z as full rows in X's units (conditions included)."""
+    """Decoder means of latent rows Z as full rows in X's units (conditions included),
+    in the model's coding (a categorical column holds its most probable category's code)."""
     check_is_fitted(estimator)
     Z = np.asarray(Z, dtype=np.float64)
     C = estimator._check_conditions(conditions, len(Z))
-    mean, _ = estimator._decode(Z, C, with_variance=False)
-    return estimator._assemble_rows(mean, C).astype(np.float64)
+    values = estimator._model.layout.columns_from_encoded(estimator._decode(Z, C))
+    return estimator._assemble_codes(values, C)
 
 
 def data_columns(estimator):
@@ -71,7 +74,10 @@ def real_and_sampled(estimator, X, n_samples, random_state):
         # Generate under the real rows' own conditions, so the marginals are comparable.
         rng = np.random.default_rng(0)
         conditions = conditions[rng.integers(len(X), size=n)] if n != len(X) else conditions
-    sampled = estimator.sample(n, random_state=random_state, conditions=conditions)
+    if conditions is None:
+        conditions = np.zeros((n, 0))
+    # In the model's coding, like X here (sample() may return a DataFrame).
+    sampled = estimator._sample_codes(n, check_random_state(random_state), conditions)
     columns = data_columns(estimator)
     real = X[:, columns].astype(np.float64)
     return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns

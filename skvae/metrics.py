@@ -313,9 +313,9 @@ def correlation_difference(real, synthetic):
 def cramers_v(a, b):
     """Cramér's V between two categorical samples: association from their contingency table.
 
-    With n pairs, the table of counts n_ij of (a = i, b = j), the counts expected under
-    independence e_ij = n_i. n_.j / n and Pearson's chi-square statistic
-    chi2 = sum_ij (n_ij - e_ij)^2 / e_ij (no continuity correction),
+    With n pairs, the table of counts ``n_ij`` of (a = i, b = j), the counts expected
+    under independence ``e_ij = n_i. n_.j / n`` and Pearson's chi-square statistic
+    ``chi2 = sum_ij (n_ij - e_ij)^2 / e_ij`` (no continuity correction),
 
     V = sqrt(chi2 / (n (min(r, c) - 1))),
 

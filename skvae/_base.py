@@ -4,6 +4,7 @@ Each public estimator (the transformer, the outlier detector) adds only its own 
 top of this class, so there is one training path and one scoring path.
 """
 
+import contextlib
 import copy
 import functools
 import random
@@ -350,13 +351,8 @@ class BaseVAE(BaseEstimator):
         # validate_data sets n_features_in_ before training can fail: restore the whole
         # previous state on any error, so a failed fit leaves no half-fitted estimator
         # (and a failed refit keeps the earlier model usable).
-        previous_state = dict(self.__dict__)
-        try:
+        with state_restored_on_failure(self):
             return self._fit(X)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(previous_state)
-            raise
 
     def _fit(self, X, param_overrides=None):
         if isinstance(X, np.memmap):
@@ -1060,6 +1056,22 @@ default=None
             )
             model.set_weights(weights)
             self._set_fitted_model(model)
+
+
+@contextlib.contextmanager
+def state_restored_on_failure(estimator):
+    """Put the estimator's whole state back as it was if the block raises (or is interrupted).
+
+    Fitting sets attributes step by step; on any error none of them must survive, so a
+    failed fit leaves no half-fitted estimator and a failed refit keeps the earlier model.
+    """
+    previous_state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(previous_state)
+        raise
 
 
 def _training_module():

@@ -5,7 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._base import BaseVAE, fill_doc
+from skvae._base import BaseVAE, fill_doc, state_restored_on_failure
 
 
 @fill_doc
@@ -87,13 +87,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         >>> vae.n_iter_, len(vae.history_["loss"])
         (3, 3)
         """
-        previous_state = dict(self.__dict__)
-        try:
+        with state_restored_on_failure(self):
             return self._partial_fit(X)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(previous_state)
-            raise
 
     def transform(self, X):
         """Posterior mean E_q[z|x] of each row (deterministic).

@@ -22,6 +22,7 @@ from skvae._base import (
     SCORE_CHUNK_ELEMENTS,
     _predict_in_batches,
     _training_module,
+    state_restored_on_failure,
 )
 from skvae._scaling import fit_feature_scaling
 
@@ -267,13 +268,8 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         >>> vq.codebook_.shape, vq.n_iter_
         ((8, 8), 3)
         """
-        previous_state = dict(self.__dict__)
-        try:
+        with state_restored_on_failure(self):
             return self._fit(X)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(previous_state)
-            raise
 
     def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])

@@ -38,6 +38,10 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
     n_rows = len(X)
     steps = math.ceil(n_rows / batch_size)
     rng = np.random.default_rng(seed)
+    # Keras resets a PyDataset (calls its on_epoch_end) before the first epoch, so
+    # ShuffledBatches' first epoch reads the *second* permutation of its generator. Skip
+    # one here too: both inputs then give the same batches, hence the same fit.
+    rng.permutation(n_rows)
     # Captured by reference in the tf.data functions (not embedded as a graph constant),
     # so X of any size works.
     data = tf.convert_to_tensor(X)

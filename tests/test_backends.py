@@ -15,7 +15,7 @@ import skvae
 PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 
-# The TensorFlow-only input pipeline, imported lazily and only when Keras runs on
+# The TensorFlow-only input pipeline (the default there), imported lazily and only when Keras runs on
 # TensorFlow (skvae._training.shuffled_batches); every other backend uses a PyDataset.
 TF_ONLY_MODULES = {"_tf_data.py"}
 

@@ -81,6 +81,26 @@ def test_same_random_state_gives_identical_results_and_keeps_global_rng(wine):
     assert not np.array_equal(first.transform(X), other.transform(X))
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow-only input")
+def test_tf_data_pipeline_and_pydataset_give_bit_identical_fits(wine, monkeypatch):
+    """The TensorFlow input pipeline feeds exactly ShuffledBatches' batches: same fit, bit for bit.
+
+    Keras resets a PyDataset before the first epoch (one extra on_epoch_end), which the
+    pipeline mirrors; a wrong epoch order would change the weights within one step.
+    """
+    from skvae import _training
+
+    X, _ = wine
+    fits = {}
+    for pipeline in (True, False):
+        monkeypatch.setattr(_training, "TF_DATA_PIPELINE", pipeline)
+        vae = VAETransformer(n_components=2, batch_size=32, max_iter=3, random_state=0)
+        fits[pipeline] = vae.fit(X)
+    assert fits[True].history_ == fits[False].history_
+    for a, b in zip(fits[True]._model.get_weights(), fits[False]._model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_score_samples_is_deterministic_and_row_independent(fitted_wine, wine):
     """The same row gets the same score alone, in a batch, or in a shuffled batch."""
     X, _ = wine

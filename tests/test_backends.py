@@ -15,8 +15,8 @@ import skvae
 PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 
-# The TensorFlow-only input pipeline (the default there), imported lazily and only when Keras runs on
-# TensorFlow (skvae._training.shuffled_batches); every other backend uses a PyDataset.
+# The TensorFlow-only input pipeline (the default there), imported lazily and only when
+# Keras runs on TensorFlow (skvae._training.shuffled_batches); other backends use a PyDataset.
 TF_ONLY_MODULES = {"_tf_data.py"}
 
 

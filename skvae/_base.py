@@ -695,13 +695,9 @@ class BaseVAE(BaseEstimator):
         """
         width = Z.shape[1]  # n_components, or wider with a hierarchy's lower-layer noise
         inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
-        method = self._model.decoder_params if params else self._model.decode
-
-        def decode(batch):
-            conditions = batch[:, width:] if C.shape[1] else None
-            return method(batch[:, :width], conditions)
-
-        return _predict_in_batches(decode, inputs, PREDICT_BATCH_ROWS).astype(np.float64)
+        return _predict_in_batches(
+            self._model.decode_rows, inputs, PREDICT_BATCH_ROWS, width, params
+        ).astype(np.float64)
 
     def _assemble_codes(self, X_data_scaled, C):
         """Coded rows in X's column order: modelled columns unscaled, then conditions."""
@@ -820,9 +816,7 @@ class BaseVAE(BaseEstimator):
         inputs = self._model_input(X)
         eps = self._importance_noise()
         expected = _predict_in_batches(
-            lambda b: self._model.expected_log_likelihood(b, eps),
-            inputs,
-            self._score_chunk_rows(len(eps)),
+            self._model.expected_log_likelihood, inputs, self._score_chunk_rows(len(eps)), eps
         )
         kl = self._kl_per_dimension(inputs).sum(axis=1)
         return expected.astype(np.float64), kl
@@ -837,9 +831,7 @@ class BaseVAE(BaseEstimator):
             return gaussian_kl(z_mean, np.exp(z_log_var))
         eps = self._importance_noise()
         return _predict_in_batches(
-            lambda b: self._model.kl_per_dimension(b, eps),
-            inputs,
-            self._score_chunk_rows(len(eps)),
+            self._model.kl_per_dimension, inputs, self._score_chunk_rows(len(eps)), eps
         ).astype(np.float64)
 
     def _posterior_location(self, inputs):
@@ -854,7 +846,7 @@ class BaseVAE(BaseEstimator):
     def _posterior_moments(self, inputs):
         """Posterior means and log-variances of q(z|x, c) for model inputs, float64."""
         moments = _predict_in_batches(
-            lambda b: keras_concat(self._model.encode_for_inference(b)), inputs, PREDICT_BATCH_ROWS
+            self._model.posterior_moments, inputs, PREDICT_BATCH_ROWS
         ).astype(np.float64)
         return np.split(moments, 2, axis=1)
 
@@ -950,9 +942,7 @@ default=None
         """Importance-sampled log p(x) for model input rows (see score_samples)."""
         eps = self._importance_noise()
         scores = _predict_in_batches(
-            lambda b: self._model.importance_log_likelihood(b, eps),
-            inputs,
-            self._score_chunk_rows(len(eps)),
+            self._model.importance_log_likelihood, inputs, self._score_chunk_rows(len(eps)), eps
         ).astype(np.float64)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
         # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise.
@@ -1089,28 +1079,26 @@ def _training_module():
     return _training
 
 
-def keras_concat(tensors):
-    """Concatenate tensors along the last axis (keras.ops, imported lazily)."""
-    from keras import ops
-
-    return ops.concatenate(tensors, axis=-1)
-
-
 def _to_numpy(tensor):
     from keras import ops
 
     return ops.convert_to_numpy(tensor)
 
 
-def _predict_in_batches(fn, X, batch_rows):
-    """Apply a Keras function to fixed-size row chunks of X and stack the NumPy results.
+def _predict_in_batches(method, X, batch_rows, *args):
+    """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
+    ``method(chunk, *args)`` is compiled once (see :func:`skvae._graphs.compiled`).
     Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
-    shape the backend runs the same kernels for every call, so a row's float32 result
-    does not depend on how many other rows came with it or where it sits among them.
+    shape the backend runs the same kernels (and one traced graph) for every call, so a
+    row's float32 result does not depend on how many other rows came with it or where
+    it sits among them.
     """
+    from skvae._graphs import compiled
+
     if len(X) == 0:
         raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+    fn = compiled(method)
     n_rows = len(X)
     parts = []
     for start in range(0, n_rows, batch_rows):
@@ -1120,5 +1108,5 @@ def _predict_in_batches(fn, X, batch_rows):
             chunk = np.concatenate(
                 [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
             )
-        parts.append(_to_numpy(fn(chunk))[:n_real])
+        parts.append(_to_numpy(fn(chunk, *args))[:n_real])
     return np.concatenate(parts, axis=0)

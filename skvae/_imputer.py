@@ -230,9 +230,10 @@ class VAEImputer(TransformerMixin, BaseVAE):
         X = self._validate_rows(self._as_nan(X))
         eps = self._importance_noise()
         draws = _predict_in_batches(
-            lambda b: self._model.importance_draws(b, eps),
+            self._model.importance_draws,
             self._model_input(X),
             self._score_chunk_rows(len(eps)) // 2,
+            eps,
         ).astype(np.float64)
         width = self._model.layout.input_width
         log_w = draws[:, :, 0]

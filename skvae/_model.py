@@ -232,6 +232,10 @@ class VAE(keras.Model):
         """encode() with the missing-entry refinement used for scoring and transform."""
         return self.encode(inputs, REFINE_PASSES)
 
+    def posterior_moments(self, inputs):
+        """[mean, log-variance] of q(z|x, c) side by side: encode_for_inference as one tensor."""
+        return ops.concatenate(self.encode_for_inference(inputs), axis=-1)
+
     def split_inputs(self, inputs):
         """(x, c, m) from input rows [x, c, m]; c is None for an unconditional model."""
         n_x, n_c = self.n_features, self.n_conditions
@@ -260,6 +264,14 @@ class VAE(keras.Model):
     def decoder_params(self, z, conditions=None):
         """Raw decoder output: the parameters of p(x | z, c) (see :mod:`skvae._columns`)."""
         return self._decoder_output(z, conditions)
+
+    def decode_rows(self, rows, width, params=False):
+        """decode (or, with ``params``, decoder_params) of rows [z, c]: z is the first
+        ``width`` columns, the conditions (if any) the rest."""
+        rows = ops.convert_to_tensor(rows)
+        conditions = rows[:, width:] if self.n_conditions else None
+        method = self.decoder_params if params else self.decode
+        return method(rows[:, :width], conditions)
 
     # -- the posterior: draws, log-densities, summaries --------------------------------
     @property

@@ -15,9 +15,10 @@ import skvae
 PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 
-# The TensorFlow-only input pipeline (the default there), imported lazily and only when
-# Keras runs on TensorFlow (skvae._training.shuffled_batches); other backends use a PyDataset.
-TF_ONLY_MODULES = {"_tf_data.py"}
+# TensorFlow-only modules, imported lazily and only when Keras runs on TensorFlow: the input
+# pipeline (skvae._training.shuffled_batches; other backends use a PyDataset) and the graph
+# compilation of prediction functions (skvae._graphs; other backends run them eagerly).
+TF_ONLY_MODULES = {"_tf_data.py", "_tf_graph.py"}
 
 
 def test_core_modules_import_no_backend_directly():

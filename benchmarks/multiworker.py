@@ -7,9 +7,10 @@ no strategy. Prints each run's per-epoch loss, the number of optimiser steps and
 held-out score: the workers should agree exactly (they hold one mirrored model) and reach
 the single-process loss within noise.
 
-Status: with Keras 3.15 and TensorFlow 2.21 the workers fail before their first step,
-inside Keras (``Trainer._maybe_symbolic_build`` reduces the first distributed batch and
-cannot convert the ``PerReplica`` value); the script then prints each worker's error.
+With Keras 3.15 and TensorFlow 2.21 this needs two workarounds for Keras bugs, both in
+``skvae._distribution.ReplicaScaledVAE`` (Keras averages the first batch over the workers
+to build the model, and averages scalar logs with ``axis=0``; both fail across workers).
+If a worker fails, the script prints its error. tests/test_distribution.py runs it.
 
 Run:  python benchmarks/multiworker.py      (about 1 minute on 2 CPU cores)
 """

@@ -7,6 +7,8 @@ imports a backend: strategies are recognised by their attributes.
 
 import contextlib
 
+import keras
+
 from skvae._model import VAE
 
 
@@ -47,3 +49,44 @@ class ReplicaScaledVAE(VAE):
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
         return loss / float(self.n_replicas)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras 3.15 builds a model under a strategy from its first batch, which it first
+        # averages over the replicas with strategy.reduce; that reduce fails under
+        # MultiWorkerMirroredStrategy ("Attempt to convert a value (PerReplica ...)").
+        # The build needs only the batch's shapes, which one replica's share has.
+        strategy = self._distribute_strategy
+        if strategy is None or iterator is None:
+            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        for _, _, batches in iterator:
+            first = next(batches)
+            break
+        local = keras.tree.map_structure(
+            lambda value: strategy.experimental_local_results(value)[0], first
+        )
+        return super()._maybe_symbolic_build(data_batch=local)
+
+    def get_metrics_result(self):
+        results = super().get_metrics_result()
+        if not _multi_worker(self._distribute_strategy):
+            return results
+        # Across workers Keras 3.15 averages each replica's logs with
+        # strategy.reduce("MEAN", value, axis=0), which rejects scalars: give it one-element
+        # vectors, which it averages back into scalars.
+        return {name: keras.ops.reshape(value, (1,)) for name, value in results.items()}
+
+    def _get_metrics_result_or_logs(self, logs):
+        # The epoch's logs are read from the metrics directly, outside that reduction:
+        # scalars again, as callbacks and history_ expect.
+        results = super()._get_metrics_result_or_logs(logs)
+        if not _multi_worker(self._distribute_strategy):
+            return results
+        return {name: keras.ops.reshape(value, ()) for name, value in results.items()}
+
+
+def _multi_worker(strategy):
+    """Whether ``strategy`` spans several worker processes (MultiWorkerMirroredStrategy)."""
+    in_multi_worker_mode = getattr(
+        getattr(strategy, "extended", None), "_in_multi_worker_mode", None
+    )
+    return bool(in_multi_worker_mode and in_multi_worker_mode())

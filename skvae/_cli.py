@@ -99,6 +99,11 @@ def _load_model(path, kind=None):
         model = skvae.load(path)
     except ValueError as error:
         raise CLIError(str(error)) from error
+    if type(model).__name__ not in ESTIMATORS.values():
+        raise CLIError(
+            f"{path} holds a {type(model).__name__}, which the command-line tool does not "
+            "handle; use it from Python (skvae.load)"
+        )
     if kind is not None and type(model).__name__ != ESTIMATORS[kind]:
         raise CLIError(
             f"{path} holds a {type(model).__name__}; this command needs a model fitted with "

@@ -55,7 +55,8 @@ class ColumnLayout:
         ]
         starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)
         self.input_width = int(sum(widths))
-        log_scale = np.asarray(log_scale, dtype="float32")
+        # float64, cast to the log-densities' dtype where used (see _masked_sum).
+        log_scale = np.asarray(log_scale, dtype="float64")
         # Encoded positions (and columns) of the one-number kinds.
         self.columns = {
             kind: [j for j, k in enumerate(kinds) if k == kind]
@@ -193,7 +194,9 @@ class ColumnLayout:
         return total
 
     def _masked_sum(self, log_p, mask, kind):
-        log_scale = ops.convert_to_tensor(self.log_scale[kind])
+        # In log_p's dtype: float32 in the model (the same rounding as a float32 array),
+        # float64 for the VQ-VAE's exact scores.
+        log_scale = ops.cast(self.log_scale[kind], ops.dtype(log_p))
         return ops.sum((log_p - log_scale) * self._take(mask, kind), axis=-1)
 
     def _take(self, x, kind):

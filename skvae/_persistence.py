@@ -52,7 +52,7 @@ def save(estimator, path):
 
     Parameters
     ----------
-    estimator : VAETransformer, VAEOutlierDetector or VAEImputer
+    estimator : VAETransformer, VAEOutlierDetector, VAEImputer or VQVAETransformer
         A fitted estimator.
     path : str or path-like
         Destination file; ``.skvae`` is the recommended extension. Overwritten if it exists.
@@ -89,7 +89,7 @@ def save(estimator, path):
     name = type(estimator).__name__
     if classes.get(name) is not type(estimator):
         raise TypeError(
-            f"save supports {' and '.join(classes)} estimators; got "
+            f"save supports {', '.join(classes)} estimators; got "
             f"{type(estimator).__module__}.{type(estimator).__qualname__}. Use pickle or "
             "joblib for other estimators."
         )
@@ -135,7 +135,7 @@ def load(path):
 
     Returns
     -------
-    estimator : VAETransformer, VAEOutlierDetector or VAEImputer
+    estimator : VAETransformer, VAEOutlierDetector, VAEImputer or VQVAETransformer
         The fitted estimator, with the same parameters, attributes and predictions as the
         one that was saved.
 
@@ -220,8 +220,9 @@ def load(path):
     # Validate the parameters before building a network from them, so that a damaged
     # manifest gives a parameter error rather than a failure inside Keras.
     params = cls().get_params(deep=False)
-    # Files written before the distribution parameter existed train on one device.
-    state.setdefault("distribution", None)
+    if "distribution" in params:
+        # Files written before the distribution parameter existed train on one device.
+        state.setdefault("distribution", None)
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:
@@ -255,11 +256,13 @@ def _estimator_classes():
     from skvae._estimator import VAETransformer
     from skvae._imputer import VAEImputer
     from skvae._outlier import VAEOutlierDetector
+    from skvae._vqvae import VQVAETransformer
 
     return {
         "VAETransformer": VAETransformer,
         "VAEOutlierDetector": VAEOutlierDetector,
         "VAEImputer": VAEImputer,
+        "VQVAETransformer": VQVAETransformer,
     }
 
 

@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skvae._likelihoods import bernoulli_log_prob, gaussian_log_prob
+from skvae._columns import ColumnLayout
 from skvae._model import _dense, _mlp, build_decoder
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
@@ -94,7 +94,7 @@ class VQVAE(keras.Model):
     activation : str
         Keras activation of the hidden layers.
     likelihood : {"gaussian", "heteroscedastic", "bernoulli"}
-        Observation model p(x | codes), as in :class:`skvae._model.VAE`.
+        Observation model p(x | codes) of every feature, as in :class:`skvae._model.VAE`.
     var_floor : float
         Lower bound of the Gaussian observation variance, in scaled units.
     log_scale : array of shape (n_features,)
@@ -109,6 +109,11 @@ class VQVAE(keras.Model):
         restarts (the data-dependent initialisation at step 0 still happens).
     seed : int
         Seed of the initialisers and of the restart draws.
+    layout : ColumnLayout or None
+        The per-column likelihoods (:mod:`skvae._columns`), shared with the VAE; None
+        builds the one-likelihood layout of ``likelihood``, ``log_scale`` and
+        ``var_floor``. Its decoder output, log-probabilities, expected values and draws
+        are the VAE's.
     """
 
     def __init__(
@@ -126,16 +131,20 @@ class VQVAE(keras.Model):
         decay,
         dead_code_patience,
         seed,
+        layout=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.n_features = int(n_features)
+        if layout is None:  # one likelihood for every feature
+            layout = ColumnLayout(
+                [likelihood] * int(n_features), [0] * int(n_features), 1, log_scale, var_floor
+            )
+        self.layout = layout
+        self.n_features = layout.input_width
         self.n_codes = int(n_codes)
         self.code_dim = int(code_dim)
         self.n_latents = int(n_latents)
         self.likelihood = likelihood
-        self.var_floor = float(var_floor)
-        self.log_scale = np.asarray(log_scale, dtype="float32")
         self.commitment_cost = float(commitment_cost)
         self.decay = float(decay)
         self.dead_code_patience = None if dead_code_patience is None else int(dead_code_patience)
@@ -143,13 +152,20 @@ class VQVAE(keras.Model):
         seeds = iter(int(s) >> 1 for s in np.random.SeedSequence(seed).generate_state(64))
         latent_width = self.n_latents * self.code_dim
         self.encoder = build_vq_encoder(
-            n_features, latent_width, hidden_layer_sizes, activation, seeds
+            self.n_features, latent_width, hidden_layer_sizes, activation, seeds
         )
-        n_outputs = 2 * n_features if likelihood == "heteroscedastic" else n_features
-        self.decoder = build_decoder(n_outputs, latent_width, hidden_layer_sizes, activation, seeds)
-        if likelihood == "gaussian":
+        self.decoder = build_decoder(
+            layout.param_width,
+            latent_width,
+            hidden_layer_sizes,
+            activation,
+            seeds,
+            bias=layout.initial_bias(),
+        )
+        if layout.n_gaussian:
+            # var = var_floor + exp(raw), one per "gaussian" column, as in the VAE.
             self.obs_raw_var = self.add_weight(
-                shape=(n_features,), initializer="zeros", name="obs_raw_var"
+                shape=(layout.n_gaussian,), initializer="zeros", name="obs_raw_var"
             )
         # The codebook and its EMA statistics change by assignment, never by gradients.
         shape = (self.n_codes, self.code_dim)
@@ -189,39 +205,19 @@ class VQVAE(keras.Model):
         return self.vector_quantize(inputs)[1]
 
     def obs_log_var(self):
-        """Per-feature Gaussian observation log-variance in scaled units ("gaussian")."""
-        return self._floored_log_var(self.obs_raw_var)
+        """Learned log-variance of each "gaussian" column, in scaled units (None if none)."""
+        if not self.layout.n_gaussian:
+            return None
+        return self.layout.floor(self.obs_raw_var)
 
-    def _floored_log_var(self, raw):
-        # var = var_floor + exp(raw), as in the VAE: never below the floor.
-        return ops.logaddexp(float(np.log(self.var_floor)), raw)
-
-    def observation_params(self, x_param):
-        """Split the decoder output into (mean, log_var) in scaled units; for Bernoulli
-        (logits, None)."""
-        if self.likelihood == "bernoulli":
-            return x_param, None
-        if self.likelihood == "heteroscedastic":
-            mean, raw = ops.split(x_param, 2, axis=-1)
-            return mean, self._floored_log_var(raw)
-        return x_param, self.obs_log_var()
-
-    def decode_params(self, z):
-        """Decoder output for flattened code vectors z, as [mean, log_var] concatenated
-        on the last axis (Bernoulli: [logits, zeros])."""
-        first, log_var = self.observation_params(self.decoder(ops.convert_to_tensor(z)))
-        if log_var is None:
-            log_var = ops.zeros_like(first)
-        return ops.concatenate([first, ops.broadcast_to(log_var, ops.shape(first))], axis=-1)
+    def decoder_params(self, z):
+        """Raw decoder output for flattened code vectors z: the parameters of p(x | codes),
+        laid out as in :mod:`skvae._columns`."""
+        return self.decoder(ops.convert_to_tensor(z))
 
     def log_likelihood(self, x, x_param):
         """log p(x | decoded codes) per row, in X's units (log-Jacobian of the scaling)."""
-        first, log_var = self.observation_params(x_param)
-        if self.likelihood == "bernoulli":
-            log_p = bernoulli_log_prob(x, first)
-        else:
-            log_p = gaussian_log_prob(x, first, log_var)
-        return ops.sum(log_p - ops.convert_to_tensor(self.log_scale), axis=-1)
+        return self.layout.log_prob(x, x_param, ops.ones_like(x), self.obs_log_var())
 
     def call(self, inputs, training=False):
         z_e, codes, z_q = self.vector_quantize(inputs)

@@ -14,10 +14,11 @@ from skvae._training import (
 from skvae._vq_model import VQVAE
 
 
-def build_vq_model(n_features, hidden_layer_sizes, log_scale, seed, params):
-    """A freshly initialised VQVAE configured from the estimator's parameters."""
+def build_vq_model(hidden_layer_sizes, seed, params, layout):
+    """A freshly initialised VQVAE configured from the estimator's parameters, with the
+    per-feature likelihoods of ``layout`` (:class:`skvae._columns.ColumnLayout`)."""
     return VQVAE(
-        n_features=n_features,
+        n_features=layout.input_width,
         n_codes=params["n_codes"],
         code_dim=params["code_dim"],
         n_latents=params["n_latents"],
@@ -25,15 +26,16 @@ def build_vq_model(n_features, hidden_layer_sizes, log_scale, seed, params):
         activation=params["activation"],
         likelihood=params["likelihood"],
         var_floor=params["var_floor"],
-        log_scale=log_scale,
+        log_scale=None,
         commitment_cost=params["commitment_cost"],
         decay=params["decay"],
         dead_code_patience=params["dead_code_patience"],
         seed=seed,
+        layout=layout,
     )
 
 
-def train_vqvae(X, hidden_layer_sizes, log_scale, seed, params):
+def train_vqvae(X, hidden_layer_sizes, seed, params, layout):
     """Train a VQ-VAE on float32 scaled rows ``X``; returns a :class:`FittedVAE`.
 
     Raises ValueError if the loss diverges.
@@ -46,7 +48,7 @@ def train_vqvae(X, hidden_layer_sizes, log_scale, seed, params):
     else:
         X_train, validation_data = X, None
     batches = ShuffledBatches(X_train, min(params["batch_size"], len(X_train)), seed=[seed, 3])
-    model = build_vq_model(X.shape[1], hidden_layer_sizes, log_scale, seed, params)
+    model = build_vq_model(hidden_layer_sizes, seed, params, layout)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
         # Keras's PyTorch trainer runs one step per call only.

@@ -21,12 +21,12 @@ from skvae._base import (
     PREDICT_BATCH_ROWS,
     SCORE_CHUNK_ELEMENTS,
     _predict_in_batches,
+    _to_numpy,
     _training_module,
     state_restored_on_failure,
 )
 from skvae._scaling import fit_feature_scaling
 
-LOG_2PI = np.log(2.0 * np.pi)
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
 # fraction of the codes they could use (perplexity of the code usage), or a single code.
 COLLAPSE_FRACTION = 0.1
@@ -285,9 +285,9 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         fitted = _vq_training_module().train_vqvae(
             inputs,
             hidden_layer_sizes=layer_sizes,
-            log_scale=np.log(self.scale_),
             seed=self._seed,
             params=self.get_params(),
+            layout=self._build_layout(),
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -319,12 +319,31 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.encoder_ = model.encoder
         self.decoder_ = model.decoder
         self.codebook_ = np.array(model.codebook.numpy(), dtype=np.float64)
+        obs_log_var = model.obs_log_var()
+        # The learned log-variances of "gaussian" features (float64, scaled units).
+        self._obs_log_var = (
+            None if obs_log_var is None else _to_numpy(obs_log_var).astype(np.float64)
+        )
 
     def _cache_prior_decoding(self):
-        # The decoded parameters of every code tuple in the prior's support, float64 in
-        # scaled units: sample() and score_samples() need no Keras call after fit.
-        params = self._decode_params(self.prior_codes_)
-        self._prior_first, self._prior_log_var = np.split(params, 2, axis=1)
+        # The decoder output of every code tuple in the prior's support, float64 in scaled
+        # units, laid out as in skvae._columns: sample() and score_samples() need no
+        # network call after fit.
+        self._prior_params = self._decoder_params(self.prior_codes_)
+
+    def _build_layout(self):
+        """The per-feature likelihood layout (skvae._columns), as the VAE's."""
+        _training_module()  # imports Keras with global random state preserved
+        from skvae._columns import ColumnLayout
+
+        n_features = self.n_features_in_
+        return ColumnLayout(
+            [self.likelihood] * n_features,
+            [0] * n_features,
+            1,
+            np.log(self.scale_),
+            self.var_floor,
+        )
 
     def _check_hidden_layer_sizes(self):
         sizes = tuple(self.hidden_layer_sizes)
@@ -360,12 +379,15 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             np.int64
         )
 
-    def _decode_params(self, codes):
-        """Decoder [mean or logits, log_var] (float64, scaled units) for code tuples."""
-        z = self.codebook_[codes].reshape(len(codes), -1).astype(np.float32)
-        return _predict_in_batches(self._model.decode_params, z, PREDICT_BATCH_ROWS).astype(
-            np.float64
-        )
+    def _decoder_params(self, codes):
+        """Decoder output (float64, scaled units) for code tuples."""
+        return self._decode_vectors(self.codebook_[codes].reshape(len(codes), -1))
+
+    def _decode_vectors(self, z):
+        """Decoder output (float64, scaled units) for flattened codebook vectors."""
+        return _predict_in_batches(
+            self._model.decoder_params, z.astype(np.float32), PREDICT_BATCH_ROWS
+        ).astype(np.float64)
 
     def _to_data_units(self, X_scaled):
         return (X_scaled * self.scale_ + self.mean_).astype(self._fit_dtype)
@@ -437,13 +459,9 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                     f"inverse_transform expects codebook vectors with n_latents * code_dim = "
                     f"{width} columns (output='embeddings'); got {z.shape[1]}"
                 )
-        params = _predict_in_batches(
-            self._model.decode_params, z.astype(np.float32), PREDICT_BATCH_ROWS
-        ).astype(np.float64)
-        first = params[:, : len(self.mean_)]
-        if self.likelihood == "bernoulli":
-            return _sigmoid(first).astype(self._fit_dtype)
-        return self._to_data_units(first)
+        # E[x | codes] from the float64 parameters: means, or Bernoulli probabilities.
+        expected = self._model.layout.expected_x(self._decode_vectors(z))
+        return self._to_data_units(_to_numpy(expected))
 
     def _validate_codes(self, codes):
         raw = check_array(codes, dtype=None)
@@ -505,12 +523,10 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         rng = check_random_state(random_state)
         picks = rng.choice(len(self.prior_), size=n_samples, p=self.prior_)
-        first = self._prior_first[picks]
-        if self.likelihood == "bernoulli":
-            X_new = (rng.uniform(size=first.shape) < _sigmoid(first)).astype(self._fit_dtype)
-        else:
-            noise = rng.standard_normal(first.shape)
-            X_new = self._to_data_units(first + np.exp(0.5 * self._prior_log_var[picks]) * noise)
+        layout = self._model.layout
+        X_new = self._to_data_units(
+            layout.sample_columns(self._prior_params[picks], self._obs_log_var, rng)
+        )
         if return_codes:
             return X_new, self.prior_codes_[picks].copy()
         return X_new
@@ -519,9 +535,10 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         """Exact log-likelihood log p(x) of each row under the fitted model, in nats.
 
         ``log p(x) = log sum_t prior(t) p(x | decode(t))`` over the code tuples t of the
-        prior (``prior_codes_``), computed in float64 with all normalising constants and
-        the log-Jacobian of the internal scaling, so it is a density in X's units,
-        comparable with :meth:`VAETransformer.score_samples` and
+        prior (``prior_codes_``), computed with the VAE's per-feature log-densities in
+        float64 (float32 under JAX, which has no float64 by default), with all
+        normalising constants and the log-Jacobian of the internal scaling, so it is a
+        density in X's units, comparable with :meth:`VAETransformer.score_samples` and
         :meth:`sklearn.decomposition.PCA.score_samples`. The cost grows with the number
         of tuples (at most ``n_codes`` for one latent).
 
@@ -547,19 +564,18 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         X = self._validate_rows(X)
         X_scaled = np.clip((X - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
         log_prior = np.log(self.prior_)
-        n_tuples, n_features = self._prior_first.shape
-        rows = max(1, SCORE_CHUNK_ELEMENTS // (n_tuples * n_features))
+        n_tuples, n_params = self._prior_params.shape
+        rows = max(1, SCORE_CHUNK_ELEMENTS // (n_tuples * n_params))
+        layout = self._model.layout
         scores = np.empty(len(X_scaled))
         for start in range(0, len(X_scaled), rows):
             x = X_scaled[start : start + rows, None, :]
-            first, log_var = self._prior_first[None], self._prior_log_var[None]
-            if self.likelihood == "bernoulli":
-                # x l - softplus(l) = log Bernoulli(x | sigmoid(l)), as in _likelihoods.
-                log_p = x * first - np.logaddexp(0.0, first)
-            else:
-                log_p = -0.5 * (LOG_2PI + log_var + np.square(x - first) * np.exp(-log_var))
-            scores[start : start + rows] = logsumexp(log_p.sum(axis=2) + log_prior, axis=1)
-        return scores - np.log(self.scale_).sum()
+            # log p(x | decode(t)) for every row and tuple t, in X's units: the VAE's
+            # log-densities, here on float64 arrays (float32 where the backend has no
+            # float64, as JAX by default).
+            log_p = layout.log_prob(x, self._prior_params[None], np.ones_like(x), self._obs_log_var)
+            scores[start : start + rows] = logsumexp(_to_numpy(log_p) + log_prior, axis=1)
+        return scores
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X (see :meth:`score_samples`).
@@ -601,6 +617,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         model = state.pop("_model", None)
         state.pop("encoder_", None)
         state.pop("decoder_", None)
+        state.pop("_obs_log_var", None)  # recomputed from the weights on load
         if model is not None:
             state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
         return state
@@ -611,18 +628,13 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         super().__setstate__(state)
         if weights is not None:
             model = _vq_training_module().build_vq_model(
-                n_features=self.n_features_in_,
                 hidden_layer_sizes=self._check_hidden_layer_sizes(),
-                log_scale=np.log(self.scale_),
                 seed=self._seed,
                 params=self.get_params(),
+                layout=self._build_layout(),
             )
             model.set_weights(weights)
             self._set_fitted_model(model)
-
-
-def _sigmoid(logits):
-    return np.exp(-np.logaddexp(0.0, -logits))
 
 
 def _vq_training_module():

@@ -234,3 +234,14 @@ def test_ctrl_c_during_fit_stops_cleanly_and_saves_the_model_so_far(tmp_path):
     fitted = skvae.load(model)
     assert 1 <= fitted.n_iter_ < 5000
     assert np.isfinite(fitted.score(pd.read_csv(data)))
+
+
+def test_a_vqvae_model_file_is_refused_with_a_clear_error(table, tmp_path, capsys):
+    """A VQ-VAE saved with skvae.save is refused by the commands, naming its class."""
+    data, frame = table
+    vq = skvae.VQVAETransformer(n_codes=4, hidden_layer_sizes=(4,), max_iter=1, random_state=0)
+    model = tmp_path / "vq.skvae"
+    skvae.save(vq.fit(frame[["a", "b", "c"]]), model)
+    assert run("transform", model, data, "-o", tmp_path / "z.csv") == 1
+    assert "holds a VQVAETransformer, which the command-line tool" in capsys.readouterr().err
+    assert not (tmp_path / "z.csv").exists()

@@ -18,7 +18,7 @@ from sklearn.datasets import load_wine
 from sklearn.exceptions import NotFittedError
 
 import skvae
-from skvae import VAEOutlierDetector, VAETransformer
+from skvae import VAEOutlierDetector, VAETransformer, VQVAETransformer
 from skvae._persistence import load, save
 
 TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
@@ -140,6 +140,96 @@ def test_detector_round_trip(detector, wine_frame, tmp_path):
         restored.sample(3, random_state=0), detector.sample(3, random_state=0)
     )
     assert not hasattr(restored, "feature_names_in_")
+
+
+def _vq_outputs(vq, X):
+    """Every output and fitted attribute of a VQVAETransformer, for exact comparison."""
+    codes = vq.transform(X)
+    X_new, new_codes = vq.sample(25, random_state=0, return_codes=True)
+    embeddings = vq.set_params(output="embeddings").transform(X)
+    decoded_embeddings = vq.inverse_transform(embeddings)
+    vq.set_params(output="indices")
+    return {
+        "codes": codes,
+        "decoded": vq.inverse_transform(codes),
+        "embeddings": embeddings,
+        "decoded_embeddings": decoded_embeddings,
+        "sample": X_new,
+        "sample_codes": new_codes,
+        "score_samples": vq.score_samples(X),
+        "score": vq.score(X),
+        "codebook_": vq.codebook_,
+        "code_usage_": vq.code_usage_,
+        "perplexity_": vq.perplexity_,
+        "prior_codes_": vq.prior_codes_,
+        "prior_": vq.prior_,
+        "mean_": vq.mean_,
+        "scale_": vq.scale_,
+        "weights": vq._model.get_weights(),
+    }
+
+
+@pytest.mark.parametrize("likelihood", ["gaussian", "heteroscedastic", "bernoulli"])
+def test_vqvae_round_trip(likelihood, wine_frame, tmp_path):
+    """A loaded (or unpickled) VQVAETransformer gives bit-identical outputs and attributes."""
+    X = wine_frame if likelihood != "bernoulli" else (wine_frame > wine_frame.median()) * 1.0
+    vq = VQVAETransformer(n_codes=8, code_dim=3, n_latents=2, likelihood=likelihood, **TINY)
+    vq.fit(X)
+    save(vq, tmp_path / "vq.skvae")
+    restored = load(tmp_path / "vq.skvae")
+    unpickled = pickle.loads(pickle.dumps(vq))
+    assert type(restored) is VQVAETransformer
+    assert restored.get_params() == vq.get_params()
+    assert restored.feature_names_in_.tolist() == list(wine_frame.columns)
+    assert restored.history_ == vq.history_ and restored.n_iter_ == 3
+    expected = _vq_outputs(vq, X)
+    assert expected["codes"].shape == (len(X), 2) and np.isfinite(expected["score"])
+    for copy in (restored, unpickled):
+        outputs = _vq_outputs(copy, X)
+        assert outputs.keys() == expected.keys()
+        for key, value in expected.items():
+            if key == "weights":
+                assert len(outputs[key]) == len(value)
+                for got, want in zip(outputs[key], value, strict=True):
+                    np.testing.assert_array_equal(got, want)
+            else:
+                np.testing.assert_array_equal(outputs[key], value, err_msg=key)
+    assert restored.perplexity_ == vq.perplexity_ > 1.0
+    assert restored.get_feature_names_out().tolist() == [
+        "vqvaetransformer0",
+        "vqvaetransformer1",
+    ]
+
+
+def test_vqvae_file_stores_the_codebook_state_and_no_derived_keras_objects(wine_frame, tmp_path):
+    """The VQ-VAE's file holds its weights (codebook and EMA state included) as arrays."""
+    vq = VQVAETransformer(n_codes=8, code_dim=3, **TINY).fit(wine_frame)
+    save(vq, tmp_path / "vq.skvae")
+    manifest, _ = _members(tmp_path / "vq.skvae")
+    assert manifest["estimator"] == "VQVAETransformer"
+    assert manifest["format_version"] == 1
+    items = manifest["state"]["items"]
+    assert not {"_model", "encoder_", "decoder_", "_obs_log_var"} & set(items)
+    assert items["n_codes"] == 8 and items["_prior_params"]["shape"] == [8, 13]
+    shapes = [w["shape"] for w in items["_model_weights"]]
+    weights = vq._model.get_weights()
+    assert shapes == [list(w.shape) for w in weights]
+    # The codebook is among the weights, and the loaded model uses exactly it.
+    assert any(np.array_equal(w, vq.codebook_.astype(np.float32)) for w in weights)
+    restored = load(tmp_path / "vq.skvae")
+    np.testing.assert_array_equal(restored._model.codebook.numpy(), vq._model.codebook.numpy())
+    np.testing.assert_array_equal(restored._model.ema_count.numpy(), vq._model.ema_count.numpy())
+
+
+def test_vqvae_with_invalid_parameters_is_refused(wine_frame, tmp_path):
+    """A VQ-VAE file whose parameters are invalid is refused, naming the class."""
+    vq = VQVAETransformer(n_codes=8, code_dim=3, **TINY).fit(wine_frame)
+    save(vq, tmp_path / "vq.skvae")
+    manifest, _ = _members(tmp_path / "vq.skvae")
+    manifest["state"]["items"]["n_codes"] = 1
+    path = _rewrite(tmp_path / "vq.skvae", tmp_path / "bad.skvae", manifest=manifest)
+    with pytest.raises(ValueError, match=r"does not hold a valid VQVAETransformer.*n_codes"):
+        load(path)
 
 
 def test_manifest_is_readable_json(transformer, saved):
@@ -382,7 +472,10 @@ def test_save_refuses_subclasses(transformer, tmp_path):
 
     estimator = MyVAE()
     estimator.__dict__.update(transformer.__dict__)
-    with pytest.raises(TypeError, match=r"save supports VAETransformer and VAEOutlierDetector"):
+    with pytest.raises(
+        TypeError,
+        match=r"save supports VAETransformer, VAEOutlierDetector, VAEImputer, VQVAETransformer",
+    ):
         save(estimator, tmp_path / "sub.skvae")
 
 

@@ -212,7 +212,7 @@ def test_sample_draws_codes_with_the_fitted_prior(fitted_digits, digits):
     # Rows are the decoded codes plus the learned Gaussian noise around them.
     means = fitted_digits.inverse_transform(codes[:200])
     residual_var = np.var(X_new[:200] - means, axis=0)
-    noise_var = np.exp(fitted_digits._prior_log_var[0]) * fitted_digits.scale_**2
+    noise_var = np.exp(fitted_digits._obs_log_var) * fitted_digits.scale_**2
     assert 0.5 < np.median(residual_var / noise_var) < 2.0
     np.testing.assert_array_equal(X_new, fitted_digits.sample(20000, random_state=0))
 
@@ -223,7 +223,7 @@ def test_score_samples_is_the_exact_mixture_log_likelihood(fitted_digits, digits
     X = X_test[:20]
     k = fitted_digits.prior_codes_[:, 0]
     means = fitted_digits.inverse_transform(k[:, None])
-    std = np.exp(0.5 * fitted_digits._prior_log_var[0]) * fitted_digits.scale_
+    std = np.exp(0.5 * fitted_digits._obs_log_var) * fitted_digits.scale_
     per_code = norm.logpdf(X[:, None, :], means[None], std).sum(axis=2)
     expected = logsumexp(per_code + np.log(fitted_digits.prior_), axis=1)
     np.testing.assert_allclose(fitted_digits.score_samples(X), expected, rtol=1e-6)

@@ -15,8 +15,12 @@ import numpy as np
 import tensorflow as tf
 
 
-def shuffled_dataset(X, batch_size, seed, n_epochs):
-    """``n_epochs`` epochs of mini-batches ``(x,)`` of ``X``, reshuffled every epoch.
+def shuffled_dataset(X, batch_size, seed):
+    """Mini-batches ``(x,)`` of ``X`` for one epoch, reshuffled each time it is iterated.
+
+    ``keras.Model.fit`` (with no ``steps_per_epoch``) iterates the dataset afresh every
+    epoch, as it does a ``PyDataset``, so every epoch ends where its data end: a group of
+    ``steps_per_execution`` steps never runs on into the next epoch's batches.
 
     Parameters
     ----------
@@ -27,13 +31,22 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
     seed : int or sequence of int
         Seed of the private ``numpy.random.Generator`` that draws each epoch's order (the
         same draws as ``ShuffledBatches(X, batch_size, seed)``).
-    n_epochs : int
-        Number of epochs the dataset yields (fit with ``steps_per_epoch``).
 
     Returns
     -------
     dataset : tf.data.Dataset
-    steps_per_epoch : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._tf_data import shuffled_dataset
+    >>> X = np.arange(10, dtype=np.float32).reshape(5, 2)
+    >>> dataset = shuffled_dataset(X, batch_size=2, seed=0)
+    >>> [len(x) for (x,) in dataset]
+    [2, 2, 1]
+    >>> first, second = ([x.numpy()[:, 0].tolist() for (x,) in dataset] for _ in range(2))
+    >>> sorted(sum(first, [])) == sorted(sum(second, [])) == [0.0, 2.0, 4.0, 6.0, 8.0]
+    True
     """
     n_rows = len(X)
     steps = math.ceil(n_rows / batch_size)
@@ -46,13 +59,13 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
     # so X of any size works.
     data = tf.convert_to_tensor(X)
 
-    def epoch_orders():
-        for _ in range(n_epochs):
-            order = rng.permutation(n_rows)
-            # Rows sorted within each batch, as ShuffledBatches reads them.
-            yield np.concatenate(
-                [np.sort(order[i : i + batch_size]) for i in range(0, n_rows, batch_size)]
-            )
+    def epoch_order():
+        # Called anew each time the dataset is iterated: the next epoch's order.
+        order = rng.permutation(n_rows)
+        # Rows sorted within each batch, as ShuffledBatches reads them.
+        yield np.concatenate(
+            [np.sort(order[i : i + batch_size]) for i in range(0, n_rows, batch_size)]
+        )
 
     def batches(order):
         def batch(i):
@@ -63,6 +76,9 @@ def shuffled_dataset(X, batch_size, seed, n_epochs):
         return tf.data.Dataset.range(steps).map(batch)
 
     orders = tf.data.Dataset.from_generator(
-        epoch_orders, output_signature=tf.TensorSpec((n_rows,), tf.int64)
+        epoch_order, output_signature=tf.TensorSpec((n_rows,), tf.int64)
     )
-    return orders.flat_map(batches).prefetch(tf.data.AUTOTUNE), steps
+    dataset = orders.flat_map(batches)
+    # A known length: Keras then reads each epoch to its end without a warning that the
+    # "input ran out of data".
+    return dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(tf.data.AUTOTUNE)

@@ -142,20 +142,19 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def shuffled_batches(X, batch_size, seed, n_epochs):
-    """Seeded mini-batches of in-memory rows X for ``n_epochs`` epochs of ``Model.fit``.
+def shuffled_batches(X, batch_size, seed):
+    """Seeded mini-batches of in-memory rows X for ``Model.fit``, reshuffled every epoch.
 
-    Returns ``(data, steps_per_epoch)``: under TensorFlow a ``tf.data`` pipeline that
-    gathers the batches inside the graph (one Python call per epoch, not per batch;
-    ``steps_per_epoch`` must then be passed to fit), elsewhere a :class:`ShuffledBatches`
-    (``steps_per_epoch`` None). Both yield the same batches, drawn from ``seed`` alone,
-    never from a global generator.
+    Under TensorFlow a ``tf.data`` pipeline that gathers the batches inside the graph (one
+    Python call per epoch, not per batch), elsewhere a :class:`ShuffledBatches`. Both
+    yield the same batches, drawn from ``seed`` alone, never from a global generator, and
+    both end each epoch with its last batch.
     """
     if TF_DATA_PIPELINE and keras.backend.backend() == "tensorflow":
         from skvae._tf_data import shuffled_dataset
 
-        return shuffled_dataset(X, batch_size, [seed, 3], n_epochs)
-    return ShuffledBatches(X, batch_size, seed=[seed, 3]), None
+        return shuffled_dataset(X, batch_size, [seed, 3])
+    return ShuffledBatches(X, batch_size, seed=[seed, 3])
 
 
 @dataclass
@@ -168,7 +167,7 @@ class TrainingData:
     validation_data: object = None
 
 
-def in_memory_data(X, seed, params, n_epochs):
+def in_memory_data(X, seed, params):
     """Seeded batches of in-memory model inputs X, with the early-stopping split."""
     if params["early_stopping"]:
         X_train, X_val = split_validation(
@@ -178,10 +177,8 @@ def in_memory_data(X, seed, params, n_epochs):
     else:
         X_train, validation_data = X, None
     batch_size = min(params["batch_size"], len(X_train))
-    batches, steps_per_epoch = shuffled_batches(X_train, batch_size, seed, n_epochs)
-    return TrainingData(
-        batches, steps_per_epoch, math.ceil(len(X_train) / batch_size), validation_data
-    )
+    batches = shuffled_batches(X_train, batch_size, seed)
+    return TrainingData(batches, None, math.ceil(len(X_train) / batch_size), validation_data)
 
 
 def compile_model(model, params, n_batches):
@@ -241,7 +238,7 @@ def train_vae(
     Raises ValueError if the loss diverges.
     """
     if data is None:
-        data = in_memory_data(X, seed, params, params["max_iter"])
+        data = in_memory_data(X, seed, params)
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss" if params["early_stopping"] else "loss",
         min_delta=params["tol"],
@@ -279,8 +276,7 @@ def train_one_pass(model, X, seed, params):
     and ValueError is raised.
     """
     batch_size = min(params["batch_size"], len(X))
-    batches, steps_per_epoch = shuffled_batches(X, batch_size, seed, 1)
-    data = TrainingData(batches, steps_per_epoch, math.ceil(len(X) / batch_size))
+    data = TrainingData(shuffled_batches(X, batch_size, seed), None, math.ceil(len(X) / batch_size))
     with training_scope(params.get("distribution")):
         if getattr(model, "optimizer", None) is None or not model.optimizer.built:
             compile_model(model, params, data.n_batches)

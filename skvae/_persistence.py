@@ -222,6 +222,8 @@ def load(path):
     params = cls().get_params(deep=False)
     # Files written before the distribution parameter existed train on one device.
     state.setdefault("distribution", None)
+    # ... and those written before dtype_policy existed were trained in float32.
+    state.setdefault("dtype_policy", "float32")
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:

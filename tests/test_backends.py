@@ -17,7 +17,9 @@ PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 # The TensorFlow-only input pipeline (the default there), imported lazily and only when
 # Keras runs on TensorFlow (skvae._training.shuffled_batches); other backends use a PyDataset.
-TF_ONLY_MODULES = {"_tf_data.py"}
+# And the cap of TensorFlow's thread pools to OMP_NUM_THREADS, imported by skvae._training
+# under TensorFlow only.
+TF_ONLY_MODULES = {"_tf_data.py", "_tf_threads.py"}
 
 
 def test_core_modules_import_no_backend_directly():

@@ -27,6 +27,9 @@ from skvae._kl import gaussian_kl
 from skvae._scaling import fit_feature_scaling
 from skvae._table import CONTINUOUS_KINDS, fit_columns, from_codes, is_frame, to_codes
 
+# Keras dtype policies the networks can be built with (see the dtype_policy parameter).
+DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
+
 ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", "leaky_relu"}
 
 # Rows x importance draws x features processed at once by score_samples: bounds the
@@ -158,6 +161,16 @@ PARAMETERS_DOC = """    Parameters
         replicas. The strategy is a property of the running process: clones share it,
         and pickling or :func:`skvae.save` stores None in its place. See
         :doc:`/scale`.
+    dtype_policy : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
+        Precision of the networks' layers, named after Keras's dtype policies. The mixed
+        policies compute the encoder's and decoder's layers in float16 or bfloat16 while
+        keeping their weights in float32; the network outputs are cast to float32 before
+        the likelihood, KL and flow terms, which stay in float32, and with
+        ``"mixed_float16"`` the loss is scaled (Keras's ``LossScaleOptimizer``) so that
+        small gradients do not underflow. Faster on GPUs with tensor cores (NVIDIA Volta
+        and later for float16, Ampere and later for bfloat16), usually slower on CPUs.
+        Keras's global dtype policy is never changed, and predictions are float64 as
+        with ``"float32"``. See :doc:`/scale`.
 """
 
 ATTRIBUTES_DOC = """    Attributes
@@ -255,6 +268,7 @@ class BaseVAE(BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "distribution": [None, HasMethods(["scope"])],
+        "dtype_policy": [StrOptions(DTYPE_POLICIES)],
     }
 
     def __init__(
@@ -288,6 +302,7 @@ class BaseVAE(BaseEstimator):
         random_state=None,
         verbose=0,
         distribution=None,
+        dtype_policy="float32",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -317,6 +332,7 @@ class BaseVAE(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.distribution = distribution
+        self.dtype_policy = dtype_policy
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -326,6 +342,13 @@ class BaseVAE(BaseEstimator):
         If fitting fails (a diverging loss raises ``ValueError``) or is interrupted
         (``KeyboardInterrupt``), the estimator is left exactly as it was before the call:
         unfitted, or still holding its previous fitted model.
+
+        Under TensorFlow, the first fit in a process sizes TensorFlow's intra- and
+        inter-op thread pools to ``OMP_NUM_THREADS`` when that is set and the pools are
+        not configured otherwise: joblib's workers (``GridSearchCV(n_jobs=k)``) set it to
+        ``cpu_count // k``, so parallel fits share the cores instead of oversubscribing
+        them. ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` or
+        ``tf.config.threading`` settings are kept. See :doc:`/scale`.
 
         Parameters
         ----------
@@ -1031,6 +1054,8 @@ default=None
         state = dict(state)  # leave the caller's dict as it was
         # Pickles made before the distribution parameter existed train on one device.
         state.setdefault("distribution", None)
+        # ... and those made before dtype_policy existed were trained in float32.
+        state.setdefault("dtype_policy", "float32")
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

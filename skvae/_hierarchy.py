@@ -31,7 +31,7 @@ from skvae._likelihoods import (
     kl_to_standard_normal,
     standard_normal_log_prob,
 )
-from skvae._model import LOG_VAR_RANGE, VAE, _dense, _mlp
+from skvae._model import LOG_VAR_RANGE, VAE, _dense, _mlp, as_float32
 
 
 def gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p):
@@ -54,13 +54,16 @@ def precision_weighted(mean_a, log_var_a, mean_b, log_var_b):
     return mean, log_var
 
 
-def _gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name):
-    """MLP [inputs] -> (mean, log_var) of a diagonal Gaussian, with seeded initialisers."""
+def _gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name, dtype=None):
+    """MLP [inputs] -> (mean, log_var) of a diagonal Gaussian, with seeded initialisers.
+
+    ``dtype`` is the layers' dtype policy; the outputs are float32 whatever it is.
+    """
     inputs = keras.Input(shape=(n_inputs,), name=f"{name}_input")
-    h = _mlp(inputs, hidden_layer_sizes, activation, seeds, name)
-    mean = _dense(n_outputs, next(seeds), f"{name}_mean")(h)
-    log_var = _dense(n_outputs, next(seeds), f"{name}_log_var")(h)
-    return keras.Model(inputs, [mean, log_var], name=name)
+    h = _mlp(inputs, hidden_layer_sizes, activation, seeds, name, dtype)
+    mean = _dense(n_outputs, next(seeds), f"{name}_mean", dtype=dtype)(h)
+    log_var = _dense(n_outputs, next(seeds), f"{name}_log_var", dtype=dtype)(h)
+    return keras.Model(inputs, as_float32([mean, log_var], dtype, name), name=name)
 
 
 class HierarchicalVAE(VAE):
@@ -99,6 +102,7 @@ class HierarchicalVAE(VAE):
             activation,
             seeds,
             "lower_encoder",
+            dtype=self.layer_policy,
         )
         # Top-down p(z1|z2): one hidden layer as wide as the narrowest of the encoder's.
         self.lower_prior = _gaussian_head(
@@ -108,6 +112,7 @@ class HierarchicalVAE(VAE):
             activation,
             seeds,
             "lower_prior",
+            dtype=self.layer_policy,
         )
 
     @property

@@ -93,6 +93,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         random_state=None,
         verbose=0,
         distribution=None,
+        dtype_policy="float32",
     ):
         super().__init__(
             n_components=n_components,
@@ -123,6 +124,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
             random_state=random_state,
             verbose=verbose,
             distribution=distribution,
+            dtype_policy=dtype_policy,
         )
         self.missing_values = missing_values
 

@@ -31,8 +31,11 @@ LOG_VAR_RANGE = (-12.0, 8.0)
 REFINE_PASSES = 3
 
 
-def _mlp(inputs, sizes, activation, seeds, name):
-    """Stack of Dense layers with explicitly seeded initialisers (no global RNG use)."""
+def _mlp(inputs, sizes, activation, seeds, name, dtype=None):
+    """Stack of Dense layers with explicitly seeded initialisers (no global RNG use).
+
+    ``dtype`` is the layers' Keras dtype policy (None: Keras's global one, float32).
+    """
     h = inputs
     for i, size in enumerate(sizes):
         h = layers.Dense(
@@ -40,38 +43,63 @@ def _mlp(inputs, sizes, activation, seeds, name):
             activation=activation,
             kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
             name=f"{name}_hidden_{i}",
+            dtype=dtype,
         )(h)
     return h
 
 
-def _dense(units, seed, name, bias=None):
+def _dense(units, seed, name, bias=None, dtype=None):
     bias_initializer = "zeros" if bias is None else keras.initializers.Constant(bias)
     return layers.Dense(
         units,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
         bias_initializer=bias_initializer,
         name=name,
+        dtype=dtype,
     )
 
 
-def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds):
-    """Encoder network [x, c] -> (z_mean, z_log_var) of the diagonal Gaussian q(z|x, c)."""
+def as_float32(outputs, dtype, name):
+    """The network outputs cast to float32 when the layers compute in lower precision.
+
+    Under a mixed dtype policy every likelihood, KL and log-determinant is then computed
+    in float32 from float32 inputs; under float32 the outputs pass unchanged (no layer is
+    added, so the float32 network is exactly the one it always was).
+    """
+    if dtype is None or keras.dtype_policies.get(dtype).compute_dtype == "float32":
+        return outputs
+    return [
+        layers.Activation("linear", dtype="float32", name=f"{name}_{i}_float32")(out)
+        for i, out in enumerate(outputs)
+    ]
+
+
+def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds, dtype=None):
+    """Encoder network [x, c] -> (z_mean, z_log_var) of the diagonal Gaussian q(z|x, c).
+
+    ``dtype`` is the layers' dtype policy; the outputs are float32 whatever it is.
+    """
     x = keras.Input(shape=(n_inputs,), name="x")
-    h = _mlp(x, hidden_layer_sizes, activation, seeds, "encoder")
-    z_mean = _dense(n_components, next(seeds), "z_mean")(h)
-    z_log_var = _dense(n_components, next(seeds), "z_log_var")(h)
-    return keras.Model(x, [z_mean, z_log_var], name="encoder")
+    h = _mlp(x, hidden_layer_sizes, activation, seeds, "encoder", dtype)
+    z_mean = _dense(n_components, next(seeds), "z_mean", dtype=dtype)(h)
+    z_log_var = _dense(n_components, next(seeds), "z_log_var", dtype=dtype)(h)
+    return keras.Model(x, as_float32([z_mean, z_log_var], dtype, "encoder"), name="encoder")
 
 
-def build_decoder(n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None):
+def build_decoder(
+    n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None, dtype=None
+):
     """Decoder network z -> parameters of p(x|z), laid out as in :mod:`skvae._columns`
     (for one likelihood: Gaussian means, then log-variances if heteroscedastic, or
-    Bernoulli logits). ``bias`` initialises the output layer's bias (zeros if None)."""
+    Bernoulli logits). ``bias`` initialises the output layer's bias (zeros if None);
+    ``dtype`` is the layers' dtype policy (the output is float32 whatever it is)."""
     z = keras.Input(shape=(n_components,), name="z")  # with the conditions appended
-    h = _mlp(z, tuple(reversed(hidden_layer_sizes)), activation, seeds, "decoder")
+    h = _mlp(z, tuple(reversed(hidden_layer_sizes)), activation, seeds, "decoder", dtype)
     has_bias = bias is not None and np.any(bias)
-    out = _dense(n_outputs, next(seeds), "x_param", np.asarray(bias) if has_bias else None)(h)
-    return keras.Model(z, out, name="decoder")
+    out = _dense(n_outputs, next(seeds), "x_param", np.asarray(bias) if has_bias else None, dtype)(
+        h
+    )
+    return keras.Model(z, as_float32([out], dtype, "decoder")[0], name="decoder")
 
 
 class VAE(keras.Model):
@@ -121,6 +149,11 @@ class VAE(keras.Model):
     decoder_latent_width : int or None
         Width of the latent rows the decoder reads, when it is not ``n_components`` (the
         lower layer of :class:`skvae._hierarchy.HierarchicalVAE`).
+    layer_policy : {"float32", "mixed_float16", "mixed_bfloat16"}
+        Keras dtype policy of the encoder's and decoder's layers (the estimator's
+        ``dtype_policy``). Their outputs are cast to float32, and the model itself, the
+        flow and every density stay float32. Not named ``dtype_policy``: that is a
+        property of every Keras layer.
 
     The model's input rows are [x, c, m]: x scaled with missing entries set to 0 (the
     feature mean), c the encoded conditions, m the observation mask (1 = observed). The
@@ -148,6 +181,7 @@ class VAE(keras.Model):
         posterior="gaussian",
         n_flows=0,
         decoder_latent_width=None,
+        layer_policy="float32",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -166,10 +200,16 @@ class VAE(keras.Model):
         self.kl_warmup_steps = int(kl_warmup_steps)
         self.objective = objective
         self.n_importance_train = int(n_importance_train)
+        self.layer_policy = layer_policy
         # 31-bit seeds: some backends (PyTorch) keep seed state as int32.
         seeds = iter(int(s) >> 1 for s in np.random.SeedSequence(seed).generate_state(64))
         self.encoder = build_encoder(
-            self.n_features + n_conditions, n_components, hidden_layer_sizes, activation, seeds
+            self.n_features + n_conditions,
+            n_components,
+            hidden_layer_sizes,
+            activation,
+            seeds,
+            dtype=layer_policy,
         )
         self.decoder = build_decoder(
             layout.param_width,
@@ -178,6 +218,7 @@ class VAE(keras.Model):
             activation,
             seeds,
             bias=layout.initial_bias(),
+            dtype=layer_policy,
         )
         if layout.n_gaussian:
             # One learned variance per "gaussian" column: var = var_floor + exp(raw), so it

@@ -97,6 +97,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         random_state=None,
         verbose=0,
         distribution=None,
+        dtype_policy="float32",
     ):
         super().__init__(
             n_components=n_components,
@@ -127,6 +128,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             random_state=random_state,
             verbose=verbose,
             distribution=distribution,
+            dtype_policy=dtype_policy,
         )
         self.contamination = contamination
 

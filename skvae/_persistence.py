@@ -223,6 +223,9 @@ def load(path):
     if "distribution" in params:
         # Files written before the distribution parameter existed train on one device.
         state.setdefault("distribution", None)
+    if "dtype_policy" in params:
+        # ... and those written before dtype_policy existed were trained in float32.
+        state.setdefault("dtype_policy", "float32")
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:

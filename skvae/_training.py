@@ -12,6 +12,13 @@ from skvae._batches import ShuffledBatches
 from skvae._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
 from skvae._model import VAE
 
+if keras.backend.backend() == "tensorflow":
+    # Before skvae runs any TensorFlow op: size TensorFlow's thread pools from
+    # OMP_NUM_THREADS, which joblib's workers set to cpu_count // n_jobs (see the module).
+    from skvae._tf_threads import cap_threads
+
+    cap_threads()
+
 # Steps run per call into the compiled training function. Per-step Python overhead
 # dominates small tabular batches, so grouping steps is the cheapest speed-up there is.
 MAX_STEPS_PER_EXECUTION = 32
@@ -80,6 +87,7 @@ def build_model(
         layout=layout,
         posterior=params["posterior"],
         n_flows=params["n_flows"],
+        layer_policy=params.get("dtype_policy", "float32"),
         **extra,
     )
 
@@ -182,12 +190,20 @@ def in_memory_data(X, seed, params):
 
 
 def compile_model(model, params, n_batches):
-    """Attach a fresh Adam optimiser; group up to 32 steps per compiled call."""
+    """Attach a fresh Adam optimiser (loss-scaled for float16); group up to 32 steps per
+    compiled call."""
     # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
     # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
     one_step = keras.backend.backend() == "torch" or is_tf_strategy(params.get("distribution"))
+    optimizer = keras.optimizers.Adam(learning_rate=params["learning_rate"])
+    if params.get("dtype_policy") == "mixed_float16":
+        # float16 gradients of small losses underflow to zero: scale the loss up (and the
+        # gradients back down), adjusting the scale as Keras's LossScaleOptimizer does.
+        # compile() wraps the optimiser itself only for a model whose own policy is
+        # mixed_float16; the VAE stays float32 (only its networks are mixed), so do it here.
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
+        optimizer=optimizer,
         steps_per_execution=1 if one_step else min(n_batches, MAX_STEPS_PER_EXECUTION),
     )
 

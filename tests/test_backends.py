@@ -16,9 +16,10 @@ PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 
 # TensorFlow-only modules, imported lazily and only when Keras runs on TensorFlow: the input
-# pipeline (skvae._training.shuffled_batches; other backends use a PyDataset) and the graph
-# compilation of prediction functions (skvae._graphs; other backends run them eagerly).
-TF_ONLY_MODULES = {"_tf_data.py", "_tf_graph.py"}
+# pipeline (skvae._training.shuffled_batches; other backends use a PyDataset), the graph
+# compilation of prediction functions (skvae._graphs; other backends run them eagerly) and
+# the cap of TensorFlow's thread pools to OMP_NUM_THREADS (imported by skvae._training).
+TF_ONLY_MODULES = {"_tf_data.py", "_tf_graph.py", "_tf_threads.py"}
 
 
 def test_core_modules_import_no_backend_directly():

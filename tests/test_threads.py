@@ -1,0 +1,93 @@
+"""TensorFlow's thread pools follow OMP_NUM_THREADS, as joblib's process workers set it."""
+
+import os
+
+import joblib
+import keras
+import pytest
+
+if keras.backend.backend() != "tensorflow":
+    pytest.skip("TensorFlow's thread pools", allow_module_level=True)
+
+import tensorflow as tf  # noqa: E402
+
+from skvae import _tf_threads  # noqa: E402
+
+
+class FakeThreading:
+    """Stands in for tf.config.threading: pool sizes, and whether the runtime started."""
+
+    def __init__(self, intra=0, inter=0, started=False):
+        self.pools = {"intra": intra, "inter": inter}
+        self.started = started
+
+    def _setter(self, pool):
+        def set_(n):
+            if self.started:
+                raise RuntimeError("cannot be modified after initialization")
+            self.pools[pool] = n
+
+        return set_
+
+    def install(self, monkeypatch):
+        for pool in ("intra", "inter"):
+            name = f"{pool}_op_parallelism_threads"
+            monkeypatch.setattr(tf.config.threading, f"get_{name}", lambda p=pool: self.pools[p])
+            monkeypatch.setattr(tf.config.threading, f"set_{name}", self._setter(pool))
+        return self
+
+
+@pytest.mark.parametrize(
+    "env, fake, expected, pools",
+    [
+        ({"OMP_NUM_THREADS": "3"}, {}, {"intra_op": 3, "inter_op": 3}, (3, 3)),
+        ({}, {}, {}, (0, 0)),
+        ({"OMP_NUM_THREADS": "zero"}, {}, {}, (0, 0)),
+        ({"OMP_NUM_THREADS": "3", "TF_NUM_INTRAOP_THREADS": "2"}, {}, {"inter_op": 3}, (0, 3)),
+        ({"OMP_NUM_THREADS": "3"}, {"intra": 5}, {"inter_op": 3}, (5, 3)),
+        ({"OMP_NUM_THREADS": "3"}, {"started": True}, {}, (0, 0)),
+    ],
+    ids=["capped", "no-limit", "invalid-limit", "user-env", "user-config", "runtime-started"],
+)
+def test_cap_threads_respects_user_settings(monkeypatch, env, fake, expected, pools):
+    """cap_threads sets both pools to OMP_NUM_THREADS, except a pool the user set (by
+    environment variable or tf.config.threading), and nothing once TensorFlow started
+    or without a valid limit."""
+    for name in ("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    threading = FakeThreading(**fake).install(monkeypatch)
+    assert _tf_threads.cap_threads() == expected
+    assert (threading.pools["intra"], threading.pools["inter"]) == pools
+
+
+def _worker_pools():
+    """In a worker: import skvae's training code (what a fit does first), run an op."""
+    from skvae import _training  # noqa: F401
+
+    tf.constant(1.0) + 1.0
+    threading = tf.config.threading
+    return (
+        os.environ.get("OMP_NUM_THREADS"),
+        threading.get_intra_op_parallelism_threads(),
+        threading.get_inter_op_parallelism_threads(),
+    )
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("TF_NUM_INTRAOP_THREADS") or os.environ.get("TF_NUM_INTEROP_THREADS")),
+    reason="an explicit TensorFlow thread setting is passed on to the workers and kept",
+)
+def test_joblib_worker_caps_tensorflow_threads():
+    """In a loky worker of Parallel(n_jobs=2), TensorFlow's intra- and inter-op pools are
+    capped to the worker's OMP_NUM_THREADS (cpu_count // 2 unless the parent set it)."""
+    limit = int(os.environ.get("OMP_NUM_THREADS") or max(joblib.cpu_count() // 2, 1))
+    # A fresh executor: workers reused from an earlier test may have run TensorFlow ops
+    # before importing skvae, when the pools can no longer be sized.
+    with joblib.parallel_config(backend="loky"):
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor(max_workers=2, kill_workers=True).shutdown(wait=True)
+        results = joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_pools)() for _ in range(2))
+    assert results == [(str(limit), limit, limit)] * 2

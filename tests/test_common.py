@@ -33,7 +33,12 @@ FAST_DETECTOR = VAEOutlierDetector(
 )
 
 FAST_IMPUTER = VAEImputer(
-    n_components=2, hidden_layer_sizes=(8,), max_iter=3, batch_size=64, random_state=0
+    n_components=2,
+    hidden_layer_sizes=(8,),
+    max_iter=3,
+    batch_size=64,
+    n_importance_samples=100,  # the default 1000 makes the many transform calls slow
+    random_state=0,
 )
 
 FAST_VQVAE = VQVAETransformer(

@@ -5,7 +5,8 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_wine
 from sklearn.decomposition import FactorAnalysis
-from sklearn.impute import SimpleImputer
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from synthetic_data import LINEAR_VAE_PARAMS, ppca_data
 
 from skvae import VAEImputer, VAETransformer
@@ -59,22 +60,31 @@ def test_fit_on_incomplete_rows_learns_the_model():
     assert np.all(np.isfinite(vae.transform(X_train)))
 
 
-def test_imputer_beats_mean_imputation_and_keeps_observed_entries():
-    """On wine with 20% MCAR cells, VAEImputer's RMSE is well below the mean's."""
+def test_imputer_beats_mean_and_knn_and_matches_iterative_imputation():
+    """On wine with 20% MCAR cells, VAEImputer (defaults, as in benchmarks/imputation.py)
+    beats mean and nearest-neighbour imputation clearly and is level with IterativeImputer.
+    """
     X = load_wine().data
     X_missing = X.copy()
     mask = np.random.default_rng(0).uniform(size=X.shape) < 0.2
     X_missing[mask] = np.nan
     scale = X.std(axis=0)
-    imputer = VAEImputer(n_components=4, batch_size=32, max_iter=300, random_state=0)
+
+    def rmse(filled):
+        return np.sqrt(np.mean(((filled - X) / scale)[mask] ** 2))
+
+    imputer = VAEImputer(n_components=X.shape[1], batch_size=32, random_state=0)
     filled = imputer.fit_transform(X_missing)
     np.testing.assert_array_equal(filled[~mask], X[~mask])
     assert not np.isnan(filled).any()
-    rmse = np.sqrt(np.mean(((filled - X) / scale)[mask] ** 2))
-    mean_rmse = np.sqrt(
-        np.mean(((SimpleImputer().fit_transform(X_missing) - X) / scale)[mask] ** 2)
-    )
-    assert rmse < 0.85 * mean_rmse, (rmse, mean_rmse)
+    vae = rmse(filled)
+    mean = rmse(SimpleImputer().fit_transform(X_missing))
+    knn = rmse(KNNImputer().fit_transform(X_missing))
+    iterative = rmse(IterativeImputer(max_iter=20, random_state=0).fit_transform(X_missing))
+    # Measured: VAE 0.761, mean 1.036, KNN 0.942, IterativeImputer 0.769 (500 epochs).
+    assert vae < 0.85 * mean, (vae, mean)
+    assert vae < knn - 0.1, (vae, knn)
+    assert vae < iterative + 0.02, (vae, iterative)
 
 
 def test_multiple_imputations_vary_around_the_conditional_mean():

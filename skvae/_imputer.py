@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._base import BaseVAE, _predict_in_batches, _to_numpy, fill_doc
+from skvae._linear_gaussian import conditional_mean
 
 # Defaults that differ from BaseVAE's, and why (see the class docstring's Notes and
 # docs/missing_values.rst for the measurements): the MIWAE recipe (IWAE training, many
@@ -43,9 +44,14 @@ class VAEImputer(TransformerMixin, BaseVAE):
     Frellsen, 2019), so rows with holes still train it. Each hole is then filled with its
     conditional expectation E[x_missing | x_observed] under the model, estimated by
     self-normalised importance sampling over q(z | x_observed) with
-    ``n_importance_samples`` draws: the weighted average of the decoder means. Observed
-    entries are returned unchanged. :meth:`multiple_imputations` draws plausible values
-    instead (multiple imputation), by sampling-importance-resampling.
+    ``n_importance_samples`` draws: the weighted average of the decoder means. When the
+    model is linear-Gaussian (the default ``hidden_layer_sizes=()`` with every modelled
+    column ``"gaussian"``, the default posterior and one latent layer), it is factor
+    analysis, and the conditional expectation is computed exactly in closed form instead
+    (no Monte Carlo error, and no reliance on the encoder's guess of the posterior of a
+    row with holes). Observed entries are returned unchanged. :meth:`multiple_imputations`
+    draws plausible values instead (multiple imputation), by
+    sampling-importance-resampling.
 
     The defaults follow MIWAE: training maximises the importance-weighted bound with
     ``n_importance_train=20`` draws per row, and imputation uses
@@ -190,7 +196,8 @@ class VAEImputer(TransformerMixin, BaseVAE):
             X with every missing entry replaced by E[x_missing | x_observed] (for a
             categorical column, its most probable category; for a boolean one, True when
             its probability is at least 0.5); observed entries unchanged. A DataFrame
-            with the training frame's dtypes when fitted on one.
+            with the training frame's dtypes when fitted on one. Exact for a
+            linear-Gaussian model, importance-sampled otherwise (see the class notes).
 
         Examples
         --------
@@ -203,11 +210,38 @@ class VAEImputer(TransformerMixin, BaseVAE):
         >>> imputer.transform([[1.0, np.nan]]).round(1)
         array([[ 1., -1.]])
         """
+        if self._has_linear_gaussian_model():
+            X = self._validate_rows(self._as_nan(X))
+            return self._complete(X, self._linear_gaussian_fill(X))
         X, weights, expected, _ = self._importance_draws(X)
         # E[x_missing | x_observed]: the weighted average of E[x | z_k] (for a categorical
         # column, of its category probabilities, whose most probable category fills it).
         filled = self._model.layout.columns_from_encoded(np.einsum("nk,nkf->nf", weights, expected))
         return self._complete(X, filled)
+
+    def _has_linear_gaussian_model(self):
+        """Whether the model is x = b(c) + z W + N(0, diag(psi)): factor analysis."""
+        return (
+            not self._check_hidden_layer_sizes()
+            and self.posterior == "gaussian"
+            and self.n_components_lower is None
+            and all(kind == "gaussian" for kind in self._modelled_kinds())
+        )
+
+    def _linear_gaussian_fill(self, X):
+        """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
+        model; see :mod:`skvae._linear_gaussian`."""
+        X_data, C = self._split_columns(X)
+        n_latent = self.n_components
+        # The decoder is affine in z: its output at z = 0 is the intercept (per row, as it
+        # depends on the conditions), and the output at each unit vector minus that at 0
+        # is a row of the loadings (the same for every condition).
+        intercept = self._decode(np.zeros((len(X), n_latent)), C, params=True)
+        at_units = self._decode(np.eye(n_latent), np.repeat(C[:1], n_latent, axis=0), params=True)
+        noise_var = np.exp(_to_numpy(self._model.obs_log_var()).astype(np.float64))
+        return conditional_mean(
+            (X_data - self.mean_) / self.scale_, intercept, at_units - intercept[:1], noise_var
+        )
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).

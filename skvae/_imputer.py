@@ -114,7 +114,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         n_mixture_components=3,
         handle_unknown="error",
         beta=1.0,
-        kl_warmup=0,
+        kl_warmup="auto",
         free_bits=0.0,
         var_floor=1e-2,
         learning_rate=1e-3,

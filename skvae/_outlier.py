@@ -77,7 +77,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         n_mixture_components=3,
         handle_unknown="error",
         beta=1.0,
-        kl_warmup=0,
+        kl_warmup="auto",
         free_bits=0.0,
         var_floor=1e-2,
         learning_rate=1e-3,

@@ -168,8 +168,9 @@ def loss_curves(estimator, ax=None):
         (line,) = ax.plot(epochs, history[key], label=key)
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], "--", color=line.get_color(), label=f"val_{key}")
-    if estimator.kl_warmup:
-        ax.axvline(estimator.kl_warmup, color="0.5", linestyle=":", label="end of KL warm-up")
+    warmup = estimator._kl_warmup_epochs()
+    if warmup:
+        ax.axvline(warmup, color="0.5", linestyle=":", label="end of KL warm-up")
     ax.set_xlabel("epoch")
     ax.set_ylabel("nats per row")
     ax.set_title(f"Training curves ({estimator.n_iter_} epochs)")

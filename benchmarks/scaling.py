@@ -15,6 +15,7 @@ Three tables, each row measured in a fresh subprocess so that its peak memory is
 
 Run:  python benchmarks/scaling.py            (about 15 minutes on 2 idle CPU cores)
       python benchmarks/scaling.py --quick    (100k-row prediction, curves to 100k; ~3 min)
+      python benchmarks/scaling.py --predict-only   (the 1M-row prediction table alone)
 
 Times include everything a user waits for (model building, tracing), so the smallest
 sizes carry a fixed overhead of a few seconds. On a shared machine absolute times are
@@ -121,6 +122,9 @@ def measure(task):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (~3 minutes)")
+    parser.add_argument(
+        "--predict-only", action="store_true", help="only the prediction table (~2 minutes)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -147,6 +151,8 @@ def main(argv=None):
             f"{materialised if kind == 'score_samples' else 0:>28,.0f}"
         )
 
+    if args.predict_only:
+        return None
     rows_grid = [10_000, 30_000, 100_000] + ([] if args.quick else [300_000, 1_000_000])
     print(f"\nfit (2 epochs, batch 256) vs rows, {n_features} features")
     print(f"{'rows':>10} {'seconds':>8} {'us per row-epoch':>17}")

@@ -44,6 +44,8 @@ HIERARCHY_KL_WARMUP = 20
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
 MAX_SCALED_VALUE = 1e12
 PREDICT_BATCH_ROWS = 512
+# Rows whose model inputs prediction builds at a time (see LazyModelInputs).
+PREDICT_BLOCK_ROWS = 8192
 # Burda et al. (2015): a latent unit is active when Cov_x(E_q[z_i | x]) exceeds this.
 ACTIVE_UNIT_THRESHOLD = 0.01
 
@@ -653,6 +655,10 @@ class BaseVAE(BaseEstimator):
         data_columns = np.setdiff1d(np.arange(X.shape[1]), self.condition_columns_)
         return X[:, data_columns], X[:, self.condition_columns_]
 
+    def _prediction_inputs(self, X):
+        """Model inputs of validated rows X, built block by block as prediction reads them."""
+        return LazyModelInputs(X, self._model_input)
+
     def _model_input(self, X, layout=None):
         """Model input rows [x encoded, c encoded, observed mask] (float32) for coded rows X.
 
@@ -808,7 +814,7 @@ class BaseVAE(BaseEstimator):
         ((178, 2), True)
         """
         X = self._validate_rows(X)
-        return self._kl_per_dimension(self._model_input(X))
+        return self._kl_per_dimension(self._prediction_inputs(X))
 
     def elbo_terms(self, X):
         """The two terms of each row's ELBO: expected log-likelihood and KL, in nats.
@@ -846,7 +852,7 @@ class BaseVAE(BaseEstimator):
         True
         """
         X = self._validate_rows(X)
-        inputs = self._model_input(X)
+        inputs = self._prediction_inputs(X)
         eps = self._importance_noise()
         expected = _predict_in_batches(
             self._model.expected_log_likelihood, inputs, self._score_chunk_rows(len(eps)), eps
@@ -969,7 +975,7 @@ default=None
         >>> vae.score_samples(X[:4]).shape
         (4,)
         """
-        return self._score_inputs(self._model_input(self._validate_rows(X)))
+        return self._score_inputs(self._prediction_inputs(self._validate_rows(X)))
 
     def _score_inputs(self, inputs):
         """Importance-sampled log p(x) for model input rows (see score_samples)."""
@@ -979,7 +985,12 @@ default=None
         ).astype(np.float64)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
         # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise.
-        n_observed = inputs[:, inputs.shape[1] - self._model.layout.input_width :].sum(axis=1)
+        width = self._model.layout.input_width  # the observed-mask columns come last
+        blocks = (
+            inputs[start : start + PREDICT_BLOCK_ROWS]
+            for start in range(0, len(inputs), PREDICT_BLOCK_ROWS)
+        )
+        n_observed = np.concatenate([b[:, b.shape[1] - width :].sum(axis=1) for b in blocks])
         scores[n_observed == 0] = 0.0
         return scores
 
@@ -1132,6 +1143,24 @@ def _to_numpy(tensor):
     return ops.convert_to_numpy(tensor)
 
 
+class LazyModelInputs:
+    """Model inputs of coded rows X, built only for the rows asked for.
+
+    Prediction slices its inputs block by block (see :func:`_predict_in_batches`), so the
+    model inputs of all of X (about twice X's size in float32, plus temporaries) are never
+    held at once.
+    """
+
+    def __init__(self, X, build):
+        self.X, self.build = X, build
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, rows):
+        return self.build(self.X[rows])
+
+
 def _predict_in_batches(method, X, batch_rows, *args):
     """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
@@ -1139,7 +1168,8 @@ def _predict_in_batches(method, X, batch_rows, *args):
     Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
     shape the backend runs the same kernels (and one traced graph) for every call, so a
     row's float32 result does not depend on how many other rows came with it or where
-    it sits among them.
+    it sits among them. X is an array or a :class:`LazyModelInputs`, read in blocks of
+    whole chunks (so the chunks are the same either way).
     """
     from skvae._graphs import compiled
 
@@ -1147,13 +1177,16 @@ def _predict_in_batches(method, X, batch_rows, *args):
         raise ValueError("Found array with 0 sample(s); at least 1 is required.")
     fn = compiled(method)
     n_rows = len(X)
+    block_rows = batch_rows * max(1, PREDICT_BLOCK_ROWS // batch_rows)
     parts = []
-    for start in range(0, n_rows, batch_rows):
-        chunk = X[start : start + batch_rows]
-        n_real = len(chunk)
-        if n_real < batch_rows:
-            chunk = np.concatenate(
-                [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
-            )
-        parts.append(_to_numpy(fn(chunk, *args))[:n_real])
+    for block_start in range(0, n_rows, block_rows):
+        block = X[block_start : block_start + block_rows]
+        for start in range(0, len(block), batch_rows):
+            chunk = block[start : start + batch_rows]
+            n_real = len(chunk)
+            if n_real < batch_rows:
+                chunk = np.concatenate(
+                    [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
+                )
+            parts.append(_to_numpy(fn(chunk, *args))[:n_real])
     return np.concatenate(parts, axis=0)

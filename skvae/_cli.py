@@ -121,10 +121,8 @@ def _cmd_fit(args):
 
     categorical = _split(args.categorical) or []
     data = _read_table(args.data, _split(args.columns), categorical)
-    hidden = tuple(int(size) for size in _split(args.hidden) or ())
     params = dict(
         n_components=args.n_components,
-        hidden_layer_sizes=hidden,
         likelihood=args.likelihood,
         column_types={name: "categorical" for name in categorical} or None,
         beta=args.beta,
@@ -132,12 +130,17 @@ def _cmd_fit(args):
         free_bits=args.free_bits,
         learning_rate=args.learning_rate,
         batch_size=args.batch_size,
-        max_iter=args.max_iter,
         early_stopping=args.early_stopping,
         condition_on=_split(args.condition_on),
         random_state=args.random_state,
         verbose=1 if args.progress else 0,
     )
+    # Unless given, the estimator's own defaults (the imputer's differ from the others').
+    if args.hidden is not None:
+        sizes = [] if args.hidden.strip().lower() == "none" else _split(args.hidden) or []
+        params["hidden_layer_sizes"] = tuple(int(size) for size in sizes)
+    if args.max_iter is not None:
+        params["max_iter"] = args.max_iter
     cls = getattr(skvae, ESTIMATORS[args.estimator])
     if args.estimator == "detector":
         params["contamination"] = (
@@ -353,7 +356,12 @@ def build_parser():
         help="comma-separated columns holding categories (text or codes); others must be numbers",
     )
     fit.add_argument("--n-components", type=int, default=2)
-    fit.add_argument("--hidden", default="64,32", help="hidden layer sizes, e.g. 128,64")
+    fit.add_argument(
+        "--hidden",
+        default=None,
+        help="hidden layer sizes, e.g. 128,64; 'none' for a linear model (default: the "
+        "estimator's: 64,32, or none for the imputer)",
+    )
     fit.add_argument(
         "--likelihood",
         default="gaussian",
@@ -365,7 +373,7 @@ def build_parser():
     fit.add_argument("--free-bits", type=float, default=0.0)
     fit.add_argument("--learning-rate", type=float, default=1e-3)
     fit.add_argument("--batch-size", type=int, default=128)
-    fit.add_argument("--max-iter", type=int, default=200, help="epochs")
+    fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")
     fit.add_argument("--contamination", default="auto", help="detector only: auto or 0-0.5")
     fit.add_argument("--random-state", type=int, default=None)

@@ -118,8 +118,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         (178, 2)
         """
         X = self._validate_rows(X)
-        inputs = self._model_input(X)
-        Z = self._posterior_location(inputs)[:, : self.n_components]
+        Z = self._posterior_location(self._prediction_inputs(X))[:, : self.n_components]
         return Z.astype(X.dtype)
 
     def inverse_transform(self, X, conditions=None):

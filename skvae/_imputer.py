@@ -210,6 +210,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         >>> imputer.transform([[1.0, np.nan]]).round(1)
         array([[ 1., -1.]])
         """
+        check_is_fitted(self)
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             return self._complete(X, self._linear_gaussian_fill(X))
@@ -220,11 +221,17 @@ class VAEImputer(TransformerMixin, BaseVAE):
         return self._complete(X, filled)
 
     def _has_linear_gaussian_model(self):
-        """Whether the model is x = b(c) + z W + N(0, diag(psi)): factor analysis."""
+        """Whether the fitted model is x = b + c V + z W + N(0, diag(psi)): factor analysis.
+
+        Read off the fitted model (not the parameters, which set_params may have changed
+        since): a decoder that is one affine layer, the diagonal Gaussian posterior over
+        one latent layer, and only "gaussian" columns.
+        """
+        model = self._model
         return (
-            not self._check_hidden_layer_sizes()
-            and self.posterior == "gaussian"
-            and self.n_components_lower is None
+            len(model.decoder.trainable_weights) == 2  # the output layer's kernel and bias
+            and model.posterior == "gaussian"
+            and not hasattr(model, "n_components_lower")
             and all(kind == "gaussian" for kind in self._modelled_kinds())
         )
 
@@ -232,16 +239,17 @@ class VAEImputer(TransformerMixin, BaseVAE):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
         model; see :mod:`skvae._linear_gaussian`."""
         X_data, C = self._split_columns(X)
-        n_latent = self.n_components
-        # The decoder is affine in z: its output at z = 0 is the intercept (per row, as it
-        # depends on the conditions), and the output at each unit vector minus that at 0
-        # is a row of the loadings (the same for every condition).
-        intercept = self._decode(np.zeros((len(X), n_latent)), C, params=True)
-        at_units = self._decode(np.eye(n_latent), np.repeat(C[:1], n_latent, axis=0), params=True)
-        noise_var = np.exp(_to_numpy(self._model.obs_log_var()).astype(np.float64))
-        return conditional_mean(
-            (X_data - self.mean_) / self.scale_, intercept, at_units - intercept[:1], noise_var
+        # The decoder's one affine layer, read in float64 (its variables are float32 under
+        # every dtype_policy): rows of the kernel for z are the loadings W, those for the
+        # encoded conditions move the intercept.
+        kernel, bias = (
+            _to_numpy(w).astype(np.float64)
+            for w in self._model.decoder.get_layer("x_param").weights
         )
+        loadings, condition_weights = kernel[: self.n_components], kernel[self.n_components :]
+        intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
+        noise_var = np.exp(_to_numpy(self._model.obs_log_var()).astype(np.float64))
+        return conditional_mean((X_data - self.mean_) / self.scale_, intercept, loadings, noise_var)
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
@@ -302,7 +310,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         eps = self._importance_noise()
         draws = _predict_in_batches(
             self._model.importance_draws,
-            self._model_input(X),
+            self._prediction_inputs(X),
             self._score_chunk_rows(len(eps)) // 2,
             eps,
         ).astype(np.float64)

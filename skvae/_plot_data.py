@@ -15,7 +15,7 @@ def encode(estimator, X):
     """(posterior locations, validated rows in the model's coding) of X."""
     check_is_fitted(estimator)
     X = estimator._validate_rows(X)
-    location = estimator._posterior_location(estimator._model_input(X))
+    location = estimator._posterior_location(estimator._prediction_inputs(X))
     return location[:, : estimator.n_components], X
 
 

@@ -635,6 +635,12 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             )
             model.set_weights(weights)
             self._set_fitted_model(model)
+            if "_prior_params" not in state:
+                # Pickled before the VQ-VAE used ColumnLayout: the prior's decoded
+                # parameters were cached under other names; decode them anew.
+                for old in ("_prior_first", "_prior_log_var"):
+                    self.__dict__.pop(old, None)
+                self._cache_prior_decoding()
 
 
 def _vq_training_module():

@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import multivariate_normal
 from sklearn.datasets import load_wine
 from sklearn.decomposition import FactorAnalysis
+from sklearn.exceptions import NotFittedError
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from synthetic_data import LINEAR_VAE_PARAMS, ppca_data
@@ -129,6 +130,50 @@ def test_linear_imputer_fills_with_the_models_exact_conditional_mean():
             gain = covariance[np.ix_(m, o)] @ np.linalg.inv(covariance[np.ix_(o, o)])
             np.testing.assert_allclose(result[m], mean[m] + gain @ (row[o] - mean[o]), rtol=1e-4)
         np.testing.assert_array_equal(result[o], row[o])
+
+
+def test_exact_fill_with_conditions_matches_gaussian_conditioning():
+    """With condition_on, the linear imputer's fill is E[x_m | x_o, c] of its own model."""
+    rng = np.random.default_rng(3)
+    c = rng.normal(size=(500, 1))
+    z = rng.normal(size=(500, 2))
+    X = np.hstack([z @ rng.normal(size=(2, 5)) + 2 * c + 0.3 * rng.normal(size=(500, 5)), c])
+    X_missing = X.copy()
+    X_missing[:, :5][rng.uniform(size=(500, 5)) < 0.3] = np.nan
+    imputer = VAEImputer(
+        n_components=2, condition_on=[5], max_iter=20, batch_size=64, random_state=0
+    ).fit(X_missing)
+    filled = imputer.transform(X_missing)
+    kernel, bias = (np.asarray(w, dtype=np.float64) for w in imputer._model.decoder.get_weights())
+    psi = np.exp(np.asarray(imputer._model.obs_log_var(), dtype=np.float64))
+    c_scaled = imputer._encode_conditions(X_missing[:, 5:]).astype(np.float64)
+    covariance = (kernel[:2].T @ kernel[:2] + np.diag(psi)) * np.outer(
+        imputer.scale_, imputer.scale_
+    )
+    for row, c_row, result in zip(X_missing[:40], c_scaled[:40], filled[:40], strict=True):
+        mean = imputer.mean_ + (bias + c_row @ kernel[2:]) * imputer.scale_
+        x = row[:5]
+        o, m = ~np.isnan(x), np.isnan(x)
+        if m.any() and o.any():
+            gain = covariance[np.ix_(m, o)] @ np.linalg.inv(covariance[np.ix_(o, o)])
+            np.testing.assert_allclose(result[:5][m], mean[m] + gain @ (x[o] - mean[o]), rtol=1e-4)
+    np.testing.assert_array_equal(filled[:, 5], X[:, 5])
+
+
+def test_exact_fill_follows_the_fitted_model_not_the_parameters():
+    """An unfitted imputer says so; one fitted non-linear stays importance-sampled after
+    set_params(hidden_layer_sizes=())."""
+    X = ppca_data(300)
+    X[::5, 0] = np.nan
+    with pytest.raises(NotFittedError):
+        VAEImputer().transform(X)
+    imputer = VAEImputer(n_components=3, hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    imputer.fit(X)
+    assert not imputer._has_linear_gaussian_model()
+    imputer.set_params(hidden_layer_sizes=())
+    assert not imputer._has_linear_gaussian_model()
+    linear = VAEImputer(n_components=3, max_iter=3, random_state=0).fit(X)
+    assert linear._has_linear_gaussian_model()
 
 
 def test_multiple_imputations_vary_around_the_conditional_mean():

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.special import logsumexp
 from scipy.stats import norm
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, load_wine
 from sklearn.model_selection import train_test_split
 
 from skvae import CodebookCollapseWarning, VQVAETransformer
@@ -312,3 +312,18 @@ def test_trains_under_jax():
     assert result["used"] >= 8
     assert result["loss"][-1] < result["loss"][0]
     assert result["same"]
+
+
+def test_pickle_from_before_the_column_layout_still_samples_and_scores():
+    """A VQ-VAE pickled with the old cached prior decoding (_prior_first/_prior_log_var)
+    samples and scores as a fresh one after unpickling."""
+    X = load_wine().data
+    vq = VQVAETransformer(n_codes=8, n_latents=2, max_iter=3, random_state=0).fit(X)
+    state = vq.__getstate__()
+    old_state = {k: v for k, v in state.items() if k != "_prior_params"}
+    old_state["_prior_first"] = old_state["_prior_log_var"] = np.zeros(1)
+    restored = VQVAETransformer.__new__(VQVAETransformer)
+    restored.__setstate__(old_state)
+    assert not hasattr(restored, "_prior_first")
+    np.testing.assert_array_equal(restored.sample(5, random_state=0), vq.sample(5, random_state=0))
+    np.testing.assert_array_equal(restored.score_samples(X[:10]), vq.score_samples(X[:10]))

@@ -353,8 +353,9 @@ class BaseVAE(BaseEstimator):
         (``KeyboardInterrupt``), the estimator is left exactly as it was before the call:
         unfitted, or still holding its previous fitted model.
 
-        Under TensorFlow, the first fit in a process sizes TensorFlow's intra- and
-        inter-op thread pools to ``OMP_NUM_THREADS`` when that is set and the pools are
+        Under TensorFlow, the first fit in a process (or the first load or unpickling of a
+        fitted model, whichever comes first) sizes TensorFlow's intra- and inter-op thread
+        pools to ``OMP_NUM_THREADS`` when that is set and the pools are
         not configured otherwise: joblib's workers (``GridSearchCV(n_jobs=k)``) set it to
         ``cpu_count // k``, so parallel fits share the cores instead of oversubscribing
         them. ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` or

@@ -20,7 +20,10 @@ def shuffled_dataset(X, batch_size, seed):
 
     ``keras.Model.fit`` (with no ``steps_per_epoch``) iterates the dataset afresh every
     epoch, as it does a ``PyDataset``, so every epoch ends where its data end: a group of
-    ``steps_per_execution`` steps never runs on into the next epoch's batches.
+    ``steps_per_execution`` steps never runs on into the next epoch's batches. Under a
+    ``tf.distribute`` strategy Keras reads one batch to build the model before training,
+    which draws one more order: fits stay reproducible, but their batches are then not
+    those of a single-device fit.
 
     Parameters
     ----------

@@ -103,6 +103,52 @@ def test_two_multiworker_processes_reach_the_single_process_loss():
     assert workers[0]["score"] == pytest.approx(single["score"], abs=0.3)
 
 
+JAX_DATA_PARALLEL_SCRIPT = textwrap.dedent(
+    """
+    import json, os
+    os.environ["KERAS_BACKEND"] = "jax"
+    # Two CPU devices for XLA, set before JAX starts.
+    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
+    import keras
+    import numpy as np
+    from skvae import VAETransformer
+
+    devices = keras.distribution.list_devices()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1200, 3)) @ rng.normal(size=(3, 12)) + 0.3 * rng.normal(size=(1200, 12))
+    settings = dict(n_components=3, hidden_layer_sizes=(32,), batch_size=100, max_iter=8,
+                    random_state=0)
+    distribution = keras.distribution.DataParallel(devices=devices)
+    parallel = VAETransformer(distribution=distribution, **settings).fit(X)
+    single = VAETransformer(**settings).fit(X)
+    print(json.dumps({"devices": len(devices), "parallel": parallel.history_["loss"],
+                      "single": single.history_["loss"], "score_parallel": parallel.score(X),
+                      "score_single": single.score(X)}))
+    """
+)
+
+
+def test_jax_data_parallel_over_two_devices_matches_one_device():
+    """Under JAX, keras.distribution.DataParallel over 2 CPU devices trains the same model.
+
+    Data parallelism splits each batch across the devices and averages the gradients,
+    so the losses agree with a single-device fit up to float32 summation order.
+    """
+    import json
+
+    pytest.importorskip("jax")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(
+        [sys.executable, "-c", JAX_DATA_PARALLEL_SCRIPT], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    run = json.loads(out.stdout.strip().splitlines()[-1])
+    assert run["devices"] == 2
+    assert run["parallel"][-1] < run["parallel"][0] - 1.0
+    np.testing.assert_allclose(run["parallel"], run["single"], rtol=1e-5)
+    assert run["score_parallel"] == pytest.approx(run["score_single"], abs=1e-4)
+
+
 class FakeStrategy:
     """Stands in for a strategy: it has scope() and refuses to be copied."""
 

@@ -82,6 +82,12 @@ def shuffled_dataset(X, batch_size, seed):
         epoch_order, output_signature=tf.TensorSpec((n_rows,), tf.int64)
     )
     dataset = orders.flat_map(batches)
+    # Under a multi-worker strategy each worker reads its share of every global batch
+    # (sharding by data). The default policy first tries sharding by input file, which a
+    # generator-fed dataset does not have, and fails.
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    dataset = dataset.with_options(options)
     # A known length: Keras then reads each epoch to its end without a warning that the
     # "input ran out of data".
     return dataset.apply(tf.data.experimental.assert_cardinality(steps)).prefetch(tf.data.AUTOTUNE)

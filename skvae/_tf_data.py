@@ -14,6 +14,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from skvae._tf_threads import thread_limit
+
 
 def shuffled_dataset(X, batch_size, seed):
     """Mini-batches ``(x,)`` of ``X`` for one epoch, reshuffled each time it is iterated.
@@ -87,6 +89,13 @@ def shuffled_dataset(X, batch_size, seed):
     # generator-fed dataset does not have, and fails.
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    # tf.data runs its map and prefetch on a pool of its own, one thread per core unless
+    # told otherwise; under a process thread limit (a joblib worker of GridSearchCV(n_jobs=k)
+    # sets OMP_NUM_THREADS), size it like TensorFlow's other pools (see _tf_threads).
+    limit = thread_limit()
+    if limit is not None:
+        options.threading.private_threadpool_size = limit
+        options.threading.max_intra_op_parallelism = limit
     dataset = dataset.with_options(options)
     # A known length: Keras then reads each epoch to its end without a warning that the
     # "input ran out of data".

@@ -91,3 +91,22 @@ def test_joblib_worker_caps_tensorflow_threads():
         get_reusable_executor(max_workers=2, kill_workers=True).shutdown(wait=True)
         results = joblib.Parallel(n_jobs=2)(joblib.delayed(_worker_pools)() for _ in range(2))
     assert results == [(str(limit), limit, limit)] * 2
+
+
+@pytest.mark.parametrize("limit", ["3", None])
+def test_tf_data_pipeline_threads_follow_the_thread_limit(monkeypatch, limit):
+    """The training pipeline's private tf.data pool is OMP_NUM_THREADS wide when that is
+    set (as in a joblib worker), and left to tf.data's default (one per core) when not."""
+    import numpy as np
+
+    from skvae._tf_data import shuffled_dataset
+
+    if limit is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", limit)
+    X = np.arange(20, dtype=np.float32).reshape(10, 2)
+    threading = shuffled_dataset(X, batch_size=4, seed=0).options().threading
+    expected = None if limit is None else int(limit)
+    assert threading.private_threadpool_size == expected
+    assert threading.max_intra_op_parallelism == expected

@@ -20,6 +20,8 @@ PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 # compilation of prediction functions (skvae._graphs; other backends run them eagerly) and
 # the cap of TensorFlow's thread pools to OMP_NUM_THREADS (imported by skvae._training).
 TF_ONLY_MODULES = {"_tf_data.py", "_tf_graph.py", "_tf_threads.py"}
+# The JAX-only twin of _tf_graph (jax.jit of prediction functions), imported only under JAX.
+JAX_ONLY_MODULES = {"_jax_graph.py"}
 
 
 def test_core_modules_import_no_backend_directly():
@@ -28,6 +30,7 @@ def test_core_modules_import_no_backend_directly():
     offenders = []
     for path in PACKAGE_DIR.glob("*.py"):
         allowed = {"tensorflow"} if path.name in TF_ONLY_MODULES else set()
+        allowed |= {"jax"} if path.name in JAX_ONLY_MODULES else set()
         for node in ast.walk(ast.parse(path.read_text())):
             names = []
             if isinstance(node, ast.Import):
@@ -87,3 +90,52 @@ def test_trains_under_other_backends(backend):
     assert -40 < result["score"] < 0
     assert all(0 < kl < 100 for kl in result["kl"])
     assert result["same"]
+
+
+def test_jax_prediction_is_compiled_and_matches_eager_calls():
+    """Under JAX, prediction runs through jax.jit (skvae._jax_graph) and gives the eager
+    results to float32 precision, also after partial_fit changed the weights (the compiled
+    functions read the current weights, not those at tracing)."""
+    pytest.importorskip("jax")
+    script = textwrap.dedent(
+        """
+        import json, numpy as np
+        from sklearn.datasets import load_wine
+        import skvae._graphs as graphs
+        from skvae import VAETransformer
+        X = load_wine(return_X_y=True)[0]
+        vae = VAETransformer(n_components=2, max_iter=3, batch_size=64, n_importance_samples=20,
+                             random_state=0).fit(X)
+        Z = vae.transform(X)
+        outputs = lambda: [vae.transform(X), vae.score_samples(X), vae.inverse_transform(Z)]
+        def gaps():
+            compiled = outputs()
+            eager_compiled, graphs.compiled = graphs.compiled, lambda method: method
+            try:
+                eager = outputs()
+            finally:
+                graphs.compiled = eager_compiled
+            return [float(np.max(np.abs(c - e) / (1 + np.abs(e)))) for c, e in zip(compiled, eager)]
+        before = gaps()
+        cached = sorted(vae._model.__dict__.get("_skvae_graphs", {}))
+        Z_before = vae.transform(X)
+        vae.partial_fit(X)
+        print(json.dumps({
+            "before": before,
+            "after": gaps(),
+            "cached": cached,
+            "moved": float(np.max(np.abs(vae.transform(X) - Z_before))),
+        }))
+        """
+    )
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"posterior_moments", "importance_log_likelihood", "decode_rows"} <= set(
+        result["cached"]
+    )
+    assert max(result["before"]) < 1e-5
+    assert result["moved"] > 1e-4  # partial_fit changed the weights ...
+    assert max(result["after"]) < 1e-5  # ... and the compiled functions follow them

@@ -1,0 +1,71 @@
+"""JAX-only: compile a prediction function with ``jax.jit`` (see skvae._graphs).
+
+A Keras model's methods read its variables, which ``jax.jit`` cannot capture as state.
+The compiled function therefore takes the variables' current values as an argument and
+runs the method inside a ``keras.StatelessScope`` that maps each variable to its value,
+as Keras's own JAX trainer does. Weights changed later (``partial_fit``, ``set_weights``)
+are picked up at the next call without re-tracing. Array arguments are traced; anything
+else (Python ints, bools, floats, None) is a static part of the trace.
+
+Imported lazily, and only when Keras runs on JAX.
+"""
+
+import jax
+import keras
+import numpy as np
+
+
+def graph_function(method):
+    """``method`` (a bound method of a Keras model) compiled with ``jax.jit``.
+
+    Examples
+    --------
+    Under ``KERAS_BACKEND=jax`` (``tests/test_backends.py`` checks it against eager calls):
+
+    >>> from skvae._jax_graph import graph_function
+    >>> fn = graph_function(model.posterior_moments)  # doctest: +SKIP
+    >>> fn(inputs_chunk)  # traced once for this shape, then compiled  # doctest: +SKIP
+    """
+    model = method.__self__
+
+    def pure(values, arrays, statics):
+        args = [arrays[i] if i in arrays else statics[i] for i in range(len(arrays) + len(statics))]
+        with keras.StatelessScope(state_mapping=list(zip(model.variables, values, strict=True))):
+            return method(*args)
+
+    def split(args):
+        arrays, statics = {}, {}
+        for i, arg in enumerate(args):
+            if isinstance(arg, (np.ndarray, jax.Array)):
+                arrays[i] = arg
+            else:
+                statics[i] = arg
+        return arrays, statics
+
+    jitted = jax.jit(pure, static_argnums=(2,))
+
+    def call(*args):
+        arrays, statics = split(args)
+        values = [variable.value for variable in model.variables]
+        return jitted(values, arrays, _Static(statics))
+
+    return call
+
+
+class _Static:
+    """Hashable wrapper of the static arguments {position: value} (a dict is not)."""
+
+    def __init__(self, statics):
+        self.items = tuple(sorted(statics.items()))
+
+    def __getitem__(self, i):
+        return dict(self.items)[i]
+
+    def __len__(self):
+        return len(self.items)
+
+    def __hash__(self):
+        return hash(self.items)
+
+    def __eq__(self, other):
+        return isinstance(other, _Static) and self.items == other.items

@@ -146,7 +146,7 @@ PARAMETERS_DOC = """    Parameters
     n_components_lower : int or None, default=None
         Width of a second, lower stochastic layer z1 between the latent space z and the
         data (a two-layer hierarchical VAE with top-down inference, as in the Ladder VAE):
-        p(z) = N(0, I), p(z1|z) Gaussian from a small network, p(x|z1). ``n_components``
+        p(z) = N(0, I), p(z1|z) Gaussian from a small network, p(x|z1, z). ``n_components``
         stays the top layer, the one :meth:`transform` returns and :meth:`sample` draws
         from the prior. None is the single-layer VAE. Not combinable with
         ``posterior="flow"``. See :doc:`hierarchical`.
@@ -413,6 +413,7 @@ class BaseVAE(BaseEstimator):
         )
         self._fit_dtype = X.dtype
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._hierarchy)
         # Attributes set above are rolled back by fit() if training fails.
         layout = self._build_layout()
         inputs = self._model_input(X, layout)
@@ -500,6 +501,7 @@ class BaseVAE(BaseEstimator):
         )
         self._fit_dtype = first.dtype if first.dtype == np.float32 else np.dtype(np.float64)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._hierarchy)
         params = {**self._training_params(), **(param_overrides or {})}
         layout = self._build_layout()
         fitted = training.train_vae(
@@ -1034,8 +1036,14 @@ default=None
         return min(HIERARCHY_KL_WARMUP, int(self.max_iter) // 10)
 
     def _training_params(self):
-        """get_params() with the resolved ``kl_warmup``: what the training code reads."""
-        return {**self.get_params(), "kl_warmup": self._kl_warmup_epochs()}
+        """get_params() with the resolved ``kl_warmup`` and the hierarchy's architecture
+        (the one the fitted model was built with; "ladder" for a new fit): what the
+        training code reads."""
+        return {
+            **self.get_params(),
+            "kl_warmup": self._kl_warmup_epochs(),
+            "hierarchy": getattr(self, "_hierarchy", "ladder"),
+        }
 
     def _importance_noise(self):
         # Drawn from a seed fixed at fit time and shared by all rows, so scores are
@@ -1090,6 +1098,9 @@ default=None
         state.setdefault("distribution", None)
         # ... and those made before dtype_policy existed were trained in float32.
         state.setdefault("dtype_policy", "float32")
+        # ... and hierarchical ones made before the ladder have the separate architecture.
+        if state.get("n_components_lower") is not None and "_model_weights" in state:
+            state.setdefault("_hierarchy", "separate")
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

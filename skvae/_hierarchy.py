@@ -2,13 +2,19 @@
 
 Generative model (Sønderby et al., 2016, simplified for MLPs)::
 
-    p(z2) = N(0, I),   p(z1|z2) = N(mu_p(z2), sigma_p(z2)^2),   p(x|z1)
+    p(z2) = N(0, I),   p(z1|z2) = N(mu_p(z2), sigma_p(z2)^2),   p(x|z1, z2)
 
-z2 (``n_components`` wide) is the top layer and z1 (``n_components_lower`` wide) the one the
-decoder sees. Inference runs top-down, like generation:
+z2 (``n_components`` wide) is the top layer and z1 (``n_components_lower`` wide) the lower
+one; the decoder reads both, [z1, z2] (a skip from the top layer, as in NVAE and BIVA).
+Inference runs top-down, like generation:
 
     q(z2|x) = N(mu_2(x), sigma_2(x)^2)                                (the usual encoder)
     q(z1|x, z2) ∝ N(mu_hat(x), sigma_hat(x)^2) * p(z1|z2)              (precision weighting)
+
+with the bottom-up estimate (mu_hat, sigma_hat) two linear heads on the encoder's first
+hidden layer: the deterministic bottom-up path is shared, as in a ladder network.
+(``architecture="separate"``, the first version, kept to load models saved with it, gives
+the bottom-up estimate an MLP of its own and decodes z1 alone.)
 
 The bottom-up estimate N(mu_hat, sigma_hat^2) of z1 is merged with the top-down prior
 p(z1|z2) by adding precisions, so q(z1|x, z2) = N(mu_q, sigma_q^2) with
@@ -32,6 +38,11 @@ from skvae._likelihoods import (
     standard_normal_log_prob,
 )
 from skvae._model import LOG_VAR_RANGE, VAE, _dense, _mlp, as_float32
+
+# "ladder": the bottom-up estimate of z1 shares the encoder's first hidden layer and the
+# decoder reads [z1, z2]; "separate": a bottom-up encoder of its own and a decoder of z1
+# alone (the first version, kept so that models saved with it load and score as before).
+ARCHITECTURES = ("ladder", "separate")
 
 
 def gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p):
@@ -70,9 +81,11 @@ class HierarchicalVAE(VAE):
     """The VAE of :mod:`skvae._model` with a second stochastic layer under the top one.
 
     ``n_components`` is the top layer z2 (what ``encode`` returns moments of, what the
-    estimator's ``transform`` reports), ``n_components_lower`` the layer z1 the decoder
-    reads. Importance weights and the ELBO cover both layers; the posterior noise of one
-    draw is [eps_2, eps_1], ``n_components + n_components_lower`` wide.
+    estimator's ``transform`` reports), ``n_components_lower`` the lower layer z1; the
+    decoder reads [z1, z2] (``architecture="ladder"``) or z1 alone (``"separate"``, see
+    :data:`ARCHITECTURES`). Importance weights and the ELBO cover both layers; the
+    posterior noise of one draw is [eps_2, eps_1], ``n_components + n_components_lower``
+    wide.
 
     ``decode(z)`` takes top-layer rows z2 and decodes at z1 = E[z1|z2] = mu_p(z2); rows
     [z2, eps_1] (``latent_noise_width`` wide) decode at z1 = mu_p + sigma_p * eps_1, an
@@ -80,25 +93,40 @@ class HierarchicalVAE(VAE):
     """
 
     def __init__(
-        self, n_components, n_components_lower, hidden_layer_sizes, activation, seed, **kwargs
+        self,
+        n_components,
+        n_components_lower,
+        hidden_layer_sizes,
+        activation,
+        seed,
+        architecture="ladder",
+        **kwargs,
     ):
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {ARCHITECTURES}; got {architecture!r}")
+        self.architecture = architecture
+        # The ladder's decoder reads [z1, z2]: z2 skips past the lower layer.
+        self.top_skip = architecture == "ladder"
         super().__init__(
             n_components=n_components,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             seed=seed,
-            decoder_latent_width=n_components_lower,
+            decoder_latent_width=n_components_lower + (n_components if self.top_skip else 0),
             **kwargs,
         )
         self.n_components_lower = int(n_components_lower)
         # Separate seed stream: the networks above are seeded exactly as a plain VAE's.
         seeds = iter(int(s) >> 1 for s in np.random.SeedSequence([seed, 5]).generate_state(64))
         hidden = tuple(hidden_layer_sizes)
-        # Bottom-up estimate of z1 from [x, c]: an encoder of its own.
+        # The bottom-up estimate of z1 reads the encoder's first hidden layer (the ladder;
+        # [x, c] itself for a linear VAE) or, in the separate architecture, [x, c] through
+        # an encoder of its own.
+        self.shares_encoder = architecture == "ladder" and bool(hidden)
         self.lower_encoder = _gaussian_head(
-            self.n_features + self.n_conditions,
+            hidden[0] if self.shares_encoder else self.n_features + self.n_conditions,
             self.n_components_lower,
-            hidden,
+            hidden if architecture == "separate" else (),
             activation,
             seeds,
             "lower_encoder",
@@ -130,6 +158,8 @@ class HierarchicalVAE(VAE):
     def _posterior_lower(self, inputs, z2):
         """(mu_q, log var_q, mu_p, log var_p) of q(z1|x, z2) and p(z1|z2); z2 (batch, K, d2)."""
         encoder_inputs = inputs[..., : self.n_features + self.n_conditions]
+        if self.shares_encoder:  # the top encoder's first hidden layer, as in a ladder
+            encoder_inputs = self.encoder.get_layer("encoder_hidden_0")(encoder_inputs)
         mean_hat, log_var_hat = self.lower_encoder(encoder_inputs)
         log_var_hat = ops.clip(log_var_hat, *LOG_VAR_RANGE)
         mean_p, log_var_p = self._prior_lower(z2)
@@ -139,7 +169,11 @@ class HierarchicalVAE(VAE):
         return mean_q, ops.clip(log_var_q, *LOG_VAR_RANGE), mean_p, log_var_p
 
     def _hierarchical_draws(self, inputs, z_mean, z_log_var, eps):
-        """Both layers' draws and log-densities for noise eps = [eps_2, eps_1] (batch, K, .)."""
+        """Both layers' draws and log-densities for noise eps = [eps_2, eps_1] (batch, K, .).
+
+        Returns (what the decoder reads: [z1, z2] for the ladder, z1 otherwise;
+        log p(z1, z2) - log q(z1, z2|x); the lower layer's KL per dimension given z2).
+        """
         eps_top, eps_lower = eps[..., : self.n_components], eps[..., self.n_components :]
         z2 = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps_top
         log_q2 = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps_top)), axis=-1)
@@ -149,7 +183,11 @@ class HierarchicalVAE(VAE):
         log_p1 = ops.sum(gaussian_log_prob(z1, mean_p, log_var_p), axis=-1)
         log_prior_ratio = standard_normal_log_prob(z2) + log_p1 - log_q2 - log_q1
         kl_lower = gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p)
-        return z1, log_prior_ratio, kl_lower
+        return self._decoder_latent(z1, z2), log_prior_ratio, kl_lower
+
+    def _decoder_latent(self, z1, z2):
+        """The rows the decoder reads: [z1, z2] for the ladder (a skip from the top), z1."""
+        return ops.concatenate([z1, z2], axis=-1) if self.top_skip else z1
 
     # -- the hooks of VAE ---------------------------------------------------------------
     def _latent_draws(self, inputs, eps, refine_passes=0):
@@ -195,17 +233,19 @@ class HierarchicalVAE(VAE):
         }
 
     def _lower_from_top(self, z):
-        """z1 for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1] (a z1 draw)."""
+        """Decoder rows for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1] (a z1
+        draw): [z1, z2] for the ladder, z1 otherwise."""
         z = ops.convert_to_tensor(z)
-        mean_p, log_var_p = self._prior_lower(z[..., : self.n_components])
+        z2 = z[..., : self.n_components]
+        z1, log_var_p = self._prior_lower(z2)
         if ops.shape(z)[-1] == self.latent_noise_width:
-            return mean_p + ops.exp(0.5 * log_var_p) * z[..., self.n_components :]
-        return mean_p
+            z1 = z1 + ops.exp(0.5 * log_var_p) * z[..., self.n_components :]
+        return self._decoder_latent(z1, z2)
 
     def decode(self, z, conditions=None):
-        """E[x | z1] for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1]."""
+        """E[x | z1, z2] for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1]."""
         return super().decode(self._lower_from_top(z), conditions)
 
     def decoder_params(self, z, conditions=None):
-        """Parameters of p(x | z1) for rows z2 or [z2, eps_1] (see :meth:`decode`)."""
+        """Parameters of p(x | z1, z2) for rows z2 or [z2, eps_1] (see :meth:`decode`)."""
         return super().decoder_params(self._lower_from_top(z), conditions)

@@ -64,7 +64,11 @@ def build_model(
             )
         from skvae._hierarchy import HierarchicalVAE
 
-        model_class, extra = HierarchicalVAE, {"n_components_lower": params["n_components_lower"]}
+        model_class = HierarchicalVAE
+        extra = {
+            "n_components_lower": params["n_components_lower"],
+            "architecture": params.get("hierarchy", "ladder"),
+        }
     elif replicas > 1:
         model_class, extra = ReplicaScaledVAE, {"n_replicas": replicas}
     else:

@@ -70,7 +70,10 @@ def test_importance_weights_cover_both_layers(hier_vae, wine):
     _, log_ratio = model._importance_terms(inputs, eps)
     rows = inputs[:, : model.n_features]  # complete rows: no refinement passes involved
     mu2, log_var2 = _predict(model.encoder, rows)
-    mu_hat, log_var_hat = _predict(model.lower_encoder, rows)
+    # The ladder: the bottom-up estimate of z1 reads the encoder's first hidden layer.
+    kernel, bias = model.encoder.get_layer("encoder_hidden_0").get_weights()
+    hidden = np.maximum(rows @ kernel + bias, 0.0)  # relu, the default activation
+    mu_hat, log_var_hat = _predict(model.lower_encoder, hidden.astype("float32"))
     expected = np.empty((5, 7))
     for k, e in enumerate(eps.astype(np.float64)):
         z2 = mu2 + np.exp(0.5 * log_var2) * e[:2]
@@ -136,6 +139,45 @@ def test_transform_is_the_top_layer_and_decode_uses_the_lower_one(hier_vae, wine
     assert hier_vae.active_units_.shape == (5,)
 
 
+def test_the_ladder_shares_the_encoder_and_decodes_both_layers(hier_vae, wine):
+    """The bottom-up heads read the encoder's first hidden layer (16 wide); the decoder
+    reads [z1, z2], with z1 = mu_p(z2) for rows z2."""
+    model = hier_vae._model
+    assert model.architecture == "ladder"
+    assert model.lower_encoder.input_shape == (None, 16)
+    assert [type(layer).__name__ for layer in model.lower_encoder.layers[1:]] == ["Dense"] * 2
+    assert model.decoder.input_shape == (None, 3 + 2)
+    z = np.random.default_rng(2).standard_normal((4, 2)).astype("float32")
+    mu_p, _ = _predict(model.lower_prior, z)
+    expected = _predict(model.decoder, np.hstack([mu_p, z]).astype("float32"))
+    got = np.asarray(ops.convert_to_numpy(model.decoder_params(z)))
+    assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_models_from_before_the_ladder_load_with_their_architecture(wine, monkeypatch):
+    """A state without ``_hierarchy`` (pickled before the ladder) is rebuilt with the
+    separate bottom-up encoder and a decoder of z1, and scores as it did."""
+    plain = VAETransformer._training_params
+    monkeypatch.setattr(
+        VAETransformer,
+        "_training_params",
+        lambda self: {**plain(self), "hierarchy": "separate"},
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PosteriorCollapseWarning)
+        old = VAETransformer(random_state=0, **SMALL).fit(wine)
+    monkeypatch.undo()
+    assert old._model.architecture == "separate"
+    assert old._model.lower_encoder.input_shape == (None, 13)
+    assert old._model.decoder.input_shape == (None, 3)
+    state = old.__getstate__()
+    del state["_hierarchy"]
+    restored = VAETransformer.__new__(VAETransformer)
+    restored.__setstate__(state)
+    assert restored._model.architecture == "separate"
+    assert np.array_equal(restored.score_samples(wine[:20]), old.score_samples(wine[:20]))
+
+
 def test_hierarchical_fit_is_reproducible_and_survives_pickling(hier_vae, wine):
     """Same random_state, same scores; a pickled two-layer model scores identically."""
     with warnings.catch_warnings():
@@ -159,8 +201,9 @@ def test_auto_kl_warmup_is_for_the_hierarchy_only():
 @pytest.mark.slow
 def test_default_warmup_keeps_the_hierarchy_from_collapsing():
     """On dequantised load_digits, seed 1 (benchmarks/hierarchical.py, which runs the full
-    comparison): without warm-up every dimension of both layers collapses; the default
-    kl_warmup="auto" keeps several active and scores far better on held-out images."""
+    comparison): without warm-up all but 3 of the 24 dimensions collapse (held-out score
+    -127.44 nats per image); the default kl_warmup="auto" keeps 9 active and scores
+    -121.80."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -181,6 +224,6 @@ def test_default_warmup_keeps_the_hierarchy_from_collapsing():
         warnings.simplefilter("ignore", PosteriorCollapseWarning)
         warm = VAETransformer(**settings).fit(X_train)
         cold = VAETransformer(kl_warmup=0, **settings).fit(X_train)
-    assert np.sum(cold.kl_per_dimension_ > 0.01) == 0
-    assert np.sum(warm.kl_per_dimension_ > 0.01) >= 4
-    assert warm.score(X_test) > cold.score(X_test) + 10
+    assert np.sum(cold.kl_per_dimension_ > 0.01) <= 4
+    assert np.sum(warm.kl_per_dimension_ > 0.01) >= 7
+    assert warm.score(X_test) > cold.score(X_test) + 3

@@ -240,18 +240,30 @@ def main(argv=None):
     print_table(results, peaks, n_rows, rounds, epochs, keras.__version__, keras.backend.backend())
 
 
+def median_rates(results):
+    """{contender: [median rows/s, median rows/CPU-s]} over the rounds' (wall, CPU) pairs."""
+    return {
+        name: [statistics.median(v[i] for v in vals) for i in (0, 1)]
+        for name, vals in results.items()
+    }
+
+
+def setup_line(n_rows):
+    """What was trained: rows, features, network and batch size."""
+    return (
+        f"Training throughput, {n_rows} rows x {N_FEATURES} features, network "
+        f"{N_FEATURES}-{'-'.join(map(str, HIDDEN))}-{N_LATENT}, batch {BATCH}"
+    )
+
+
 def print_table(results, peaks, n_rows, rounds, epochs, keras_version, backend):
     """The throughput table: medians over rounds, GFLOP/s and skvae's ratios."""
     peak = statistics.median(peaks)
     flops_row = 3 * forward_flops_per_row()
-    med = {
-        name: [statistics.median(v[i] for v in vals) for i in (0, 1)]
-        for name, vals in results.items()
-    }
+    med = median_rates(results)
     sk_wall, sk_cpu = med[SKVAE]
     print(
-        f"\nTraining throughput, {n_rows} rows x {N_FEATURES} features, network "
-        f"{N_FEATURES}-{'-'.join(map(str, HIDDEN))}-{N_LATENT}, batch {BATCH}; Keras "
+        f"\n{setup_line(n_rows)}; Keras "
         f"{keras_version}, backend {backend}, {os.cpu_count()} CPU(s), load average "
         f"{os.getloadavg()[0]:.1f} at the end; median of {rounds} interleaved rounds of "
         f"{epochs - 1} steady epochs"

@@ -65,6 +65,8 @@ from throughput import (  # noqa: E402
     N_FEATURES,
     N_LATENT,
     make_data,
+    median_rates,
+    setup_line,
     skvae_contender,
 )
 
@@ -412,15 +414,10 @@ def print_table(results, prep_seconds, n_rows, rounds, epochs):
     for package in ("keras", "tensorflow", "jax", "torch", "pythae", "ctgan"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             versions.append(f"{package} {importlib.metadata.version(package)}")
-    med = {
-        name: [statistics.median(v[i] for v in vals) for i in (0, 1)]
-        for name, vals in results.items()
-    }
+    med = median_rates(results)
     sk_wall, sk_cpu = med[SKVAE]
     print(
-        f"\nTraining throughput, {n_rows} rows x {N_FEATURES} features, network "
-        f"{N_FEATURES}-{'-'.join(map(str, HIDDEN))}-{N_LATENT}, batch {BATCH}; "
-        f"{', '.join(versions)}; {os.cpu_count()} CPU(s), load average "
+        f"\n{setup_line(n_rows)}; {', '.join(versions)}; {os.cpu_count()} CPU(s), load average "
         f"{os.getloadavg()[0]:.1f} at the end; median of {rounds} interleaved rounds of "
         f"{epochs - 1} steady epochs (ctgan TVAE: one round)\n"
     )

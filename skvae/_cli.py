@@ -125,8 +125,8 @@ def _cmd_fit(args):
         n_components=args.n_components,
         likelihood=args.likelihood,
         column_types={name: "categorical" for name in categorical} or None,
+        n_components_lower=args.n_components_lower,
         beta=args.beta,
-        kl_warmup=args.kl_warmup,
         free_bits=args.free_bits,
         learning_rate=args.learning_rate,
         batch_size=args.batch_size,
@@ -141,6 +141,8 @@ def _cmd_fit(args):
         params["hidden_layer_sizes"] = tuple(int(size) for size in sizes)
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
+    if args.kl_warmup is not None:
+        params["kl_warmup"] = args.kl_warmup
     cls = getattr(skvae, ESTIMATORS[args.estimator])
     if args.estimator == "detector":
         params["contamination"] = (
@@ -357,6 +359,12 @@ def build_parser():
     )
     fit.add_argument("--n-components", type=int, default=2)
     fit.add_argument(
+        "--n-components-lower",
+        type=int,
+        default=None,
+        help="width of a second, lower latent layer (a two-layer ladder VAE; default: none)",
+    )
+    fit.add_argument(
         "--hidden",
         default=None,
         help="hidden layer sizes, e.g. 128,64; 'none' for a linear model (default: the "
@@ -369,7 +377,13 @@ def build_parser():
         help="likelihood of the numeric columns (gaussian)",
     )
     fit.add_argument("--beta", type=float, default=1.0)
-    fit.add_argument("--kl-warmup", type=int, default=0)
+    fit.add_argument(
+        "--kl-warmup",
+        type=int,
+        default=None,
+        help="epochs of KL warm-up (default: the estimator's: none for one latent layer, "
+        "min(20, epochs // 10) with --n-components-lower)",
+    )
     fit.add_argument("--free-bits", type=float, default=0.0)
     fit.add_argument("--learning-rate", type=float, default=1e-3)
     fit.add_argument("--batch-size", type=int, default=128)

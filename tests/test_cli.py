@@ -245,3 +245,18 @@ def test_a_vqvae_model_file_is_refused_with_a_clear_error(table, tmp_path, capsy
     assert run("transform", model, data, "-o", tmp_path / "z.csv") == 1
     assert "holds a VQVAETransformer, which the command-line tool" in capsys.readouterr().err
     assert not (tmp_path / "z.csv").exists()
+
+
+def test_fit_builds_a_two_layer_model_with_the_estimators_warm_up(table, tmp_path):
+    """--n-components-lower gives a ladder VAE; without --kl-warmup the estimator's own
+    default ("auto": min(20, epochs // 10) epochs for the hierarchy) applies."""
+    data, frame = table
+    model = tmp_path / "h.skvae"
+    argv = ["fit", data, "-o", model, "--columns", "a,b,c", "--n-components", "1"]
+    argv += ["--n-components-lower", "2", "--max-iter", "30", "--random-state", "0"]
+    assert run(*argv) == 0
+    fitted = skvae.load(model)
+    assert fitted.n_components_lower == 2
+    assert fitted.kl_warmup == "auto" and fitted._kl_warmup_epochs() == 3
+    assert fitted.transform(frame[["a", "b", "c"]]).shape == (300, 1)
+    assert fitted.kl_per_dimension_.shape == (3,)

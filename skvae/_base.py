@@ -978,23 +978,21 @@ default=None
         >>> vae.score_samples(X[:4]).shape
         (4,)
         """
-        return self._score_inputs(self._prediction_inputs(self._validate_rows(X)))
+        return self._score_rows(self._validate_rows(X))
 
-    def _score_inputs(self, inputs):
-        """Importance-sampled log p(x) for model input rows (see score_samples)."""
+    def _score_rows(self, X):
+        """Importance-sampled log p(x) for validated coded rows X (see score_samples)."""
         eps = self._importance_noise()
         scores = _predict_in_batches(
-            self._model.importance_log_likelihood, inputs, self._score_chunk_rows(len(eps)), eps
+            self._model.importance_log_likelihood,
+            self._prediction_inputs(X),
+            self._score_chunk_rows(len(eps)),
+            eps,
         ).astype(np.float64)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
-        # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise.
-        width = self._model.layout.input_width  # the observed-mask columns come last
-        blocks = (
-            inputs[start : start + PREDICT_BLOCK_ROWS]
-            for start in range(0, len(inputs), PREDICT_BLOCK_ROWS)
-        )
-        n_observed = np.concatenate([b[:, b.shape[1] - width :].sum(axis=1) for b in blocks])
-        scores[n_observed == 0] = 0.0
+        # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise. Read from X
+        # itself: building the model inputs again just for their mask would double the work.
+        scores[np.isnan(self._split_columns(X)[0]).all(axis=1)] = 0.0
         return scores
 
     def score(self, X, y=None):

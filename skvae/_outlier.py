@@ -145,12 +145,12 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
                 C = np.zeros((AUTO_CALIBRATION_ROWS, 0))
             # Generated and scored in the model's coding (no round trip through a frame).
             generated = self._sample_codes(AUTO_CALIBRATION_ROWS, rng, C)
-            scores = self._score_inputs(self._prediction_inputs(generated))
+            scores = self._score_rows(generated)
             self.offset_ = float(np.quantile(scores, AUTO_TAIL_PROBABILITY))
         else:
             # Interpolated, as IsolationForest does: exactly contamination * n training
             # rows fall strictly below the threshold.
-            scores = self._score_inputs(self._prediction_inputs(X))
+            scores = self._score_rows(X)
             self.offset_ = float(np.quantile(scores, self.contamination))
         return self
 

@@ -80,26 +80,39 @@ def ema_codebook_update(ema_count, ema_sum, vectors, codes, decay):
     return count, new_sum, new_sum / smoothed[:, None], batch_counts
 
 
+def one_likelihood_layout(likelihood, log_scale, var_floor):
+    """The :class:`~skvae._columns.ColumnLayout` of ``len(log_scale)`` numeric features
+    that share one likelihood ("gaussian", "heteroscedastic" or "bernoulli").
+
+    ``log_scale`` is the log of each feature's scale (subtracted from its log-density, so
+    that log-likelihoods are in X's units); ``var_floor`` bounds the Gaussian variance.
+
+    Examples
+    --------
+    >>> from skvae._vq_model import one_likelihood_layout
+    >>> layout = one_likelihood_layout("heteroscedastic", [0.0, 0.0, 0.0], 0.01)
+    >>> layout.input_width, layout.param_width
+    (3, 6)
+    """
+    n_features = len(log_scale)
+    return ColumnLayout([likelihood] * n_features, [0] * n_features, 1, log_scale, var_floor)
+
+
 class VQVAE(keras.Model):
     """Vector-quantised autoencoder with an EMA codebook (see the module docstring).
 
     Parameters
     ----------
-    n_features : int
-        Width of the (scaled) data rows.
+    layout : ColumnLayout
+        The per-feature likelihoods (:mod:`skvae._columns`), shared with the VAE, for
+        example from :func:`one_likelihood_layout`: its decoder output, log-probabilities
+        (in X's units), expected values and draws are the VAE's.
     n_codes, code_dim, n_latents : int
         Codebook size K, dimension of each code, and codes per row.
     hidden_layer_sizes : tuple of int
         Encoder hidden layers; the decoder uses them in reverse.
     activation : str
         Keras activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "bernoulli"}
-        Observation model p(x | codes) of every feature, as in :class:`skvae._model.VAE`.
-    var_floor : float
-        Lower bound of the Gaussian observation variance, in scaled units.
-    log_scale : array of shape (n_features,)
-        Log of each feature's scale; subtracted from its log-density so that
-        log-likelihoods are in X's units.
     commitment_cost : float
         Weight beta of the commitment term.
     decay : float
@@ -109,42 +122,28 @@ class VQVAE(keras.Model):
         restarts (the data-dependent initialisation at step 0 still happens).
     seed : int
         Seed of the initialisers and of the restart draws.
-    layout : ColumnLayout or None
-        The per-column likelihoods (:mod:`skvae._columns`), shared with the VAE; None
-        builds the one-likelihood layout of ``likelihood``, ``log_scale`` and
-        ``var_floor``. Its decoder output, log-probabilities, expected values and draws
-        are the VAE's.
     """
 
     def __init__(
         self,
-        n_features,
+        layout,
         n_codes,
         code_dim,
         n_latents,
         hidden_layer_sizes,
         activation,
-        likelihood,
-        var_floor,
-        log_scale,
         commitment_cost,
         decay,
         dead_code_patience,
         seed,
-        layout=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if layout is None:  # one likelihood for every feature
-            layout = ColumnLayout(
-                [likelihood] * int(n_features), [0] * int(n_features), 1, log_scale, var_floor
-            )
         self.layout = layout
         self.n_features = layout.input_width
         self.n_codes = int(n_codes)
         self.code_dim = int(code_dim)
         self.n_latents = int(n_latents)
-        self.likelihood = likelihood
         self.commitment_cost = float(commitment_cost)
         self.decay = float(decay)
         self.dead_code_patience = None if dead_code_patience is None else int(dead_code_patience)

@@ -18,20 +18,16 @@ def build_vq_model(hidden_layer_sizes, seed, params, layout):
     """A freshly initialised VQVAE configured from the estimator's parameters, with the
     per-feature likelihoods of ``layout`` (:class:`skvae._columns.ColumnLayout`)."""
     return VQVAE(
-        n_features=layout.input_width,
+        layout=layout,
         n_codes=params["n_codes"],
         code_dim=params["code_dim"],
         n_latents=params["n_latents"],
         hidden_layer_sizes=hidden_layer_sizes,
         activation=params["activation"],
-        likelihood=params["likelihood"],
-        var_floor=params["var_floor"],
-        log_scale=None,
         commitment_cost=params["commitment_cost"],
         decay=params["decay"],
         dead_code_patience=params["dead_code_patience"],
         seed=seed,
-        layout=layout,
     )
 
 

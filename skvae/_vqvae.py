@@ -334,16 +334,9 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     def _build_layout(self):
         """The per-feature likelihood layout (skvae._columns), as the VAE's."""
         _training_module()  # imports Keras with global random state preserved
-        from skvae._columns import ColumnLayout
+        from skvae._vq_model import one_likelihood_layout
 
-        n_features = self.n_features_in_
-        return ColumnLayout(
-            [self.likelihood] * n_features,
-            [0] * n_features,
-            1,
-            np.log(self.scale_),
-            self.var_floor,
-        )
+        return one_likelihood_layout(self.likelihood, np.log(self.scale_), self.var_floor)
 
     def _check_hidden_layer_sizes(self):
         sizes = tuple(self.hidden_layer_sizes)

@@ -19,7 +19,7 @@ from sklearn.datasets import load_digits, load_wine
 from sklearn.model_selection import train_test_split
 
 from skvae import CodebookCollapseWarning, VQVAETransformer
-from skvae._vq_model import VQVAE, ema_codebook_update
+from skvae._vq_model import VQVAE, ema_codebook_update, one_likelihood_layout
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +86,12 @@ def test_ema_update_moves_codes_to_the_mean_of_their_rows():
 
 def _tiny_model(patience):
     return VQVAE(
-        n_features=2,
+        layout=one_likelihood_layout("gaussian", np.zeros(2), 0.01),
         n_codes=3,
         code_dim=2,
         n_latents=1,
         hidden_layer_sizes=(),
         activation="relu",
-        likelihood="gaussian",
-        var_floor=0.01,
-        log_scale=np.zeros(2),
         commitment_cost=0.25,
         decay=0.5,
         dead_code_patience=patience,

@@ -173,8 +173,7 @@ def shuffled_batches(X, batch_size, seed):
 class TrainingData:
     """What ``Model.fit`` reads: training batches and (optionally) validation data."""
 
-    batches: object
-    steps_per_epoch: int | None  # None when ``batches`` knows its own length
+    batches: object  # knows its own length: Keras reads each epoch to its end
     n_batches: int
     validation_data: object = None
 
@@ -190,7 +189,7 @@ def in_memory_data(X, seed, params):
         X_train, validation_data = X, None
     batch_size = min(params["batch_size"], len(X_train))
     batches = shuffled_batches(X_train, batch_size, seed)
-    return TrainingData(batches, None, math.ceil(len(X_train) / batch_size), validation_data)
+    return TrainingData(batches, math.ceil(len(X_train) / batch_size), validation_data)
 
 
 def compile_model(model, params, n_batches):
@@ -221,7 +220,6 @@ def run_fit(model, data, params, epochs, extra_callbacks=()):
     history = model.fit(
         data.batches,
         epochs=epochs,
-        steps_per_epoch=data.steps_per_epoch,
         validation_data=data.validation_data,
         validation_batch_size=(
             min(params["batch_size"] * 8, 8192) if isinstance(data.validation_data, tuple) else None
@@ -296,7 +294,7 @@ def train_one_pass(model, X, seed, params):
     and ValueError is raised.
     """
     batch_size = min(params["batch_size"], len(X))
-    data = TrainingData(shuffled_batches(X, batch_size, seed), None, math.ceil(len(X) / batch_size))
+    data = TrainingData(shuffled_batches(X, batch_size, seed), math.ceil(len(X) / batch_size))
     with training_scope(params.get("distribution")):
         if getattr(model, "optimizer", None) is None or not model.optimizer.built:
             compile_model(model, params, data.n_batches)

@@ -29,43 +29,17 @@ def graph_function(method):
     model = method.__self__
 
     def pure(values, arrays, statics):
-        args = [arrays[i] if i in arrays else statics[i] for i in range(len(arrays) + len(statics))]
+        # arrays: {position: traced array}; statics: ((position, value), ...), hashable.
+        args = {**arrays, **dict(statics)}
         with keras.StatelessScope(state_mapping=list(zip(model.variables, values, strict=True))):
-            return method(*args)
-
-    def split(args):
-        arrays, statics = {}, {}
-        for i, arg in enumerate(args):
-            if isinstance(arg, (np.ndarray, jax.Array)):
-                arrays[i] = arg
-            else:
-                statics[i] = arg
-        return arrays, statics
+            return method(*(args[i] for i in range(len(args))))
 
     jitted = jax.jit(pure, static_argnums=(2,))
 
     def call(*args):
-        arrays, statics = split(args)
+        arrays = {i: arg for i, arg in enumerate(args) if isinstance(arg, (np.ndarray, jax.Array))}
+        statics = tuple((i, arg) for i, arg in enumerate(args) if i not in arrays)
         values = [variable.value for variable in model.variables]
-        return jitted(values, arrays, _Static(statics))
+        return jitted(values, arrays, statics)
 
     return call
-
-
-class _Static:
-    """Hashable wrapper of the static arguments {position: value} (a dict is not)."""
-
-    def __init__(self, statics):
-        self.items = tuple(sorted(statics.items()))
-
-    def __getitem__(self, i):
-        return dict(self.items)[i]
-
-    def __len__(self):
-        return len(self.items)
-
-    def __hash__(self):
-        return hash(self.items)
-
-    def __eq__(self, other):
-        return isinstance(other, _Static) and self.items == other.items

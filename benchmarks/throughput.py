@@ -184,8 +184,14 @@ def steady_rows_per_s(fit, X, epochs):
     fit(X, epochs)
     if len(EPOCH_TIMES) != epochs:
         raise RuntimeError(f"expected {epochs} timed epochs, got {len(EPOCH_TIMES)}")
-    wall, cpu = zip(*EPOCH_TIMES[1:], strict=True)
-    return len(X) / statistics.median(wall), len(X) / statistics.median(cpu)
+    return steady_rates(EPOCH_TIMES, len(X))
+
+
+def steady_rates(epoch_times, n_rows):
+    """(rows per wall second, rows per CPU second): the median of the epochs after the
+    first, which includes tracing and warm-up. ``epoch_times`` are (wall, CPU) seconds."""
+    wall, cpu = zip(*epoch_times[1:], strict=True)
+    return n_rows / statistics.median(wall), n_rows / statistics.median(cpu)
 
 
 def matmul_peak_gflops(n=2048, repeats=10):

@@ -68,6 +68,7 @@ from throughput import (  # noqa: E402
     median_rates,
     setup_line,
     skvae_contender,
+    steady_rates,
 )
 
 LOG_2PI = float(np.log(2 * np.pi))
@@ -92,8 +93,7 @@ class EpochClock:
         """(rows per wall second, rows per CPU second): median of the epochs after the first."""
         if len(self.times) < 2:
             raise RuntimeError(f"expected at least 2 timed epochs, got {len(self.times)}")
-        wall, cpu = zip(*self.times[1:], strict=True)
-        return n_rows / statistics.median(wall), n_rows / statistics.median(cpu)
+        return steady_rates(self.times, n_rows)
 
 
 # -- hand-written PyTorch ------------------------------------------------------------------

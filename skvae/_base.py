@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -24,8 +24,13 @@ from skvae._conditions import (
     resolve_condition_columns,
 )
 from skvae._kl import gaussian_kl
-from skvae._scaling import fit_feature_scaling
-from skvae._table import CONTINUOUS_KINDS, fit_columns, from_codes, is_frame, to_codes
+from skvae._table import CONTINUOUS_KINDS, KINDS, to_codes
+from skvae._table_estimator import (
+    HANDLE_UNKNOWN_DOC,
+    TABLE_PARAMETER_CONSTRAINTS,
+    TableEstimatorMixin,
+    column_types_doc,
+)
 
 # Keras dtype policies the networks can be built with (see the dtype_policy parameter).
 DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
@@ -41,8 +46,6 @@ SCORE_CHUNK_ROWS = 1024
 # benchmarks/hierarchical.py, and warm-up raised its median held-out score on all three.
 HIERARCHY_KL_WARMUP = 20
 
-# Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
-MAX_SCALED_VALUE = 1e12
 PREDICT_BATCH_ROWS = 512
 # Rows whose model inputs prediction builds at a time (see LazyModelInputs).
 PREDICT_BLOCK_ROWS = 8192
@@ -56,7 +59,8 @@ class PosteriorCollapseWarning(UserWarning):
 
 # numpydoc sections shared by every estimator built on BaseVAE; each class docstring
 # includes them with ``%(parameters)s`` and ``%(attributes)s``.
-PARAMETERS_DOC = """    Parameters
+PARAMETERS_DOC = (
+    """    Parameters
     ----------
     n_components : int, default=2
         Dimension of the latent space.
@@ -78,19 +82,13 @@ PARAMETERS_DOC = """    Parameters
         log-likelihood is a cross-entropy, not a probability). In a DataFrame, boolean
         columns are Bernoulli and category, object and string columns categorical
         whatever this is; see ``column_types``.
-    column_types : dict or None, default=None
-        Likelihood of individual columns, overriding ``likelihood`` and the kinds inferred
-        from a DataFrame's dtypes: ``{column: kind}`` with the column's name (or integer
-        position) and a kind among "gaussian", "heteroscedastic", "mixture", "bernoulli"
-        and "categorical" (a softmax over the values seen in fit). The fitted kinds are
-        in ``column_kinds_``.
-    n_mixture_components : int, default=3
+"""
+    + column_types_doc(KINDS)
+    + """    n_mixture_components : int, default=3
         Gaussian components per "mixture" column.
-    handle_unknown : {"error", "ignore"}, default="error"
-        What to do with a category that was not seen in fit, in ``transform``,
-        ``score_samples`` and the like: raise a ``ValueError``, or treat it as a missing
-        value (the row is then encoded and scored on its other columns).
-    beta : float, default=1.0
+"""
+    + HANDLE_UNKNOWN_DOC
+    + """    beta : float, default=1.0
         Weight of the KL term in the training objective (beta-VAE). ``beta > 1`` pushes
         towards the prior (more disentangled, blurrier); ``beta < 1`` favours reconstruction.
     kl_warmup : int or "auto", default="auto"
@@ -182,6 +180,7 @@ PARAMETERS_DOC = """    Parameters
         Keras's global dtype policy is never changed, and predictions are float64 as
         with ``"float32"``. See :doc:`/scale`.
 """
+)
 
 ATTRIBUTES_DOC = """    Attributes
     ----------
@@ -246,7 +245,7 @@ def fill_doc(cls):
     return cls
 
 
-class BaseVAE(BaseEstimator):
+class BaseVAE(TableEstimatorMixin, BaseEstimator):
     """Base class of skvae's estimators: a VAE fitted on X. Not for direct use."""
 
     _parameter_constraints = {
@@ -254,9 +253,8 @@ class BaseVAE(BaseEstimator):
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
         "likelihood": [StrOptions({"gaussian", "heteroscedastic", "mixture", "bernoulli"})],
-        "column_types": [dict, None],
+        **TABLE_PARAMETER_CONSTRAINTS,
         "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
-        "handle_unknown": [StrOptions({"error", "ignore"})],
         "beta": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "free_bits": [Interval(Real, 0, None, closed="left")],
@@ -400,14 +398,7 @@ class BaseVAE(BaseEstimator):
         )
         X_data, C = self._split_columns(X)
         self._check_likelihood_support(X_data)
-        kinds = self._modelled_kinds()
-        continuous = np.isin(kinds, CONTINUOUS_KINDS)
-        # Only continuous columns are standardised; 0/1 and category codes stay as they are.
-        self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
-        if continuous.any():
-            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(
-                X_data[:, continuous]
-            )
+        self._fit_scaling(X_data)
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(C)
         )
@@ -575,83 +566,15 @@ class BaseVAE(BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    def _validate_table(self, X, reset):
-        """Validated rows of X as a float matrix in the model's coding (see skvae._table).
-
-        NaN marks a missing entry (the likelihood skips it); inf is still an error. A
-        DataFrame may mix numeric, boolean and categorical columns; at fit time
-        (``reset``) the column kinds, categories and dtypes are fixed.
-        """
-        if not is_frame(X):
-            # NaN marks a missing entry (the likelihood skips it); inf is still an error.
-            X = validate_data(
-                self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite="allow-nan"
-            )
-            if reset:
-                self._fit_columns(X, as_frame=False)
-            if "categorical" not in self.column_kinds_:
-                return X
-            return to_codes(
-                X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
-            ).astype(X.dtype)
-        validate_data(self, X, reset=reset, skip_check_array=True)  # names, n_features_in_
-        if 0 in X.shape:  # scikit-learn's own message for an empty table
-            check_array(np.empty(X.shape), estimator=self)
-        if reset:
-            self._fit_columns(X, as_frame=True)
-        codes = to_codes(
-            X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
-        )
-        return check_array(codes, ensure_all_finite="allow-nan", estimator=self)
-
-    def _fit_columns(self, X, as_frame):
-        kinds, self.categories_, schema = fit_columns(
-            X, self._column_names(), self.likelihood, self.column_types
-        )
-        self.column_kinds_ = np.asarray(kinds, dtype=object)
-        self._column_schema = {"as_frame": as_frame, "columns": schema}
-
-    def _column_names(self):
-        if hasattr(self, "feature_names_in_"):
-            return [str(name) for name in self.feature_names_in_]
-        return [f"x{j}" for j in range(self.n_features_in_)]
-
+    # -- the table hooks (skvae._table_estimator): condition columns are not modelled ----
     def _data_columns(self):
         return np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
 
-    def _modelled_kinds(self):
-        return [str(k) for k in self.column_kinds_[self._data_columns()]]
+    def _modelled_columns(self, X):
+        return self._split_columns(X)[0]
 
-    def _build_layout(self):
-        """The per-column likelihood layout of the modelled columns (skvae._columns)."""
-        _training_module()  # imports Keras with global random state preserved
-        from skvae._columns import ColumnLayout
-
-        data_columns = self._data_columns()
-        return ColumnLayout(
-            self._modelled_kinds(),
-            [0 if self.categories_[j] is None else len(self.categories_[j]) for j in data_columns],
-            self.n_mixture_components,
-            np.log(self.scale_),
-            self.var_floor,
-        )
-
-    def _check_likelihood_support(self, X):
-        bernoulli = np.asarray(self._modelled_kinds()) == "bernoulli"
-        if not bernoulli.any() or np.isnan(X[:, bernoulli]).all():
-            return
-        low, high = np.nanmin(X[:, bernoulli]), np.nanmax(X[:, bernoulli])
-        if low < 0 or high > 1:
-            if self.likelihood == "bernoulli" and bernoulli.all():
-                raise ValueError(
-                    'likelihood="bernoulli" needs X in [0, 1]; got values from '
-                    f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
-                )
-            names = np.asarray(self._column_names())[self._data_columns()][bernoulli]
-            raise ValueError(
-                f"Bernoulli columns {names.tolist()} need values in [0, 1]; got values from "
-                f"{low:g} to {high:g}. Give them another kind in column_types."
-            )
+    def _layout_mixture_components(self):
+        return self.n_mixture_components
 
     def _split_columns(self, X):
         """(modelled columns, condition columns) of validated rows X."""
@@ -672,12 +595,7 @@ class BaseVAE(BaseEstimator):
         """
         layout = self._model.layout if layout is None else layout
         X_data, C = self._split_columns(X)
-        observed = ~np.isnan(X_data)
-        # Clipped so that float32 arithmetic stays finite for rows far outside the training
-        # range: such rows still get hugely negative scores, never -inf or NaN.
-        X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
-        X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
-        x, mask = layout.encode_rows(X_scaled, observed)
+        x, mask = self._encoded_rows(X_data, layout)
         return np.hstack([x, self._encode_conditions(C), mask])
 
     def _encode_conditions(self, C):
@@ -744,25 +662,9 @@ class BaseVAE(BaseEstimator):
     def _assemble_codes(self, X_data_scaled, C):
         """Coded rows in X's column order: modelled columns unscaled, then conditions."""
         rows = np.empty((len(X_data_scaled), self.n_features_in_))
-        rows[:, self._data_columns()] = X_data_scaled * self.scale_ + self.mean_
+        rows[:, self._data_columns()] = self._unscaled(X_data_scaled)
         rows[:, self.condition_columns_] = C
         return rows
-
-    def _to_output(self, codes):
-        """Coded rows as the user's table: a DataFrame with the training frame's columns,
-        dtypes and categories when fitted on one, else an array in the training dtype."""
-        schema = self._column_schema
-        if not schema["as_frame"] and "categorical" not in self.column_kinds_:
-            return codes.astype(self._fit_dtype)
-        out = from_codes(
-            codes,
-            self._column_names(),
-            self.column_kinds_,
-            self.categories_,
-            schema["columns"],
-            schema["as_frame"],
-        )
-        return out if schema["as_frame"] else out.astype(self._fit_dtype)
 
     def _set_fitted_model(self, model):
         self._model = model
@@ -1051,12 +953,6 @@ default=None
         # A hierarchy draws [eps_top, eps_lower] per sample; the plain width is unchanged.
         width = self.n_components + (self.n_components_lower or 0)
         return rng.standard_normal((self.n_importance_samples, width)).astype(np.float32)
-
-    def _validate_rows(self, X):
-        check_is_fitted(self)
-        X = self._validate_table(X, reset=False)
-        self._check_likelihood_support(self._split_columns(X)[0])
-        return X
 
     def __sklearn_clone__(self):
         # scikit-learn's clone deep-copies every parameter; a distribution strategy owns

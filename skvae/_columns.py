@@ -103,18 +103,19 @@ class ColumnLayout:
         )
 
     # -- model inputs (NumPy) ---------------------------------------------------------------
-    def encode_rows(self, values, observed):
-        """Encoded rows and mask (float32) from one value per column (scaled units).
+    def encode_rows(self, values, observed, dtype=np.float32):
+        """Encoded rows and mask (float32, or ``dtype``) from one value per column (scaled
+        units).
 
         ``values`` holds standardised numbers, 0/1 and category codes, with missing entries
         (``observed`` False) already 0. A categorical column becomes a one-hot block (all
         zeros when missing) whose mask entries all equal its column's.
         """
         if not self.category_blocks:
-            return values.astype(np.float32), observed.astype(np.float32)
+            return values.astype(dtype), observed.astype(dtype)
         n = len(values)
-        x = np.zeros((n, self.input_width), dtype=np.float32)
-        mask = np.zeros((n, self.input_width), dtype=np.float32)
+        x = np.zeros((n, self.input_width), dtype=dtype)
+        mask = np.zeros((n, self.input_width), dtype=dtype)
         for kind in ("gaussian", "heteroscedastic", "bernoulli", "mixture"):
             x[:, self.positions[kind]] = values[:, self.columns[kind]]
             mask[:, self.positions[kind]] = observed[:, self.columns[kind]]

@@ -17,7 +17,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae._base import (
     ACTIVATIONS,
-    MAX_SCALED_VALUE,
     PREDICT_BATCH_ROWS,
     SCORE_CHUNK_ELEMENTS,
     _predict_in_batches,
@@ -26,6 +25,7 @@ from skvae._base import (
     state_restored_on_failure,
 )
 from skvae._scaling import fit_feature_scaling
+from skvae._table_estimator import MAX_SCALED_VALUE
 
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
 # fraction of the codes they could use (perplexity of the code usage), or a single code.

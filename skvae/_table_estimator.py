@@ -1,0 +1,253 @@
+"""``TableEstimatorMixin``: the user's table in and out of an estimator's model coding.
+
+Used by :class:`BaseVAE`, in a module of its own so that other estimators that model the
+columns of a table can share it: validating a DataFrame or an array into coded rows (see
+:mod:`skvae._table`), fixing the column kinds and categories at fit time, scaling the
+continuous columns, building the per-column likelihood layout
+(:class:`skvae._columns.ColumnLayout`), encoding coded rows into model inputs (one-hot
+blocks for categorical columns) and turning model outputs back into the user's table.
+
+The estimator provides the parameters ``likelihood``, ``column_types``, ``handle_unknown``
+and ``var_floor``; the hooks below (``_data_columns``, ``_modelled_columns``,
+``_layout_mixture_components``, ``_missing_values_allowed``, ``_supported_kinds``) say which
+columns it models and what it accepts.
+"""
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skvae._scaling import fit_feature_scaling
+from skvae._table import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
+
+# Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
+MAX_SCALED_VALUE = 1e12
+
+# Constraints of the table parameters, for the estimators' _parameter_constraints.
+TABLE_PARAMETER_CONSTRAINTS = {
+    "column_types": [dict, None],
+    "handle_unknown": [StrOptions({"error", "ignore"})],
+}
+
+HANDLE_UNKNOWN_DOC = """    handle_unknown : {"error", "ignore"}, default="error"
+        What to do with a category that was not seen in fit, in ``transform``,
+        ``score_samples`` and the like: raise a ``ValueError``, or treat it as a missing
+        value (the row is then encoded and scored on its other columns).
+"""
+
+
+def column_types_doc(kinds):
+    """The numpydoc entry of the ``column_types`` parameter, for an estimator that supports
+    the column kinds ``kinds`` (among them "categorical")."""
+    listed = ", ".join(f'"{kind}"' for kind in kinds if kind != "categorical")
+    return f"""    column_types : dict or None, default=None
+        Likelihood of individual columns, overriding ``likelihood`` and the kinds inferred
+        from a DataFrame's dtypes: ``{{column: kind}}`` with the column's name (or integer
+        position) and a kind among {listed}
+        and "categorical" (a softmax over the values seen in fit). The fitted kinds are
+        in ``column_kinds_``.
+"""
+
+
+class TableEstimatorMixin:
+    """Table handling of an estimator whose model works on coded, encoded rows.
+
+    Coded rows (float64, one column per input column: numbers, 0/1, category indices,
+    NaN for missing) are what validation returns; encoded rows (float32 by default: the
+    continuous columns standardised, categorical ones one-hot) are what the model reads.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skvae import VAETransformer
+    >>> from skvae._table_estimator import TableEstimatorMixin
+    >>> issubclass(VAETransformer, TableEstimatorMixin)
+    True
+    >>> frame = pd.DataFrame({"x": np.arange(40.0), "c": pd.Categorical(["a", "b"] * 20)})
+    >>> vae = VAETransformer(n_components=1, max_iter=2, random_state=0).fit(frame)
+    >>> vae.column_kinds_.tolist(), vae.categories_[1].tolist()
+    (['gaussian', 'categorical'], ['a', 'b'])
+    >>> rows = vae._validate_rows(pd.DataFrame({"x": [0.0, 1.0], "c": [None, "b"]}))
+    >>> rows  # coded: numbers, category indices, NaN for missing
+    array([[ 0., nan],
+           [ 1.,  1.]])
+    >>> x, mask = vae._encoded_rows(rows, vae._build_layout())
+    >>> x.round(3)  # x standardised, c one-hot (all zero when missing)
+    array([[-1.689,  0.   ,  0.   ],
+           [-1.603,  0.   ,  1.   ]], dtype=float32)
+    >>> mask
+    array([[1., 0., 0.],
+           [1., 1., 1.]], dtype=float32)
+    """
+
+    # Whether NaN (a missing value) is accepted in X; if not, it is scikit-learn's error.
+    _missing_values_allowed = True
+    # Column kinds the estimator's model supports (skvae._table.KINDS).
+    _supported_kinds = KINDS
+
+    # -- hooks ------------------------------------------------------------------------
+    def _data_columns(self):
+        """Indices of the modelled columns of X (all of them by default)."""
+        return np.arange(self.n_features_in_)
+
+    def _modelled_columns(self, X):
+        """The modelled columns of coded rows X (all of them by default)."""
+        return X
+
+    def _layout_mixture_components(self):
+        """Gaussian components per "mixture" column of the layout."""
+        return 1
+
+    # -- validation ---------------------------------------------------------------------
+    def _validate_table(self, X, reset):
+        """Validated rows of X as a float matrix in the model's coding (see skvae._table).
+
+        A DataFrame may mix numeric, boolean and categorical columns; at fit time
+        (``reset``) the column kinds, categories and dtypes are fixed. Where missing
+        values are allowed, NaN marks one (the likelihood skips it); inf is an error.
+        Otherwise NaN is scikit-learn's usual error, and an unknown category with
+        ``handle_unknown="ignore"`` is the only NaN of the result.
+        """
+        finite = "allow-nan" if self._missing_values_allowed else True
+        if not is_frame(X):
+            X = validate_data(
+                self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=finite
+            )
+            if reset:
+                self._fit_columns(X, as_frame=False)
+            if "categorical" not in self.column_kinds_:
+                return X
+            return to_codes(
+                X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
+            ).astype(X.dtype)
+        validate_data(self, X, reset=reset, skip_check_array=True)  # names, n_features_in_
+        if 0 in X.shape:  # scikit-learn's own message for an empty table
+            check_array(np.empty(X.shape), estimator=self)
+        if reset:
+            self._fit_columns(X, as_frame=True)
+        codes = to_codes(
+            X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
+        )
+        if self._missing_values_allowed:
+            return check_array(codes, ensure_all_finite="allow-nan", estimator=self)
+        # NaN here is a missing value or an ignored unknown category: only the first is
+        # an error (scikit-learn's, for the missing entries' positions).
+        missing = np.asarray(X.isna(), dtype=bool)
+        check_array(
+            np.where(missing | ~np.isnan(codes), codes, 0.0), estimator=self, input_name="X"
+        )
+        return codes
+
+    def _validate_rows(self, X):
+        """Coded rows of X for a fitted estimator, with its likelihoods' support checked."""
+        check_is_fitted(self)
+        X = self._validate_table(X, reset=False)
+        self._check_likelihood_support(self._modelled_columns(X))
+        return X
+
+    def _fit_columns(self, X, as_frame):
+        kinds, self.categories_, schema = fit_columns(
+            X, self._column_names(), self.likelihood, self.column_types
+        )
+        unsupported = [
+            (name, kind)
+            for name, kind in zip(self._column_names(), kinds, strict=True)
+            if kind not in self._supported_kinds
+        ]
+        if unsupported:
+            name, kind = unsupported[0]
+            raise ValueError(
+                f"column {name!r} has kind {kind!r}, which {type(self).__name__} does not "
+                f"support; choose one of {list(self._supported_kinds)} in column_types"
+            )
+        self.column_kinds_ = np.asarray(kinds, dtype=object)
+        self._column_schema = {"as_frame": as_frame, "columns": schema}
+
+    def _column_names(self):
+        if hasattr(self, "feature_names_in_"):
+            return [str(name) for name in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
+    def _modelled_kinds(self):
+        return [str(k) for k in self.column_kinds_[self._data_columns()]]
+
+    def _check_likelihood_support(self, X):
+        """Bernoulli columns of the modelled coded rows X must lie in [0, 1]."""
+        bernoulli = np.asarray(self._modelled_kinds()) == "bernoulli"
+        if not bernoulli.any() or np.isnan(X[:, bernoulli]).all():
+            return
+        low, high = np.nanmin(X[:, bernoulli]), np.nanmax(X[:, bernoulli])
+        if low < 0 or high > 1:
+            if self.likelihood == "bernoulli" and bernoulli.all():
+                raise ValueError(
+                    'likelihood="bernoulli" needs X in [0, 1]; got values from '
+                    f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
+                )
+            names = np.asarray(self._column_names())[self._data_columns()][bernoulli]
+            raise ValueError(
+                f"Bernoulli columns {names.tolist()} need values in [0, 1]; got values from "
+                f"{low:g} to {high:g}. Give them another kind in column_types."
+            )
+
+    # -- the model's coding ---------------------------------------------------------------
+    def _fit_scaling(self, X_data):
+        """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
+        columns are standardised; 0/1 and category codes stay as they are."""
+        continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
+        self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
+        if continuous.any():
+            # X_data itself when every column is continuous: a boolean-mask copy of a
+            # C-ordered array is F-ordered, and NumPy's column sums then round otherwise.
+            columns = X_data if continuous.all() else X_data[:, continuous]
+            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
+
+    def _build_layout(self):
+        """The per-column likelihood layout of the modelled columns (skvae._columns)."""
+        from skvae._base import _training_module
+
+        _training_module()  # imports Keras with global random state preserved
+        from skvae._columns import ColumnLayout
+
+        data_columns = self._data_columns()
+        return ColumnLayout(
+            self._modelled_kinds(),
+            [0 if self.categories_[j] is None else len(self.categories_[j]) for j in data_columns],
+            self._layout_mixture_components(),
+            np.log(self.scale_),
+            self.var_floor,
+        )
+
+    def _encoded_rows(self, X_data, layout, dtype=np.float32):
+        """(encoded rows, observed mask) of the modelled coded rows X_data, in ``dtype``.
+
+        Continuous columns are standardised, categorical ones one-hot encoded. Missing
+        entries become 0 (for a continuous column, its mean; for a categorical one, an
+        all-zero block) and 0 in the mask.
+        """
+        observed = ~np.isnan(X_data)
+        # Clipped so that float32 arithmetic stays finite for rows far outside the training
+        # range: such rows still get hugely negative scores, never -inf or NaN.
+        X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
+        X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
+        return layout.encode_rows(X_scaled, observed, dtype=dtype)
+
+    def _unscaled(self, X_data_scaled):
+        """Modelled columns in scaled units (one value per column) back to X's units."""
+        return X_data_scaled * self.scale_ + self.mean_
+
+    def _to_output(self, codes):
+        """Coded rows as the user's table: a DataFrame with the training frame's columns,
+        dtypes and categories when fitted on one, else an array in the training dtype."""
+        schema = self._column_schema
+        if not schema["as_frame"] and "categorical" not in self.column_kinds_:
+            return codes.astype(self._fit_dtype)
+        out = from_codes(
+            codes,
+            self._column_names(),
+            self.column_kinds_,
+            self.categories_,
+            schema["columns"],
+            schema["as_frame"],
+        )
+        return out if schema["as_frame"] else out.astype(self._fit_dtype)

@@ -226,6 +226,13 @@ def load(path):
     if "dtype_policy" in params:
         # ... and those written before dtype_policy existed were trained in float32.
         state.setdefault("dtype_policy", "float32")
+    if name == "VQVAETransformer":
+        # VQ-VAE files written before it took mixed tables have no table parameters (and
+        # no table attributes: __setstate__ fills those in).
+        from skvae._vqvae import TABLE_PARAMETER_DEFAULTS
+
+        for key, value in TABLE_PARAMETER_DEFAULTS.items():
+            state.setdefault(key, value)
     missing = sorted(set(params) - set(state))
     estimator = cls.__new__(cls)
     try:

@@ -1,7 +1,7 @@
 """``TableEstimatorMixin``: the user's table in and out of an estimator's model coding.
 
-Used by :class:`BaseVAE`, in a module of its own so that other estimators that model the
-columns of a table can share it: validating a DataFrame or an array into coded rows (see
+Shared by every estimator that models the columns of a table (:class:`BaseVAE` and
+:class:`VQVAETransformer`): validating a DataFrame or an array into coded rows (see
 :mod:`skvae._table`), fixing the column kinds and categories at fit time, scaling the
 continuous columns, building the per-column likelihood layout
 (:class:`skvae._columns.ColumnLayout`), encoding coded rows into model inputs (one-hot

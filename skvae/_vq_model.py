@@ -104,9 +104,11 @@ class VQVAE(keras.Model):
     Parameters
     ----------
     layout : ColumnLayout
-        The per-feature likelihoods (:mod:`skvae._columns`), shared with the VAE, for
-        example from :func:`one_likelihood_layout`: its decoder output, log-probabilities
-        (in X's units), expected values and draws are the VAE's.
+        The per-column likelihoods (:mod:`skvae._columns`), shared with the VAE: the
+        estimator's, built from its table's column kinds (one-hot inputs for categorical
+        columns), or :func:`one_likelihood_layout` for numeric features that share one
+        likelihood. Its decoder output, log-probabilities (in X's units), expected
+        values and draws are the VAE's.
     n_codes, code_dim, n_latents : int
         Codebook size K, dimension of each code, and codes per row.
     hidden_layer_sizes : tuple of int

@@ -13,7 +13,7 @@ from sklearn.base import (
 )
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from skvae._base import (
     ACTIVATIONS,
@@ -24,19 +24,36 @@ from skvae._base import (
     _training_module,
     state_restored_on_failure,
 )
-from skvae._scaling import fit_feature_scaling
-from skvae._table_estimator import MAX_SCALED_VALUE
+from skvae._table import KINDS
+from skvae._table_estimator import (
+    HANDLE_UNKNOWN_DOC,
+    TABLE_PARAMETER_CONSTRAINTS,
+    TableEstimatorMixin,
+    column_types_doc,
+)
 
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
 # fraction of the codes they could use (perplexity of the code usage), or a single code.
 COLLAPSE_FRACTION = 0.1
+# Column kinds the VQ-VAE models: every kind of the VAE's but "mixture".
+VQ_KINDS = tuple(kind for kind in KINDS if kind != "mixture")
 
 
 class CodebookCollapseWarning(UserWarning):
     """Training ended with most of the VQ-VAE's codebook unused (a collapsed codebook)."""
 
 
-class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+def _fill_doc(cls):
+    """Class decorator: put the table parameters shared with the VAEs in the docstring."""
+    doc = cls.__doc__.replace("    %(column_types)s\n", column_types_doc(VQ_KINDS))
+    cls.__doc__ = doc.replace("    %(handle_unknown)s\n", HANDLE_UNKNOWN_DOC)
+    return cls
+
+
+@_fill_doc
+class VQVAETransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, TableEstimatorMixin, BaseEstimator
+):
     """Vector-quantised variational autoencoder (VQ-VAE) as a scikit-learn transformer.
 
     The encoder maps each row to ``n_latents`` vectors of dimension ``code_dim``; each is
@@ -58,8 +75,13 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     comes close to a kernel density of the reconstructions: expect training scores well
     above held-out ones.
 
-    For the Gaussian likelihoods features are standardised internally, as in
-    :class:`VAETransformer`.
+    X may be a DataFrame mixing numeric, boolean and categorical columns, as for
+    :class:`VAETransformer` (see :doc:`/tabular`): each column gets its likelihood
+    (``column_kinds_``), categorical columns are one-hot encoded for the encoder and
+    modelled by a softmax, and :meth:`inverse_transform` and :meth:`sample` return a
+    DataFrame with the training frame's columns, dtypes and categories. Continuous
+    columns are standardised internally, as in :class:`VAETransformer`. Missing values
+    (NaN) are not supported.
 
     Parameters
     ----------
@@ -76,9 +98,13 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
     likelihood : {"gaussian", "heteroscedastic", "bernoulli"}, default="gaussian"
-        Observation model p(x | codes): Gaussian with one learned variance per feature,
-        Gaussian with a variance per feature and code that the decoder outputs, or
-        Bernoulli for data in {0, 1}.
+        Observation model p(x | codes) of the numeric columns: Gaussian with one learned
+        variance per feature, Gaussian with a variance per feature and code that the
+        decoder outputs, or Bernoulli for data in {0, 1}. In a DataFrame, boolean columns
+        are Bernoulli and category, object and string columns categorical whatever this
+        is; see ``column_types``.
+    %(column_types)s
+    %(handle_unknown)s
     commitment_cost : float, default=0.25
         Weight beta of the commitment term ``||z_e - sg(e)||^2`` that keeps the encoder
         outputs near their codes.
@@ -133,9 +159,16 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         :meth:`score_samples`.
     mean_, scale_ : ndarray of shape (`n_features_in_`,)
         The internal standardisation ``(x - mean_) / scale_`` (zeros and ones for
-        Bernoulli).
+        Bernoulli and categorical columns).
+    column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
+        The likelihood of each input column: "gaussian", "heteroscedastic", "bernoulli"
+        or "categorical".
+    categories_ : list of ndarray or None
+        For each input column, the categories of a categorical column (the order of its
+        softmax), else None.
     encoder_ : keras.Model
-        Maps scaled X to the unquantised outputs z_e, shape (n, n_latents * code_dim).
+        Maps encoded X (continuous columns scaled, categorical ones one-hot) to the
+        unquantised outputs z_e, shape (n, n_latents * code_dim).
     decoder_ : keras.Model
         Maps flattened codebook vectors to the decoder output in scaled units.
     history_ : dict of list of float
@@ -169,6 +202,22 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     (3, 64)
     >>> vq.sample(4, random_state=0).shape
     (4, 64)
+
+    A DataFrame with numeric, boolean and categorical columns comes back as one:
+
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> frame = pd.DataFrame({
+    ...     "size": rng.normal(size=200),
+    ...     "count": rng.poisson(3, size=200),
+    ...     "flag": rng.uniform(size=200) < 0.3,
+    ...     "color": pd.Categorical(rng.choice(["red", "blue"], size=200)),
+    ... })
+    >>> vq = VQVAETransformer(n_codes=8, max_iter=3, random_state=0).fit(frame)
+    >>> vq.column_kinds_.tolist()
+    ['gaussian', 'gaussian', 'bernoulli', 'categorical']
+    >>> vq.sample(3, random_state=0).dtypes.astype(str).tolist()
+    ['float64', 'int64', 'bool', 'category']
     """
 
     _parameter_constraints = {
@@ -178,6 +227,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
         "likelihood": [StrOptions({"gaussian", "heteroscedastic", "bernoulli"})],
+        **TABLE_PARAMETER_CONSTRAINTS,
         "commitment_cost": [Interval(Real, 0, None, closed="left")],
         "decay": [Interval(Real, 0, 1, closed="neither")],
         "dead_code_patience": [Interval(Integral, 1, None, closed="left"), None],
@@ -203,6 +253,8 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         hidden_layer_sizes=(64, 32),
         activation="relu",
         likelihood="gaussian",
+        column_types=None,
+        handle_unknown="error",
         commitment_cost=0.25,
         decay=0.99,
         dead_code_patience=50,
@@ -224,6 +276,8 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.likelihood = likelihood
+        self.column_types = column_types
+        self.handle_unknown = handle_unknown
         self.commitment_cost = commitment_cost
         self.decay = decay
         self.dead_code_patience = dead_code_patience
@@ -272,22 +326,20 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             return self._fit(X)
 
     def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = self._validate_table(X, reset=True)
         layer_sizes = self._check_hidden_layer_sizes()
         self._check_likelihood_support(X)
-        if self.likelihood != "bernoulli":
-            self.mean_, self.scale_ = fit_feature_scaling(X)
-        else:
-            self.mean_, self.scale_ = np.zeros(X.shape[1]), np.ones(X.shape[1])
+        self._fit_scaling(X)
         self._fit_dtype = X.dtype
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        inputs = self._scaled(X)
+        layout = self._build_layout()
+        inputs = self._model_input(X, layout)
         fitted = _vq_training_module().train_vqvae(
             inputs,
             hidden_layer_sizes=layer_sizes,
             seed=self._seed,
             params=self.get_params(),
-            layout=self._build_layout(),
+            layout=layout,
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -331,13 +383,6 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         # network call after fit.
         self._prior_params = self._decoder_params(self.prior_codes_)
 
-    def _build_layout(self):
-        """The per-feature likelihood layout (skvae._columns), as the VAE's."""
-        _training_module()  # imports Keras with global random state preserved
-        from skvae._vq_model import one_likelihood_layout
-
-        return one_likelihood_layout(self.likelihood, np.log(self.scale_), self.var_floor)
-
     def _check_hidden_layer_sizes(self):
         sizes = tuple(self.hidden_layer_sizes)
         if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
@@ -347,27 +392,21 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
             )
         return tuple(int(s) for s in sizes)
 
-    def _check_likelihood_support(self, X):
-        if self.likelihood == "bernoulli" and (X.min() < 0 or X.max() > 1):
-            raise ValueError(
-                'likelihood="bernoulli" needs X in [0, 1]; got values from '
-                f'{X.min():g} to {X.max():g}. Use likelihood="gaussian" or rescale X.'
-            )
+    # -- the table (skvae._table_estimator): every column modelled, NaN refused ----------
+    _missing_values_allowed = False
+    _supported_kinds = VQ_KINDS
 
     # -- the model's helpers -------------------------------------------------------------
-    def _scaled(self, X):
-        """Standardised float32 rows for the model, clipped so float32 stays finite."""
-        X_scaled = np.clip((X - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
-        return X_scaled.astype(np.float32)
+    def _model_input(self, X, layout=None):
+        """Encoded float32 rows for the model from coded rows X: continuous columns
+        standardised (and clipped so float32 stays finite), categorical ones one-hot (an
+        all-zero block for an unknown category that ``handle_unknown`` ignores)."""
+        return self._encoded_rows(X, self._model.layout if layout is None else layout)[0]
 
-    def _validate_rows(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        self._check_likelihood_support(X)
-        return X
+    _scaled = _model_input  # its name before the VQ-VAE took categorical columns
 
     def _codes(self, inputs):
-        """Code indices (n, n_latents), int64, of scaled model inputs."""
+        """Code indices (n, n_latents), int64, of encoded model inputs."""
         return _predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(
             np.int64
         )
@@ -381,9 +420,6 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return _predict_in_batches(
             self._model.decoder_params, z.astype(np.float32), PREDICT_BATCH_ROWS
         ).astype(np.float64)
-
-    def _to_data_units(self, X_scaled):
-        return (X_scaled * self.scale_ + self.mean_).astype(self._fit_dtype)
 
     # -- transformer API --------------------------------------------------------------------
     def transform(self, X):
@@ -412,7 +448,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         (178, 16)
         """
         X = self._validate_rows(X)
-        codes = self._codes(self._scaled(X))
+        codes = self._codes(self._model_input(X))
         if self.output == "indices":
             return codes
         return self.codebook_[codes].reshape(len(codes), -1).astype(X.dtype)
@@ -428,8 +464,12 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, `n_features_in_`)
-            Decoder means (Bernoulli: probabilities), in the training X's units and dtype.
+        X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Decoded rows in the training X's units and dtype: means of continuous columns
+            (rounded and clipped to the training range for integer columns),
+            probabilities of Bernoulli columns (True/False at 0.5 for boolean ones), the
+            most probable category of categorical columns. A DataFrame with the training
+            frame's columns and dtypes when fitted on one.
 
         Examples
         --------
@@ -452,9 +492,11 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                     f"inverse_transform expects codebook vectors with n_latents * code_dim = "
                     f"{width} columns (output='embeddings'); got {z.shape[1]}"
                 )
-        # E[x | codes] from the float64 parameters: means, or Bernoulli probabilities.
-        expected = self._model.layout.expected_x(self._decode_vectors(z))
-        return self._to_data_units(_to_numpy(expected))
+        # E[x | codes] from the float64 parameters: means, Bernoulli probabilities and
+        # category probabilities (the most probable one per categorical column).
+        layout = self._model.layout
+        expected = _to_numpy(layout.expected_x(self._decode_vectors(z)))
+        return self._to_output(self._unscaled(layout.columns_from_encoded(expected)))
 
     def _validate_codes(self, codes):
         raw = check_array(codes, dtype=None)
@@ -496,8 +538,9 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, `n_features_in_`)
-            Generated rows in the training X's units and dtype.
+        X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Generated rows in the training X's units and dtype (a DataFrame with the
+            training frame's columns, dtypes and categories when fitted on one).
         codes : ndarray of shape (n_samples, n_latents), dtype=int64
             The code tuple of each row (only with ``return_codes=True``).
 
@@ -517,8 +560,8 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         rng = check_random_state(random_state)
         picks = rng.choice(len(self.prior_), size=n_samples, p=self.prior_)
         layout = self._model.layout
-        X_new = self._to_data_units(
-            layout.sample_columns(self._prior_params[picks], self._obs_log_var, rng)
+        X_new = self._to_output(
+            self._unscaled(layout.sample_columns(self._prior_params[picks], self._obs_log_var, rng))
         )
         if return_codes:
             return X_new, self.prior_codes_[picks].copy()
@@ -532,8 +575,11 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         float64 (float32 under JAX, which has no float64 by default), with all
         normalising constants and the log-Jacobian of the internal scaling, so it is a
         density in X's units, comparable with :meth:`VAETransformer.score_samples` and
-        :meth:`sklearn.decomposition.PCA.score_samples`. The cost grows with the number
-        of tuples (at most ``n_codes`` for one latent).
+        :meth:`sklearn.decomposition.PCA.score_samples`. A categorical column adds the
+        log-probability of its category, a Bernoulli column that of its value; an unseen
+        category that ``handle_unknown="ignore"`` lets through is left out (its column
+        is marginalised, exactly). The cost grows with the number of tuples (at most
+        ``n_codes`` for one latent).
 
         Parameters
         ----------
@@ -554,19 +600,21 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         >>> vq.score_samples(X[:4]).shape
         (4,)
         """
-        X = self._validate_rows(X)
-        X_scaled = np.clip((X - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
+        layout = self._model.layout
+        # Encoded in float64 (one-hot blocks for categories), with the mask of observed
+        # entries: an ignored unknown category is an all-zero block that adds nothing.
+        x_all, mask_all = self._encoded_rows(self._validate_rows(X), layout, dtype=np.float64)
         log_prior = np.log(self.prior_)
         n_tuples, n_params = self._prior_params.shape
         rows = max(1, SCORE_CHUNK_ELEMENTS // (n_tuples * n_params))
-        layout = self._model.layout
-        scores = np.empty(len(X_scaled))
-        for start in range(0, len(X_scaled), rows):
-            x = X_scaled[start : start + rows, None, :]
+        scores = np.empty(len(x_all))
+        for start in range(0, len(x_all), rows):
+            x = x_all[start : start + rows, None, :]
+            mask = mask_all[start : start + rows, None, :]
             # log p(x | decode(t)) for every row and tuple t, in X's units: the VAE's
             # log-densities, here on float64 arrays (float32 where the backend has no
             # float64, as JAX by default).
-            log_p = layout.log_prob(x, self._prior_params[None], np.ones_like(x), self._obs_log_var)
+            log_p = layout.log_prob(x, self._prior_params[None], mask, self._obs_log_var)
             scores[start : start + rows] = logsumexp(_to_numpy(log_p) + log_prior, axis=1)
         return scores
 
@@ -617,6 +665,7 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     def __setstate__(self, state):
         state = dict(state)
+        _add_table_state(state)
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -634,6 +683,30 @@ class VQVAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                 for old in ("_prior_first", "_prior_log_var"):
                     self.__dict__.pop(old, None)
                 self._cache_prior_decoding()
+
+
+# Parameters added when the VQ-VAE learned to take mixed tables: pickles and files
+# from before have none, and were fitted with these values.
+TABLE_PARAMETER_DEFAULTS = {"column_types": None, "handle_unknown": "error"}
+
+
+def _add_table_state(state):
+    """Fill in the table attributes of a state pickled before the VQ-VAE took mixed tables.
+
+    Such a model was fitted on numeric columns with one ``likelihood`` each, and returned
+    arrays (even when fitted on a DataFrame): its outputs stay as they were.
+    """
+    for key, value in TABLE_PARAMETER_DEFAULTS.items():
+        state.setdefault(key, value)
+    if "n_features_in_" in state and "column_kinds_" not in state:
+        n_features = state["n_features_in_"]
+        dtype = np.dtype(state["_fit_dtype"]).name
+        state["column_kinds_"] = np.asarray([state["likelihood"]] * n_features, dtype=object)
+        state["categories_"] = [None] * n_features
+        state["_column_schema"] = {
+            "as_frame": False,
+            "columns": [{"dtype": dtype} for _ in range(n_features)],
+        }
 
 
 def _vq_training_module():

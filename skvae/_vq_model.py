@@ -33,7 +33,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from skvae._columns import ColumnLayout
 from skvae._model import _dense, _mlp, build_decoder
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
@@ -80,24 +79,6 @@ def ema_codebook_update(ema_count, ema_sum, vectors, codes, decay):
     return count, new_sum, new_sum / smoothed[:, None], batch_counts
 
 
-def one_likelihood_layout(likelihood, log_scale, var_floor):
-    """The :class:`~skvae._columns.ColumnLayout` of ``len(log_scale)`` numeric features
-    that share one likelihood ("gaussian", "heteroscedastic" or "bernoulli").
-
-    ``log_scale`` is the log of each feature's scale (subtracted from its log-density, so
-    that log-likelihoods are in X's units); ``var_floor`` bounds the Gaussian variance.
-
-    Examples
-    --------
-    >>> from skvae._vq_model import one_likelihood_layout
-    >>> layout = one_likelihood_layout("heteroscedastic", [0.0, 0.0, 0.0], 0.01)
-    >>> layout.input_width, layout.param_width
-    (3, 6)
-    """
-    n_features = len(log_scale)
-    return ColumnLayout([likelihood] * n_features, [0] * n_features, 1, log_scale, var_floor)
-
-
 class VQVAE(keras.Model):
     """Vector-quantised autoencoder with an EMA codebook (see the module docstring).
 
@@ -106,8 +87,7 @@ class VQVAE(keras.Model):
     layout : ColumnLayout
         The per-column likelihoods (:mod:`skvae._columns`), shared with the VAE: the
         estimator's, built from its table's column kinds (one-hot inputs for categorical
-        columns), or :func:`one_likelihood_layout` for numeric features that share one
-        likelihood. Its decoder output, log-probabilities (in X's units), expected
+        columns). Its decoder output, log-probabilities (in X's units), expected
         values and draws are the VAE's.
     n_codes, code_dim, n_latents : int
         Codebook size K, dimension of each code, and codes per row.

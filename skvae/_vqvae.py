@@ -403,8 +403,6 @@ class VQVAETransformer(
         all-zero block for an unknown category that ``handle_unknown`` ignores)."""
         return self._encoded_rows(X, self._model.layout if layout is None else layout)[0]
 
-    _scaled = _model_input  # its name before the VQ-VAE took categorical columns
-
     def _codes(self, inputs):
         """Code indices (n, n_latents), int64, of encoded model inputs."""
         return _predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(

@@ -19,7 +19,8 @@ from sklearn.datasets import load_digits, load_wine
 from sklearn.model_selection import train_test_split
 
 from skvae import CodebookCollapseWarning, VQVAETransformer
-from skvae._vq_model import VQVAE, ema_codebook_update, one_likelihood_layout
+from skvae._columns import ColumnLayout
+from skvae._vq_model import VQVAE, ema_codebook_update
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def _keras_global_seed_state():
 def test_transform_returns_the_nearest_codebook_vector(fitted_digits, digits):
     """Each row's code is the codebook vector nearest (Euclidean) to its encoder output."""
     _, X_test = digits
-    z_e = keras.ops.convert_to_numpy(fitted_digits.encoder_(fitted_digits._scaled(X_test)))
+    z_e = keras.ops.convert_to_numpy(fitted_digits.encoder_(fitted_digits._model_input(X_test)))
     distances = ((z_e[:, None, :] - fitted_digits.codebook_[None]) ** 2).sum(axis=2)
     codes = fitted_digits.transform(X_test)
     assert codes.shape == (len(X_test), 1) and codes.dtype == np.int64
@@ -86,7 +87,7 @@ def test_ema_update_moves_codes_to_the_mean_of_their_rows():
 
 def _tiny_model(patience):
     return VQVAE(
-        layout=one_likelihood_layout("gaussian", np.zeros(2), 0.01),
+        layout=ColumnLayout(["gaussian"] * 2, [0] * 2, 1, np.zeros(2), 0.01),
         n_codes=3,
         code_dim=2,
         n_latents=1,

@@ -1,6 +1,7 @@
 """Synthetic data sets with known latent structure, shared by the tests."""
 
 import numpy as np
+import pandas as pd
 
 
 def ppca_data(n_rows, seed=0):
@@ -28,3 +29,26 @@ def two_factor_data(n_rows=600, seed=0):
     Z = rng.normal(size=(n_rows, 2))
     W = rng.normal(size=(2, 8))
     return Z @ W + 0.3 * rng.normal(size=(n_rows, 8))
+
+
+def mixed_frame(n=600, seed=0, num_mean=0.0, num_scale=1.0, num_noise=0.1):
+    """A table whose columns all depend on one latent factor z, one of every kind.
+
+    "num" is ``num_mean + num_scale * z`` plus noise of standard deviation ``num_noise``;
+    "count" is Poisson, "flag" boolean, "color" categorical (with a category that never
+    occurs) and "name" an object column independent of z.
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "num": num_mean + num_scale * z + num_noise * rng.normal(size=n),
+            "count": rng.poisson(np.exp(0.5 * z + 1)).astype("int64"),
+            "flag": (z + 0.3 * rng.normal(size=n)) > 0,
+            "color": pd.Categorical(
+                np.where(z > 0.5, "red", np.where(z < -0.5, "blue", "green")),
+                categories=["blue", "green", "red", "violet"],  # violet never occurs
+            ),
+            "name": np.where(rng.uniform(size=n) < 0.3, "a", "b").astype(object),
+        }
+    )

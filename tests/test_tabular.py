@@ -6,28 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from synthetic_data import mixed_frame
 
 from skvae import VAEImputer, VAETransformer, load, save
 
 FAST = dict(hidden_layer_sizes=(32,), batch_size=64, learning_rate=3e-3, random_state=0)
-
-
-def mixed_frame(n=600, seed=0):
-    """A table whose columns all depend on one latent factor z, one of every kind."""
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=n)
-    return pd.DataFrame(
-        {
-            "num": z + 0.1 * rng.normal(size=n),
-            "count": rng.poisson(np.exp(0.5 * z + 1)).astype("int64"),
-            "flag": (z + 0.3 * rng.normal(size=n)) > 0,
-            "color": pd.Categorical(
-                np.where(z > 0.5, "red", np.where(z < -0.5, "blue", "green")),
-                categories=["blue", "green", "red", "violet"],  # violet never occurs
-            ),
-            "name": np.where(rng.uniform(size=n) < 0.3, "a", "b").astype(object),
-        }
-    )
 
 
 @pytest.fixture(scope="module")

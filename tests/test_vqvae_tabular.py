@@ -14,33 +14,21 @@ import pytest
 from scipy.special import expit, log_softmax, logsumexp
 from scipy.stats import norm
 from sklearn.datasets import load_wine
+from synthetic_data import mixed_frame
 
 from skvae import CodebookCollapseWarning, VQVAETransformer, load, save
 
 FAST = dict(hidden_layer_sizes=(16,), batch_size=64, learning_rate=3e-3, random_state=0)
 
 
-def mixed_frame(n=300, seed=0):
-    """Columns of every kind the VQ-VAE models, all driven by one latent factor z."""
-    rng = np.random.default_rng(seed)
-    z = rng.normal(size=n)
-    return pd.DataFrame(
-        {
-            "num": 10.0 + 3.0 * z + 0.3 * rng.normal(size=n),
-            "count": rng.poisson(np.exp(0.5 * z + 1)).astype("int64"),
-            "flag": (z + 0.3 * rng.normal(size=n)) > 0,
-            "color": pd.Categorical(
-                np.where(z > 0.5, "red", np.where(z < -0.5, "blue", "green")),
-                categories=["blue", "green", "red", "violet"],  # violet never occurs
-            ),
-            "name": np.where(rng.uniform(size=n) < 0.3, "a", "b").astype(object),
-        }
-    )
+def vq_mixed_frame(n=300, seed=0):
+    """Columns of every kind the VQ-VAE models, "num" on a scale of its own (10 + 3 z)."""
+    return mixed_frame(n, seed, num_mean=10.0, num_scale=3.0, num_noise=0.3)
 
 
 @pytest.fixture(scope="module")
 def mixed():
-    frame = mixed_frame()
+    frame = vq_mixed_frame()
     vq = VQVAETransformer(n_codes=8, code_dim=3, max_iter=20, **FAST).fit(frame)
     return frame, vq
 
@@ -247,7 +235,7 @@ def test_missing_values_are_scikit_learns_nan_error(mixed, column, value):
 def test_column_types_override_and_refuse_mixture():
     """column_types sets kinds by name or position; "mixture" (which needs several
     components per column) is refused with a clear error."""
-    frame = mixed_frame(120)
+    frame = vq_mixed_frame(120)
     vq = VQVAETransformer(
         n_codes=4, max_iter=2, column_types={"count": "categorical", 0: "heteroscedastic"}, **FAST
     ).fit(frame)

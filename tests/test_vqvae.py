@@ -227,7 +227,10 @@ def test_score_samples_is_the_exact_mixture_log_likelihood(fitted_digits, digits
     np.testing.assert_allclose(fitted_digits.score_samples(X), expected, rtol=1e-6)
     # Row-independent: scoring rows one by one gives the same numbers.
     np.testing.assert_allclose(
-        [fitted_digits.score_samples(x[None])[0] for x in X[:3]], expected[:3], rtol=1e-9
+        [fitted_digits.score_samples(x[None])[0] for x in X[:3]],
+        expected[:3],
+        # float64 where the backend has it; JAX, by default, computes in float32.
+        rtol=1e-9 if keras.backend.backend() != "jax" else 1e-6,
     )
 
 

@@ -18,6 +18,8 @@ from synthetic_data import mixed_frame
 
 from skvae import CodebookCollapseWarning, VQVAETransformer, load, save
 
+# score_samples computes in float64 where the backend has it; JAX, by default, has not.
+EXACT_TOLERANCE = 1e-9 if keras.backend.backend() != "jax" else 1e-6
 FAST = dict(hidden_layer_sizes=(16,), batch_size=64, learning_rate=3e-3, random_state=0)
 
 
@@ -67,6 +69,10 @@ def _hand_log_p(vq, frame, params):
 
 
 # -- numeric arrays: as before ----------------------------------------------------------------
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the values were recorded with TensorFlow's random streams and kernels",
+)
 def test_numeric_fit_matches_values_recorded_before_table_support():
     """A numeric fit gives the codes, scores and draws that the numeric-only VQ-VAE gave.
 
@@ -151,7 +157,7 @@ def test_discrete_columns_give_probabilities_that_sum_to_one():
         {"flag": [False, True] * 3, "fruit": ["apple"] * 2 + ["kiwi"] * 2 + ["pear"] * 2}
     )
     probabilities = np.exp(vq.score_samples(grid))
-    assert probabilities.sum() == pytest.approx(1.0, abs=1e-9)
+    assert probabilities.sum() == pytest.approx(1.0, abs=EXACT_TOLERANCE)
     # And they follow the data: the most frequent row is the most probable.
     assert probabilities.argmax() == 0  # (False, "apple"): 0.7 * 0.6 of the rows
 

@@ -5,6 +5,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -165,6 +166,10 @@ def test_flow_rejects_free_bits_and_hierarchy(wine):
         VAETransformer(posterior="flow", n_components_lower=2, **SMALL).fit(wine)
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="the values were recorded with TensorFlow's random streams and kernels",
+)
 def test_default_posterior_is_unchanged(wine):
     """posterior="gaussian" reproduces the scores computed before flows existed."""
     # Values printed by the code at commit ef6add9 (before this feature), same settings.

@@ -121,13 +121,19 @@ def test_score_samples_is_deterministic_and_row_independent(fitted_wine, wine):
 
 
 def test_importance_sampling_tightens_the_elbo(fitted_wine, wine):
-    """More importance draws give a higher mean bound than the one-draw ELBO."""
+    """The 500-draw importance-weighted score lies above the ELBO estimated on the same draws.
+
+    Not against a one-draw score: that is an unbiased but noisy estimate of the ELBO,
+    which on this nearly collapsed posterior (gap about 0.1 nats) crossed the 500-draw
+    score under JAX's random stream. With 500 draws the ELBO's Monte Carlo error is far
+    below the gap (0.08 nats under TensorFlow, 0.10 under JAX).
+    """
     X, _ = wine
-    vae = clone(fitted_wine).set_params(n_importance_samples=1)
+    vae = clone(fitted_wine).set_params(n_importance_samples=500)
     vae.__setstate__(fitted_wine.__getstate__())  # same fitted model
-    elbo = vae.set_params(n_importance_samples=1).score(X)
-    iw_500 = vae.set_params(n_importance_samples=500).score(X)
-    assert iw_500 > elbo
+    vae.set_params(n_importance_samples=500)
+    expected_log_likelihood, kl = vae.elbo_terms(X)
+    assert vae.score(X) > np.mean(expected_log_likelihood - kl) + 0.02
 
 
 def test_pickle_and_joblib_round_trip_in_a_fresh_process(fitted_wine, wine, tmp_path):
@@ -224,13 +230,15 @@ def test_linear_vae_matches_probabilistic_pca():
 
 
 def test_nonlinear_vae_beats_pca_and_fa_on_digits():
-    """On held-out digits the VAE's log-likelihood beats PCA and FA at 8 components.
+    """On held-out digits the VAE's row log-likelihoods beat PCA's and FA's at 8 components.
 
-    With one variance per pixel ("gaussian") the VAE scores -96.35 nats here (TensorFlow),
-    below FA's -93.12: FA gives each of the 3 always-zero border pixels a variance of
-    1e-12, worth +13 nats each. The heteroscedastic decoder (-92.01, with a finite
-    variance floor) beats it even so, by a margin of about 1 nat: this test is tuned to
-    TensorFlow's random streams (under JAX the same fit scored -123).
+    Compared by the median row: on these raw integer pixels a held-out image that lights
+    a pixel (nearly) always 0 in training scores thousands of nats below the rest under
+    any model with a small variance there, and the mean is decided by one or two such
+    rows. With random_state=0 (the main job) one of the 360 rows scores -10,862 and pulls
+    the VAE's mean to -92.01 (FA: -93.12); other seeds gave means from -62.75 to -201.09
+    under TensorFlow and -123 under JAX, while the VAE's median stayed between -60 and -64
+    against FA's -79.25 and PCA's -163.15.
     """
     X, _ = load_digits(return_X_y=True)
     X_train, X_test = train_test_split(X, test_size=0.2, random_state=0)
@@ -241,9 +249,11 @@ def test_nonlinear_vae_beats_pca_and_fa_on_digits():
         var_floor=0.03,
         random_state=0,
     ).fit(X_train)
-    vae_score = vae.score(X_test)
-    assert vae_score > PCA(8).fit(X_train).score(X_test)
-    assert vae_score > FactorAnalysis(8).fit(X_train).score(X_test)
+    vae_median = np.median(vae.score_samples(X_test))
+    fa_median = np.median(FactorAnalysis(8).fit(X_train).score_samples(X_test))
+    pca = PCA(8).fit(X_train)
+    assert vae_median > fa_median + 10
+    assert vae_median > np.median(pca.score_samples(X_test)) + 50
     elbo = vae.set_params(n_importance_samples=1).score(X_test)
     assert vae.set_params(n_importance_samples=1000).score(X_test) >= elbo
 

@@ -137,7 +137,7 @@ def memmap_training_data(X, to_inputs, seed, params):
     batches = MemmapBatches(
         X, rows, min(params["batch_size"], len(rows)), to_inputs, seed=[seed, 3]
     )
-    return TrainingData(batches, len(batches), validation)
+    return TrainingData(batches, validation)
 
 
 def chunked_posterior_summary(X, kl_per_dimension, posterior_location, to_inputs, chunk_rows=None):

@@ -174,8 +174,12 @@ class TrainingData:
     """What ``Model.fit`` reads: training batches and (optionally) validation data."""
 
     batches: object  # knows its own length: Keras reads each epoch to its end
-    n_batches: int
     validation_data: object = None
+
+    @property
+    def n_batches(self):
+        """Batches per epoch."""
+        return len(self.batches)
 
 
 def in_memory_data(X, seed, params):
@@ -189,7 +193,7 @@ def in_memory_data(X, seed, params):
         X_train, validation_data = X, None
     batch_size = min(params["batch_size"], len(X_train))
     batches = shuffled_batches(X_train, batch_size, seed)
-    return TrainingData(batches, math.ceil(len(X_train) / batch_size), validation_data)
+    return TrainingData(batches, validation_data)
 
 
 def compile_model(model, params, n_batches):
@@ -294,7 +298,7 @@ def train_one_pass(model, X, seed, params):
     and ValueError is raised.
     """
     batch_size = min(params["batch_size"], len(X))
-    data = TrainingData(shuffled_batches(X, batch_size, seed), math.ceil(len(X) / batch_size))
+    data = TrainingData(shuffled_batches(X, batch_size, seed))
     with training_scope(params.get("distribution")):
         if getattr(model, "optimizer", None) is None or not model.optimizer.built:
             compile_model(model, params, data.n_batches)

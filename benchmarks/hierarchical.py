@@ -23,7 +23,7 @@ that their parameter counts match the two-layer ones:
 
 * ``ELBO, one layer, 16``: n_components=16, hidden layers (90, 45);
 * ``ELBO, two layers, 8 over 16``: n_components=8 (top), n_components_lower=16, hidden
-  layers (80, 40) (the ladder of :mod:`skvae._hierarchy`);
+  layers (80, 40) (the ladder of :mod:`skvae._vae._hierarchy`);
 * ``IWAE, one layer, 32``: n_components=32, hidden layers (84, 42), ``objective="iwae"``
   with ``n_importance_train=5``;
 * ``IWAE, two layers, 8 over 16``: the two-layer model above with the same objective;

@@ -1,7 +1,7 @@
 """GridSearchCV(n_jobs=2) over skvae: TensorFlow's thread pools in the workers, and wall time.
 
 joblib's process workers set ``OMP_NUM_THREADS`` to ``cpu_count // n_jobs``; skvae caps
-TensorFlow's intra- and inter-op pools to it (``skvae._tf_threads``). This script runs
+TensorFlow's intra- and inter-op pools to it (``skvae._nn._tf_threads``). This script runs
 the same search with the cap ("capped") and without it ("uncapped": the parent exports
 ``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS`` = cpu_count, an explicit
 setting that skvae leaves alone, which is what TensorFlow uses by default), each in a fresh
@@ -27,7 +27,7 @@ from sklearn.model_selection import GridSearchCV
 from skvae import VAETransformer
 
 def worker_threads():
-    from skvae import _training  # noqa: F401  (what a fit imports first)
+    from skvae._nn import _trainer as _training  # noqa: F401  (what a fit imports first)
     import tensorflow as tf
     tf.constant(1.0) + 1.0  # start the runtime
     return {

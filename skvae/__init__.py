@@ -3,13 +3,13 @@
 Importing skvae is light: Keras and its backend are imported only when a model is built.
 """
 
-from skvae._base import PosteriorCollapseWarning
-from skvae._estimator import VAETransformer
-from skvae._imputer import VAEImputer
-from skvae._kl import gaussian_kl
-from skvae._outlier import VAEOutlierDetector
-from skvae._persistence import load, save
-from skvae._vqvae import CodebookCollapseWarning, VQVAETransformer
+from skvae._persistence._format import load, save
+from skvae._vae._base import PosteriorCollapseWarning
+from skvae._vae._imputer import VAEImputer
+from skvae._vae._kl import gaussian_kl
+from skvae._vae._outlier import VAEOutlierDetector
+from skvae._vae._transformer import VAETransformer
+from skvae._vqvae._transformer import CodebookCollapseWarning, VQVAETransformer
 
 __version__ = "0.1.0"
 

@@ -171,7 +171,7 @@ def _first_interrupt_stops_training():
 
     Yields an event that tells, afterwards, whether training was stopped that way.
     """
-    from skvae import _training
+    from skvae._nn import _trainer as _training
 
     interrupted = threading.Event()
 

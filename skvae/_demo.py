@@ -7,7 +7,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.model_selection import train_test_split
 
-from skvae._estimator import VAETransformer
+from skvae._vae._transformer import VAETransformer
 
 
 def run_demo(n_components=8, max_iter=200, random_state=0):

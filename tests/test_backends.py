@@ -16,9 +16,9 @@ PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
 
 # TensorFlow-only modules, imported lazily and only when Keras runs on TensorFlow: the input
-# pipeline (skvae._training.shuffled_batches; other backends use a PyDataset), the graph
-# compilation of prediction functions (skvae._graphs; other backends run them eagerly) and
-# the cap of TensorFlow's thread pools to OMP_NUM_THREADS (imported by skvae._training).
+# pipeline (skvae._nn._trainer.shuffled_batches; other backends use a PyDataset), the graph
+# compilation of prediction functions (skvae._nn._graphs; other backends run them eagerly) and
+# the cap of TensorFlow's thread pools to OMP_NUM_THREADS (imported by skvae._nn._trainer).
 TF_ONLY_MODULES = {"_tf_data.py", "_tf_graph.py", "_tf_threads.py"}
 # The JAX-only twin of _tf_graph (jax.jit of prediction functions), imported only under JAX.
 JAX_ONLY_MODULES = {"_jax_graph.py"}
@@ -93,7 +93,7 @@ def test_trains_under_other_backends(backend):
 
 
 def test_jax_prediction_is_compiled_and_matches_eager_calls():
-    """Under JAX, prediction runs through jax.jit (skvae._jax_graph) and gives the eager
+    """Under JAX, prediction runs through jax.jit (skvae._nn._jax_graph) and gives the eager
     results to float32 precision, also after partial_fit changed the weights (the compiled
     functions read the current weights, not those at tracing)."""
     pytest.importorskip("jax")
@@ -101,7 +101,7 @@ def test_jax_prediction_is_compiled_and_matches_eager_calls():
         """
         import json, numpy as np
         from sklearn.datasets import load_wine
-        import skvae._graphs as graphs
+        import skvae._nn._graphs as graphs
         from skvae import VAETransformer
         X = load_wine(return_X_y=True)[0]
         vae = VAETransformer(n_components=2, max_iter=3, batch_size=64, n_importance_samples=20,

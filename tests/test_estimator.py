@@ -92,7 +92,7 @@ def test_tf_data_pipeline_and_pydataset_give_bit_identical_fits(monkeypatch):
     own last batch, not run on into the next epoch's (4 epochs = 188 steps, no warning
     that the input ran out).
     """
-    from skvae import _training
+    from skvae._nn import _trainer as _training
 
     X = two_factor_data(3000)
     fits = {}

@@ -12,7 +12,7 @@ from keras import ops
 from sklearn.datasets import load_wine
 
 from skvae import PosteriorCollapseWarning, VAETransformer
-from skvae._flows import IAFStep, InverseAutoregressiveFlow, made_masks
+from skvae._vae._flows import IAFStep, InverseAutoregressiveFlow, made_masks
 
 SMALL = dict(n_components=2, hidden_layer_sizes=(16,), max_iter=5, batch_size=64)
 
@@ -174,7 +174,7 @@ def test_default_posterior_is_unchanged(wine):
     """posterior="gaussian" reproduces the scores computed before flows existed."""
     # Values printed by the code at commit ef6add9 (before this feature), same settings.
     # Training reproduces them bit for bit; scoring agrees to float32 rounding, since it
-    # now runs as a compiled graph (skvae._graphs), which fuses operations differently.
+    # now runs as a compiled graph (skvae._nn._graphs), which fuses operations differently.
     vae = VAETransformer(n_importance_samples=20, random_state=0, **SMALL).fit(wine)
     assert vae.score(wine) == pytest.approx(-23.384179340319687, rel=1e-7)
     assert vae.kl_per_dimension_ == pytest.approx([0.329331523902163, 0.4021699951465906])

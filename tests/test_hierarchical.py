@@ -10,7 +10,7 @@ from scipy.stats import norm
 from sklearn.datasets import load_wine
 
 from skvae import PosteriorCollapseWarning, VAETransformer
-from skvae._hierarchy import gaussian_kl_between, precision_weighted
+from skvae._vae._hierarchy import gaussian_kl_between, precision_weighted
 
 SMALL = dict(
     n_components=2,

@@ -90,7 +90,7 @@ def test_imputer_beats_mean_and_knn_and_matches_iterative_imputation():
 
 def test_linear_gaussian_conditional_mean_is_gaussian_conditioning():
     """conditional_mean equals the textbook formula mu_m + S_mo S_oo^-1 (x_o - mu_o)."""
-    from skvae._linear_gaussian import conditional_mean
+    from skvae._vae._linear_gaussian import conditional_mean
 
     rng = np.random.default_rng(0)
     W = rng.normal(size=(3, 7))

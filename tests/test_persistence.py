@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 import skvae
 from skvae import VAEOutlierDetector, VAETransformer, VQVAETransformer
-from skvae._persistence import load, save
+from skvae._persistence._format import load, save
 
 TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -287,7 +287,7 @@ def test_round_trip_in_fresh_process(transformer, saved, wine_frame, tmp_path):
         f"""
         import numpy as np
         from sklearn.datasets import load_wine
-        from skvae._persistence import load
+        from skvae._persistence._format import load
         X = load_wine(as_frame=True).data
         np.save({str(out)!r}, load({str(saved)!r}).score_samples(X))
         """

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from skvae import VAETransformer
-from skvae._scaling import fit_feature_scaling
-from skvae._streaming import chunked_scaling
+from skvae._nn._streaming import chunked_scaling
+from skvae._table._scaling import fit_feature_scaling
 
 SMALL = dict(n_components=2, hidden_layer_sizes=(16,), batch_size=64, random_state=0)
 
@@ -111,7 +111,7 @@ def memmap_X(X, tmp_path):
 
 def test_fit_on_a_memmap_matches_the_in_memory_statistics(X, memmap_X, monkeypatch):
     """fit() on a memmap streams it: same scaling, a trained model, finite scores."""
-    import skvae._streaming as streaming
+    import skvae._nn._streaming as streaming
 
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 128)  # force several chunks
     vae = VAETransformer(max_iter=4, **SMALL).fit(memmap_X)
@@ -139,7 +139,7 @@ def test_fit_on_a_memmap_is_reproducible_and_supports_early_stopping(memmap_X):
 
 def test_fit_on_a_memmap_rejects_infinite_values(tmp_path, monkeypatch):
     """An inf beyond the first chunk is reported with its row, as validate_data would."""
-    import skvae._streaming as streaming
+    import skvae._nn._streaming as streaming
 
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 128)
     X = np.ones((300, 3), dtype=np.float32)

@@ -11,7 +11,7 @@ if keras.backend.backend() != "tensorflow":
 
 import tensorflow as tf  # noqa: E402
 
-from skvae import _tf_threads  # noqa: E402
+from skvae._nn import _tf_threads  # noqa: E402
 
 
 class FakeThreading:
@@ -64,7 +64,7 @@ def test_cap_threads_respects_user_settings(monkeypatch, env, fake, expected, po
 
 def _worker_pools():
     """In a worker: import skvae's training code (what a fit does first), run an op."""
-    from skvae import _training  # noqa: F401
+    from skvae._nn import _trainer as _training  # noqa: F401
 
     tf.constant(1.0) + 1.0
     threading = tf.config.threading
@@ -99,7 +99,7 @@ def test_tf_data_pipeline_threads_follow_the_thread_limit(monkeypatch, limit):
     set (as in a joblib worker), and left to tf.data's default (one per core) when not."""
     import numpy as np
 
-    from skvae._tf_data import shuffled_dataset
+    from skvae._nn._tf_data import shuffled_dataset
 
     if limit is None:
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)

@@ -19,8 +19,8 @@ from sklearn.datasets import load_digits, load_wine
 from sklearn.model_selection import train_test_split
 
 from skvae import CodebookCollapseWarning, VQVAETransformer
-from skvae._columns import ColumnLayout
-from skvae._vq_model import VQVAE, ema_codebook_update
+from skvae._nn._layout import ColumnLayout
+from skvae._vqvae._model import VQVAE, ema_codebook_update
 
 
 @pytest.fixture(scope="module")

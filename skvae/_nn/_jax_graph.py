@@ -1,4 +1,4 @@
-"""JAX-only: compile a prediction function with ``jax.jit`` (see skvae._graphs).
+"""JAX-only: compile a prediction function with ``jax.jit`` (see skvae._nn._graphs).
 
 A Keras model's methods read its variables, which ``jax.jit`` cannot capture as state.
 The compiled function therefore takes the variables' current values as an argument and
@@ -22,7 +22,7 @@ def graph_function(method):
     --------
     Under ``KERAS_BACKEND=jax`` (``tests/test_backends.py`` checks it against eager calls):
 
-    >>> from skvae._jax_graph import graph_function
+    >>> from skvae._nn._jax_graph import graph_function
     >>> fn = graph_function(model.posterior_moments)  # doctest: +SKIP
     >>> fn(inputs_chunk)  # traced once for this shape, then compiled  # doctest: +SKIP
     """

@@ -36,7 +36,7 @@ def scaling_from_moments(mean, std):
     """(mean, scale) from each feature's observed mean and standard deviation.
 
     The second half of :func:`fit_feature_scaling`, shared with the chunked statistics of
-    out-of-core fitting (skvae._streaming).
+    out-of-core fitting (skvae._nn._streaming).
     """
     if not np.all(np.isfinite(std)):
         raise ValueError(

@@ -12,15 +12,15 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from skvae._columns import ColumnLayout
-from skvae._flows import InverseAutoregressiveFlow
-from skvae._likelihoods import (
+from skvae._nn._layout import ColumnLayout
+from skvae._nn._likelihoods import (
     LOG_2PI,
     free_bits_kl,
     kl_to_standard_normal,
     log_mean_exp,
     standard_normal_log_prob,
 )
+from skvae._vae._flows import InverseAutoregressiveFlow
 
 # Posterior log-variances are clipped to this range: exp(-12) to exp(8) covers every
 # useful posterior width in scaled units and keeps exp() and the KL finite.
@@ -89,7 +89,7 @@ def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds,
 def build_decoder(
     n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None, dtype=None
 ):
-    """Decoder network z -> parameters of p(x|z), laid out as in :mod:`skvae._columns`
+    """Decoder network z -> parameters of p(x|z), laid out as in :mod:`skvae._nn._layout`
     (for one likelihood: Gaussian means, then log-variances if heteroscedastic, or
     Bernoulli logits). ``bias`` initialises the output layer's bias (zeros if None);
     ``dtype`` is the layers' dtype policy (the output is float32 whatever it is)."""
@@ -139,16 +139,16 @@ class VAE(keras.Model):
         input rows are [x, c]: the encoder sees both, the decoder sees [z, c], and only x
         is modelled, so every log-likelihood is log p(x | c).
     layout : ColumnLayout or None
-        Per-column likelihoods of a mixed table (:mod:`skvae._columns`); ``n_features`` is
+        Per-column likelihoods of a mixed table (:mod:`skvae._nn._layout`); ``n_features`` is
         then its encoded width (categorical columns one-hot).
     posterior : {"gaussian", "flow"}
         The diagonal-Gaussian posterior, or that Gaussian pushed through ``n_flows``
-        inverse autoregressive flow steps (:mod:`skvae._flows`).
+        inverse autoregressive flow steps (:mod:`skvae._vae._flows`).
     n_flows : int
         Number of flow steps for ``posterior="flow"``.
     decoder_latent_width : int or None
         Width of the latent rows the decoder reads, when it is not ``n_components`` (the
-        lower layer of :class:`skvae._hierarchy.HierarchicalVAE`).
+        lower layer of :class:`skvae._vae._hierarchy.HierarchicalVAE`).
     layer_policy : {"float32", "mixed_float16", "mixed_bfloat16"}
         Keras dtype policy of the encoder's and decoder's layers (the estimator's
         ``dtype_policy``). Their outputs are cast to float32, and the model itself, the
@@ -232,7 +232,7 @@ class VAE(keras.Model):
         self.posterior = posterior
         self.flow = None
         if posterior == "flow":
-            # Context of each step: the encoder's [mu, log sigma^2] (see skvae._flows).
+            # Context of each step: the encoder's [mu, log sigma^2] (see skvae._vae._flows).
             self.flow = InverseAutoregressiveFlow(
                 n_components, n_flows, 2 * n_components, seed=next(seeds), name="iaf"
             )
@@ -303,7 +303,7 @@ class VAE(keras.Model):
         return self.layout.expected_x(self._decoder_output(z, conditions))
 
     def decoder_params(self, z, conditions=None):
-        """Raw decoder output: the parameters of p(x | z, c) (see :mod:`skvae._columns`)."""
+        """Raw decoder output: the parameters of p(x | z, c) (see :mod:`skvae._nn._layout`)."""
         return self._decoder_output(z, conditions)
 
     def decode_rows(self, rows, width, params=False):

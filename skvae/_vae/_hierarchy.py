@@ -31,13 +31,13 @@ import keras
 import numpy as np
 from keras import ops
 
-from skvae._likelihoods import (
+from skvae._nn._likelihoods import (
     LOG_2PI,
     gaussian_log_prob,
     kl_to_standard_normal,
     standard_normal_log_prob,
 )
-from skvae._model import LOG_VAR_RANGE, VAE, _dense, _mlp, as_float32
+from skvae._vae._model import LOG_VAR_RANGE, VAE, _dense, _mlp, as_float32
 
 # "ladder": the bottom-up estimate of z1 shares the encoder's first hidden layer and the
 # decoder reads [z1, z2]; "separate": a bottom-up encoder of its own and a decoder of z1
@@ -78,7 +78,7 @@ def _gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, n
 
 
 class HierarchicalVAE(VAE):
-    """The VAE of :mod:`skvae._model` with a second stochastic layer under the top one.
+    """The VAE of :mod:`skvae._vae._model` with a second stochastic layer under the top one.
 
     ``n_components`` is the top layer z2 (what ``encode`` returns moments of, what the
     estimator's ``transform`` reports), ``n_components_lower`` the lower layer z1; the

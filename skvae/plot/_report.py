@@ -9,7 +9,8 @@ import tempfile
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._plot_data import (
+from skvae.metrics import correlation_difference
+from skvae.plot._data import (
     conditions_of,
     data_columns,
     decode,
@@ -17,7 +18,6 @@ from skvae._plot_data import (
     marginal_distance,
     real_and_sampled,
 )
-from skvae.metrics import correlation_difference
 
 
 def _png(figure):

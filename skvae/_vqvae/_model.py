@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skvae._model import _dense, _mlp, build_decoder
+from skvae._vae._model import _dense, _mlp, build_decoder
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
 LAPLACE_EPSILON = 1e-5
@@ -85,7 +85,7 @@ class VQVAE(keras.Model):
     Parameters
     ----------
     layout : ColumnLayout
-        The per-column likelihoods (:mod:`skvae._columns`), shared with the VAE: the
+        The per-column likelihoods (:mod:`skvae._nn._layout`), shared with the VAE: the
         estimator's, built from its table's column kinds (one-hot inputs for categorical
         columns). Its decoder output, log-probabilities (in X's units), expected
         values and draws are the VAE's.
@@ -193,7 +193,7 @@ class VQVAE(keras.Model):
 
     def decoder_params(self, z):
         """Raw decoder output for flattened code vectors z: the parameters of p(x | codes),
-        laid out as in :mod:`skvae._columns`."""
+        laid out as in :mod:`skvae._nn._layout`."""
         return self.decoder(ops.convert_to_tensor(z))
 
     def log_likelihood(self, x, x_param):

@@ -1,22 +1,22 @@
 """Build the Keras VQ-VAE and train it, with the VAE's seeded batches, validation split,
-early stopping and non-finite-loss guard (:mod:`skvae._training`)."""
+early stopping and non-finite-loss guard (:mod:`skvae._nn._trainer`)."""
 
 import keras
 import numpy as np
 
-from skvae._batches import ShuffledBatches
-from skvae._training import (
+from skvae._nn._batches import ShuffledBatches
+from skvae._nn._trainer import (
     MAX_STEPS_PER_EXECUTION,
     FittedVAE,
     NonFiniteLossGuard,
     split_validation,
 )
-from skvae._vq_model import VQVAE
+from skvae._vqvae._model import VQVAE
 
 
 def build_vq_model(hidden_layer_sizes, seed, params, layout):
     """A freshly initialised VQVAE configured from the estimator's parameters, with the
-    per-feature likelihoods of ``layout`` (:class:`skvae._columns.ColumnLayout`)."""
+    per-feature likelihoods of ``layout`` (:class:`skvae._nn._layout.ColumnLayout`)."""
     return VQVAE(
         layout=layout,
         n_codes=params["n_codes"],

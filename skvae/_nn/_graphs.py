@@ -1,11 +1,11 @@
 """Prediction functions compiled once per model: TensorFlow graphs, JAX jit, eager torch.
 
 Prediction calls a model method on fixed-size chunks of rows (see
-``skvae._base._predict_in_batches``). Run eagerly, a chunk of a small tabular network
+``skvae._vae._base._predict_in_batches``). Run eagerly, a chunk of a small tabular network
 costs far more in per-operation dispatch than in arithmetic (about 20 ms against 3 ms for
 512 rows of a 50-128-128-8 encoder on CPU); as a TensorFlow graph it is traced once per
 method and input shape and then runs at the speed of its kernels. Under JAX the same
-holds for ``jax.jit`` (see ``skvae._jax_graph``).
+holds for ``jax.jit`` (see ``skvae._nn._jax_graph``).
 """
 
 import keras
@@ -17,7 +17,7 @@ def compiled(method):
     Under TensorFlow, a ``tf.function`` of it, cached on the model so that each method is
     traced once per input shape (NumPy arrays are traced as tensors of their shape;
     Python scalars are part of the trace). Under JAX, a ``jax.jit`` of it that takes the
-    model's variable values as an argument (``skvae._jax_graph``), cached likewise. Under
+    model's variable values as an argument (``skvae._nn._jax_graph``), cached likewise. Under
     PyTorch it runs eagerly.
 
     Parameters
@@ -35,7 +35,7 @@ def compiled(method):
     --------
     >>> import keras
     >>> import numpy as np
-    >>> from skvae._graphs import compiled
+    >>> from skvae._nn._graphs import compiled
     >>> class Doubler(keras.Model):
     ...     def double(self, x):
     ...         return 2 * keras.ops.convert_to_tensor(x)
@@ -47,9 +47,9 @@ def compiled(method):
     """
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        from skvae._tf_graph import graph_function
+        from skvae._nn._tf_graph import graph_function
     elif backend == "jax":
-        from skvae._jax_graph import graph_function
+        from skvae._nn._jax_graph import graph_function
     else:
         return method
 

@@ -15,7 +15,14 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._base import (
+from skvae._table._codes import KINDS
+from skvae._table._estimator_mixin import (
+    HANDLE_UNKNOWN_DOC,
+    TABLE_PARAMETER_CONSTRAINTS,
+    TableEstimatorMixin,
+    column_types_doc,
+)
+from skvae._vae._base import (
     ACTIVATIONS,
     PREDICT_BATCH_ROWS,
     SCORE_CHUNK_ELEMENTS,
@@ -23,13 +30,6 @@ from skvae._base import (
     _to_numpy,
     _training_module,
     state_restored_on_failure,
-)
-from skvae._table import KINDS
-from skvae._table_estimator import (
-    HANDLE_UNKNOWN_DOC,
-    TABLE_PARAMETER_CONSTRAINTS,
-    TableEstimatorMixin,
-    column_types_doc,
 )
 
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
@@ -379,7 +379,7 @@ class VQVAETransformer(
 
     def _cache_prior_decoding(self):
         # The decoder output of every code tuple in the prior's support, float64 in scaled
-        # units, laid out as in skvae._columns: sample() and score_samples() need no
+        # units, laid out as in skvae._nn._layout: sample() and score_samples() need no
         # network call after fit.
         self._prior_params = self._decoder_params(self.prior_codes_)
 
@@ -392,7 +392,7 @@ class VQVAETransformer(
             )
         return tuple(int(s) for s in sizes)
 
-    # -- the table (skvae._table_estimator): every column modelled, NaN refused ----------
+    # -- the table (skvae._table._estimator_mixin): every column modelled, NaN refused ----------
     _missing_values_allowed = False
     _supported_kinds = VQ_KINDS
 
@@ -714,6 +714,6 @@ def _vq_training_module():
     there); once Keras is loaded, importing the VQ-VAE modules draws nothing.
     """
     _training_module()
-    from skvae import _vq_training
+    from skvae._vqvae import _training as _vq_training
 
     return _vq_training

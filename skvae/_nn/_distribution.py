@@ -9,7 +9,7 @@ import contextlib
 
 import keras
 
-from skvae._model import VAE
+from skvae._vae._model import VAE
 
 
 def is_tf_strategy(distribution):

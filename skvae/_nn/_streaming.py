@@ -11,8 +11,8 @@ import math
 import numpy as np
 from keras.utils import PyDataset
 
-from skvae._scaling import scaling_from_moments
-from skvae._training import TrainingData, split_validation
+from skvae._nn._trainer import TrainingData, split_validation
+from skvae._table._scaling import scaling_from_moments
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
 # float64 features are 26 MB.

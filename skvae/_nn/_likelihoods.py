@@ -1,7 +1,7 @@
 """Log-probabilities, KL terms and log-mean-exp, written with ``keras.ops`` only.
 
 Every function here is pure (no state, no randomness) and works on any Keras backend, so
-the model in :mod:`skvae._model` trains the same way under TensorFlow, JAX and PyTorch
+the model in :mod:`skvae._vae._model` trains the same way under TensorFlow, JAX and PyTorch
 (tests/test_backends.py).
 All results are in nats.
 """

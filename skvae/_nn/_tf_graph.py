@@ -1,4 +1,4 @@
-"""TensorFlow-only: compile a prediction function into a graph (see skvae._graphs).
+"""TensorFlow-only: compile a prediction function into a graph (see skvae._nn._graphs).
 
 Imported lazily, and only when Keras runs on TensorFlow.
 """
@@ -12,7 +12,7 @@ def graph_function(fn):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae._tf_graph import graph_function
+    >>> from skvae._nn._tf_graph import graph_function
     >>> double = graph_function(lambda x: 2 * x)
     >>> double(np.ones(2, np.float32)).numpy().tolist()
     [2.0, 2.0]

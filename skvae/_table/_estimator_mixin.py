@@ -2,9 +2,9 @@
 
 Shared by every estimator that models the columns of a table (:class:`BaseVAE` and
 :class:`VQVAETransformer`): validating a DataFrame or an array into coded rows (see
-:mod:`skvae._table`), fixing the column kinds and categories at fit time, scaling the
+:mod:`skvae._table._codes`), fixing the column kinds and categories at fit time, scaling the
 continuous columns, building the per-column likelihood layout
-(:class:`skvae._columns.ColumnLayout`), encoding coded rows into model inputs (one-hot
+(:class:`skvae._nn._layout.ColumnLayout`), encoding coded rows into model inputs (one-hot
 blocks for categorical columns) and turning model outputs back into the user's table.
 
 The estimator provides the parameters ``likelihood``, ``column_types``, ``handle_unknown``
@@ -18,8 +18,8 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skvae._scaling import fit_feature_scaling
-from skvae._table import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
+from skvae._table._codes import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
+from skvae._table._scaling import fit_feature_scaling
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
 MAX_SCALED_VALUE = 1e12
@@ -61,7 +61,7 @@ class TableEstimatorMixin:
     --------
     >>> import numpy as np, pandas as pd
     >>> from skvae import VAETransformer
-    >>> from skvae._table_estimator import TableEstimatorMixin
+    >>> from skvae._table._estimator_mixin import TableEstimatorMixin
     >>> issubclass(VAETransformer, TableEstimatorMixin)
     True
     >>> frame = pd.DataFrame({"x": np.arange(40.0), "c": pd.Categorical(["a", "b"] * 20)})
@@ -83,7 +83,7 @@ class TableEstimatorMixin:
 
     # Whether NaN (a missing value) is accepted in X; if not, it is scikit-learn's error.
     _missing_values_allowed = True
-    # Column kinds the estimator's model supports (skvae._table.KINDS).
+    # Column kinds the estimator's model supports (skvae._table._codes.KINDS).
     _supported_kinds = KINDS
 
     # -- hooks ------------------------------------------------------------------------
@@ -101,7 +101,7 @@ class TableEstimatorMixin:
 
     # -- validation ---------------------------------------------------------------------
     def _validate_table(self, X, reset):
-        """Validated rows of X as a float matrix in the model's coding (see skvae._table).
+        """Validated rows of X as a float matrix in the model's coding (see skvae._table._codes).
 
         A DataFrame may mix numeric, boolean and categorical columns; at fit time
         (``reset``) the column kinds, categories and dtypes are fixed. Where missing
@@ -203,11 +203,11 @@ class TableEstimatorMixin:
             self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
 
     def _build_layout(self):
-        """The per-column likelihood layout of the modelled columns (skvae._columns)."""
-        from skvae._base import _training_module
+        """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""
+        from skvae._vae._base import _training_module
 
         _training_module()  # imports Keras with global random state preserved
-        from skvae._columns import ColumnLayout
+        from skvae._nn._layout import ColumnLayout
 
         data_columns = self._data_columns()
         return ColumnLayout(

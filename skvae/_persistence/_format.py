@@ -75,7 +75,7 @@ def save(estimator, path):
     >>> import os, tempfile
     >>> from sklearn.datasets import load_wine
     >>> from skvae import VAETransformer
-    >>> from skvae._persistence import save
+    >>> from skvae._persistence._format import save
     >>> X, _ = load_wine(return_X_y=True)
     >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -156,7 +156,7 @@ def load(path):
     >>> import numpy as np
     >>> from sklearn.datasets import load_wine
     >>> from skvae import VAETransformer
-    >>> from skvae._persistence import load, save
+    >>> from skvae._persistence._format import load, save
     >>> X, _ = load_wine(return_X_y=True)
     >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -229,7 +229,7 @@ def load(path):
     if name == "VQVAETransformer":
         # VQ-VAE files written before it took mixed tables have no table parameters (and
         # no table attributes: __setstate__ fills those in).
-        from skvae._vqvae import TABLE_PARAMETER_DEFAULTS
+        from skvae._vqvae._transformer import TABLE_PARAMETER_DEFAULTS
 
         for key, value in TABLE_PARAMETER_DEFAULTS.items():
             state.setdefault(key, value)
@@ -263,10 +263,10 @@ class _ArrayStore(dict):
 
 def _estimator_classes():
     # Imported here: skvae/__init__ imports this module, and the estimators import skvae.
-    from skvae._estimator import VAETransformer
-    from skvae._imputer import VAEImputer
-    from skvae._outlier import VAEOutlierDetector
-    from skvae._vqvae import VQVAETransformer
+    from skvae._vae._imputer import VAEImputer
+    from skvae._vae._outlier import VAEOutlierDetector
+    from skvae._vae._transformer import VAETransformer
+    from skvae._vqvae._transformer import VQVAETransformer
 
     return {
         "VAETransformer": VAETransformer,

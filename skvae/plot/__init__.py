@@ -19,7 +19,8 @@ import sys
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._plot_data import (
+from skvae.metrics import correlation_difference
+from skvae.plot._data import (
     conditions_of,
     data_columns,
     decode,
@@ -29,8 +30,7 @@ from skvae._plot_data import (
     real_and_sampled,
     standardised,
 )
-from skvae._report import report, report_numbers
-from skvae.metrics import correlation_difference
+from skvae.plot._report import report, report_numbers
 
 # A label with at most this many distinct values is coloured by category (with a legend)
 # rather than on a continuous colour scale.

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from skvae._batches import ShuffledBatches
-from skvae._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
-from skvae._model import VAE
+from skvae._nn._batches import ShuffledBatches
+from skvae._nn._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
+from skvae._vae._model import VAE
 
 if keras.backend.backend() == "tensorflow":
     # Before skvae runs any TensorFlow op: size TensorFlow's thread pools from
     # OMP_NUM_THREADS, which joblib's workers set to cpu_count // n_jobs (see the module).
-    from skvae._tf_threads import cap_threads
+    from skvae._nn._tf_threads import cap_threads
 
     cap_threads()
 
@@ -23,7 +23,7 @@ if keras.backend.backend() == "tensorflow":
 # dominates small tabular batches, so grouping steps is the cheapest speed-up there is.
 MAX_STEPS_PER_EXECUTION = 32
 
-# Under TensorFlow, in-memory batches come from a tf.data pipeline (skvae._tf_data) that
+# Under TensorFlow, in-memory batches come from a tf.data pipeline (skvae._nn._tf_data) that
 # gathers them inside the graph: one Python call per epoch instead of one per batch, about
 # 15% more rows per second (benchmarks/throughput.py). It yields exactly ShuffledBatches'
 # batches, so both inputs give bit-identical fits (tests/test_estimator.py checks it).
@@ -50,7 +50,7 @@ def build_model(
 ):
     """A freshly initialised VAE configured from the estimator's parameters.
 
-    ``layout`` (a :class:`skvae._columns.ColumnLayout`) gives each column its own
+    ``layout`` (a :class:`skvae._nn._layout.ColumnLayout`) gives each column its own
     likelihood; without it every column has ``params["likelihood"]``. Under a
     ``tf.distribute`` strategy with several replicas (build it inside the strategy's
     scope), the VAE's loss is scaled for the replicas' gradient sum.
@@ -62,7 +62,7 @@ def build_model(
                 "n_components_lower (a hierarchical VAE) cannot be trained with a "
                 f"distribution over {replicas} replicas yet; use distribution=None"
             )
-        from skvae._hierarchy import HierarchicalVAE
+        from skvae._vae._hierarchy import HierarchicalVAE
 
         model_class = HierarchicalVAE
         extra = {
@@ -163,7 +163,7 @@ def shuffled_batches(X, batch_size, seed):
     both end each epoch with its last batch.
     """
     if TF_DATA_PIPELINE and keras.backend.backend() == "tensorflow":
-        from skvae._tf_data import shuffled_dataset
+        from skvae._nn._tf_data import shuffled_dataset
 
         return shuffled_dataset(X, batch_size, [seed, 3])
     return ShuffledBatches(X, batch_size, seed=[seed, 3])

@@ -42,7 +42,7 @@ def conditional_mean(x, intercept, W, noise_var):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae._linear_gaussian import conditional_mean
+    >>> from skvae._vae._linear_gaussian import conditional_mean
     >>> W = np.array([[1.0, -1.0]])          # x1 = -x0, up to noise
     >>> x = np.array([[2.0, np.nan]])
     >>> conditional_mean(x, np.zeros(2), W, np.array([1e-6, 1e-6])).round(3)

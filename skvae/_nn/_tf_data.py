@@ -3,7 +3,7 @@
 Under the TensorFlow backend, feeding ``keras.Model.fit`` a Python ``PyDataset`` costs a
 Python call (and the GIL) for every batch, which is a large share of a step for small
 tabular batches. This pipeline makes one Python call per *epoch*: it draws the epoch's
-row order from a private NumPy generator exactly as :class:`skvae._batches.ShuffledBatches`
+row order from a private NumPy generator exactly as :class:`skvae._nn._batches.ShuffledBatches`
 does (so both give the same batches, and fits are reproducible and independent of any
 global random state), and gathers the batches inside ``tf.data``. It is imported lazily,
 and only when Keras runs on TensorFlow; the other backends use ``ShuffledBatches``.
@@ -14,7 +14,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from skvae._tf_threads import thread_limit
+from skvae._nn._tf_threads import thread_limit
 
 
 def shuffled_dataset(X, batch_size, seed):
@@ -44,7 +44,7 @@ def shuffled_dataset(X, batch_size, seed):
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae._tf_data import shuffled_dataset
+    >>> from skvae._nn._tf_data import shuffled_dataset
     >>> X = np.arange(10, dtype=np.float32).reshape(5, 2)
     >>> dataset = shuffled_dataset(X, batch_size=2, seed=0)
     >>> [len(x) for (x,) in dataset]

@@ -8,8 +8,8 @@ from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from skvae._base import BaseVAE, _predict_in_batches, _to_numpy, fill_doc
-from skvae._linear_gaussian import conditional_mean
+from skvae._vae._base import BaseVAE, _predict_in_batches, _to_numpy, fill_doc
+from skvae._vae._linear_gaussian import conditional_mean
 
 # Defaults that differ from BaseVAE's, and why (see the class docstring's Notes and
 # docs/missing_values.rst for the measurements): the MIWAE recipe (IWAE training, many
@@ -237,7 +237,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
 
     def _linear_gaussian_fill(self, X):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
-        model; see :mod:`skvae._linear_gaussian`."""
+        model; see :mod:`skvae._vae._linear_gaussian`."""
         X_data, C = self._split_columns(X)
         # The decoder's one affine layer, read in float64 (its variables are float32 under
         # every dtype_policy): rows of the kernel for z are the loadings W, those for the

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from keras import ops
 
-from skvae._likelihoods import bernoulli_log_prob, gaussian_log_prob
+from skvae._nn._likelihoods import bernoulli_log_prob, gaussian_log_prob
 
 # Initial means of the mixture components, in standard deviations: spread over the
 # column's bulk so that the components start apart and can settle on different modes.

@@ -17,20 +17,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skvae._conditions import (
+from skvae._table._codes import CONTINUOUS_KINDS, KINDS, to_codes
+from skvae._table._conditions import (
     encode_conditions,
     encoded_width,
     fit_condition_encoding,
     resolve_condition_columns,
 )
-from skvae._kl import gaussian_kl
-from skvae._table import CONTINUOUS_KINDS, KINDS, to_codes
-from skvae._table_estimator import (
+from skvae._table._estimator_mixin import (
     HANDLE_UNKNOWN_DOC,
     TABLE_PARAMETER_CONSTRAINTS,
     TableEstimatorMixin,
     column_types_doc,
 )
+from skvae._vae._kl import gaussian_kl
 
 # Keras dtype policies the networks can be built with (see the dtype_policy parameter).
 DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
@@ -404,7 +404,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
         )
         self._fit_dtype = X.dtype
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._hierarchy)
+        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._vae._hierarchy)
         # Attributes set above are rolled back by fit() if training fails.
         layout = self._build_layout()
         inputs = self._model_input(X, layout)
@@ -457,9 +457,9 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
 
     def _fit_out_of_core(self, X, param_overrides=None):
         """fit() on a memory-mapped X without loading it: statistics, batches and
-        diagnostics each read X in bounded pieces (see skvae._streaming)."""
+        diagnostics each read X in bounded pieces (see skvae._nn._streaming)."""
         training = _training_module()  # imports Keras with global random state kept
-        from skvae import _streaming
+        from skvae._nn import _streaming
 
         # Validating the first chunk sets n_features_in_ and checks dtype and shape;
         # the chunked passes below check every other row.
@@ -492,7 +492,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
         )
         self._fit_dtype = first.dtype if first.dtype == np.float32 else np.dtype(np.float64)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._hierarchy)
+        self._hierarchy = "ladder"  # n_components_lower's architecture (see skvae._vae._hierarchy)
         params = {**self._training_params(), **(param_overrides or {})}
         layout = self._build_layout()
         fitted = training.train_vae(
@@ -566,7 +566,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
             )
         return tuple(int(s) for s in sizes)
 
-    # -- the table hooks (skvae._table_estimator): condition columns are not modelled ----
+    # -- the table hooks (skvae._table._estimator_mixin): condition columns are not modelled ----
     def _data_columns(self):
         return np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
 
@@ -1037,7 +1037,7 @@ def _training_module():
     """
     state = random.getstate()
     try:
-        from skvae import _training
+        from skvae._nn import _trainer as _training
     finally:
         random.setstate(state)
     return _training
@@ -1070,14 +1070,14 @@ class LazyModelInputs:
 def _predict_in_batches(method, X, batch_rows, *args):
     """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
-    ``method(chunk, *args)`` is compiled once (see :func:`skvae._graphs.compiled`).
+    ``method(chunk, *args)`` is compiled once (see :func:`skvae._nn._graphs.compiled`).
     Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
     shape the backend runs the same kernels (and one traced graph) for every call, so a
     row's float32 result does not depend on how many other rows came with it or where
     it sits among them. X is an array or a :class:`LazyModelInputs`, read in blocks of
     whole chunks (so the chunks are the same either way).
     """
-    from skvae._graphs import compiled
+    from skvae._nn._graphs import compiled
 
     if len(X) == 0:
         raise ValueError("Found array with 0 sample(s); at least 1 is required.")

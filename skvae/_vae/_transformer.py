@@ -5,7 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._base import BaseVAE, fill_doc, state_restored_on_failure
+from skvae._vae._base import BaseVAE, fill_doc, state_restored_on_failure
 
 
 @fill_doc

@@ -148,9 +148,9 @@ def _cmd_fit(args):
         params["contamination"] = (
             "auto" if args.contamination == "auto" else float(args.contamination)
         )
-    with _first_interrupt_stops_training() as stop:
+    with _first_interrupt_stops_training() as (stop, callback):
         try:
-            model = cls(**params).fit(data)
+            model = cls(**params).fit(data, callbacks=[callback])
         except KeyboardInterrupt:
             raise CLIError("interrupted: nothing was written") from None
         except ValueError as error:
@@ -169,33 +169,36 @@ def _first_interrupt_stops_training():
     """During fit, a first Ctrl-C ends training after the current steps and keeps the
     weights so far (the best ones with --early-stopping); a second one aborts.
 
-    Yields an event that tells, afterwards, whether training was stopped that way.
+    Yields an event that tells, afterwards, whether training was stopped that way, and
+    the Keras callback to pass to ``fit`` that ends training once it is set.
     """
-    from skvae._nn import _trainer as _training
+    import keras
 
     interrupted = threading.Event()
+
+    class StopWhenInterrupted(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if interrupted.is_set():
+                self.model.stop_training = True
 
     def handler(signum, frame):
         if interrupted.is_set():
             raise KeyboardInterrupt
         interrupted.set()
-        _training.STOP_REQUESTED.set()
         print(
             "stopping after the current steps; Ctrl-C again to abort without saving",
             file=sys.stderr,
         )
 
-    _training.STOP_REQUESTED.clear()
     try:
         previous = signal.signal(signal.SIGINT, handler)
     except ValueError:  # not the main thread: leave Ctrl-C as it is
         previous = None
     try:
-        yield interrupted
+        yield interrupted, StopWhenInterrupted()
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-        _training.STOP_REQUESTED.clear()
 
 
 def _model_categorical(model):

@@ -2,7 +2,6 @@
 and a guard that turns a non-finite loss into a clear error."""
 
 import math
-import threading
 from dataclasses import dataclass
 
 import keras
@@ -96,29 +95,23 @@ def build_model(
     )
 
 
-# Set by the command line's first Ctrl-C (see skvae._cli): training then stops after the
-# current group of steps and keeps its weights, instead of losing the whole fit.
-STOP_REQUESTED = threading.Event()
+class RestoreBestOnStop(keras.callbacks.Callback):
+    """Keeps the best weights so far when another callback ends training early.
 
-
-class StopOnRequest(keras.callbacks.Callback):
-    """Ends training cleanly once STOP_REQUESTED is set, keeping the best weights so far.
-
-    With early stopping, the weights of the best validation epoch (held by ``stopper``)
-    are restored, as an early stop would; otherwise the current weights are kept.
+    A user's callback (the command line's Ctrl-C handler, say) may set
+    ``model.stop_training``; with early stopping, the weights of the best validation epoch
+    (held by ``stopper``) are then restored, as an early stop would. Without early
+    stopping, or when ``stopper`` itself stopped (it restores on its own), nothing changes.
     """
 
     def __init__(self, stopper):
         super().__init__()
         self.stopper = stopper
 
-    def on_train_batch_end(self, batch, logs=None):
-        if STOP_REQUESTED.is_set():
-            self.model.stop_training = True
-
     def on_train_end(self, logs=None):
         best = getattr(self.stopper, "best_weights", None)
-        if STOP_REQUESTED.is_set() and best is not None:
+        stopped_by_other = self.model.stop_training and not self.stopper.stopped_epoch
+        if stopped_by_other and best is not None:
             self.model.set_weights(best)
 
 
@@ -252,11 +245,13 @@ def train_vae(
     params,
     data=None,
     layout=None,
+    callbacks=(),
 ):
     """Train a VAE on float32 model inputs ``X`` = [x encoded, c encoded, mask].
 
     ``data`` replaces the in-memory batches of ``X`` (which is then unused), for
-    out-of-core training; ``layout`` gives the per-column likelihoods (see build_model).
+    out-of-core training; ``layout`` gives the per-column likelihoods (see build_model);
+    ``callbacks`` are the user's Keras callbacks, run after skvae's own.
     Raises ValueError if the loss diverges.
     """
     if data is None:
@@ -284,7 +279,11 @@ def train_vae(
         )
         compile_model(model, params, data.n_batches)
         history = run_fit(
-            model, data, params, params["max_iter"], [stopper, StopOnRequest(stopper)]
+            model,
+            data,
+            params,
+            params["max_iter"],
+            [stopper, *callbacks, RestoreBestOnStop(stopper)],
         )
     return FittedVAE(model=model, history=history)
 

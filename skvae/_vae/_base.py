@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils import check_random_state
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -208,6 +208,8 @@ ATTRIBUTES_DOC = """    Attributes
         for columns of other kinds); None when no column is "gaussian" (Bernoulli and
         categorical columns have none, and the heteroscedastic and mixture variances
         depend on z).
+    kl_warmup_epochs_ : int
+        The epochs of KL warm-up the fit used (``kl_warmup`` with "auto" resolved).
     history_ : dict of list of float
         Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
         ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
@@ -344,7 +346,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, callbacks=None):
         """Fit the VAE to X by maximising its training objective (ELBO or IWAE bound).
 
         If fitting fails (a diverging loss raises ``ValueError``) or is interrupted
@@ -365,6 +367,12 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
             Training data.
         y : None
             Ignored; present for API consistency.
+        callbacks : list of keras.callbacks.Callback, default=None
+            Keras callbacks run during training, after skvae's own (the divergence guard
+            and the early stopper), as in ``keras.Model.fit``. One that sets
+            ``self.model.stop_training`` ends the fit cleanly: the estimator is fitted
+            with the weights so far (the best epoch's, with ``early_stopping``). The
+            model they see works on the internally scaled data.
 
         Returns
         -------
@@ -384,11 +392,11 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
         # previous state on any error, so a failed fit leaves no half-fitted estimator
         # (and a failed refit keeps the earlier model usable).
         with state_restored_on_failure(self):
-            return self._fit(X)
+            return self._fit(X, callbacks=callbacks)
 
-    def _fit(self, X, param_overrides=None):
+    def _fit(self, X, param_overrides=None, callbacks=None):
         if isinstance(X, np.memmap):
-            return self._fit_out_of_core(X, param_overrides)
+            return self._fit_out_of_core(X, param_overrides, callbacks)
         X = self._validate_table(X, reset=True)
         layer_sizes = self._check_hidden_layer_sizes()
         self._check_objective()
@@ -417,6 +425,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
             seed=self._seed,
             params={**self._training_params(), **(param_overrides or {})},
             layout=layout,
+            callbacks=callbacks or (),
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -455,7 +464,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
                 'has no separate KL term); set free_bits=0 or use objective="elbo"'
             )
 
-    def _fit_out_of_core(self, X, param_overrides=None):
+    def _fit_out_of_core(self, X, param_overrides=None, callbacks=None):
         """fit() on a memory-mapped X without loading it: statistics, batches and
         diagnostics each read X in bounded pieces (see skvae._nn._streaming)."""
         training = _training_module()  # imports Keras with global random state kept
@@ -507,6 +516,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
                 X, functools.partial(self._model_input, layout=layout), self._seed, params
             ),
             layout=layout,
+            callbacks=callbacks or (),
         )
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
@@ -668,6 +678,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
 
     def _set_fitted_model(self, model):
         self._model = model
+        self.kl_warmup_epochs_ = self._kl_warmup_epochs()
         self.encoder_ = model.encoder
         self.decoder_ = model.decoder
         gaussian = np.asarray(self._modelled_kinds()) == "gaussian"
@@ -681,6 +692,110 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
             self.noise_variance_ = None
 
     # -- the model's API, shared by every estimator ------------------------------------
+    def encode(self, X):
+        """Deterministic latent point of each row: the posterior mean of q(z|x).
+
+        With ``posterior="flow"`` it is the flow applied to the base Gaussian's mean; with
+        ``n_components_lower`` the top layer's posterior mean (see
+        :meth:`VAETransformer.transform`, which returns the same values in X's dtype).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to encode.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components)
+            Latent points, float64.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAEOutlierDetector
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> detector = VAEOutlierDetector(n_components=2, max_iter=3, random_state=0).fit(X)
+        >>> detector.encode(X[:4]).shape
+        (4, 2)
+        """
+        X = self._validate_rows(X)
+        return self._posterior_location(self._prediction_inputs(X))[:, : self.n_components]
+
+    def decode(self, Z, conditions=None):
+        """Decoder mean E[x|z] of latent rows, as rows of the training table.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components)
+            Latent points (for example the output of :meth:`encode`).
+        conditions : array-like of shape (n_conditions,) or (n_samples, n_conditions), \
+default=None
+            Values of the ``condition_on`` columns to decode under (required, and only
+            allowed, for a conditional model); one row is broadcast to all.
+
+        Returns
+        -------
+        X_decoded : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
+            Means of continuous columns (rounded and clipped to the training range for
+            integer columns), probabilities of Bernoulli columns, the most probable
+            category of categorical columns, and the condition columns (if any) holding
+            ``conditions``; a DataFrame with the training frame's columns when fitted on
+            one.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_wine
+        >>> from skvae import VAEOutlierDetector
+        >>> X, _ = load_wine(return_X_y=True)
+        >>> detector = VAEOutlierDetector(n_components=2, max_iter=3, random_state=0).fit(X)
+        >>> detector.decode(detector.encode(X[:2])).shape
+        (2, 13)
+        """
+        check_is_fitted(self)
+        Z = self._validate_latents(Z)
+        C = self._check_conditions(conditions, len(Z))
+        values = self._model.layout.columns_from_encoded(self._decode(Z, C))
+        return self._to_output(self._assemble_codes(values, C))
+
+    def to_numeric(self, X):
+        """The rows of X as the numbers the model reads, one column per input column.
+
+        Numbers stay as they are, booleans become 0/1, a categorical column holds the
+        index of its category in ``categories_``, and NaN marks a missing entry (or an
+        unseen category that ``handle_unknown="ignore"`` lets through). Plots and
+        reports compare real and generated columns in this form.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Rows in the training table's format.
+
+        Returns
+        -------
+        X_numeric : ndarray of shape (n_samples, `n_features_in_`)
+            Float rows.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from skvae import VAETransformer
+        >>> frame = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0], "c": ["a", "b", "a", "b"]})
+        >>> vae = VAETransformer(n_components=1, max_iter=2, random_state=0).fit(frame)
+        >>> vae.to_numeric(frame.iloc[:2])
+        array([[0., 0.],
+               [1., 1.]])
+        """
+        return self._validate_rows(X)
+
+    def _validate_latents(self, Z):
+        Z = check_array(Z, dtype=np.float32)
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"expected latent rows with n_components={self.n_components} columns; "
+                f"got {Z.shape[1]}"
+            )
+        return Z
+
     def kl_divergence(self, X):
         """KL(q(z|x) || p(z)) of each row, per latent dimension, in nats.
 

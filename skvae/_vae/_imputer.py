@@ -169,8 +169,8 @@ class VAEImputer(TransformerMixin, BaseVAE):
         )
         self.missing_values = missing_values
 
-    def _fit(self, X):
-        return super()._fit(self._as_nan(X))
+    def _fit(self, X, callbacks=None):
+        return super()._fit(self._as_nan(X), callbacks=callbacks)
 
     def _as_nan(self, X):
         """X with the ``missing_values`` placeholder replaced by NaN (frames stay frames)."""

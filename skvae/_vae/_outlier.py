@@ -132,8 +132,8 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         )
         self.contamination = contamination
 
-    def _fit(self, X):
-        super()._fit(X)
+    def _fit(self, X, callbacks=None):
+        super()._fit(X, callbacks=callbacks)
         X = self._validate_rows(X)
         if self.contamination == "auto":
             rng = np.random.RandomState(np.random.SeedSequence([self._seed, 4]).generate_state(1))

@@ -1,9 +1,6 @@
 """``VAETransformer``: the VAE as a scikit-learn transformer."""
 
-import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
-from sklearn.utils import check_array
-from sklearn.utils.validation import check_is_fitted
 
 from skvae._vae._base import BaseVAE, fill_doc, state_restored_on_failure
 
@@ -154,20 +151,7 @@ default=None
         >>> vae.inverse_transform(vae.transform(X[:2])).shape
         (2, 13)
         """
-        check_is_fitted(self)
-        Z = self._validate_latents(X)
-        C = self._check_conditions(conditions, len(Z))
-        values = self._model.layout.columns_from_encoded(self._decode(Z, C))
-        return self._to_output(self._assemble_codes(values, C))
-
-    def _validate_latents(self, Z):
-        Z = check_array(Z, dtype=np.float32)
-        if Z.shape[1] != self.n_components:
-            raise ValueError(
-                f"inverse_transform expects latent rows with n_components={self.n_components} "
-                f"columns; got {Z.shape[1]}"
-            )
-        return Z
+        return self.decode(X, conditions)
 
     @property
     def _n_features_out(self):

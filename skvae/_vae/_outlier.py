@@ -7,7 +7,8 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._vae._base import BaseVAE, fill_doc
+from skvae._vae._base import BaseVAE
+from skvae._vae._docs import fill_doc
 
 # contamination="auto" puts the threshold where this fraction of rows drawn from the
 # fitted model itself would be flagged, and scores this many such rows to find it.

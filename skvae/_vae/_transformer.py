@@ -2,7 +2,9 @@
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 
-from skvae._vae._base import BaseVAE, fill_doc, state_restored_on_failure
+from skvae._vae._base import BaseVAE
+from skvae._vae._docs import fill_doc
+from skvae._vae._pickling import state_restored_on_failure
 
 
 @fill_doc

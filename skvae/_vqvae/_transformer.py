@@ -15,6 +15,8 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skvae._nn._lazy import import_keras_module
+from skvae._nn._prediction import PREDICT_BATCH_ROWS, predict_in_batches, to_numpy
 from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import (
     HANDLE_UNKNOWN_DOC,
@@ -22,15 +24,9 @@ from skvae._table._estimator_mixin import (
     TableEstimatorMixin,
     column_types_doc,
 )
-from skvae._vae._base import (
-    ACTIVATIONS,
-    PREDICT_BATCH_ROWS,
-    SCORE_CHUNK_ELEMENTS,
-    _predict_in_batches,
-    _to_numpy,
-    _training_module,
-    state_restored_on_failure,
-)
+from skvae._vae._latent_inspection import SCORE_CHUNK_ELEMENTS
+from skvae._vae._parameters import ACTIVATIONS
+from skvae._vae._pickling import state_restored_on_failure
 
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
 # fraction of the codes they could use (perplexity of the code usage), or a single code.
@@ -374,7 +370,7 @@ class VQVAETransformer(
         obs_log_var = model.obs_log_var()
         # The learned log-variances of "gaussian" features (float64, scaled units).
         self._obs_log_var = (
-            None if obs_log_var is None else _to_numpy(obs_log_var).astype(np.float64)
+            None if obs_log_var is None else to_numpy(obs_log_var).astype(np.float64)
         )
 
     def _cache_prior_decoding(self):
@@ -405,7 +401,7 @@ class VQVAETransformer(
 
     def _codes(self, inputs):
         """Code indices (n, n_latents), int64, of encoded model inputs."""
-        return _predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(
+        return predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(
             np.int64
         )
 
@@ -415,7 +411,7 @@ class VQVAETransformer(
 
     def _decode_vectors(self, z):
         """Decoder output (float64, scaled units) for flattened codebook vectors."""
-        return _predict_in_batches(
+        return predict_in_batches(
             self._model.decoder_params, z.astype(np.float32), PREDICT_BATCH_ROWS
         ).astype(np.float64)
 
@@ -493,7 +489,7 @@ class VQVAETransformer(
         # E[x | codes] from the float64 parameters: means, Bernoulli probabilities and
         # category probabilities (the most probable one per categorical column).
         layout = self._model.layout
-        expected = _to_numpy(layout.expected_x(self._decode_vectors(z)))
+        expected = to_numpy(layout.expected_x(self._decode_vectors(z)))
         return self._to_output(self._unscaled(layout.columns_from_encoded(expected)))
 
     def _validate_codes(self, codes):
@@ -613,7 +609,7 @@ class VQVAETransformer(
             # log-densities, here on float64 arrays (float32 where the backend has no
             # float64, as JAX by default).
             log_p = layout.log_prob(x, self._prior_params[None], mask, self._obs_log_var)
-            scores[start : start + rows] = logsumexp(_to_numpy(log_p) + log_prior, axis=1)
+            scores[start : start + rows] = logsumexp(to_numpy(log_p) + log_prior, axis=1)
         return scores
 
     def score(self, X, y=None):
@@ -713,7 +709,4 @@ def _vq_training_module():
     ``_training_module`` imports Keras with Python's global random state preserved (see
     there); once Keras is loaded, importing the VQ-VAE modules draws nothing.
     """
-    _training_module()
-    from skvae._vqvae import _training as _vq_training
-
-    return _vq_training
+    return import_keras_module("skvae._vqvae._training")

@@ -168,8 +168,8 @@ def test_help_runs_as_a_program():
 def test_bare_options_run_the_demo(monkeypatch, capsys):
     """`skvae --n-components 2 --max-iter 1` runs the demo with those options."""
     seen = {}
-    monkeypatch.setattr("skvae._demo.run_demo", lambda *a: seen.setdefault("args", a) and [])
-    monkeypatch.setattr("skvae._demo.format_table", lambda rows, n: f"table for {n}")
+    monkeypatch.setattr("skvae._cli._demo.run_demo", lambda *a: seen.setdefault("args", a) and [])
+    monkeypatch.setattr("skvae._cli._demo.format_table", lambda rows, n: f"table for {n}")
     assert main(["--n-components", "2", "--max-iter", "1"]) == 0
     assert seen["args"] == (2, 1, 0)
     assert capsys.readouterr().out.strip() == "table for 2"

@@ -257,6 +257,6 @@ def test_fit_builds_a_two_layer_model_with_the_estimators_warm_up(table, tmp_pat
     assert run(*argv) == 0
     fitted = skvae.load(model)
     assert fitted.n_components_lower == 2
-    assert fitted.kl_warmup == "auto" and fitted._kl_warmup_epochs() == 3
+    assert fitted.kl_warmup == "auto" and fitted.kl_warmup_epochs_ == 3
     assert fitted.transform(frame[["a", "b", "c"]]).shape == (300, 1)
     assert fitted.kl_per_dimension_.shape == (3,)

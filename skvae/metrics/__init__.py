@@ -15,18 +15,19 @@ of each statistic.
 """
 
 from skvae.metrics._dependence import (
-    MAX_DISCRETE_VALUES,
     association_difference,
     associations,
     correlation_difference,
     correlation_ratio,
     cramers_v,
-    frame_classifier,
+)
+from skvae.metrics._marginals import (
+    MAX_DISCRETE_VALUES,
     ks_statistic,
     marginal_distances,
     total_variation,
-    tstr_accuracy,
 )
+from skvae.metrics._tstr import frame_classifier, tstr_accuracy
 
 __all__ = [
     "MAX_DISCRETE_VALUES",

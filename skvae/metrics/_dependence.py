@@ -1,256 +1,20 @@
-"""How faithful synthetic rows are to real ones: marginals, dependence, and utility.
+"""Dependence between columns: how well synthetic rows reproduce it.
 
-Four views a user judges ``sample()`` by: per-column marginal distances (the two-sample
-Kolmogorov-Smirnov statistic for continuous columns, total-variation distance for discrete
-and categorical ones), the difference of the Pearson correlation matrices of the numeric
-columns, the difference of the associations that involve categorical columns (Cramér's V
-and the correlation ratio), and "train on synthetic, test on real" (TSTR) accuracy of a
-classifier against training on real rows.
-
-Every function takes NumPy arrays (all columns numeric) or two pandas DataFrames with the
-same columns, which may mix numeric, boolean, categorical and string columns. In a frame,
-a column is *categorical* when its dtype is ``category``, ``object``, a string dtype or a
-boolean dtype, and *numeric* otherwise; missing values (NaN, None, ``pd.NA``) are left out
-of each statistic.
+Pearson correlations of the numeric columns (:func:`correlation_difference`), and the
+associations of the pairs that involve a categorical column: Cramér's V between two
+categorical columns, the correlation ratio between a categorical and a numeric one
+(:func:`associations`, :func:`association_difference`).
 """
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-# A numeric column with at most this many distinct values is compared as discrete (total
-# variation) rather than continuous (Kolmogorov-Smirnov).
-MAX_DISCRETE_VALUES = 20
-
-
-def _as_2d_float(X, name):
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array; got shape {X.shape}")
-    return X
-
-
-def _is_frame(X):
-    return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
-
-
-def _is_categorical(column):
-    """Whether a DataFrame column holds categories (compared by value frequencies)."""
-    dtype = column.dtype
-    name = str(dtype)
-    kind = getattr(dtype, "kind", None)
-    return (
-        name in ("category", "bool", "boolean")
-        or name.startswith("string")
-        or (kind is not None and kind in ("O", "S", "U", "b"))
-    )
-
-
-def _check_frames(frames):
-    """Both (all) NumPy, or all DataFrames with the same columns; frames reordered alike.
-
-    ``frames`` maps argument names to values; the first one fixes the column order.
-    Returns the values (frames reindexed to the first frame's column order) and whether
-    they are frames.
-    """
-    names, values = list(frames), list(frames.values())
-    is_frame = [_is_frame(v) for v in values]
-    if not any(is_frame):
-        return values, False
-    if not all(is_frame):
-        kinds = ", ".join(
-            f"{n}: {'DataFrame' if f else type(v).__name__}"
-            for n, v, f in zip(names, values, is_frame, strict=True)
-        )
-        raise ValueError(
-            f"pass {', '.join(names)} all as pandas DataFrames or all as arrays; got {kinds}. "
-            "Synthetic rows from a model fitted on a DataFrame are a DataFrame already."
-        )
-    reference = list(values[0].columns)
-    out = [values[0]]
-    for name, frame in zip(names[1:], values[1:], strict=True):
-        columns = list(frame.columns)
-        missing = [c for c in reference if c not in columns]
-        extra = [c for c in columns if c not in reference]
-        if missing or extra or len(columns) != len(reference):
-            problems = [f"lacks {missing}"] if missing else []
-            problems += [f"has extra {extra}"] if extra else []
-            problems = problems or ["repeats a column name"]
-            raise ValueError(
-                f"{name} must have the same columns as {names[0]} (matched by name); "
-                f"{name} {' and '.join(problems)}. {names[0]}'s columns are {reference}"
-            )
-        out.append(frame[reference])
-    for name, frame in zip(names, out, strict=True):
-        if len(frame) == 0 or len(reference) == 0:
-            raise ValueError(f"{name} must be a non-empty DataFrame; got shape {frame.shape}")
-    return out, True
-
-
-def _observed(column, categorical):
-    """Non-missing values of a frame column: an object array (categorical) or floats."""
-    column = column[~column.isna()]
-    if categorical:
-        return column.astype(object).to_numpy()
-    try:
-        return column.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"column {column.name!r} is numeric in real but holds values that are not "
-            f"numbers in synthetic (dtype {column.dtype}); give both frames the same dtypes"
-        ) from None
+from skvae.metrics._frames import as_2d_float, check_frames, is_categorical, is_frame
 
 
 def _numeric_matrix(frame):
     """Float64 values of numeric frame columns, NaN where missing (nullable dtypes too)."""
     return np.column_stack(
         [frame[name].to_numpy(dtype=np.float64, na_value=np.nan) for name in frame.columns]
-    )
-
-
-def ks_statistic(a, b):
-    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two ECDFs.
-
-    Parameters
-    ----------
-    a, b : array-like of shape (n,) and (m,)
-        Samples of one numeric column.
-
-    Returns
-    -------
-    statistic : float
-        In [0, 1]; 0 when the empirical distributions coincide.
-
-    Examples
-    --------
-    >>> from skvae.metrics import ks_statistic
-    >>> ks_statistic([1, 2, 3, 4], [1, 2, 3, 4])
-    0.0
-    >>> ks_statistic([0, 0, 0], [1, 1, 1])
-    1.0
-    """
-    a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
-    grid = np.concatenate([a, b])
-    cdf_a = np.searchsorted(a, grid, side="right") / len(a)
-    cdf_b = np.searchsorted(b, grid, side="right") / len(b)
-    return float(np.max(np.abs(cdf_a - cdf_b)))
-
-
-def total_variation(a, b):
-    """Total-variation distance between the value frequencies of two discrete samples.
-
-    Parameters
-    ----------
-    a, b : array-like of shape (n,) and (m,)
-        Samples of one discrete column: numbers, strings, booleans or other categories.
-
-    Returns
-    -------
-    distance : float
-        Half the L1 distance between the two frequency tables, in [0, 1].
-
-    Examples
-    --------
-    >>> from skvae.metrics import total_variation
-    >>> total_variation([0, 0, 1, 1], [0, 1, 1, 1])
-    0.25
-    >>> total_variation(["a", "b", "b", "c"], ["b", "b", "c", "c"])
-    0.25
-    """
-    a, b = np.asarray(a), np.asarray(b)
-    if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
-        values = np.union1d(a, b)
-        freq_a = np.array([np.mean(a == v) for v in values])
-        freq_b = np.array([np.mean(b == v) for v in values])
-        return float(0.5 * np.abs(freq_a - freq_b).sum())
-    # Categories (strings, objects, mixed types): count by value with a dictionary, which
-    # needs no ordering of the values.
-    freq_a, freq_b = _frequencies(a), _frequencies(b)
-    values = set(freq_a) | set(freq_b)
-    return float(0.5 * sum(abs(freq_a.get(v, 0.0) - freq_b.get(v, 0.0)) for v in values))
-
-
-def _frequencies(values):
-    counts = {}
-    for value in values.tolist():
-        counts[value] = counts.get(value, 0) + 1
-    return {value: count / len(values) for value, count in counts.items()}
-
-
-def _both_discrete(real, synthetic):
-    return (
-        len(np.unique(real)) <= MAX_DISCRETE_VALUES
-        and len(np.unique(synthetic)) <= MAX_DISCRETE_VALUES
-    )
-
-
-def marginal_distances(real, synthetic):
-    """Per-column distance between real and synthetic marginals.
-
-    Categorical columns of DataFrames (dtype ``category``, ``object``, string or boolean)
-    and numeric columns with at most 20 distinct values in both ``real`` and
-    ``synthetic`` are compared as discrete (total variation distance), the other numeric
-    columns as continuous (Kolmogorov-Smirnov statistic, which handles ties, so a
-    continuous synthetic column is fairly compared with an integer-valued real one).
-    Missing values in frames are left out.
-
-    Parameters
-    ----------
-    real, synthetic : array-like or DataFrame of shape (n, n_features) and (m, n_features)
-        Real and synthetic rows: two arrays, or two DataFrames with the same columns
-        (``synthetic``'s columns are matched to ``real``'s by name).
-
-    Returns
-    -------
-    distances : ndarray of shape (n_features,)
-        One distance in [0, 1] per column, in ``real``'s column order (lower is better).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from skvae.metrics import marginal_distances
-    >>> rng = np.random.default_rng(0)
-    >>> real = rng.normal(size=(500, 2))
-    >>> marginal_distances(real, real + [0.0, 3.0]).round(1)
-    array([0. , 0.9])
-    >>> real = pd.DataFrame({"size": [1.0, 2, 3, 4], "color": ["red", "red", "blue", "blue"]})
-    >>> fake = pd.DataFrame({"size": [1.0, 2, 3, 4], "color": ["red", "blue", "blue", "blue"]})
-    >>> marginal_distances(real, fake)
-    array([0.  , 0.25])
-    """
-    (real, synthetic), frames = _check_frames({"real": real, "synthetic": synthetic})
-    if frames:
-        distances = []
-        for name in real.columns:
-            categorical = _is_categorical(real[name])
-            r = _observed(real[name], categorical)
-            s = _observed(synthetic[name], categorical)
-            if len(r) == 0 or len(s) == 0:
-                raise ValueError(
-                    f"column {name!r} has no observed value in "
-                    f"{'real' if len(r) == 0 else 'synthetic'}; drop it from both frames"
-                )
-            if categorical or _both_discrete(r, s):
-                distances.append(total_variation(r, s))
-            else:
-                distances.append(ks_statistic(r, s))
-        return np.array(distances)
-    real, synthetic = _as_2d_float(real, "real"), _as_2d_float(synthetic, "synthetic")
-    if real.shape[1] != synthetic.shape[1]:
-        raise ValueError(
-            f"real and synthetic must have the same columns; got {real.shape[1]} and "
-            f"{synthetic.shape[1]}"
-        )
-    return np.array(
-        [
-            total_variation(r, s) if _both_discrete(r, s) else ks_statistic(r, s)
-            for r, s in zip(real.T, synthetic.T, strict=True)
-        ]
     )
 
 
@@ -282,9 +46,9 @@ def correlation_difference(real, synthetic):
     >>> round(correlation_difference(real, rng.normal(size=(1000, 2))), 1)
     1.0
     """
-    (real, synthetic), frames = _check_frames({"real": real, "synthetic": synthetic})
+    (real, synthetic), frames = check_frames({"real": real, "synthetic": synthetic})
     if frames:
-        numeric = [name for name in real.columns if not _is_categorical(real[name])]
+        numeric = [name for name in real.columns if not is_categorical(real[name])]
         if len(numeric) < 2:
             return 0.0
         import pandas as pd  # present: the arguments are DataFrames
@@ -296,7 +60,7 @@ def correlation_difference(real, synthetic):
         ]
         off_diagonal = ~np.eye(len(numeric), dtype=bool)
         return float(np.abs(correlations[0] - correlations[1])[off_diagonal].mean())
-    real, synthetic = _as_2d_float(real, "real"), _as_2d_float(synthetic, "synthetic")
+    real, synthetic = as_2d_float(real, "real"), as_2d_float(synthetic, "synthetic")
     n = real.shape[1]
     if n < 2:
         return 0.0
@@ -439,13 +203,13 @@ def associations(frame):
     >>> associations(frame)
     {('size', 'color'): 1.0, ('size', 'flag'): 0.0, ('color', 'flag'): 0.0}
     """
-    if not _is_frame(frame):
+    if not is_frame(frame):
         raise ValueError(
             "associations needs a pandas DataFrame whose dtypes say which columns are "
             f"categorical; got {type(frame).__name__}. For numeric arrays use "
             "correlation_difference."
         )
-    return _associations(frame, {name: _is_categorical(frame[name]) for name in frame.columns})
+    return _associations(frame, {name: is_categorical(frame[name]) for name in frame.columns})
 
 
 def _associations(frame, categorical):
@@ -501,131 +265,16 @@ def association_difference(real, synthetic):
     >>> association_difference(real, real), association_difference(real, shuffled)
     (0.0, 1.0)
     """
-    if not (_is_frame(real) and _is_frame(synthetic)):
+    if not (is_frame(real) and is_frame(synthetic)):
         raise ValueError(
             "association_difference compares categorical columns, which need pandas "
             f"DataFrames; got {type(real).__name__} and {type(synthetic).__name__}. For "
             "numeric arrays use correlation_difference."
         )
-    (real, synthetic), _ = _check_frames({"real": real, "synthetic": synthetic})
-    categorical = {name: _is_categorical(real[name]) for name in real.columns}
+    (real, synthetic), _ = check_frames({"real": real, "synthetic": synthetic})
+    categorical = {name: is_categorical(real[name]) for name in real.columns}
     real_assoc = _associations(real, categorical)
     synthetic_assoc = _associations(synthetic, categorical)
     if not real_assoc:
         return 0.0
     return float(np.mean([abs(real_assoc[k] - synthetic_assoc[k]) for k in real_assoc]))
-
-
-def _as_text(X):
-    """Categorical columns as strings (missing values become the category "nan"), so that
-    OneHotEncoder sees one comparable type whatever the dtype (category, bool, pd.NA)."""
-    return np.asarray(X.astype(object).astype(str))
-
-
-def frame_classifier(frame):
-    """The default TSTR classifier for a DataFrame: one-hot categories, scaled numbers.
-
-    Categorical columns (``category``, ``object``, string, boolean) are one-hot encoded
-    with ``handle_unknown="ignore"`` (a category the training rows never showed encodes as
-    all zeros; a missing value is a category of its own); numeric columns are
-    mean-imputed and standardised; a logistic regression classifies.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Rows whose column dtypes decide the encoding.
-
-    Returns
-    -------
-    estimator : Pipeline
-        Unfitted classifier.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skvae.metrics import frame_classifier
-    >>> X = pd.DataFrame({"size": [1.0, 2.0, 8.0, 9.0], "color": ["r", "r", "b", "b"]})
-    >>> frame_classifier(X).fit(X, [0, 0, 1, 1]).predict(X).tolist()
-    [0, 0, 1, 1]
-    """
-    categorical = [name for name in frame.columns if _is_categorical(frame[name])]
-    numeric = [name for name in frame.columns if name not in categorical]
-    encoder = ColumnTransformer(
-        [
-            (
-                "categories",
-                make_pipeline(
-                    FunctionTransformer(_as_text), OneHotEncoder(handle_unknown="ignore")
-                ),
-                categorical,
-            ),
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
-        ]
-    )
-    return make_pipeline(encoder, LogisticRegression(max_iter=2000))
-
-
-def tstr_accuracy(
-    real_train, y_real_train, synthetic, y_synthetic, real_test, y_real_test, estimator=None
-):
-    """Train on synthetic, test on real: accuracy against training on real rows.
-
-    Parameters
-    ----------
-    real_train, y_real_train : array-like or DataFrame, and array-like
-        Real training rows and labels (for the train-on-real baseline).
-    synthetic, y_synthetic : array-like or DataFrame, and array-like
-        Synthetic rows and their labels.
-    real_test, y_real_test : array-like or DataFrame, and array-like
-        Held-out real rows and labels both classifiers are scored on.
-    estimator : classifier, default=None
-        Unfitted scikit-learn classifier; default: for arrays, standardised logistic
-        regression; for DataFrames, :func:`frame_classifier` (categorical columns one-hot
-        encoded). The three tables must be all arrays or all DataFrames with the same
-        columns (matched by name).
-
-    Returns
-    -------
-    scores : dict
-        ``{"train_on_real": accuracy, "train_on_synthetic": accuracy}``.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_iris
-    >>> from skvae.metrics import tstr_accuracy
-    >>> X, y = load_iris(return_X_y=True)
-    >>> scores = tstr_accuracy(X[::2], y[::2], X[::2], y[::2], X[1::2], y[1::2])
-    >>> scores["train_on_real"] == scores["train_on_synthetic"]
-    True
-    """
-    tables, frames = _check_frames(
-        {"real_train": real_train, "synthetic": synthetic, "real_test": real_test}
-    )
-    real_train, synthetic, real_test = tables
-    for name, X, y in (
-        ("real_train", real_train, y_real_train),
-        ("synthetic", synthetic, y_synthetic),
-        ("real_test", real_test, y_real_test),
-    ):
-        if len(X) != len(y):
-            raise ValueError(
-                f"{name} has {len(X)} rows but its labels have {len(y)}; pass one label per row"
-            )
-    if estimator is None:
-        if frames:
-            estimator = frame_classifier(real_train)
-        else:
-            estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-    on_real = clone(estimator).fit(real_train, _labels(y_real_train))
-    on_synthetic = clone(estimator).fit(synthetic, _labels(y_synthetic))
-    y_test = _labels(y_real_test)
-    return {
-        "train_on_real": float(on_real.score(real_test, y_test)),
-        "train_on_synthetic": float(on_synthetic.score(real_test, y_test)),
-    }
-
-
-def _labels(y):
-    """Labels as a plain array: a pandas (categorical) Series becomes its values, so that
-    real and synthetic labels compare by value whatever their dtypes."""
-    return np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)

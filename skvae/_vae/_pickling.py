@@ -9,6 +9,7 @@ import contextlib
 import numpy as np
 
 from skvae._nn._lazy import import_keras_module
+from skvae._persistence._migrations import upgrade_vae_state
 
 
 def build_vae(config):
@@ -58,14 +59,9 @@ class PicklingMixin:
         return state
 
     def __setstate__(self, state):
-        state = dict(state)  # leave the caller's dict as it was
-        # Pickles made before the distribution parameter existed train on one device.
-        state.setdefault("distribution", None)
-        # ... and those made before dtype_policy existed were trained in float32.
-        state.setdefault("dtype_policy", "float32")
-        # ... and hierarchical ones made before the ladder have the separate architecture.
-        if state.get("n_components_lower") is not None and "_model_weights" in state:
-            state.setdefault("_hierarchy", "separate")
+        # A copy leaves the caller's dict as it was; pickles from an earlier skvae get
+        # what they lack (distribution, dtype_policy, _hierarchy) filled in.
+        state = upgrade_vae_state(dict(state))
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:

@@ -658,8 +658,11 @@ class VQVAETransformer(
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
-        _add_table_state(state)
+        from skvae._persistence._migrations import upgrade_vqvae_state
+
+        # Pickles from an earlier skvae get the table parameters and attributes they lack,
+        # and lose the prior decoding cached under its old names.
+        state = upgrade_vqvae_state(dict(state))
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -673,34 +676,9 @@ class VQVAETransformer(
             self._set_fitted_model(model)
             if "_prior_params" not in state:
                 # Pickled before the VQ-VAE used ColumnLayout: the prior's decoded
-                # parameters were cached under other names; decode them anew.
-                for old in ("_prior_first", "_prior_log_var"):
-                    self.__dict__.pop(old, None)
+                # parameters were cached under other names (dropped by the migration);
+                # decode them anew.
                 self._cache_prior_decoding()
-
-
-# Parameters added when the VQ-VAE learned to take mixed tables: pickles and files
-# from before have none, and were fitted with these values.
-TABLE_PARAMETER_DEFAULTS = {"column_types": None, "handle_unknown": "error"}
-
-
-def _add_table_state(state):
-    """Fill in the table attributes of a state pickled before the VQ-VAE took mixed tables.
-
-    Such a model was fitted on numeric columns with one ``likelihood`` each, and returned
-    arrays (even when fitted on a DataFrame): its outputs stay as they were.
-    """
-    for key, value in TABLE_PARAMETER_DEFAULTS.items():
-        state.setdefault(key, value)
-    if "n_features_in_" in state and "column_kinds_" not in state:
-        n_features = state["n_features_in_"]
-        dtype = np.dtype(state["_fit_dtype"]).name
-        state["column_kinds_"] = np.asarray([state["likelihood"]] * n_features, dtype=object)
-        state["categories_"] = [None] * n_features
-        state["_column_schema"] = {
-            "as_frame": False,
-            "columns": [{"dtype": dtype} for _ in range(n_features)],
-        }
 
 
 def _vq_training_module():

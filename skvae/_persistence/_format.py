@@ -32,6 +32,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._persistence._codec import ARRAYS_NAME, Malformed, decode_state, encode_state
 from skvae._persistence._migrations import upgrade_state
+from skvae._persistence._registry import SAVABLE_ESTIMATORS
+from skvae._version import __version__
 
 FORMAT_NAME = "skvae-model"
 FORMAT_VERSION = 1
@@ -80,8 +82,6 @@ def save(estimator, path):
     ...     sorted(os.listdir(tmp))
     ['wine.skvae']
     """
-    from skvae import __version__
-
     classes = _estimator_classes()
     name = type(estimator).__name__
     if classes.get(name) is not type(estimator):
@@ -160,8 +160,6 @@ def load(path):
     >>> bool(np.array_equal(restored.score_samples(X), vae.score_samples(X)))
     True
     """
-    from skvae import __version__
-
     path = os.fspath(path)
     manifest_bytes, arrays_bytes = _read_members(path)
     try:
@@ -228,18 +226,10 @@ def load(path):
 
 
 def _estimator_classes():
-    # Imported here: skvae/__init__ imports this module, and the estimators import skvae.
-    from skvae._vae._imputer import VAEImputer
-    from skvae._vae._outlier import VAEOutlierDetector
-    from skvae._vae._transformer import VAETransformer
-    from skvae._vqvae._transformer import VQVAETransformer
-
-    return {
-        "VAETransformer": VAETransformer,
-        "VAEOutlierDetector": VAEOutlierDetector,
-        "VAEImputer": VAEImputer,
-        "VQVAETransformer": VQVAETransformer,
-    }
+    # Registered by their modules (see skvae._persistence._registry), all imported by
+    # `import skvae`, which runs before any of skvae's modules; sorted by name so that
+    # messages listing them do not depend on the order of imports.
+    return dict(sorted(SAVABLE_ESTIMATORS.items()))
 
 
 def _sklearn_version():

@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc
 from skvae._vae._linear_gaussian import conditional_mean
@@ -37,6 +38,7 @@ def _imputer_defaults_doc(cls):
     return cls
 
 
+@savable
 @_imputer_defaults_doc
 @fill_doc
 class VAEImputer(TransformerMixin, BaseVAE):

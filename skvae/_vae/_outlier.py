@@ -7,6 +7,7 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc
 
@@ -16,6 +17,7 @@ AUTO_TAIL_PROBABILITY = 0.01
 AUTO_CALIBRATION_ROWS = 2000
 
 
+@savable
 @fill_doc
 class VAEOutlierDetector(OutlierMixin, BaseVAE):
     """Outlier detection with a variational autoencoder's log-likelihood.

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._lazy import import_keras_module
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, predict_in_batches, to_numpy
+from skvae._persistence._registry import savable
 from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import (
     HANDLE_UNKNOWN_DOC,
@@ -46,6 +47,7 @@ def _fill_doc(cls):
     return cls
 
 
+@savable
 @_fill_doc
 class VQVAETransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, TableEstimatorMixin, BaseEstimator

@@ -13,8 +13,9 @@ from sklearn.datasets import load_digits, load_wine
 pytest.importorskip("matplotlib")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from skvae import VAEOutlierDetector, VAETransformer, _plot_data, metrics, plot  # noqa: E402
+from skvae import VAEOutlierDetector, VAETransformer, metrics, plot  # noqa: E402
 from skvae._cli import main  # noqa: E402
+from skvae.plot import _data as plot_data  # noqa: E402
 
 DPI = 50
 
@@ -107,10 +108,10 @@ def test_latent_space_scatters_transform(digits_vae, digits, tmp_path):
 def test_encode_decode_match_transformer(digits_vae, digits):
     """The helpers behind every plot agree with transform and inverse_transform."""
     X, _ = digits
-    Z, _ = _plot_data.encode(digits_vae, X[:50])
+    Z, _ = plot_data.encode(digits_vae, X[:50])
     np.testing.assert_allclose(Z, digits_vae.transform(X[:50]), rtol=1e-6)
     np.testing.assert_allclose(
-        _plot_data.decode(digits_vae, Z), digits_vae.inverse_transform(Z), rtol=1e-5, atol=1e-6
+        plot_data.decode(digits_vae, Z), digits_vae.inverse_transform(Z), rtol=1e-5, atol=1e-6
     )
 
 
@@ -156,7 +157,7 @@ def test_tabular_heatmaps_for_a_detector(wine_detector, wine, tmp_path):
     ax = plot.latent_traversal(wine_detector, n_steps=3)
     heatmap = ax.get_images()[0].get_array()
     assert heatmap.shape == (9, 13)
-    centre = _plot_data.decode(wine_detector, np.zeros((1, 2)))
+    centre = plot_data.decode(wine_detector, np.zeros((1, 2)))
     np.testing.assert_allclose(
         heatmap[4], ((centre - wine_detector.mean_) / wine_detector.scale_)[0], rtol=1e-5
     )

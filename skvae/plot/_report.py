@@ -21,7 +21,7 @@ from skvae.plot._data import (
 
 
 def _png(figure):
-    from skvae.plot import _pyplot
+    from skvae.plot._latent import _pyplot
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)

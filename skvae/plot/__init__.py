@@ -1,16 +1,23 @@
-"""Pictures of a fitted VAE (being split into modules; see skvae.plot._latent)."""
+"""Pictures of a fitted VAE: training curves, latent space, decodings, samples, scores.
 
-from skvae.plot._latent import (
-    anomaly_scores,
-    correlations,
-    latent_space,
-    latent_traversal,
-    loss_curves,
-    marginals,
-    reconstructions,
-    report,
-    report_numbers,
-)
+Every function takes a fitted :class:`~skvae.VAETransformer`, :class:`~skvae.VAEOutlierDetector`
+or :class:`~skvae.VAEImputer` (and usually some rows ``X``) and draws on a new figure, or
+on the matplotlib Axes passed as ``ax=``. Single-panel plots return their Axes; plots made
+of several panels (:func:`marginals`, :func:`correlations`) return the Figure.
+:func:`report` puts all of them, with the model's key numbers, in one self-contained HTML
+page (the ``skvae report`` command).
+
+matplotlib is an optional dependency (``pip install "skvae[plot]"``); it is imported when
+a function is first called, not with ``import skvae.plot``. Where no display is available
+(no ``DISPLAY`` on Linux, and no ``MPLBACKEND`` chosen) the non-interactive Agg backend is
+selected, so the functions work in scripts, CI jobs and servers.
+"""
+
+from skvae.plot._anomaly import anomaly_scores
+from skvae.plot._latent import latent_space, latent_traversal, reconstructions
+from skvae.plot._report import report, report_numbers
+from skvae.plot._samples import correlations, marginals
+from skvae.plot._training import loss_curves
 
 __all__ = [
     "anomaly_scores",

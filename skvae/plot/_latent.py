@@ -148,7 +148,8 @@ def latent_traversal(
     image_shape : (height, width), default=None
         Shape of one row as an image, e.g. ``(8, 8)`` for ``load_digits``.
     conditions : array-like of shape (n_conditions,), default=None
-        Condition values to decode under, for a conditional model.
+        Condition values to decode under, for a conditional model: one value per
+        ``condition_on`` column, as X holds them (a category itself, not its index).
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
 
@@ -187,8 +188,6 @@ def latent_traversal(
         grid[:, dims[0]], grid[:, dims[1]] = a.ravel(), b.ravel()
     else:
         grid[:, dims[0]] = values
-    if conditions is not None:
-        conditions = np.asarray(conditions, dtype=np.float64)
     decoded = decode(estimator, grid, conditions)
     ax = single_axes(ax, (6, 6) if image_shape is not None else (8, 5))
     plt = pyplot()

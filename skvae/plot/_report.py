@@ -18,6 +18,7 @@ from skvae.plot._data import (
     encode,
     marginal_distance,
     real_and_sampled,
+    typical_conditions,
 )
 from skvae.plot._figure import pyplot
 from skvae.plot._latent import latent_space, latent_traversal, reconstructions
@@ -193,11 +194,7 @@ def report(estimator, X, path, y=None, image_shape=None, title=None):
             latent_traversal(
                 estimator,
                 image_shape=image_shape,
-                conditions=(
-                    np.median(conditions_of(estimator, estimator._validate_rows(X)), axis=0)
-                    if len(estimator.condition_columns_)
-                    else None
-                ),
+                conditions=typical_conditions(estimator, X),
             ).figure,
         ),
         ("Marginals", marginals(estimator, X)),

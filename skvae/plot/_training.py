@@ -47,7 +47,7 @@ def loss_curves(estimator, ax=None):
         (line,) = ax.plot(epochs, history[key], label=key)
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], "--", color=line.get_color(), label=f"val_{key}")
-    warmup = estimator._kl_warmup_epochs()
+    warmup = estimator.kl_warmup_epochs_
     if warmup:
         ax.axvline(warmup, color="0.5", linestyle=":", label="end of KL warm-up")
     ax.set_xlabel("epoch")

@@ -254,7 +254,7 @@ class BaseVAE(TableEstimatorMixin, BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
-        "likelihood": [StrOptions({"gaussian", "heteroscedastic", "mixture", "bernoulli"})],
+        "likelihood": [StrOptions(set(KINDS) - {"categorical"})],
         **TABLE_PARAMETER_CONSTRAINTS,
         "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],

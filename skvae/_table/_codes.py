@@ -10,7 +10,7 @@ Kinds (the likelihood of each column) are the observation models of
 :mod:`skvae._nn.observations`, one module each; their names are read from the module names
 there, without importing Keras:
 
-``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``, ...
+``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``, ``"student_t"``, ...
     Continuous: a density in the column's units. Integer columns keep one of these kinds,
     and generated values are rounded and clipped to the range seen in fit.
 ``"bernoulli"``

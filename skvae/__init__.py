@@ -9,9 +9,8 @@ from skvae._vae._imputer import VAEImputer
 from skvae._vae._kl import gaussian_kl
 from skvae._vae._outlier import VAEOutlierDetector
 from skvae._vae._transformer import VAETransformer
+from skvae._version import __version__
 from skvae._vqvae._transformer import CodebookCollapseWarning, VQVAETransformer
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CodebookCollapseWarning",

@@ -168,8 +168,8 @@ def test_help_runs_as_a_program():
 def test_bare_options_run_the_demo(monkeypatch, capsys):
     """`skvae --n-components 2 --max-iter 1` runs the demo with those options."""
     seen = {}
-    monkeypatch.setattr("skvae._demo.run_demo", lambda *a: seen.setdefault("args", a) and [])
-    monkeypatch.setattr("skvae._demo.format_table", lambda rows, n: f"table for {n}")
+    monkeypatch.setattr("skvae._cli._demo.run_demo", lambda *a: seen.setdefault("args", a) and [])
+    monkeypatch.setattr("skvae._cli._demo.format_table", lambda rows, n: f"table for {n}")
     assert main(["--n-components", "2", "--max-iter", "1"]) == 0
     assert seen["args"] == (2, 1, 0)
     assert capsys.readouterr().out.strip() == "table for 2"
@@ -257,6 +257,6 @@ def test_fit_builds_a_two_layer_model_with_the_estimators_warm_up(table, tmp_pat
     assert run(*argv) == 0
     fitted = skvae.load(model)
     assert fitted.n_components_lower == 2
-    assert fitted.kl_warmup == "auto" and fitted._kl_warmup_epochs() == 3
+    assert fitted.kl_warmup == "auto" and fitted.kl_warmup_epochs_ == 3
     assert fitted.transform(frame[["a", "b", "c"]]).shape == (300, 1)
     assert fitted.kl_per_dimension_.shape == (3,)

@@ -1,5 +1,6 @@
 """n_components_lower: the two-layer VAE's KL terms, importance weights and latent API."""
 
+import dataclasses
 import pickle
 import warnings
 
@@ -67,7 +68,7 @@ def test_importance_weights_cover_both_layers(hier_vae, wine):
     model = hier_vae._model
     inputs = hier_vae._model_input(wine[:5])
     eps = np.random.default_rng(0).standard_normal((7, 5)).astype("float32")
-    _, log_ratio = model._importance_terms(inputs, eps)
+    _, log_ratio = model.importance_terms(inputs, eps)
     rows = inputs[:, : model.n_features]  # complete rows: no refinement passes involved
     mu2, log_var2 = _predict(model.encoder, rows)
     # The ladder: the bottom-up estimate of z1 reads the encoder's first hidden layer.
@@ -100,7 +101,7 @@ def test_kl_terms_match_the_sampled_log_ratio(hier_vae, wine):
     model = hier_vae._model
     inputs = hier_vae._model_input(wine[:10])
     eps = np.random.default_rng(1).standard_normal((20000, 5)).astype("float32")
-    _, log_ratio = model._importance_terms(inputs, eps)
+    _, log_ratio = model.importance_terms(inputs, eps)
     sampled = -ops.convert_to_numpy(log_ratio).mean(axis=1)
     per_dim = np.asarray(ops.convert_to_numpy(model.kl_per_dimension(inputs, eps)))
     assert np.allclose(per_dim.sum(axis=1), sampled, atol=0.05)
@@ -143,7 +144,7 @@ def test_the_ladder_shares_the_encoder_and_decodes_both_layers(hier_vae, wine):
     """The bottom-up heads read the encoder's first hidden layer (16 wide); the decoder
     reads [z1, z2], with z1 = mu_p(z2) for rows z2."""
     model = hier_vae._model
-    assert model.architecture == "ladder"
+    assert model.latents.architecture == "ladder"
     assert model.lower_encoder.input_shape == (None, 16)
     assert [type(layer).__name__ for layer in model.lower_encoder.layers[1:]] == ["Dense"] * 2
     assert model.decoder.input_shape == (None, 3 + 2)
@@ -157,24 +158,24 @@ def test_the_ladder_shares_the_encoder_and_decodes_both_layers(hier_vae, wine):
 def test_models_from_before_the_ladder_load_with_their_architecture(wine, monkeypatch):
     """A state without ``_hierarchy`` (pickled before the ladder) is rebuilt with the
     separate bottom-up encoder and a decoder of z1, and scores as it did."""
-    plain = VAETransformer._training_params
+    plain = VAETransformer._network_config
     monkeypatch.setattr(
         VAETransformer,
-        "_training_params",
-        lambda self: {**plain(self), "hierarchy": "separate"},
+        "_network_config",
+        lambda self, layout: dataclasses.replace(plain(self, layout), hierarchy="separate"),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PosteriorCollapseWarning)
         old = VAETransformer(random_state=0, **SMALL).fit(wine)
     monkeypatch.undo()
-    assert old._model.architecture == "separate"
+    assert old._model.latents.architecture == "separate"
     assert old._model.lower_encoder.input_shape == (None, 13)
     assert old._model.decoder.input_shape == (None, 3)
     state = old.__getstate__()
     del state["_hierarchy"]
     restored = VAETransformer.__new__(VAETransformer)
     restored.__setstate__(state)
-    assert restored._model.architecture == "separate"
+    assert restored._model.latents.architecture == "separate"
     assert np.array_equal(restored.score_samples(wine[:20]), old.score_samples(wine[:20]))
 
 

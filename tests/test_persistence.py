@@ -474,7 +474,7 @@ def test_save_refuses_subclasses(transformer, tmp_path):
     estimator.__dict__.update(transformer.__dict__)
     with pytest.raises(
         TypeError,
-        match=r"save supports VAETransformer, VAEOutlierDetector, VAEImputer, VQVAETransformer",
+        match=r"save supports VAEImputer, VAEOutlierDetector, VAETransformer, VQVAETransformer",
     ):
         save(estimator, tmp_path / "sub.skvae")
 

@@ -1,9 +1,11 @@
 """skvae.plot draws what the model computes, into real images, and the HTML report renders."""
 
+import ast
 import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,8 +15,9 @@ from sklearn.datasets import load_digits, load_wine
 pytest.importorskip("matplotlib")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from skvae import VAEOutlierDetector, VAETransformer, _plot_data, metrics, plot  # noqa: E402
+from skvae import VAEOutlierDetector, VAETransformer, metrics, plot  # noqa: E402
 from skvae._cli import main  # noqa: E402
+from skvae.plot import _data as plot_data  # noqa: E402
 
 DPI = 50
 
@@ -107,10 +110,10 @@ def test_latent_space_scatters_transform(digits_vae, digits, tmp_path):
 def test_encode_decode_match_transformer(digits_vae, digits):
     """The helpers behind every plot agree with transform and inverse_transform."""
     X, _ = digits
-    Z, _ = _plot_data.encode(digits_vae, X[:50])
+    Z, _ = plot_data.encode(digits_vae, X[:50])
     np.testing.assert_allclose(Z, digits_vae.transform(X[:50]), rtol=1e-6)
     np.testing.assert_allclose(
-        _plot_data.decode(digits_vae, Z), digits_vae.inverse_transform(Z), rtol=1e-5, atol=1e-6
+        plot_data.decode(digits_vae, Z), digits_vae.inverse_transform(Z), rtol=1e-5, atol=1e-6
     )
 
 
@@ -156,7 +159,7 @@ def test_tabular_heatmaps_for_a_detector(wine_detector, wine, tmp_path):
     ax = plot.latent_traversal(wine_detector, n_steps=3)
     heatmap = ax.get_images()[0].get_array()
     assert heatmap.shape == (9, 13)
-    centre = _plot_data.decode(wine_detector, np.zeros((1, 2)))
+    centre = plot_data.decode(wine_detector, np.zeros((1, 2)))
     np.testing.assert_allclose(
         heatmap[4], ((centre - wine_detector.mean_) / wine_detector.scale_)[0], rtol=1e-5
     )
@@ -207,6 +210,65 @@ def test_anomaly_scores_threshold(wine_detector, wine, tmp_path):
     # Every row is counted once, the far tail in the first bin.
     assert sum(patch.get_height() for patch in ax.patches) == len(rows)
     assert_png(ax.figure, tmp_path / "scores.png")
+
+
+def test_categorical_conditions_in_users_values(tmp_path):
+    """A condition column of strings reaches the model as its labels, never as category
+    indices: reconstructions, traversal and the report decode under the rows' own values."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=120),
+            "b": rng.normal(size=120),
+            "colour": rng.choice(["blue", "green", "red"], size=120),
+        }
+    )
+    vae = VAETransformer(
+        n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0, condition_on=["colour"]
+    ).fit(frame)
+
+    def standardised(rows):
+        return ((rows[["a", "b"]] - vae.mean_) / vae.scale_).to_numpy()
+
+    ax = plot.reconstructions(vae, frame, n_rows=2)
+    rebuilt = vae.inverse_transform(vae.transform(frame.iloc[:2]), conditions=frame[["colour"]][:2])
+    pairs = ax.get_images()[0].get_array()
+    np.testing.assert_allclose(pairs[1::2], standardised(rebuilt), rtol=1e-5)
+
+    ax = plot.latent_traversal(vae, n_steps=3, conditions=["red"])
+    centre = vae.inverse_transform(np.zeros((1, 2)), conditions=["red"])
+    heatmap = ax.get_images()[0].get_array()
+    np.testing.assert_allclose(heatmap[4], standardised(centre)[0], rtol=1e-5)
+
+    # Between two categories the report's typical condition is the lower median's label.
+    green, red = (int(np.flatnonzero(frame["colour"] == c)[0]) for c in ("green", "red"))
+    assert list(plot_data.typical_conditions(vae, frame.iloc[[red, green]])) == ["green"]
+    plot.report(vae, frame, tmp_path / "report.html")
+    assert tmp_path.joinpath("report.html").read_text().count("data:image/png;base64,") == 7
+
+
+def test_plots_read_estimators_through_public_members():
+    """skvae.plot touches no private attribute of any object and imports no private name or
+    module from outside skvae.plot: the protocol its docstring lists is all it needs."""
+    for path in Path(plot.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute):
+                private = node.attr.startswith("_") and not node.attr.startswith("__")
+                assert not private, f"{path.name}:{node.lineno} reads .{node.attr}"
+            if isinstance(node, ast.ImportFrom) and node.module.startswith("skvae"):
+                names = [alias.name for alias in node.names]
+                assert not any(name.startswith("_") for name in names), (path.name, names)
+                outside = not node.module.startswith("skvae.plot")
+                assert not (outside and "._" in node.module), (path.name, node.module)
+
+
+def test_import_is_light():
+    """import skvae.plot imports neither matplotlib nor a Keras backend."""
+    heavy = ("matplotlib", "keras", "tensorflow", "jax", "torch")
+    code = f"import sys, skvae.plot; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
 
 
 def test_missing_matplotlib_says_how_to_install(monkeypatch, digits_vae):

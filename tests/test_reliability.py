@@ -95,12 +95,12 @@ def _set_eager(eager):
 @pytest.fixture(scope="module", autouse=True)
 def _untraced_keras():
     """Run this process's fits untraced, score in 64-row chunks (see the module docstring)."""
-    import skvae._vae._base
+    import skvae._vae._latent_inspection
 
     before = _set_eager(True)
     with pytest.MonkeyPatch.context() as patch:
-        if hasattr(skvae._vae._base, "SCORE_CHUNK_ELEMENTS"):
-            patch.setattr(skvae._vae._base, "SCORE_CHUNK_ELEMENTS", 2**14)
+        if hasattr(skvae._vae._latent_inspection, "SCORE_CHUNK_ELEMENTS"):
+            patch.setattr(skvae._vae._latent_inspection, "SCORE_CHUNK_ELEMENTS", 2**14)
         yield
     if before is not None:
         _set_eager(before)
@@ -579,7 +579,7 @@ def test_keyboard_interrupt_during_training(fitted, monkeypatch, name, was_fitte
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt("Ctrl-C in the middle of training")
 
-    monkeypatch.setattr("skvae._nn._trainer.train_vae", interrupted)
+    monkeypatch.setattr("skvae._nn._trainer.train_model", interrupted)
     with pytest.raises(KeyboardInterrupt, match="Ctrl-C in the middle of training"):
         estimator.fit(X_TRAIN[:, :2])  # another width: n_features_in_ would change
     _assert_same_state(estimator, state)

@@ -9,8 +9,6 @@ import contextlib
 
 import keras
 
-from skvae._vae._model import VAE
-
 
 def is_tf_strategy(distribution):
     """Whether ``distribution`` is a ``tf.distribute.Strategy`` (duck-typed)."""
@@ -31,31 +29,29 @@ def training_scope(distribution):
     return contextlib.nullcontext() if distribution is None else distribution.scope()
 
 
-class ReplicaScaledVAE(VAE):
-    """The VAE whose loss is divided by the number of replicas of a ``tf.distribute``
-    strategy.
+class ReplicaAwareModel:
+    """Mixin for a ``keras.Model`` trained under a multi-worker ``tf.distribute`` strategy.
 
-    Each replica computes the mean loss of its share of the global batch, and the
-    strategy sums the replicas' gradients; dividing by the number of replicas makes that
-    sum the gradient of the global batch mean. Keras expects exactly this of
-    ``compute_loss`` (its default implementation scales the same way) and multiplies the
-    number back when it reports the loss, so ``history_`` stays in nats per row.
+    Keras 3.15 needs two fixes there (below); without a strategy, and under JAX or
+    PyTorch, every method defers to Keras unchanged. The model divides its own loss by
+    the replicas (its config's ``n_replicas``; see ``VAE.compute_loss``).
+
+    Examples
+    --------
+    >>> import keras
+    >>> from skvae._nn._distribution import ReplicaAwareModel
+    >>> class Model(ReplicaAwareModel, keras.Model):
+    ...     pass
+    >>> Model().get_metrics_result()
+    {}
     """
-
-    def __init__(self, *args, n_replicas=1, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.n_replicas = int(n_replicas)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        loss = super().compute_loss(x, y, y_pred, sample_weight, training)
-        return loss / float(self.n_replicas)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras 3.15 builds a model under a strategy from its first batch, which it first
         # averages over the replicas with strategy.reduce; that reduce fails under
         # MultiWorkerMirroredStrategy ("Attempt to convert a value (PerReplica ...)").
         # The build needs only the batch's shapes, which one replica's share has.
-        strategy = self._distribute_strategy
+        strategy = getattr(self, "_distribute_strategy", None)
         if strategy is None or iterator is None:
             return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
         for _, _, batches in iterator:
@@ -68,7 +64,7 @@ class ReplicaScaledVAE(VAE):
 
     def get_metrics_result(self):
         results = super().get_metrics_result()
-        if not _multi_worker(self._distribute_strategy):
+        if not _multi_worker(getattr(self, "_distribute_strategy", None)):
             return results
         # Across workers Keras 3.15 averages each replica's logs with
         # strategy.reduce("MEAN", value, axis=0), which rejects scalars: give it one-element
@@ -79,7 +75,7 @@ class ReplicaScaledVAE(VAE):
         # The epoch's logs are read from the metrics directly, outside that reduction:
         # scalars again, as callbacks and history_ expect.
         results = super()._get_metrics_result_or_logs(logs)
-        if not _multi_worker(self._distribute_strategy):
+        if not _multi_worker(getattr(self, "_distribute_strategy", None)):
             return results
         return {name: keras.ops.reshape(value, ()) for name, value in results.items()}
 

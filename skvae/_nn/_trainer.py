@@ -1,4 +1,4 @@
-"""Build the Keras VAE and train it: seeded batches, validation split, early stopping,
+"""Train a Keras model: seeded batches, validation split, early stopping,
 and a guard that turns a non-finite loss into a clear error."""
 
 import math
@@ -8,8 +8,7 @@ import keras
 import numpy as np
 
 from skvae._nn._batches import ShuffledBatches
-from skvae._nn._distribution import ReplicaScaledVAE, is_tf_strategy, n_replicas, training_scope
-from skvae._vae._model import VAE
+from skvae._nn._distribution import is_tf_strategy, training_scope
 
 if keras.backend.backend() == "tensorflow":
     # Before skvae runs any TensorFlow op: size TensorFlow's thread pools from
@@ -30,69 +29,11 @@ TF_DATA_PIPELINE = True
 
 
 @dataclass
-class FittedVAE:
+class FittedModel:
     """A trained model and its per-epoch history (lists of floats)."""
 
-    model: VAE
+    model: object
     history: dict
-
-
-def build_model(
-    n_features,
-    n_conditions,
-    hidden_layer_sizes,
-    log_scale,
-    seed,
-    params,
-    steps_per_epoch,
-    layout=None,
-):
-    """A freshly initialised VAE configured from the estimator's parameters.
-
-    ``layout`` (a :class:`skvae._nn._layout.ColumnLayout`) gives each column its own
-    likelihood; without it every column has ``params["likelihood"]``. Under a
-    ``tf.distribute`` strategy with several replicas (build it inside the strategy's
-    scope), the VAE's loss is scaled for the replicas' gradient sum.
-    """
-    replicas = n_replicas(params.get("distribution"))
-    if params["n_components_lower"]:
-        if replicas > 1:
-            raise ValueError(
-                "n_components_lower (a hierarchical VAE) cannot be trained with a "
-                f"distribution over {replicas} replicas yet; use distribution=None"
-            )
-        from skvae._vae._hierarchy import HierarchicalVAE
-
-        model_class = HierarchicalVAE
-        extra = {
-            "n_components_lower": params["n_components_lower"],
-            "architecture": params.get("hierarchy", "ladder"),
-        }
-    elif replicas > 1:
-        model_class, extra = ReplicaScaledVAE, {"n_replicas": replicas}
-    else:
-        model_class, extra = VAE, {}
-    return model_class(
-        n_features=n_features,
-        n_conditions=n_conditions,
-        n_components=params["n_components"],
-        hidden_layer_sizes=hidden_layer_sizes,
-        activation=params["activation"],
-        likelihood=params["likelihood"],
-        var_floor=params["var_floor"],
-        log_scale=log_scale,
-        beta=params["beta"],
-        free_bits=params["free_bits"],
-        kl_warmup_steps=params["kl_warmup"] * steps_per_epoch,
-        seed=seed,
-        objective=params["objective"],
-        n_importance_train=params["n_importance_train"],
-        layout=layout,
-        posterior=params["posterior"],
-        n_flows=params["n_flows"],
-        layer_policy=params.get("dtype_policy", "float32"),
-        **extra,
-    )
 
 
 class RestoreBestOnStop(keras.callbacks.Callback):
@@ -235,48 +176,28 @@ def run_fit(model, data, params, epochs, extra_callbacks=()):
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def train_vae(
-    X,
-    n_features,
-    n_conditions,
-    hidden_layer_sizes,
-    log_scale,
-    seed,
-    params,
-    data=None,
-    layout=None,
-    callbacks=(),
-):
-    """Train a VAE on float32 model inputs ``X`` = [x encoded, c encoded, mask].
+def train_model(build, data, params, callbacks=()):
+    """Build a model and train it on ``data``; the one training loop of skvae's models.
 
-    ``data`` replaces the in-memory batches of ``X`` (which is then unused), for
-    out-of-core training; ``layout`` gives the per-column likelihoods (see build_model);
-    ``callbacks`` are the user's Keras callbacks, run after skvae's own.
-    Raises ValueError if the loss diverges.
+    ``build(steps_per_epoch)`` returns a freshly initialised Keras model whose
+    ``compute_loss`` is its objective; it is called inside the distribution's scope (if
+    ``params["distribution"]`` has one), so that its variables are mirrored and its
+    batches split across the replicas. ``data`` is a :class:`TrainingData`; ``params``
+    the estimator's training parameters (learning_rate, max_iter, early_stopping, tol,
+    n_iter_no_change, verbose, distribution, dtype_policy and the resolved kl_warmup,
+    epochs before early stopping judges progress); ``callbacks`` the user's Keras
+    callbacks, run after skvae's own. Raises ValueError if the loss diverges.
     """
-    if data is None:
-        data = in_memory_data(X, seed, params)
     stopper = keras.callbacks.EarlyStopping(
         monitor="val_loss" if params["early_stopping"] else "loss",
         min_delta=params["tol"],
         patience=params["n_iter_no_change"],
         restore_best_weights=params["early_stopping"],
         # The loss rises while the KL weight warms up; judge progress only afterwards.
-        start_from_epoch=params["kl_warmup"],
+        start_from_epoch=params.get("kl_warmup", 0),
     )
-    # Built, compiled and trained inside the distribution's scope (if any), so its
-    # variables are mirrored and its batches split across the replicas.
     with training_scope(params.get("distribution")):
-        model = build_model(
-            n_features,
-            n_conditions,
-            hidden_layer_sizes,
-            log_scale,
-            seed,
-            params,
-            steps_per_epoch=data.n_batches,
-            layout=layout,
-        )
+        model = build(data.n_batches)
         compile_model(model, params, data.n_batches)
         history = run_fit(
             model,
@@ -285,7 +206,7 @@ def train_vae(
             params["max_iter"],
             [stopper, *callbacks, RestoreBestOnStop(stopper)],
         )
-    return FittedVAE(model=model, history=history)
+    return FittedModel(model=model, history=history)
 
 
 def train_one_pass(model, X, seed, params):

@@ -204,10 +204,10 @@ class TableEstimatorMixin:
 
     def _build_layout(self):
         """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""
-        from skvae._vae._base import _training_module
+        from skvae._nn._lazy import import_keras_module
 
-        _training_module()  # imports Keras with global random state preserved
-        from skvae._nn._layout import ColumnLayout
+        # Keras is imported here, on first use, with global random state preserved.
+        ColumnLayout = import_keras_module("skvae._nn._layout").ColumnLayout
 
         data_columns = self._data_columns()
         return ColumnLayout(

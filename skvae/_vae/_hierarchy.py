@@ -28,7 +28,6 @@ estimated with the same draw that feeds the decoder.
 """
 
 import keras
-import numpy as np
 from keras import ops
 
 from skvae._nn._likelihoods import (
@@ -37,7 +36,8 @@ from skvae._nn._likelihoods import (
     kl_to_standard_normal,
     standard_normal_log_prob,
 )
-from skvae._vae._model import LOG_VAR_RANGE, VAE, _dense, _mlp, as_float32
+from skvae._nn._networks import as_float32, dense, mlp, seed_stream
+from skvae._vae._latents import LOG_VAR_RANGE, diagonal_gaussian_draws
 
 # "ladder": the bottom-up estimate of z1 shares the encoder's first hidden layer and the
 # decoder reads [z1, z2]; "separate": a bottom-up encoder of its own and a decoder of z1
@@ -49,6 +49,14 @@ def gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p):
     """KL(N(mean_q, var_q) || N(mean_p, var_p)) per dimension (no sum), in nats.
 
     1/2 [log var_p - log var_q + (var_q + (mean_q - mean_p)^2) / var_p - 1].
+
+    Examples
+    --------
+    >>> from keras import ops
+    >>> from skvae._vae._hierarchy import gaussian_kl_between
+    >>> kl = gaussian_kl_between(ops.ones(1), ops.zeros(1), ops.zeros(1), ops.zeros(1))
+    >>> float(ops.convert_to_numpy(kl)[0])  # KL(N(1, 1) || N(0, 1)) = 1/2
+    0.5
     """
     return 0.5 * (
         log_var_p
@@ -59,193 +67,190 @@ def gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p):
 
 
 def precision_weighted(mean_a, log_var_a, mean_b, log_var_b):
-    """Mean and log-variance of N(a) * N(b), renormalised: precisions add."""
+    """Mean and log-variance of N(a) * N(b), renormalised: precisions add.
+
+    Examples
+    --------
+    >>> from keras import ops
+    >>> from skvae._vae._hierarchy import precision_weighted
+    >>> mean, log_var = precision_weighted(ops.ones(1), ops.zeros(1), -ops.ones(1),
+    ...                                    ops.zeros(1))
+    >>> float(ops.convert_to_numpy(mean)[0]), round(float(ops.exp(log_var)[0]), 4)
+    (0.0, 0.5)
+    """
     log_var = -ops.logaddexp(-log_var_a, -log_var_b)
     mean = (mean_a * ops.exp(-log_var_a) + mean_b * ops.exp(-log_var_b)) * ops.exp(log_var)
     return mean, log_var
 
 
-def _gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name, dtype=None):
+def gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name, dtype=None):
     """MLP [inputs] -> (mean, log_var) of a diagonal Gaussian, with seeded initialisers.
 
     ``dtype`` is the layers' dtype policy; the outputs are float32 whatever it is.
+
+    Examples
+    --------
+    >>> from skvae._nn._networks import seed_stream
+    >>> from skvae._vae._hierarchy import gaussian_head
+    >>> head = gaussian_head(3, 2, (4,), "relu", seed_stream(0), "demo")
+    >>> [tuple(out.shape) for out in head.outputs]
+    [(None, 2), (None, 2)]
     """
     inputs = keras.Input(shape=(n_inputs,), name=f"{name}_input")
-    h = _mlp(inputs, hidden_layer_sizes, activation, seeds, name, dtype)
-    mean = _dense(n_outputs, next(seeds), f"{name}_mean", dtype=dtype)(h)
-    log_var = _dense(n_outputs, next(seeds), f"{name}_log_var", dtype=dtype)(h)
+    h = mlp(inputs, hidden_layer_sizes, activation, seeds, name, dtype)
+    mean = dense(n_outputs, next(seeds), f"{name}_mean", dtype=dtype)(h)
+    log_var = dense(n_outputs, next(seeds), f"{name}_log_var", dtype=dtype)(h)
     return keras.Model(inputs, as_float32([mean, log_var], dtype, name), name=name)
 
 
-class HierarchicalVAE(VAE):
-    """The VAE of :mod:`skvae._vae._model` with a second stochastic layer under the top one.
+class Ladder:
+    """Two stochastic layers with top-down inference: the latent structure of a
+    hierarchical VAE (see the module docstring).
 
-    ``n_components`` is the top layer z2 (what ``encode`` returns moments of, what the
+    ``n_components`` is the top layer z2 (what the encoder gives moments of, what the
     estimator's ``transform`` reports), ``n_components_lower`` the lower layer z1; the
     decoder reads [z1, z2] (``architecture="ladder"``) or z1 alone (``"separate"``, see
     :data:`ARCHITECTURES`). Importance weights and the ELBO cover both layers; the
     posterior noise of one draw is [eps_2, eps_1], ``n_components + n_components_lower``
-    wide.
+    wide. Top-layer rows z2 decode at z1 = E[z1|z2] = mu_p(z2); rows [z2, eps_1] decode at
+    z1 = mu_p + sigma_p * eps_1, an exact ancestral draw when z2 and eps_1 are standard
+    normal. Its networks are ``model.lower_encoder`` and ``model.lower_prior``.
 
-    ``decode(z)`` takes top-layer rows z2 and decodes at z1 = E[z1|z2] = mu_p(z2); rows
-    [z2, eps_1] (``latent_noise_width`` wide) decode at z1 = mu_p + sigma_p * eps_1, an
-    exact ancestral draw when z2 and eps_1 are standard normal.
+    Examples
+    --------
+    >>> from skvae._vae._hierarchy import Ladder
+    >>> ladder = Ladder(n_components=2, n_components_lower=3)
+    >>> ladder.noise_width, ladder.decoder_width
+    (5, 5)
     """
 
-    def __init__(
-        self,
-        n_components,
-        n_components_lower,
-        hidden_layer_sizes,
-        activation,
-        seed,
-        architecture="ladder",
-        **kwargs,
-    ):
+    # The KL of the two layers is closed form only given a draw of the top layer.
+    closed_form_kl = False
+
+    def __init__(self, n_components, n_components_lower, architecture="ladder"):
         if architecture not in ARCHITECTURES:
             raise ValueError(f"architecture must be one of {ARCHITECTURES}; got {architecture!r}")
         self.architecture = architecture
+        self.n_components, self.n_components_lower = int(n_components), int(n_components_lower)
         # The ladder's decoder reads [z1, z2]: z2 skips past the lower layer.
         self.top_skip = architecture == "ladder"
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            seed=seed,
-            decoder_latent_width=n_components_lower + (n_components if self.top_skip else 0),
-            **kwargs,
-        )
-        self.n_components_lower = int(n_components_lower)
-        # Separate seed stream: the networks above are seeded exactly as a plain VAE's.
-        seeds = iter(int(s) >> 1 for s in np.random.SeedSequence([seed, 5]).generate_state(64))
-        hidden = tuple(hidden_layer_sizes)
+        self.noise_width = self.n_components + self.n_components_lower
+        self.decoder_width = self.n_components_lower + (self.n_components if self.top_skip else 0)
+        self.model = None
+
+    def attach(self, model, seeds):
+        """Build ``model.lower_encoder`` and ``model.lower_prior``.
+
+        They draw from a seed stream of their own, so the networks of the model are
+        seeded exactly as a single-layer VAE's (``seeds`` is not used).
+        """
+        config = model.config
+        seeds = seed_stream([config.seed, 5])
+        hidden = tuple(config.hidden_layer_sizes)
         # The bottom-up estimate of z1 reads the encoder's first hidden layer (the ladder;
         # [x, c] itself for a linear VAE) or, in the separate architecture, [x, c] through
         # an encoder of its own.
-        self.shares_encoder = architecture == "ladder" and bool(hidden)
-        self.lower_encoder = _gaussian_head(
-            hidden[0] if self.shares_encoder else self.n_features + self.n_conditions,
+        self.shares_encoder = self.architecture == "ladder" and bool(hidden)
+        model.lower_encoder = gaussian_head(
+            hidden[0] if self.shares_encoder else model.n_features + model.n_conditions,
             self.n_components_lower,
-            hidden if architecture == "separate" else (),
-            activation,
+            hidden if self.architecture == "separate" else (),
+            config.activation,
             seeds,
             "lower_encoder",
-            dtype=self.layer_policy,
+            dtype=config.dtype_policy,
         )
         # Top-down p(z1|z2): one hidden layer as wide as the narrowest of the encoder's.
-        self.lower_prior = _gaussian_head(
+        model.lower_prior = gaussian_head(
             self.n_components,
             self.n_components_lower,
             hidden[-1:],
-            activation,
+            config.activation,
             seeds,
             "lower_prior",
-            dtype=self.layer_policy,
+            dtype=config.dtype_policy,
         )
 
-    @property
-    def latent_noise_width(self):
-        return self.n_components + self.n_components_lower
-
     # -- the two layers ---------------------------------------------------------------
-    def _prior_lower(self, z2):
+    def prior_lower(self, model, z2):
         """(mu_p, log sigma_p^2) of p(z1|z2) for z2 of shape (..., n_components)."""
         lead = ops.shape(z2)[:-1]
-        mean, log_var = self.lower_prior(ops.reshape(z2, (-1, self.n_components)))
+        mean, log_var = model.lower_prior(ops.reshape(z2, (-1, self.n_components)))
         shape = tuple(lead) + (self.n_components_lower,)
         return ops.reshape(mean, shape), ops.reshape(ops.clip(log_var, *LOG_VAR_RANGE), shape)
 
-    def _posterior_lower(self, inputs, z2):
+    def posterior_lower(self, model, inputs, z2):
         """(mu_q, log var_q, mu_p, log var_p) of q(z1|x, z2) and p(z1|z2); z2 (batch, K, d2)."""
-        encoder_inputs = inputs[..., : self.n_features + self.n_conditions]
+        encoder_inputs = inputs[..., : model.n_features + model.n_conditions]
         if self.shares_encoder:  # the top encoder's first hidden layer, as in a ladder
-            encoder_inputs = self.encoder.get_layer("encoder_hidden_0")(encoder_inputs)
-        mean_hat, log_var_hat = self.lower_encoder(encoder_inputs)
+            encoder_inputs = model.encoder.get_layer("encoder_hidden_0")(encoder_inputs)
+        mean_hat, log_var_hat = model.lower_encoder(encoder_inputs)
         log_var_hat = ops.clip(log_var_hat, *LOG_VAR_RANGE)
-        mean_p, log_var_p = self._prior_lower(z2)
+        mean_p, log_var_p = self.prior_lower(model, z2)
         mean_q, log_var_q = precision_weighted(
             mean_hat[:, None, :], log_var_hat[:, None, :], mean_p, log_var_p
         )
         return mean_q, ops.clip(log_var_q, *LOG_VAR_RANGE), mean_p, log_var_p
 
-    def _hierarchical_draws(self, inputs, z_mean, z_log_var, eps):
+    def hierarchical_draws(self, model, inputs, z_mean, z_log_var, eps):
         """Both layers' draws and log-densities for noise eps = [eps_2, eps_1] (batch, K, .).
 
         Returns (what the decoder reads: [z1, z2] for the ladder, z1 otherwise;
         log p(z1, z2) - log q(z1, z2|x); the lower layer's KL per dimension given z2).
         """
         eps_top, eps_lower = eps[..., : self.n_components], eps[..., self.n_components :]
-        z2 = z_mean[:, None, :] + ops.exp(0.5 * z_log_var)[:, None, :] * eps_top
-        log_q2 = ops.sum(-0.5 * (LOG_2PI + z_log_var[:, None, :] + ops.square(eps_top)), axis=-1)
-        mean_q, log_var_q, mean_p, log_var_p = self._posterior_lower(inputs, z2)
+        z2, log_q2 = diagonal_gaussian_draws(z_mean, z_log_var, eps_top)
+        mean_q, log_var_q, mean_p, log_var_p = self.posterior_lower(model, inputs, z2)
         z1 = mean_q + ops.exp(0.5 * log_var_q) * eps_lower
         log_q1 = ops.sum(-0.5 * (LOG_2PI + log_var_q + ops.square(eps_lower)), axis=-1)
         log_p1 = ops.sum(gaussian_log_prob(z1, mean_p, log_var_p), axis=-1)
         log_prior_ratio = standard_normal_log_prob(z2) + log_p1 - log_q2 - log_q1
         kl_lower = gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p)
-        return self._decoder_latent(z1, z2), log_prior_ratio, kl_lower
+        return self.decoder_latent(z1, z2), log_prior_ratio, kl_lower
 
-    def _decoder_latent(self, z1, z2):
+    def decoder_latent(self, z1, z2):
         """The rows the decoder reads: [z1, z2] for the ladder (a skip from the top), z1."""
         return ops.concatenate([z1, z2], axis=-1) if self.top_skip else z1
 
-    # -- the hooks of VAE ---------------------------------------------------------------
-    def _latent_draws(self, inputs, eps, refine_passes=0):
-        z_mean, z_log_var = self.encode(inputs, refine_passes)
-        z1, log_prior_ratio, _ = self._hierarchical_draws(
-            ops.convert_to_tensor(inputs), z_mean, z_log_var, eps
-        )
-        return z1, log_prior_ratio
-
-    def posterior_location(self, inputs):
-        """[mu_2, mu_q(x, z2 = mu_2)]: the top posterior mean, then the lower layer's."""
-        inputs = ops.convert_to_tensor(inputs)
-        z_mean, _ = self.encode_for_inference(inputs)
-        mean_q = self._posterior_lower(inputs, z_mean[:, None, :])[0]
-        return ops.concatenate([z_mean, mean_q[:, 0, :]], axis=-1)
-
-    def kl_per_dimension(self, inputs, eps):
-        """[KL(q(z2|x) || p(z2)) per top dimension, E_q(z2)[KL(q(z1|x,z2) || p(z1|z2))] per
-        lower dimension]; the outer expectation averages over the draws eps (K, width)."""
-        inputs, eps = ops.convert_to_tensor(inputs), ops.convert_to_tensor(eps)
-        z_mean, z_log_var = self.encode_for_inference(inputs)
-        _, _, kl_lower = self._hierarchical_draws(inputs, z_mean, z_log_var, eps[None, :, :])
-        kl_top = kl_to_standard_normal(z_mean, z_log_var)
-        return ops.concatenate([kl_top, ops.mean(kl_lower, axis=1)], axis=-1)
-
-    def call(self, inputs, training=False):
-        inputs = ops.convert_to_tensor(inputs)
-        z_mean, z_log_var = self.encode(inputs)
-        eps = keras.random.normal(
-            (ops.shape(z_mean)[0], 1, self.latent_noise_width), seed=self.noise
-        )
-        z1, _, kl_lower = self._hierarchical_draws(inputs, z_mean, z_log_var, eps)
+    # -- the latent structure's interface (see skvae._vae._latents.SingleLayer) --------
+    def training_draw(self, model, inputs, z_mean, z_log_var):
+        """One draw of both layers per row, with the two layers' KL per dimension."""
+        eps = keras.random.normal((ops.shape(z_mean)[0], 1, self.noise_width), seed=model.noise)
+        z1, _, kl_lower = self.hierarchical_draws(model, inputs, z_mean, z_log_var, eps)
         # Closed-form KL of the top layer; the lower layer's is closed form given the z2 draw.
         kl_per_dim = ops.concatenate(
             [kl_to_standard_normal(z_mean, z_log_var), kl_lower[:, 0, :]], axis=-1
         )
-        return {
-            "z_mean": z_mean,
-            "z_log_var": z_log_var,
-            "kl_per_dim": kl_per_dim,
-            "kl": ops.sum(kl_per_dim, axis=-1),
-            "x_param": self._decoder_output(z1[:, 0, :], self.split_inputs(inputs)[1]),
-        }
+        return z1[:, 0, :], {"kl_per_dim": kl_per_dim, "kl": ops.sum(kl_per_dim, axis=-1)}
 
-    def _lower_from_top(self, z):
+    def draws(self, model, inputs, eps, refine_passes=0):
+        """(decoder rows, log p(z1, z2) - log q(z1, z2|x)) for noise eps (batch, K, width)."""
+        z_mean, z_log_var = model.encode(inputs, refine_passes)
+        z1, log_prior_ratio, _ = self.hierarchical_draws(
+            model, ops.convert_to_tensor(inputs), z_mean, z_log_var, eps
+        )
+        return z1, log_prior_ratio
+
+    def location(self, model, inputs):
+        """[mu_2, mu_q(x, z2 = mu_2)]: the top posterior mean, then the lower layer's."""
+        z_mean, _ = model.encode_for_inference(inputs)
+        mean_q = self.posterior_lower(model, inputs, z_mean[:, None, :])[0]
+        return ops.concatenate([z_mean, mean_q[:, 0, :]], axis=-1)
+
+    def kl_per_dimension(self, model, inputs, eps):
+        """[KL(q(z2|x) || p(z2)) per top dimension, E_q(z2)[KL(q(z1|x,z2) || p(z1|z2))] per
+        lower dimension]; the outer expectation averages over the draws eps (K, width)."""
+        z_mean, z_log_var = model.encode_for_inference(inputs)
+        _, _, kl_lower = self.hierarchical_draws(model, inputs, z_mean, z_log_var, eps[None, :, :])
+        kl_top = kl_to_standard_normal(z_mean, z_log_var)
+        return ops.concatenate([kl_top, ops.mean(kl_lower, axis=1)], axis=-1)
+
+    def decoder_rows(self, model, z):
         """Decoder rows for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1] (a z1
         draw): [z1, z2] for the ladder, z1 otherwise."""
         z = ops.convert_to_tensor(z)
         z2 = z[..., : self.n_components]
-        z1, log_var_p = self._prior_lower(z2)
-        if ops.shape(z)[-1] == self.latent_noise_width:
+        z1, log_var_p = self.prior_lower(model, z2)
+        if ops.shape(z)[-1] == self.noise_width:
             z1 = z1 + ops.exp(0.5 * log_var_p) * z[..., self.n_components :]
-        return self._decoder_latent(z1, z2)
-
-    def decode(self, z, conditions=None):
-        """E[x | z1, z2] for top-layer rows z2 (at z1 = mu_p(z2)) or rows [z2, eps_1]."""
-        return super().decode(self._lower_from_top(z), conditions)
-
-    def decoder_params(self, z, conditions=None):
-        """Parameters of p(x | z1, z2) for rows z2 or [z2, eps_1] (see :meth:`decode`)."""
-        return super().decoder_params(self._lower_from_top(z), conditions)
+        return self.decoder_latent(z1, z2)

@@ -8,7 +8,10 @@ from sklearn.base import TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
-from skvae._vae._base import BaseVAE, _predict_in_batches, _to_numpy, fill_doc
+from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._persistence._registry import savable
+from skvae._vae._base import BaseVAE
+from skvae._vae._docs import fill_doc
 from skvae._vae._linear_gaussian import conditional_mean
 
 # Defaults that differ from BaseVAE's, and why (see the class docstring's Notes and
@@ -35,6 +38,7 @@ def _imputer_defaults_doc(cls):
     return cls
 
 
+@savable
 @_imputer_defaults_doc
 @fill_doc
 class VAEImputer(TransformerMixin, BaseVAE):
@@ -243,12 +247,11 @@ class VAEImputer(TransformerMixin, BaseVAE):
         # every dtype_policy): rows of the kernel for z are the loadings W, those for the
         # encoded conditions move the intercept.
         kernel, bias = (
-            _to_numpy(w).astype(np.float64)
-            for w in self._model.decoder.get_layer("x_param").weights
+            to_numpy(w).astype(np.float64) for w in self._model.decoder.get_layer("x_param").weights
         )
         loadings, condition_weights = kernel[: self.n_components], kernel[self.n_components :]
         intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
-        noise_var = np.exp(_to_numpy(self._model.obs_log_var()).astype(np.float64))
+        noise_var = np.exp(to_numpy(self._model.obs_log_var()).astype(np.float64))
         return conditional_mean((X_data - self.mean_) / self.scale_, intercept, loadings, noise_var)
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
@@ -291,7 +294,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         X, weights, _, params = self._importance_draws(X)
         obs_log_var = self._model.obs_log_var()
         if obs_log_var is not None:
-            obs_log_var = _to_numpy(obs_log_var).astype(np.float64)
+            obs_log_var = to_numpy(obs_log_var).astype(np.float64)
         completions = []
         for _ in range(n_imputations):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
@@ -308,7 +311,7 @@ class VAEImputer(TransformerMixin, BaseVAE):
         """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
         X = self._validate_rows(self._as_nan(X))
         eps = self._importance_noise()
-        draws = _predict_in_batches(
+        draws = predict_in_batches(
             self._model.importance_draws,
             self._prediction_inputs(X),
             self._score_chunk_rows(len(eps)) // 2,

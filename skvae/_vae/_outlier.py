@@ -7,7 +7,9 @@ from sklearn.base import OutlierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._vae._base import BaseVAE, fill_doc
+from skvae._persistence._registry import savable
+from skvae._vae._base import BaseVAE
+from skvae._vae._docs import fill_doc
 
 # contamination="auto" puts the threshold where this fraction of rows drawn from the
 # fitted model itself would be flagged, and scores this many such rows to find it.
@@ -15,6 +17,7 @@ AUTO_TAIL_PROBABILITY = 0.01
 AUTO_CALIBRATION_ROWS = 2000
 
 
+@savable
 @fill_doc
 class VAEOutlierDetector(OutlierMixin, BaseVAE):
     """Outlier detection with a variational autoencoder's log-likelihood.

@@ -2,9 +2,13 @@
 
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 
-from skvae._vae._base import BaseVAE, fill_doc, state_restored_on_failure
+from skvae._persistence._registry import savable
+from skvae._vae._base import BaseVAE
+from skvae._vae._docs import fill_doc
+from skvae._vae._pickling import state_restored_on_failure
 
 
+@savable
 @fill_doc
 class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE):
     """Variational autoencoder as a scikit-learn transformer.

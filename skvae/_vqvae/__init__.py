@@ -1,1 +1,1 @@
-"""_vqvae"""
+"""The vector-quantised autoencoder: ``VQVAETransformer`` and its Keras model."""

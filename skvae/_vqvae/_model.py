@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from skvae._vae._model import _dense, _mlp, build_decoder
+from skvae._nn._networks import build_decoder, dense, mlp
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
 LAPLACE_EPSILON = 1e-5
@@ -42,8 +42,8 @@ LAPLACE_EPSILON = 1e-5
 def build_vq_encoder(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds):
     """Encoder network x -> z_e, the ``n_latents * code_dim`` unquantised outputs."""
     x = keras.Input(shape=(n_inputs,), name="x")
-    h = _mlp(x, hidden_layer_sizes, activation, seeds, "encoder")
-    z_e = _dense(n_outputs, next(seeds), "z_e")(h)
+    h = mlp(x, hidden_layer_sizes, activation, seeds, "encoder")
+    z_e = dense(n_outputs, next(seeds), "z_e")(h)
     return keras.Model(x, z_e, name="encoder")
 
 

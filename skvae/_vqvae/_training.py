@@ -7,7 +7,7 @@ import numpy as np
 from skvae._nn._batches import ShuffledBatches
 from skvae._nn._trainer import (
     MAX_STEPS_PER_EXECUTION,
-    FittedVAE,
+    FittedModel,
     NonFiniteLossGuard,
     split_validation,
 )
@@ -32,7 +32,7 @@ def build_vq_model(hidden_layer_sizes, seed, params, layout):
 
 
 def train_vqvae(X, hidden_layer_sizes, seed, params, layout):
-    """Train a VQ-VAE on float32 scaled rows ``X``; returns a :class:`FittedVAE`.
+    """Train a VQ-VAE on float32 scaled rows ``X``; returns a :class:`FittedModel`.
 
     Raises ValueError if the loss diverges.
     """
@@ -74,7 +74,7 @@ def train_vqvae(X, hidden_layer_sizes, seed, params, layout):
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "
             f"{params['learning_rate']}), check X for extreme values, or raise var_floor."
         )
-    return FittedVAE(
+    return FittedModel(
         model=model,
         history={k: [float(v) for v in vals] for k, vals in history.history.items()},
     )

@@ -15,6 +15,9 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from skvae._nn._lazy import import_keras_module
+from skvae._nn._prediction import PREDICT_BATCH_ROWS, predict_in_batches, to_numpy
+from skvae._persistence._registry import savable
 from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import (
     HANDLE_UNKNOWN_DOC,
@@ -22,15 +25,9 @@ from skvae._table._estimator_mixin import (
     TableEstimatorMixin,
     column_types_doc,
 )
-from skvae._vae._base import (
-    ACTIVATIONS,
-    PREDICT_BATCH_ROWS,
-    SCORE_CHUNK_ELEMENTS,
-    _predict_in_batches,
-    _to_numpy,
-    _training_module,
-    state_restored_on_failure,
-)
+from skvae._vae._latent_inspection import SCORE_CHUNK_ELEMENTS
+from skvae._vae._parameters import ACTIVATIONS
+from skvae._vae._pickling import state_restored_on_failure
 
 # A CodebookCollapseWarning is raised when the training rows use fewer codes than this
 # fraction of the codes they could use (perplexity of the code usage), or a single code.
@@ -50,6 +47,7 @@ def _fill_doc(cls):
     return cls
 
 
+@savable
 @_fill_doc
 class VQVAETransformer(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, TableEstimatorMixin, BaseEstimator
@@ -374,7 +372,7 @@ class VQVAETransformer(
         obs_log_var = model.obs_log_var()
         # The learned log-variances of "gaussian" features (float64, scaled units).
         self._obs_log_var = (
-            None if obs_log_var is None else _to_numpy(obs_log_var).astype(np.float64)
+            None if obs_log_var is None else to_numpy(obs_log_var).astype(np.float64)
         )
 
     def _cache_prior_decoding(self):
@@ -405,7 +403,7 @@ class VQVAETransformer(
 
     def _codes(self, inputs):
         """Code indices (n, n_latents), int64, of encoded model inputs."""
-        return _predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(
+        return predict_in_batches(self._model.encode_codes, inputs, PREDICT_BATCH_ROWS).astype(
             np.int64
         )
 
@@ -415,7 +413,7 @@ class VQVAETransformer(
 
     def _decode_vectors(self, z):
         """Decoder output (float64, scaled units) for flattened codebook vectors."""
-        return _predict_in_batches(
+        return predict_in_batches(
             self._model.decoder_params, z.astype(np.float32), PREDICT_BATCH_ROWS
         ).astype(np.float64)
 
@@ -493,7 +491,7 @@ class VQVAETransformer(
         # E[x | codes] from the float64 parameters: means, Bernoulli probabilities and
         # category probabilities (the most probable one per categorical column).
         layout = self._model.layout
-        expected = _to_numpy(layout.expected_x(self._decode_vectors(z)))
+        expected = to_numpy(layout.expected_x(self._decode_vectors(z)))
         return self._to_output(self._unscaled(layout.columns_from_encoded(expected)))
 
     def _validate_codes(self, codes):
@@ -613,7 +611,7 @@ class VQVAETransformer(
             # log-densities, here on float64 arrays (float32 where the backend has no
             # float64, as JAX by default).
             log_p = layout.log_prob(x, self._prior_params[None], mask, self._obs_log_var)
-            scores[start : start + rows] = logsumexp(_to_numpy(log_p) + log_prior, axis=1)
+            scores[start : start + rows] = logsumexp(to_numpy(log_p) + log_prior, axis=1)
         return scores
 
     def score(self, X, y=None):
@@ -662,8 +660,11 @@ class VQVAETransformer(
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
-        _add_table_state(state)
+        from skvae._persistence._migrations import upgrade_vqvae_state
+
+        # Pickles from an earlier skvae get the table parameters and attributes they lack,
+        # and lose the prior decoding cached under its old names.
+        state = upgrade_vqvae_state(dict(state))
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)
         if weights is not None:
@@ -677,34 +678,9 @@ class VQVAETransformer(
             self._set_fitted_model(model)
             if "_prior_params" not in state:
                 # Pickled before the VQ-VAE used ColumnLayout: the prior's decoded
-                # parameters were cached under other names; decode them anew.
-                for old in ("_prior_first", "_prior_log_var"):
-                    self.__dict__.pop(old, None)
+                # parameters were cached under other names (dropped by the migration);
+                # decode them anew.
                 self._cache_prior_decoding()
-
-
-# Parameters added when the VQ-VAE learned to take mixed tables: pickles and files
-# from before have none, and were fitted with these values.
-TABLE_PARAMETER_DEFAULTS = {"column_types": None, "handle_unknown": "error"}
-
-
-def _add_table_state(state):
-    """Fill in the table attributes of a state pickled before the VQ-VAE took mixed tables.
-
-    Such a model was fitted on numeric columns with one ``likelihood`` each, and returned
-    arrays (even when fitted on a DataFrame): its outputs stay as they were.
-    """
-    for key, value in TABLE_PARAMETER_DEFAULTS.items():
-        state.setdefault(key, value)
-    if "n_features_in_" in state and "column_kinds_" not in state:
-        n_features = state["n_features_in_"]
-        dtype = np.dtype(state["_fit_dtype"]).name
-        state["column_kinds_"] = np.asarray([state["likelihood"]] * n_features, dtype=object)
-        state["categories_"] = [None] * n_features
-        state["_column_schema"] = {
-            "as_frame": False,
-            "columns": [{"dtype": dtype} for _ in range(n_features)],
-        }
 
 
 def _vq_training_module():
@@ -713,7 +689,4 @@ def _vq_training_module():
     ``_training_module`` imports Keras with Python's global random state preserved (see
     there); once Keras is loaded, importing the VQ-VAE modules draws nothing.
     """
-    _training_module()
-    from skvae._vqvae import _training as _vq_training
-
-    return _vq_training
+    return import_keras_module("skvae._vqvae._training")

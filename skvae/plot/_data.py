@@ -1,32 +1,42 @@
 """What the plots of skvae.plot show, without matplotlib: encodings, decodings, samples.
 
-VAEOutlierDetector and VAEImputer have no transform/inverse_transform of latents, so these
-go through the model methods that BaseVAE shares, as VAETransformer's own methods do.
+Everything here reads a fitted estimator through its public members only (the protocol in
+skvae.plot's docstring). Real, decoded and sampled rows are compared as the estimator's
+``to_numeric`` gives them (numbers, booleans as 0/1, a category as its index in
+``categories_``); conditions go back to ``decode`` and ``sample`` in the user's values
+(a category as its label), as those methods take them.
 """
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics import MAX_DISCRETE_VALUES, ks_statistic, total_variation
 
 
 def encode(estimator, X):
-    """(posterior locations, validated rows in the model's coding) of X."""
+    """(posterior locations, rows of X as numbers) of X: ``encode(X)``, ``to_numeric(X)``."""
     check_is_fitted(estimator)
-    X = estimator._validate_rows(X)
-    location = estimator._posterior_location(estimator._prediction_inputs(X))
-    return location[:, : estimator.n_components], X
+    return estimator.encode(X), estimator.to_numeric(X)
 
 
 def decode(estimator, Z, conditions=None):
-    """Decoder means of latent rows Z as full rows in X's units (conditions included),
-    in the model's coding (a categorical column holds its most probable category's code)."""
+    """Decoder means of latent rows Z as full numeric rows (see :func:`as_numeric`).
+
+    ``conditions`` are in the user's values (see :func:`conditions_of`); a categorical
+    column holds its most probable category's index.
+    """
     check_is_fitted(estimator)
-    Z = np.asarray(Z, dtype=np.float64)
-    C = estimator._check_conditions(conditions, len(Z))
-    values = estimator._model.layout.columns_from_encoded(estimator._decode(Z, C))
-    return estimator._assemble_codes(values, C)
+    return as_numeric(estimator, estimator.decode(Z, conditions))
+
+
+def as_numeric(estimator, table):
+    """Rows the estimator generated (``decode``, ``sample``) as floats, via ``to_numeric``."""
+    if hasattr(table, "columns") and getattr(estimator, "feature_names_in_", None) is None:
+        # Fitted on a frame whose column labels are not all strings: the generated frame
+        # names its columns x0, x1, ..., and to_numeric would warn about feature names
+        # it never saw. Positional labels carry no names, so nothing to warn about.
+        table = table.set_axis(range(table.shape[1]), axis=1)
+    return estimator.to_numeric(table)
 
 
 def data_columns(estimator):
@@ -35,6 +45,7 @@ def data_columns(estimator):
 
 
 def feature_names(estimator):
+    """Column names: ``feature_names_in_``, or x0, x1, ... for a model fitted on an array."""
     names = getattr(estimator, "feature_names_in_", None)
     if names is None:
         names = [f"x{j}" for j in range(estimator.n_features_in_)]
@@ -52,6 +63,15 @@ def marginal_distance(real, sampled):
     skvae.metrics.marginal_distances picks total variation from the real column alone; a
     continuous likelihood samples values between the real ones (digit pixels are integers,
     samples are not), and the total variation is then 1 whatever the fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae.plot._data import marginal_distance
+    >>> marginal_distance(np.array([0.0, 1.0, 1.0, 1.0]), np.array([0.0, 0.0, 1.0, 1.0]))
+    ('TV', 0.25)
+    >>> marginal_distance(np.array([0.0, 1.0]), np.array([0.5, 0.5]))[0]
+    'KS'
     """
     values = np.unique(real)
     if len(values) <= MAX_DISCRETE_VALUES and np.isin(sampled, values).all():
@@ -59,25 +79,61 @@ def marginal_distance(real, sampled):
     return "KS", ks_statistic(real, sampled)
 
 
-def conditions_of(estimator, X):
-    """Condition values of validated rows X, or None for an unconditional model."""
-    return X[:, estimator.condition_columns_] if len(estimator.condition_columns_) else None
+def condition_labels(estimator, C):
+    """Numeric condition values C (n, n_conditions) in the user's values: the index of a
+    categorical column's category becomes the category (missing entries stay NaN)."""
+    values = np.asarray(C, dtype=np.float64).astype(object)
+    for k, j in enumerate(estimator.condition_columns_):
+        if estimator.column_kinds_[j] == "categorical":
+            observed = ~np.isnan(C[:, k])
+            values[observed, k] = estimator.categories_[j][C[observed, k].astype(int)]
+    return values
+
+
+def conditions_of(estimator, rows):
+    """Condition values of numeric rows in the user's values, or None when unconditional."""
+    if not len(estimator.condition_columns_):
+        return None
+    return condition_labels(estimator, rows[:, estimator.condition_columns_])
+
+
+def typical_conditions(estimator, X):
+    """One row of condition values typical of X (user's values), or None when unconditional.
+
+    Each condition column's median; where the model needs a value seen in fit (a one-hot
+    encoded condition, or a category's index) and the median lies between two, the lower
+    median, which is one of X's values.
+    """
+    columns = estimator.condition_columns_
+    if not len(columns):
+        return None
+    rows = estimator.to_numeric(X)
+    typical = np.empty((1, len(columns)))
+    for k, j in enumerate(columns):
+        values = np.sort(rows[:, j])
+        median = np.median(values)
+        seen = estimator.condition_categories_[k]
+        if estimator.column_kinds_[j] == "categorical":
+            seen = np.arange(len(estimator.categories_[j]))
+        if seen is not None and not np.isin(median, seen):
+            median = values[(len(values) - 1) // 2]
+        typical[0, k] = median
+    return condition_labels(estimator, typical)[0]
 
 
 def real_and_sampled(estimator, X, n_samples, random_state):
     """Complete rows of X and as many rows sampled from the model, modelled columns only."""
     check_is_fitted(estimator)
-    X = estimator._validate_rows(X)
+    X = estimator.to_numeric(X)
     conditions = conditions_of(estimator, X)
     n = len(X) if n_samples is None else n_samples
-    if conditions is not None:
+    if conditions is not None and n != len(X):
         # Generate under the real rows' own conditions, so the marginals are comparable.
         rng = np.random.default_rng(0)
-        conditions = conditions[rng.integers(len(X), size=n)] if n != len(X) else conditions
-    if conditions is None:
-        conditions = np.zeros((n, 0))
-    # In the model's coding, like X here (sample() may return a DataFrame).
-    sampled = estimator._sample_codes(n, check_random_state(random_state), conditions)
+        conditions = conditions[rng.integers(len(X), size=n)]
+    sampled = as_numeric(
+        estimator, estimator.sample(n, random_state=random_state, conditions=conditions)
+    )
     columns = data_columns(estimator)
     real = X[:, columns].astype(np.float64)
     return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics import correlation_difference
+from skvae.plot._anomaly import anomaly_scores
 from skvae.plot._data import (
     conditions_of,
     data_columns,
@@ -17,15 +18,18 @@ from skvae.plot._data import (
     encode,
     marginal_distance,
     real_and_sampled,
+    typical_conditions,
 )
+from skvae.plot._figure import pyplot
+from skvae.plot._latent import latent_space, latent_traversal, reconstructions
+from skvae.plot._samples import correlations, marginals
+from skvae.plot._training import loss_curves
 
 
 def _png(figure):
-    from skvae.plot import _pyplot
-
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
-    _pyplot().close(figure)
+    pyplot().close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -174,17 +178,6 @@ def report(estimator, X, path, y=None, image_shape=None, title=None):
     >>> page.count("data:image/png;base64,"), "mean log-likelihood" in page
     (7, True)
     """
-    # Imported here: skvae.plot imports this module for its public report().
-    from skvae.plot import (
-        anomaly_scores,
-        correlations,
-        latent_space,
-        latent_traversal,
-        loss_curves,
-        marginals,
-        reconstructions,
-    )
-
     check_is_fitted(estimator)
     name = type(estimator).__name__
     title = title or f"skvae report: {name}"
@@ -201,11 +194,7 @@ def report(estimator, X, path, y=None, image_shape=None, title=None):
             latent_traversal(
                 estimator,
                 image_shape=image_shape,
-                conditions=(
-                    np.median(conditions_of(estimator, estimator._validate_rows(X)), axis=0)
-                    if len(estimator.condition_columns_)
-                    else None
-                ),
+                conditions=typical_conditions(estimator, X),
             ).figure,
         ),
         ("Marginals", marginals(estimator, X)),

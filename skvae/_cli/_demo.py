@@ -7,7 +7,7 @@ from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA, FactorAnalysis
 from sklearn.model_selection import train_test_split
 
-from skvae._vae._transformer import VAETransformer
+from skvae import VAETransformer
 
 
 def run_demo(n_components=8, max_iter=200, random_state=0):
@@ -31,7 +31,7 @@ def run_demo(n_components=8, max_iter=200, random_state=0):
 
     Examples
     --------
-    >>> from skvae._demo import run_demo
+    >>> from skvae._cli._demo import run_demo
     >>> rows = run_demo(n_components=2, max_iter=2)
     >>> [row["model"] for row in rows]
     ['VAETransformer', 'PCA', 'FactorAnalysis']
@@ -83,7 +83,37 @@ def _reconstruction_mse(model, X):
 
 
 def format_table(rows, n_components):
-    """The demo's results as a plain-text table."""
+    """The demo's results as a plain-text table.
+
+    Parameters
+    ----------
+    rows : list of dict
+        What :func:`run_demo` returns: the VAE's row first, with its ``elbo``.
+    n_components : int
+        The latent dimension the models were fitted with, for the heading.
+
+    Returns
+    -------
+    table : str
+        One line per model, with a heading and notes on reading it.
+
+    Examples
+    --------
+    >>> from skvae._cli._demo import format_table
+    >>> rows = [
+    ...     {"model": "VAETransformer", "log_likelihood": -1.5, "reconstruction_mse": 0.25,
+    ...      "fit_seconds": 2.0, "elbo": -2.0},
+    ...     {"model": "PCA", "log_likelihood": -3.25, "reconstruction_mse": 0.5,
+    ...      "fit_seconds": 0.01},
+    ... ]
+    >>> print(format_table(rows, 2))
+    load_digits, 1437 training / 360 held-out rows, n_components=2
+    model              held-out log p(x)   reconstruction MSE   fit time
+    VAETransformer            -1.50 nats                0.250       2.0s
+    PCA                       -3.25 nats                0.500       0.0s
+    VAE one-sample ELBO on the same rows: -2.00 nats (log p(x) above uses 100 importance samples).
+    log p(x): mean per-row log-likelihood in nats (higher is better).
+    """
     lines = [
         f"load_digits, 1437 training / 360 held-out rows, n_components={n_components}",
         f"{'model':<16}{'held-out log p(x)':>20}{'reconstruction MSE':>21}{'fit time':>11}",

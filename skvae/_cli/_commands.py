@@ -1,0 +1,208 @@
+"""The subcommands of the ``skvae`` command line, one function each.
+
+Each takes the parsed arguments (see :func:`skvae._cli._parser.build_parser`), reads its
+tables and model with :mod:`skvae._cli._io`, and raises :class:`CLIError` for a failure
+the user can fix. pandas, skvae's estimators and Keras are imported inside the commands,
+so ``skvae --help`` does not wait for them.
+"""
+
+from skvae._cli._io import ESTIMATORS, CLIError, load_model, read_table, write_table
+
+
+def _split(text):
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def cmd_fit(args):
+    """``skvae fit``: fit an estimator on a table and save it; Ctrl-C stops it early."""
+    import skvae
+
+    # Imports Keras: only once a fit is really going to run.
+    from skvae._cli._interrupt import first_interrupt_stops_training
+
+    categorical = _split(args.categorical) or []
+    data = read_table(args.data, _split(args.columns), categorical)
+    params = dict(
+        n_components=args.n_components,
+        likelihood=args.likelihood,
+        column_types={name: "categorical" for name in categorical} or None,
+        n_components_lower=args.n_components_lower,
+        beta=args.beta,
+        free_bits=args.free_bits,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        early_stopping=args.early_stopping,
+        condition_on=_split(args.condition_on),
+        random_state=args.random_state,
+        verbose=1 if args.progress else 0,
+    )
+    # Unless given, the estimator's own defaults (the imputer's differ from the others').
+    if args.hidden is not None:
+        sizes = [] if args.hidden.strip().lower() == "none" else _split(args.hidden) or []
+        params["hidden_layer_sizes"] = tuple(int(size) for size in sizes)
+    if args.max_iter is not None:
+        params["max_iter"] = args.max_iter
+    if args.kl_warmup is not None:
+        params["kl_warmup"] = args.kl_warmup
+    cls = getattr(skvae, ESTIMATORS[args.estimator])
+    if args.estimator == "detector":
+        params["contamination"] = (
+            "auto" if args.contamination == "auto" else float(args.contamination)
+        )
+    with first_interrupt_stops_training() as (stop, callback):
+        try:
+            model = cls(**params).fit(data, callbacks=[callback])
+        except KeyboardInterrupt:
+            raise CLIError("interrupted: nothing was written") from None
+        except ValueError as error:
+            raise CLIError(f"{args.data}: {error}") from error
+    skvae.save(model, args.output)
+    stopped = "stopped by Ctrl-C after" if stop.is_set() else "in"
+    print(
+        f"fitted {type(model).__name__} on {len(data)} rows x {data.shape[1]} columns "
+        f"{stopped} {model.n_iter_} epochs; final loss {model.history_['loss'][-1]:.3f}; "
+        f"saved to {args.output}"
+    )
+
+
+def _model_categorical(model):
+    """Columns whose categories are text: the table keeps them as they are."""
+    return [
+        name
+        for name, categories in zip(model.feature_names_in_, model.categories_, strict=True)
+        if categories is not None and categories.dtype == object
+    ]
+
+
+def _apply(args, kind, method):
+    model = load_model(args.model, kind)
+    data = read_table(args.data, list(model.feature_names_in_), _model_categorical(model))
+    try:
+        return model, data, getattr(model, method)(data)
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+
+
+def cmd_transform(args):
+    """``skvae transform``: write the latent means of each row."""
+    import pandas as pd
+
+    model, _, Z = _apply(args, None, "transform")
+    write_table(pd.DataFrame(Z, columns=model.get_feature_names_out()), args.output)
+
+
+def cmd_inverse(args):
+    """``skvae inverse``: decode a table of latents into rows."""
+    import pandas as pd
+
+    model = load_model(args.model)
+    latents = read_table(args.data).to_numpy()
+    try:
+        rows = model.inverse_transform(latents, conditions=_conditions(args))
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+    write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)
+
+
+def _conditions(args):
+    values = _split(getattr(args, "conditions", None))
+    if values is None:
+        return None
+    # Numbers where they parse; category names stay text.
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(float(value))
+        except ValueError:
+            parsed.append(value)
+    return parsed
+
+
+def cmd_sample(args):
+    """``skvae sample``: generate new rows."""
+    import pandas as pd
+
+    model = load_model(args.model)
+    try:
+        rows = model.sample(
+            args.n_samples, random_state=args.random_state, conditions=_conditions(args)
+        )
+    except ValueError as error:
+        raise CLIError(str(error)) from error
+    write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)
+
+
+def cmd_score(args):
+    """``skvae score``: print the mean log-likelihood; with -o, write it per row."""
+    import pandas as pd
+
+    _, _, scores = _apply(args, None, "score_samples")
+    print(f"mean log-likelihood: {scores.mean():.4f} nats per row over {len(scores)} rows")
+    if args.output:
+        write_table(pd.DataFrame({"log_likelihood": scores}), args.output)
+
+
+def cmd_impute(args):
+    """``skvae impute``: fill the missing cells with an imputer's model."""
+    import pandas as pd
+
+    model, _, filled = _apply(args, "imputer", "transform")
+    write_table(pd.DataFrame(filled, columns=model.feature_names_in_), args.output)
+
+
+def cmd_detect(args):
+    """``skvae detect``: write a detector's outlier labels (1, -1) and decision scores."""
+    import pandas as pd
+
+    model, data, decision = _apply(args, "detector", "decision_function")
+    labels = (decision >= 0).astype(int) * 2 - 1
+    print(f"{int((labels == -1).sum())} of {len(labels)} rows flagged as outliers")
+    write_table(pd.DataFrame({"label": labels, "decision": decision}), args.output)
+
+
+def cmd_report(args):
+    """``skvae report``: write an HTML page of plots and key numbers."""
+    import pandas as pd
+
+    model = load_model(args.model)
+    names = getattr(model, "feature_names_in_", None)
+    data = read_table(args.data, None if names is None else list(names))
+    labels = None
+    if args.label:
+        # Read as it is: labels may be words, which read_table would reject.
+        table = (
+            pd.read_parquet(args.data) if args.data.endswith(".parquet") else pd.read_csv(args.data)
+        )
+        if args.label not in table.columns:
+            raise CLIError(
+                f"{args.data}: no column {args.label!r} for --label; the file has "
+                f"{list(table.columns)}"
+            )
+        labels = table[args.label].to_numpy()
+    image_shape = None
+    if args.image_shape:
+        try:
+            image_shape = tuple(int(size) for size in _split(args.image_shape))
+        except ValueError:
+            raise CLIError(
+                f"--image-shape must be HEIGHT,WIDTH, e.g. 8,8; got {args.image_shape!r}"
+            ) from None
+    from skvae.plot import report
+
+    try:
+        report(model, data, args.output, y=labels, image_shape=image_shape, title=args.title)
+    except ImportError as error:
+        raise CLIError(str(error)) from error
+    except ValueError as error:
+        raise CLIError(f"{args.data}: {error}") from error
+    print(f"wrote {args.output}: a report on {len(data)} rows of {args.data}")
+
+
+def cmd_demo(args):
+    """``skvae demo`` (and ``skvae`` alone): the digits comparison with PCA and FA."""
+    # Looked up when run (scikit-learn's datasets load only for the demo; tests replace
+    # these functions on the module).
+    from skvae._cli._demo import format_table, run_demo
+
+    rows = run_demo(args.n_components, args.max_iter, args.random_state)
+    print(format_table(rows, args.n_components))

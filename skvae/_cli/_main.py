@@ -1,0 +1,47 @@
+"""The entry point of the ``skvae`` command: parse the command line, run, map errors."""
+
+import os
+import sys
+
+from skvae._cli._io import CLIError
+from skvae._cli._parser import build_parser
+
+
+def main(argv=None):
+    """Run the ``skvae`` command line; returns the exit status.
+
+    Options with no subcommand go to the demo (``skvae --n-components 4``), and no
+    arguments at all run it with its defaults. A :class:`CLIError` prints one line on
+    stderr and gives status 1; a wrong command line exits with status 2 (argparse's).
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 on an error the message explains.
+
+    Examples
+    --------
+    >>> from skvae._cli import main
+    >>> main(["fit", "no-such-table.csv", "-o", "m.skvae"])  # the error goes to stderr
+    1
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
+        argv = ["demo", *argv]  # `skvae --n-components 4`: options of the default demo
+    args = build_parser().parse_args(argv)
+    if args.command is None:  # `python -m skvae` alone: the README's main job
+        args = build_parser().parse_args(["demo"])
+    if getattr(args, "progress", False) is None:
+        args.progress = sys.stderr.isatty()
+    try:
+        args.func(args)
+    except CLIError as error:
+        print(f"skvae {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,145 @@
+"""The argument parser of the ``skvae`` command: its subcommands and their options."""
+
+import argparse
+
+from skvae._cli._commands import (
+    cmd_demo,
+    cmd_detect,
+    cmd_fit,
+    cmd_impute,
+    cmd_inverse,
+    cmd_report,
+    cmd_sample,
+    cmd_score,
+    cmd_transform,
+)
+from skvae._cli._io import ESTIMATORS
+
+
+def build_parser():
+    """The argument parser of the ``skvae`` command.
+
+    Each subcommand's parsed arguments carry ``func``, the function that runs it.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from skvae._cli._parser import build_parser
+    >>> args = build_parser().parse_args(["sample", "m.skvae", "-o", "new.csv"])
+    >>> args.command, args.n_samples, args.func.__name__
+    ('sample', 100, 'cmd_sample')
+    """
+    parser = argparse.ArgumentParser(
+        prog="skvae",
+        description="Variational autoencoders on tables: fit, transform, sample, score, "
+        "impute and detect outliers in CSV or Parquet files. Without a subcommand, run "
+        "the digits demo.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fit on scikit-learn's digits; compare with PCA and FA")
+    demo.add_argument("--n-components", type=int, default=8, help="latent dimension (8)")
+    demo.add_argument("--max-iter", type=int, default=200, help="VAE training epochs (200)")
+    demo.add_argument("--random-state", type=int, default=0, help="seed (0)")
+    demo.set_defaults(func=cmd_demo)
+
+    _add_fit(sub)
+
+    for name, func, help_text in [
+        ("transform", cmd_transform, "write the latent means of each row"),
+        ("score", cmd_score, "print the mean log-likelihood; -o writes it per row"),
+        ("impute", cmd_impute, "fill missing cells (model from --estimator imputer)"),
+        ("detect", cmd_detect, "write outlier labels and scores (--estimator detector)"),
+    ]:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("model", help="model file written by `skvae fit`")
+        command.add_argument("data", help="table with the training columns")
+        command.add_argument("-o", "--output", required=name != "score", help="output table")
+        command.set_defaults(func=func)
+
+    inverse = sub.add_parser("inverse", help="decode a table of latents into rows")
+    inverse.add_argument("model")
+    inverse.add_argument("data", help="table of latents, one column per component")
+    inverse.add_argument("-o", "--output", required=True)
+    inverse.add_argument("--conditions", help="condition values, comma-separated")
+    inverse.set_defaults(func=cmd_inverse)
+
+    report = sub.add_parser(
+        "report", help="write an HTML page of plots and key numbers (needs matplotlib)"
+    )
+    report.add_argument("model", help="model file written by `skvae fit`")
+    report.add_argument("data", help="table with the training columns (held-out rows tell more)")
+    report.add_argument("-o", "--output", required=True, help="HTML file to write")
+    report.add_argument("--label", help="column of DATA to colour the latent space by")
+    report.add_argument(
+        "--image-shape", help="draw rows as images of HEIGHT,WIDTH pixels (e.g. 8,8)"
+    )
+    report.add_argument("--title", help="page title (default: the estimator's name)")
+    report.set_defaults(func=cmd_report)
+
+    sample = sub.add_parser("sample", help="generate new rows")
+    sample.add_argument("model")
+    sample.add_argument("-n", "--n-samples", type=int, default=100)
+    sample.add_argument("-o", "--output", required=True)
+    sample.add_argument("--conditions", help="condition values, comma-separated")
+    sample.add_argument("--random-state", type=int, default=None)
+    sample.set_defaults(func=cmd_sample)
+    return parser
+
+
+def _add_fit(sub):
+    """``skvae fit`` and its options: most of the estimators' parameters."""
+    fit = sub.add_parser("fit", help="fit a model on a table and save it")
+    fit.add_argument("data", help="training table (.csv or .parquet), with a header row")
+    fit.add_argument("-o", "--output", required=True, help="model file to write (.skvae)")
+    fit.add_argument("--estimator", choices=sorted(ESTIMATORS), default="transformer")
+    fit.add_argument("--columns", help="comma-separated columns to use (default: all)")
+    fit.add_argument("--condition-on", help="comma-separated columns to condition on")
+    fit.add_argument(
+        "--categorical",
+        help="comma-separated columns holding categories (text or codes); others must be numbers",
+    )
+    fit.add_argument("--n-components", type=int, default=2)
+    fit.add_argument(
+        "--n-components-lower",
+        type=int,
+        default=None,
+        help="width of a second, lower latent layer (a two-layer ladder VAE; default: none)",
+    )
+    fit.add_argument(
+        "--hidden",
+        default=None,
+        help="hidden layer sizes, e.g. 128,64; 'none' for a linear model (default: the "
+        "estimator's: 64,32, or none for the imputer)",
+    )
+    fit.add_argument(
+        "--likelihood",
+        default="gaussian",
+        choices=["gaussian", "heteroscedastic", "mixture", "bernoulli"],
+        help="likelihood of the numeric columns (gaussian)",
+    )
+    fit.add_argument("--beta", type=float, default=1.0)
+    fit.add_argument(
+        "--kl-warmup",
+        type=int,
+        default=None,
+        help="epochs of KL warm-up (default: the estimator's: none for one latent layer, "
+        "min(20, epochs // 10) with --n-components-lower)",
+    )
+    fit.add_argument("--free-bits", type=float, default=0.0)
+    fit.add_argument("--learning-rate", type=float, default=1e-3)
+    fit.add_argument("--batch-size", type=int, default=128)
+    fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
+    fit.add_argument("--early-stopping", action="store_true")
+    fit.add_argument("--contamination", default="auto", help="detector only: auto or 0-0.5")
+    fit.add_argument("--random-state", type=int, default=None)
+    fit.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help="print one line per epoch (default: only on a terminal)",
+    )
+    fit.set_defaults(func=cmd_fit)

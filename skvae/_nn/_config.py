@@ -1,0 +1,85 @@
+"""``NetworkConfig``: every hyperparameter a model is built from, in one typed object.
+
+The estimators translate their scikit-learn parameters into one ``NetworkConfig`` (see
+``BaseVAE._network_config``); the Keras model reads nothing else. Keeping it a frozen
+dataclass means a parameter is spelled once on each side of the border, and a model can be
+rebuilt from its config alone (``dataclasses.replace`` makes variants, e.g. the steps per
+epoch once the number of batches is known).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Architecture and objective of a VAE's Keras model.
+
+    Parameters
+    ----------
+    layout : ColumnLayout
+        The per-column observation models (:class:`skvae._nn._layout.ColumnLayout`):
+        the encoded input width, the decoder's output layout and the log-densities.
+    n_components : int
+        Width of the (top) latent layer.
+    hidden_layer_sizes : tuple of int
+        Encoder hidden layers; the decoder uses them reversed. ``()`` is a linear VAE.
+    activation : str
+        Keras activation of the hidden layers.
+    seed : int
+        Seeds the initialisers and the reparameterisation noise.
+    n_conditions : int, default=0
+        Width of the encoded condition vector (0 for an unconditional VAE).
+    beta, free_bits : float, default=1.0, 0.0
+        KL weight and per-dimension free-bits floor (nats) of the training objective.
+    kl_warmup_epochs : int, default=0
+        Epochs over which the KL weight rises linearly from 0 to ``beta`` (per step).
+    steps_per_epoch : int, default=1
+        Optimiser steps per epoch; the trainer sets it once the batches are known, so
+        that the warm-up lasts ``kl_warmup_epochs * steps_per_epoch`` steps.
+    objective : {"elbo", "iwae"}, default="elbo"
+        Training bound; IWAE uses ``n_importance_train`` draws per row.
+    n_importance_train : int, default=1
+        Draws per row for ``objective="iwae"``.
+    posterior : {"gaussian", "flow"}, default="gaussian"
+        The diagonal-Gaussian posterior, or that Gaussian pushed through ``n_flows``
+        inverse autoregressive flow steps.
+    n_flows : int, default=0
+        Flow steps for ``posterior="flow"``.
+    n_components_lower : int or None, default=None
+        Width of a second, lower stochastic layer (a hierarchical VAE), or None.
+    hierarchy : {"ladder", "separate"}, default="ladder"
+        Architecture of the two-layer model (see :mod:`skvae._vae._hierarchy`).
+    dtype_policy : str, default="float32"
+        Keras dtype policy of the encoder's and decoder's layers.
+    n_replicas : int, default=1
+        Replicas of a ``tf.distribute`` strategy that each compute a share of a batch;
+        the loss is divided by it so that the replicas' summed gradients are the mean's.
+
+    Examples
+    --------
+    >>> import dataclasses
+    >>> from skvae._nn._config import NetworkConfig
+    >>> config = NetworkConfig(layout=None, n_components=2, hidden_layer_sizes=(8,),
+    ...                        activation="relu", seed=0)
+    >>> dataclasses.replace(config, steps_per_epoch=100).steps_per_epoch
+    100
+    """
+
+    layout: object
+    n_components: int
+    hidden_layer_sizes: tuple
+    activation: str
+    seed: int
+    n_conditions: int = 0
+    beta: float = 1.0
+    free_bits: float = 0.0
+    kl_warmup_epochs: int = 0
+    steps_per_epoch: int = 1
+    objective: str = "elbo"
+    n_importance_train: int = 1
+    posterior: str = "gaussian"
+    n_flows: int = 0
+    n_components_lower: int | None = None
+    hierarchy: str = "ladder"
+    dtype_policy: str = "float32"
+    n_replicas: int = 1

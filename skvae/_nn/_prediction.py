@@ -1,0 +1,83 @@
+"""Batched prediction: a compiled model method applied to fixed-size chunks of rows.
+
+Shared by every VAE estimator's transform, scoring, decoding and imputation paths.
+"""
+
+import numpy as np
+
+# Rows per chunk of the encoder/decoder passes of prediction.
+PREDICT_BATCH_ROWS = 512
+# Rows whose model inputs prediction builds at a time (see LazyModelInputs).
+PREDICT_BLOCK_ROWS = 8192
+
+
+def to_numpy(tensor):
+    """A backend tensor as a NumPy array.
+
+    Examples
+    --------
+    >>> from keras import ops
+    >>> from skvae._nn._prediction import to_numpy
+    >>> to_numpy(ops.ones(2)).tolist()
+    [1.0, 1.0]
+    """
+    from keras import ops
+
+    return ops.convert_to_numpy(tensor)
+
+
+class LazyModelInputs:
+    """Model inputs of coded rows X, built only for the rows asked for.
+
+    Prediction slices its inputs block by block (see :func:`predict_in_batches`), so the
+    model inputs of all of X (about twice X's size in float32, plus temporaries) are never
+    held at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._nn._prediction import LazyModelInputs
+    >>> inputs = LazyModelInputs(np.arange(6.0).reshape(3, 2), lambda rows: 2 * rows)
+    >>> len(inputs), inputs[1:2].tolist()
+    (3, [[4.0, 6.0]])
+    """
+
+    def __init__(self, X, build):
+        self.X, self.build = X, build
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, rows):
+        return self.build(self.X[rows])
+
+
+def predict_in_batches(method, X, batch_rows, *args):
+    """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
+
+    ``method(chunk, *args)`` is compiled once (see :func:`skvae._nn._graphs.compiled`).
+    Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
+    shape the backend runs the same kernels (and one traced graph) for every call, so a
+    row's float32 result does not depend on how many other rows came with it or where
+    it sits among them. X is an array or a LazyModelInputs, read in blocks of
+    whole chunks (so the chunks are the same either way).
+    """
+    from skvae._nn._graphs import compiled
+
+    if len(X) == 0:
+        raise ValueError("Found array with 0 sample(s); at least 1 is required.")
+    fn = compiled(method)
+    n_rows = len(X)
+    block_rows = batch_rows * max(1, PREDICT_BLOCK_ROWS // batch_rows)
+    parts = []
+    for block_start in range(0, n_rows, block_rows):
+        block = X[block_start : block_start + block_rows]
+        for start in range(0, len(block), batch_rows):
+            chunk = block[start : start + batch_rows]
+            n_real = len(chunk)
+            if n_real < batch_rows:
+                chunk = np.concatenate(
+                    [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
+                )
+            parts.append(to_numpy(fn(chunk, *args))[:n_real])
+    return np.concatenate(parts, axis=0)

@@ -1,0 +1,211 @@
+"""The numpydoc sections shared by skvae's VAE estimators: parameters and attributes.
+
+Each class docstring includes them with ``%(parameters)s`` and ``%(attributes)s`` (see
+:func:`fill_doc`), so a parameter is documented once for all of them.
+"""
+
+from skvae._table._codes import KINDS
+from skvae._table._estimator_mixin import HANDLE_UNKNOWN_DOC, column_types_doc
+
+# numpydoc sections shared by every estimator built on BaseVAE; each class docstring
+# includes them with ``%(parameters)s`` and ``%(attributes)s``.
+PARAMETERS_DOC = (
+    """    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the latent space.
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` makes
+        encoder and decoder linear.
+    activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
+"leaky_relu"}, default="relu"
+        Activation of the hidden layers.
+    likelihood : {"gaussian", "heteroscedastic", "mixture", "student_t", "bernoulli"}, \
+default="gaussian"
+        Observation model p(x|z) of the numeric columns: any column kind but
+        "categorical" (see ``column_types``). ``"gaussian"`` learns one
+        variance per feature (the linear VAE is then factor analysis);
+        ``"heteroscedastic"`` is Gaussian with a variance per feature that the decoder
+        outputs for each z, so a pixel can be near-certain for one kind of row and noisy
+        for another; ``"mixture"`` is, per feature, a mixture of ``n_mixture_components``
+        Gaussians whose weights, means and variances the decoder outputs (skewed or
+        multimodal columns keep their shape, and the density stays exact);
+        ``"student_t"`` is a heavy-tailed Student-t whose location, scale and degrees of
+        freedom the decoder outputs (outliers and rare extreme values cost little);
+        ``"bernoulli"`` is for data in {0, 1} (values in [0, 1] are accepted, but then the
+        log-likelihood is a cross-entropy, not a probability). In a DataFrame, boolean
+        columns are Bernoulli and category, object and string columns categorical
+        whatever this is; see ``column_types``.
+"""
+    + column_types_doc(KINDS)
+    + """    n_mixture_components : int, default=3
+        Gaussian components per "mixture" column.
+"""
+    + HANDLE_UNKNOWN_DOC
+    + """    beta : float, default=1.0
+        Weight of the KL term in the training objective (beta-VAE). ``beta > 1`` pushes
+        towards the prior (more disentangled, blurrier); ``beta < 1`` favours reconstruction.
+    kl_warmup : int or "auto", default="auto"
+        Number of epochs over which the KL weight rises linearly from 0 to ``beta``
+        (per optimisation step), a remedy for posterior collapse. ``"auto"`` is 0 (no
+        warm-up) for the single-layer VAE and, with ``n_components_lower``,
+        ``min(20, max_iter // 10)`` epochs: without warm-up the two-layer model can
+        collapse entirely (see :doc:`hierarchical`).
+    free_bits : float, default=0.0
+        Nats per latent dimension below which the KL term is not pushed down (Kingma et
+        al., 2016): each dimension's batch-mean KL enters the loss as
+        ``max(KL_j, free_bits)``. 0 disables it.
+    var_floor : float, default=1e-2
+        Lower bound of the Gaussian observation variance, as a fraction of each feature's
+        variance in the training data (a constant feature uses the smallest variance among
+        the others). It keeps the density finite on constant or near-discrete columns.
+    learning_rate : float, default=1e-3
+        Adam's step size.
+    batch_size : int, default=128
+        Rows per mini-batch; clipped to the number of training rows.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when their negative ELBO has not
+        improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
+        When False, training stops when the training loss stalls in the same way.
+    validation_fraction : float, default=0.1
+        Fraction of rows held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` before training stops.
+    tol : float, default=1e-4
+        Minimum improvement of the monitored loss (nats per row) that counts.
+    objective : {"elbo", "iwae"}, default="elbo"
+        Training objective: the ELBO, or the tighter K-sample importance-weighted bound
+        (IWAE, Burda et al., 2015) with ``n_importance_train`` draws per row. With IWAE,
+        ``beta`` and ``kl_warmup`` weight log p(z) - log q(z|x) inside each importance
+        weight; ``free_bits`` has no IWAE counterpart and must stay 0.
+    n_importance_train : int, default=8
+        Draws per row for ``objective="iwae"`` (ignored for the ELBO). Training cost grows
+        about linearly with it.
+    n_importance_samples : int, default=100
+        Draws from q(z|x) used by :meth:`score_samples` (1 gives the ELBO estimate).
+    posterior : {"gaussian", "flow"}, default="gaussian"
+        Family of the approximate posterior q(z|x). ``"gaussian"`` is the diagonal
+        Gaussian N(mu(x), diag sigma(x)^2). ``"flow"`` pushes that Gaussian's draws
+        through ``n_flows`` inverse autoregressive flow steps (Kingma et al., 2016), so
+        q(z|x) can be skewed, curved or correlated; the KL term is then a one-sample Monte
+        Carlo estimate, :meth:`transform` returns the flow applied to mu, and
+        ``free_bits`` must be 0 (a flow's KL does not split into independent dimensions).
+        See :doc:`flows`.
+    n_flows : int, default=4
+        Number of flow steps for ``posterior="flow"`` (ignored otherwise).
+    n_components_lower : int or None, default=None
+        Width of a second, lower stochastic layer z1 between the latent space z and the
+        data (a two-layer hierarchical VAE with top-down inference, as in the Ladder VAE):
+        p(z) = N(0, I), p(z1|z) Gaussian from a small network, p(x|z1, z). ``n_components``
+        stays the top layer, the one :meth:`transform` returns and :meth:`sample` draws
+        from the prior. None is the single-layer VAE. Not combinable with
+        ``posterior="flow"``. See :doc:`hierarchical`.
+    condition_on : list of int or str, default=None
+        Columns of X to condition on (a conditional VAE): indices, or names when X is a
+        DataFrame. They are inputs of the encoder and the decoder but are not modelled,
+        so :meth:`score_samples` is log p(x | c) over the other columns, and
+        :meth:`sample` (and ``VAETransformer.inverse_transform``) take ``conditions=``. Columns with
+        integer values and at most 32 distinct values are one-hot encoded (an unseen
+        value later is an error); others are standardised.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order, the validation split and the
+        reparameterisation noise. Pass an int for reproducible fits.
+    verbose : int, default=0
+        0 is silent; 1 or more prints one line per epoch.
+    distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
+        Train data-parallel over several devices or machines: under TensorFlow a
+        ``tf.distribute`` strategy (``MirroredStrategy`` for the GPUs of one machine,
+        ``MultiWorkerMirroredStrategy`` for several machines), under JAX a
+        ``keras.distribution`` object (``DataParallel``). The model is built and
+        compiled inside its scope; ``batch_size`` is the global batch, split across the
+        replicas. The strategy is a property of the running process: clones share it,
+        and pickling or :func:`skvae.save` stores None in its place. See
+        :doc:`/scale`.
+    dtype_policy : {"float32", "mixed_float16", "mixed_bfloat16"}, default="float32"
+        Precision of the networks' layers, named after Keras's dtype policies. The mixed
+        policies compute the encoder's and decoder's layers in float16 or bfloat16 while
+        keeping their weights in float32; the network outputs are cast to float32 before
+        the likelihood, KL and flow terms, which stay in float32, and with
+        ``"mixed_float16"`` the loss is scaled (Keras's ``LossScaleOptimizer``) so that
+        small gradients do not underflow. Faster on GPUs with tensor cores (NVIDIA Volta
+        and later for float16, Ampere and later for bfloat16), usually slower on CPUs.
+        Keras's global dtype policy is never changed, and predictions are float64 as
+        with ``"float32"``. See :doc:`/scale`.
+"""
+)
+
+ATTRIBUTES_DOC = """    Attributes
+    ----------
+    encoder_ : keras.Model
+        Maps scaled X to ``[z_mean, z_log_var]``.
+    decoder_ : keras.Model
+        Maps z to the decoder output in scaled units (means, or logits for Bernoulli).
+    mean_, scale_ : ndarray of shape (n_modelled_features,)
+        The internal standardisation ``(x - mean_) / scale_`` of the modelled (non-condition)
+        columns (zeros and ones for Bernoulli and categorical columns).
+    column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
+        The likelihood of each input column: "gaussian", "heteroscedastic", "mixture",
+        "bernoulli" or "categorical" (for ``condition_on`` columns: how their values are
+        read; they are not modelled).
+    categories_ : list of ndarray or None
+        For each input column, the categories of a categorical column (the order of its
+        softmax), else None.
+    condition_columns_ : ndarray of shape (n_conditions,), dtype=int
+        Indices of the ``condition_on`` columns in X (empty when unconditional).
+    condition_categories_ : list of ndarray or None
+        For each condition column, its categories (one-hot encoded), or None for a
+        standardised numeric condition.
+    noise_variance_ : ndarray of shape (n_modelled_features,) or None
+        Learned observation variance of each modelled "gaussian" column, in X's units (NaN
+        for columns of other kinds); None when no column is "gaussian" (Bernoulli and
+        categorical columns have none, and the heteroscedastic and mixture variances
+        depend on z).
+    kl_warmup_epochs_ : int
+        The epochs of KL warm-up the fit used (``kl_warmup`` with "auto" resolved).
+    history_ : dict of list of float
+        Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
+        ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
+        and ``val_kl``; all in nats per row, in X's units.
+    n_iter_ : int
+        Number of epochs run.
+    kl_per_dimension_ : ndarray of shape (n_components,) or \
+(n_components + n_components_lower,)
+        Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;
+        near-zero entries are collapsed units. With ``posterior="flow"`` it is the Monte
+        Carlo split of the KL over coordinates (see :meth:`kl_divergence`); with
+        ``n_components_lower`` the top layer's dimensions come first, then the lower
+        layer's KL(q(z1|x, z) || p(z1|z)).
+    active_units_ : ndarray of shape (n_components,) or (n_components + n_components_lower,), \
+dtype=bool
+        Whether each latent unit is active: the variance of its posterior location over
+        the training rows exceeds 0.01 (Burda et al., 2015). The location is the posterior
+        mean, the flow applied to it for ``posterior="flow"``, and for a hierarchy the top
+        mean followed by the lower layer's mean given it. A
+        :class:`PosteriorCollapseWarning` is raised when fewer than half are active.
+    n_active_units_ : int
+        Number of active latent units.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when X was a DataFrame with string column names.
+"""
+
+
+def fill_doc(cls):
+    """Class decorator: put the shared parameter and attribute sections in the docstring.
+
+    Examples
+    --------
+    >>> from skvae._vae._docs import fill_doc
+    >>> class Demo:
+    ...     pass
+    >>> Demo.__doc__ = "Demo." + chr(10) * 2 + "    %(parameters)s" + chr(10)
+    >>> "n_components : int" in fill_doc(Demo).__doc__
+    True
+    """
+    cls.__doc__ = cls.__doc__.replace("    %(parameters)s\n", PARAMETERS_DOC).replace(
+        "    %(attributes)s\n", ATTRIBUTES_DOC
+    )
+    return cls

@@ -1,0 +1,126 @@
+"""``ModelInputsMixin``: a VAE estimator's coded rows in and out of the model's inputs.
+
+The model reads rows [x encoded, c encoded, observed mask]: the modelled columns scaled or
+one-hot encoded (:mod:`skvae._table._estimator_mixin`), the ``condition_on`` columns
+encoded (:mod:`skvae._table._conditions`), and the mask of observed entries. This mixin
+splits coded rows into modelled and condition columns, builds those inputs, checks the
+conditions given for generation, and puts decoded columns back in X's column order.
+"""
+
+import numpy as np
+
+from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
+from skvae._table._codes import to_codes
+from skvae._table._conditions import encode_conditions
+
+
+class ModelInputsMixin:
+    """Model inputs of a VAE estimator; the table hooks say which columns are modelled.
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._model_inputs import ModelInputsMixin
+    >>> issubclass(VAETransformer, ModelInputsMixin)
+    True
+    """
+
+    # -- the table hooks (skvae._table._estimator_mixin): conditions are not modelled ----
+    def _data_columns(self):
+        return np.setdiff1d(np.arange(self.n_features_in_), self.condition_columns_)
+
+    def _modelled_columns(self, X):
+        return self._split_columns(X)[0]
+
+    def _layout_mixture_components(self):
+        return self.n_mixture_components
+
+    def _split_columns(self, X):
+        """(modelled columns, condition columns) of validated rows X."""
+        data_columns = np.setdiff1d(np.arange(X.shape[1]), self.condition_columns_)
+        return X[:, data_columns], X[:, self.condition_columns_]
+
+    def _prediction_inputs(self, X):
+        """Model inputs of validated rows X, built block by block as prediction reads them."""
+        return LazyModelInputs(X, self._model_input)
+
+    def _model_input(self, X, layout=None):
+        """Model input rows [x encoded, c encoded, observed mask] (float32) for coded rows X.
+
+        Continuous columns are standardised, categorical ones one-hot encoded. Missing
+        entries of x become 0 (for a continuous column, its mean; for a categorical one, an
+        all-zero block), which the encoder sees, and 0 in the mask (which removes them from
+        the likelihood).
+        """
+        layout = self._model.layout if layout is None else layout
+        X_data, C = self._split_columns(X)
+        x, mask = self._encoded_rows(X_data, layout)
+        return np.hstack([x, self._encode_conditions(C), mask])
+
+    def _encode_conditions(self, C):
+        if np.isnan(C).any():
+            raise ValueError(
+                "condition_on columns must not have missing values; got NaN in column(s) "
+                f"{self.condition_columns_[np.isnan(C).any(axis=0)].tolist()}"
+            )
+        names = [
+            self.feature_names_in_[j] if hasattr(self, "feature_names_in_") else f"column {j}"
+            for j in self.condition_columns_
+        ]
+        return encode_conditions(
+            C, self.condition_categories_, self._condition_mean, self._condition_scale, names
+        )
+
+    def _check_conditions(self, conditions, n_rows):
+        """Raw condition values, shape (n_rows, n_condition_columns), for generation."""
+        n_conditions = len(self.condition_columns_)
+        if n_conditions == 0:
+            if conditions is not None:
+                raise ValueError("conditions were given, but this model has no condition_on")
+            return np.zeros((n_rows, 0))
+        if conditions is None:
+            raise ValueError(
+                f"this model is conditioned on {n_conditions} column(s) (condition_on="
+                f"{self.condition_on!r}): pass conditions=, one value per condition column "
+                "or one row of values per generated row"
+            )
+        C = np.asarray(conditions, dtype=object)
+        if C.ndim == 1 and C.shape[0] == n_conditions:
+            C = np.broadcast_to(C, (n_rows, n_conditions))
+        if C.shape != (n_rows, n_conditions):
+            raise ValueError(
+                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
+                f"{n_conditions}); got shape {np.shape(conditions)}"
+            )
+        # Categories (strings, say) become their codes, as in the training rows.
+        columns = self.condition_columns_
+        C = to_codes(
+            C,
+            [self._column_names()[j] for j in columns],
+            [self.column_kinds_[j] for j in columns],
+            [self.categories_[j] for j in columns],
+        )
+        if not np.all(np.isfinite(C)):
+            raise ValueError(
+                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
+                f"{n_conditions}); got non-finite or missing values"
+            )
+        return C
+
+    def _decode(self, Z, C, params=False):
+        """Decoder outputs for latent rows Z under coded conditions C, float64.
+
+        E[x | z, c] in the encoded coding, or (``params``) the raw parameters of p(x|z, c).
+        """
+        width = Z.shape[1]  # n_components, or wider with a hierarchy's lower-layer noise
+        inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
+        return predict_in_batches(
+            self._model.decode_rows, inputs, PREDICT_BATCH_ROWS, width, params
+        ).astype(np.float64)
+
+    def _assemble_codes(self, X_data_scaled, C):
+        """Coded rows in X's column order: modelled columns unscaled, then conditions."""
+        rows = np.empty((len(X_data_scaled), self.n_features_in_))
+        rows[:, self._data_columns()] = self._unscaled(X_data_scaled)
+        rows[:, self.condition_columns_] = C
+        return rows

@@ -1,0 +1,190 @@
+"""``VAEParameters``: the hyperparameters of skvae's VAE estimators and their checks.
+
+Every VAE estimator takes the same parameters (documented once, in
+:mod:`skvae._vae._docs`); this base class declares their constraints for scikit-learn's
+validation, stores them (``__init__`` only assigns), checks the combinations that the
+constraints cannot express, and resolves the "auto" values.
+"""
+
+import copy
+from numbers import Integral, Real
+
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+
+from skvae._table._codes import KINDS
+from skvae._table._estimator_mixin import TABLE_PARAMETER_CONSTRAINTS
+
+# Keras dtype policies the networks can be built with (see the dtype_policy parameter).
+DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
+
+ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", "leaky_relu"}
+
+# Epochs of KL warm-up that kl_warmup="auto" gives a two-layer (hierarchical) model, at
+# most a tenth of max_iter: without warm-up it collapsed entirely on two of three seeds of
+# benchmarks/hierarchical.py, and warm-up raised its median held-out score on all three.
+HIERARCHY_KL_WARMUP = 20
+
+
+class VAEParameters(BaseEstimator):
+    """The parameters of a VAE estimator (see :mod:`skvae._vae._docs`). Not for direct use.
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> VAETransformer(n_components_lower=2, max_iter=100)._kl_warmup_epochs()
+    10
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [tuple, list],
+        "activation": [StrOptions(ACTIVATIONS)],
+        "likelihood": [StrOptions(set(KINDS) - {"categorical"})],
+        **TABLE_PARAMETER_CONSTRAINTS,
+        "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "free_bits": [Interval(Real, 0, None, closed="left")],
+        "var_floor": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "objective": [StrOptions({"elbo", "iwae"})],
+        "n_importance_train": [Interval(Integral, 1, None, closed="left")],
+        "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "posterior": [StrOptions({"gaussian", "flow"})],
+        "n_flows": [Interval(Integral, 1, None, closed="left")],
+        "n_components_lower": [Interval(Integral, 1, None, closed="left"), None],
+        "condition_on": [list, tuple, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "distribution": [None, HasMethods(["scope"])],
+        "dtype_policy": [StrOptions(DTYPE_POLICIES)],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        hidden_layer_sizes=(64, 32),
+        activation="relu",
+        likelihood="gaussian",
+        column_types=None,
+        n_mixture_components=3,
+        handle_unknown="error",
+        beta=1.0,
+        kl_warmup="auto",
+        free_bits=0.0,
+        var_floor=1e-2,
+        learning_rate=1e-3,
+        batch_size=128,
+        max_iter=200,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        objective="elbo",
+        n_importance_train=8,
+        n_importance_samples=100,
+        posterior="gaussian",
+        n_flows=4,
+        n_components_lower=None,
+        condition_on=None,
+        random_state=None,
+        verbose=0,
+        distribution=None,
+        dtype_policy="float32",
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.column_types = column_types
+        self.n_mixture_components = n_mixture_components
+        self.handle_unknown = handle_unknown
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.free_bits = free_bits
+        self.var_floor = var_floor
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.objective = objective
+        self.n_importance_train = n_importance_train
+        self.n_importance_samples = n_importance_samples
+        self.posterior = posterior
+        self.n_flows = n_flows
+        self.n_components_lower = n_components_lower
+        self.condition_on = condition_on
+        self.random_state = random_state
+        self.verbose = verbose
+        self.distribution = distribution
+        self.dtype_policy = dtype_policy
+
+    def _check_hidden_layer_sizes(self):
+        sizes = tuple(self.hidden_layer_sizes)
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+            raise ValueError(
+                "hidden_layer_sizes must be a tuple of positive integers (or () for a "
+                f"linear VAE); got {self.hidden_layer_sizes!r}"
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _check_objective(self):
+        if self.objective == "iwae" and self.free_bits > 0:
+            raise ValueError(
+                f'free_bits={self.free_bits} has no meaning for objective="iwae" (the bound '
+                'has no separate KL term); set free_bits=0 or use objective="elbo"'
+            )
+
+    def _check_posterior_options(self):
+        if self.posterior == "flow" and self.free_bits > 0:
+            raise ValueError(
+                f"free_bits={self.free_bits} needs a KL per latent dimension, which "
+                'posterior="flow" does not have (its KL is a sampled whole); set free_bits=0 '
+                'or use posterior="gaussian"'
+            )
+        if self.posterior == "flow" and self.n_components_lower is not None:
+            raise ValueError(
+                f'posterior="flow" cannot be combined with n_components_lower='
+                f'{self.n_components_lower}; use one of them (posterior="gaussian" for a '
+                "hierarchy, or n_components_lower=None for a flow)"
+            )
+
+    def _kl_warmup_epochs(self):
+        """``kl_warmup`` in epochs, with "auto" resolved (see the class docstring)."""
+        if self.kl_warmup != "auto":
+            return int(self.kl_warmup)
+        if self.n_components_lower is None:
+            return 0
+        return min(HIERARCHY_KL_WARMUP, int(self.max_iter) // 10)
+
+    def _training_params(self):
+        """get_params() with the resolved ``kl_warmup`` and the hierarchy's architecture
+        (the one the fitted model was built with; "ladder" for a new fit): what the
+        training code reads."""
+        return {
+            **self.get_params(),
+            "kl_warmup": self._kl_warmup_epochs(),
+            "hierarchy": getattr(self, "_hierarchy", "ladder"),
+        }
+
+    def __sklearn_clone__(self):
+        # scikit-learn's clone deep-copies every parameter; a distribution strategy owns
+        # devices and cluster connections, so clones share the same one instead.
+        if self.distribution is None:
+            return super().__sklearn_clone__()
+        without = copy.copy(self)
+        without.distribution = None
+        new = super(VAEParameters, without).__sklearn_clone__()
+        new.distribution = self.distribution
+        return new

@@ -1,0 +1,100 @@
+"""Pickling a VAE estimator: weights as arrays, the Keras model rebuilt on load.
+
+Pickles (and :func:`skvae.save` files, which store the same state) never hold Keras
+objects, so a model trained on a GPU loads on a CPU and under another backend.
+"""
+
+import contextlib
+
+import numpy as np
+
+from skvae._nn._lazy import import_keras_module
+from skvae._persistence._migrations import upgrade_vae_state
+
+
+def build_vae(config):
+    """A freshly initialised VAE for a :class:`skvae._nn._config.NetworkConfig`.
+
+    Examples
+    --------
+    >>> from skvae._nn._config import NetworkConfig
+    >>> from skvae._nn._layout import ColumnLayout
+    >>> from skvae._vae._pickling import build_vae
+    >>> layout = ColumnLayout(["gaussian"] * 3, [0] * 3, 1, [0.0] * 3, 0.01)
+    >>> model = build_vae(NetworkConfig(layout, 2, (8,), "relu", seed=0))
+    >>> model.n_features, model.n_components
+    (3, 2)
+    """
+    return import_keras_module("skvae._vae._model").VAE(config)
+
+
+class PicklingMixin:
+    """``__getstate__``/``__setstate__`` of every VAE estimator.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> import numpy as np
+    >>> from skvae import VAETransformer
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> vae = VAETransformer(max_iter=2, random_state=0).fit(X)
+    >>> restored = pickle.loads(pickle.dumps(vae))
+    >>> bool(np.array_equal(restored.score_samples(X), vae.score_samples(X)))
+    True
+    """
+
+    def __getstate__(self):
+        # A copy: on Python >= 3.11 the base __getstate__ may return the live __dict__,
+        # and popping from it would strip the model from the estimator being pickled.
+        state = dict(super().__getstate__())
+        # A distribution strategy belongs to the running process (devices, cluster):
+        # never stored; the restored estimator trains on one device unless given another.
+        if state.get("distribution") is not None:
+            state["distribution"] = None
+        model = state.pop("_model", None)
+        state.pop("encoder_", None)
+        state.pop("decoder_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+        return state
+
+    def __setstate__(self, state):
+        # A copy leaves the caller's dict as it was; pickles from an earlier skvae get
+        # what they lack (distribution, dtype_policy, _hierarchy) filled in.
+        state = upgrade_vae_state(dict(state))
+        weights = state.pop("_model_weights", None)
+        super().__setstate__(state)
+        if weights is not None:
+            model = build_vae(self._network_config(self._build_layout()))
+            model.set_weights(weights)
+            self._set_fitted_model(model)
+
+
+@contextlib.contextmanager
+def state_restored_on_failure(estimator):
+    """Put the estimator's whole state back as it was if the block raises (or is interrupted).
+
+    Fitting sets attributes step by step; on any error none of them must survive, so a
+    failed fit leaves no half-fitted estimator and a failed refit keeps the earlier model.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from skvae._vae._pickling import state_restored_on_failure
+    >>> estimator = SimpleNamespace(n_iter_=3)
+    >>> try:
+    ...     with state_restored_on_failure(estimator):
+    ...         estimator.n_iter_ = 4
+    ...         raise ValueError("training diverged")
+    ... except ValueError:
+    ...     pass
+    >>> estimator.n_iter_
+    3
+    """
+    previous_state = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(previous_state)
+        raise

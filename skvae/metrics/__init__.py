@@ -1,0 +1,44 @@
+"""How faithful synthetic rows are to real ones: marginals, dependence, and utility.
+
+Four views a user judges ``sample()`` by: per-column marginal distances (the two-sample
+Kolmogorov-Smirnov statistic for continuous columns, total-variation distance for discrete
+and categorical ones), the difference of the Pearson correlation matrices of the numeric
+columns, the difference of the associations that involve categorical columns (Cramér's V
+and the correlation ratio), and "train on synthetic, test on real" (TSTR) accuracy of a
+classifier against training on real rows.
+
+Every function takes NumPy arrays (all columns numeric) or two pandas DataFrames with the
+same columns, which may mix numeric, boolean, categorical and string columns. In a frame,
+a column is *categorical* when its dtype is ``category``, ``object``, a string dtype or a
+boolean dtype, and *numeric* otherwise; missing values (NaN, None, ``pd.NA``) are left out
+of each statistic.
+"""
+
+from skvae.metrics._dependence import (
+    association_difference,
+    associations,
+    correlation_difference,
+    correlation_ratio,
+    cramers_v,
+)
+from skvae.metrics._marginals import (
+    MAX_DISCRETE_VALUES,
+    ks_statistic,
+    marginal_distances,
+    total_variation,
+)
+from skvae.metrics._tstr import frame_classifier, tstr_accuracy
+
+__all__ = [
+    "MAX_DISCRETE_VALUES",
+    "association_difference",
+    "associations",
+    "correlation_difference",
+    "correlation_ratio",
+    "cramers_v",
+    "frame_classifier",
+    "ks_statistic",
+    "marginal_distances",
+    "total_variation",
+    "tstr_accuracy",
+]

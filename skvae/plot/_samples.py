@@ -1,0 +1,140 @@
+"""Samples against real rows: per-column marginals and correlation matrices."""
+
+import numpy as np
+
+from skvae.metrics import correlation_difference
+from skvae.plot._data import feature_names, marginal_distance, real_and_sampled
+from skvae.plot._figure import panel_axes, pyplot
+
+
+def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_state=0, ax=None):
+    """Histograms of real and sampled values, one panel per column.
+
+    Each panel is titled with a distance between the two samples (0 is a perfect match):
+    the total variation (:func:`skvae.metrics.total_variation`) when the real column has
+    at most 20 distinct values and the sampled values are among them, the
+    Kolmogorov-Smirnov statistic (:func:`skvae.metrics.ks_statistic`) otherwise.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to sample from (``sample``, with its observation noise).
+    X : array-like of shape (n_samples, n_features)
+        Real rows (rows with a missing entry are left out).
+    columns : list of int or str, default=None
+        Columns to draw (indices, or names for a model fitted on a DataFrame). None takes
+        up to ``max_columns`` non-constant modelled columns, evenly spread over the table.
+    max_columns : int, default=6
+        How many columns to pick when ``columns`` is None.
+    n_samples : int, default=None
+        Rows to sample; None samples as many as X has.
+    random_state : int, default=0
+        Seed of the samples.
+    ax : sequence of matplotlib Axes, default=None
+        One Axes per column; None makes a new figure.
+
+    Returns
+    -------
+    figure : matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import marginals
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> figure = marginals(vae, X, columns=[0, 1, 2])
+    >>> len(figure.axes)
+    3
+    """
+    real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
+    names = [feature_names(estimator)[j] for j in data_columns]
+    if columns is None:
+        varying = np.flatnonzero(np.ptp(real, axis=0) > 0) if len(real) else np.array([], int)
+        picks = np.unique(np.linspace(0, len(varying) - 1, min(max_columns, len(varying))))
+        positions = varying[picks.round().astype(int)]
+    else:
+        positions = []
+        for column in columns:
+            if column in names:
+                positions.append(names.index(column))
+            elif isinstance(column, int | np.integer) and int(column) in data_columns:
+                positions.append(int(np.flatnonzero(data_columns == int(column))[0]))
+            else:
+                raise ValueError(
+                    f"column {column!r} is not a modelled column of this model; choose among "
+                    f"{names if len(names) <= 20 else 'its feature names or indices'}"
+                )
+    if len(positions) == 0:
+        raise ValueError("no column to draw: every modelled column is constant in X")
+    distances = [marginal_distance(real[:, p], sampled[:, p]) for p in positions]
+    axes = panel_axes(ax, len(positions), (2.6 * len(positions), 2.8))
+    for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
+        both = np.concatenate([real[:, position], sampled[:, position]])
+        bins = np.histogram_bin_edges(both, bins=25)
+        axis.hist(real[:, position], bins=bins, density=True, alpha=0.5, label="real")
+        axis.hist(
+            sampled[:, position], bins=bins, density=True, histtype="step", lw=2, label="sampled"
+        )
+        axis.set_title(f"{names[position]}\n{kind} {distance:.2f}", fontsize="medium")
+        axis.set_yticks([])
+    axes[0].legend(fontsize="small")
+    axes[0].figure.suptitle("Marginals: real rows and rows sampled from the model")
+    return axes[0].figure
+
+
+def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
+    """Pearson correlation matrices of the real rows and of sampled rows, side by side.
+
+    The figure's title gives :func:`skvae.metrics.correlation_difference`, the mean absolute
+    difference of the off-diagonal correlations. Constant columns have no correlation and
+    are drawn in grey.
+
+    Parameters
+    ----------
+    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+        The model to sample from.
+    X : array-like of shape (n_samples, n_features)
+        Real rows (rows with a missing entry are left out).
+    n_samples : int, default=None
+        Rows to sample; None samples as many as X has.
+    random_state : int, default=0
+        Seed of the samples.
+    ax : pair of matplotlib Axes, default=None
+        Where to draw the real and the sampled matrix; None makes a new figure.
+
+    Returns
+    -------
+    figure : matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from skvae import VAETransformer
+    >>> from skvae.plot import correlations
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0).fit(X)
+    >>> figure = correlations(vae, X)
+    >>> [axis.get_title() for axis in figure.axes[:2]]
+    ['real', 'sampled']
+    """
+    real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
+    axes = panel_axes(ax, 2, (10, 4.6))
+    plt = pyplot()
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
+    names = [feature_names(estimator)[j] for j in data_columns]
+    for axis, rows, title in zip(axes, [real, sampled], ["real", "sampled"], strict=True):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            matrix = np.corrcoef(rows, rowvar=False) if rows.shape[1] > 1 else np.ones((1, 1))
+        image = axis.imshow(np.atleast_2d(matrix), cmap=cmap, vmin=-1, vmax=1)
+        axis.set_title(title)
+        if len(names) <= 20:
+            axis.set_xticks(range(len(names)), names, rotation=90, fontsize="small")
+            axis.set_yticks(range(len(names)), names, fontsize="small")
+    axes[0].figure.colorbar(image, ax=axes, label="Pearson correlation", shrink=0.8)
+    difference = correlation_difference(real, sampled)
+    axes[0].figure.suptitle(
+        f"Correlations: mean absolute difference {difference:.3f} (off-diagonal)"
+    )
+    return axes[0].figure

@@ -6,9 +6,11 @@ as they are, booleans as 0/1, categories as their index in the categories seen i
 NaN wherever a value is missing (NaN, None or ``pd.NA``). Generated or decoded rows go the
 other way, back to the training frame's columns, dtypes and category sets.
 
-Kinds (the likelihood of each column):
+Kinds (the likelihood of each column) are the observation models of
+:mod:`skvae._nn.observations`, one module each; their names are read from the module names
+there, without importing Keras:
 
-``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``
+``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``, ``"student_t"``, ...
     Continuous: a density in the column's units. Integer columns keep one of these kinds,
     and generated values are rounded and clipped to the range seen in fit.
 ``"bernoulli"``
@@ -22,8 +24,11 @@ import numbers
 
 import numpy as np
 
-CONTINUOUS_KINDS = ("gaussian", "heteroscedastic", "mixture")
-KINDS = (*CONTINUOUS_KINDS, "bernoulli", "categorical")
+from skvae._nn.observations import continuous_kinds, kind_names
+
+# Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
+CONTINUOUS_KINDS = continuous_kinds()
+KINDS = kind_names()
 
 
 def is_frame(X):

@@ -20,14 +20,18 @@ PARAMETERS_DOC = (
     activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "mixture", "bernoulli"}, default="gaussian"
-        Observation model p(x|z) of the numeric columns. ``"gaussian"`` learns one
+    likelihood : {"gaussian", "heteroscedastic", "mixture", "student_t", "bernoulli"}, \
+default="gaussian"
+        Observation model p(x|z) of the numeric columns: any column kind but
+        "categorical" (see ``column_types``). ``"gaussian"`` learns one
         variance per feature (the linear VAE is then factor analysis);
         ``"heteroscedastic"`` is Gaussian with a variance per feature that the decoder
         outputs for each z, so a pixel can be near-certain for one kind of row and noisy
         for another; ``"mixture"`` is, per feature, a mixture of ``n_mixture_components``
         Gaussians whose weights, means and variances the decoder outputs (skewed or
         multimodal columns keep their shape, and the density stays exact);
+        ``"student_t"`` is a heavy-tailed Student-t whose location, scale and degrees of
+        freedom the decoder outputs (outliers and rare extreme values cost little);
         ``"bernoulli"`` is for data in {0, 1} (values in [0, 1] are accepted, but then the
         log-likelihood is a cross-entropy, not a probability). In a DataFrame, boolean
         columns are Bernoulli and category, object and string columns categorical

@@ -12,6 +12,7 @@ from numbers import Integral, Real
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import TABLE_PARAMETER_CONSTRAINTS
 
 # Keras dtype policies the networks can be built with (see the dtype_policy parameter).
@@ -39,7 +40,7 @@ class VAEParameters(BaseEstimator):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
-        "likelihood": [StrOptions({"gaussian", "heteroscedastic", "mixture", "bernoulli"})],
+        "likelihood": [StrOptions(set(KINDS) - {"categorical"})],
         **TABLE_PARAMETER_CONSTRAINTS,
         "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
         "beta": [Interval(Real, 0, None, closed="left")],

@@ -14,6 +14,7 @@ from skvae._cli._commands import (
     cmd_transform,
 )
 from skvae._cli._io import ESTIMATORS
+from skvae._table._codes import KINDS
 
 
 def build_parser():
@@ -118,7 +119,8 @@ def _add_fit(sub):
     fit.add_argument(
         "--likelihood",
         default="gaussian",
-        choices=["gaussian", "heteroscedastic", "mixture", "bernoulli"],
+        # Every kind a numeric column can have (categorical is for text columns).
+        choices=[kind for kind in KINDS if kind != "categorical"],
         help="likelihood of the numeric columns (gaussian)",
     )
     fit.add_argument("--beta", type=float, default=1.0)

@@ -125,18 +125,19 @@ class MemmapBatches(PyDataset):
         self._order = self._shuffled()
 
 
-def memmap_training_data(X, to_inputs, seed, params):
-    """Training (and early-stopping validation) batches over a memory-mapped X."""
+def memmap_training_data(X, to_inputs, seed, config):
+    """Training (and early-stopping validation) batches over a memory-mapped X.
+
+    ``config`` is a :class:`~skvae._nn._training_config.TrainingConfig`.
+    """
     rows = np.arange(len(X))
     validation = None
-    if params["early_stopping"]:
+    if config.early_stopping:
         rows, val_rows = split_validation(
-            rows, params["validation_fraction"], np.random.default_rng([seed, 2])
+            rows, config.validation_fraction, np.random.default_rng([seed, 2])
         )
-        validation = MemmapBatches(X, val_rows, min(params["batch_size"] * 8, 8192), to_inputs)
-    batches = MemmapBatches(
-        X, rows, min(params["batch_size"], len(rows)), to_inputs, seed=[seed, 3]
-    )
+        validation = MemmapBatches(X, val_rows, min(config.batch_size * 8, 8192), to_inputs)
+    batches = MemmapBatches(X, rows, min(config.batch_size, len(rows)), to_inputs, seed=[seed, 3])
     return TrainingData(batches, validation)
 
 

@@ -1,5 +1,12 @@
-"""Train a Keras model: seeded batches, validation split, early stopping,
-and a guard that turns a non-finite loss into a clear error."""
+"""Train a Keras model of skvae: seeded batches, validation split, early stopping, the
+user's callbacks, a distribution's scope, and a guard that turns a non-finite loss into a
+clear error.
+
+One loop for every estimator: :func:`train_model` takes a builder of the model (the VAE's,
+see ``BaseVAE._fit``, or the VQ-VAE's, ``skvae._vqvae._training``), the batches and a
+:class:`~skvae._nn._training_config.TrainingConfig`; nothing here knows which model it
+trains.
+"""
 
 import math
 from dataclasses import dataclass
@@ -116,32 +123,36 @@ class TrainingData:
         return len(self.batches)
 
 
-def in_memory_data(X, seed, params):
-    """Seeded batches of in-memory model inputs X, with the early-stopping split."""
-    if params["early_stopping"]:
+def in_memory_data(X, seed, config):
+    """Seeded batches of in-memory model inputs X, with the early-stopping split.
+
+    ``config`` is a :class:`~skvae._nn._training_config.TrainingConfig`.
+    """
+    if config.early_stopping:
         X_train, X_val = split_validation(
-            X, params["validation_fraction"], np.random.default_rng([seed, 2])
+            X, config.validation_fraction, np.random.default_rng([seed, 2])
         )
         validation_data = (X_val,)
     else:
         X_train, validation_data = X, None
-    batch_size = min(params["batch_size"], len(X_train))
+    batch_size = min(config.batch_size, len(X_train))
     batches = shuffled_batches(X_train, batch_size, seed)
     return TrainingData(batches, validation_data)
 
 
-def compile_model(model, params, n_batches):
+def compile_model(model, config, n_batches):
     """Attach a fresh Adam optimiser (loss-scaled for float16); group up to 32 steps per
     compiled call."""
     # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
     # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
-    one_step = keras.backend.backend() == "torch" or is_tf_strategy(params.get("distribution"))
-    optimizer = keras.optimizers.Adam(learning_rate=params["learning_rate"])
-    if params.get("dtype_policy") == "mixed_float16":
+    one_step = keras.backend.backend() == "torch" or is_tf_strategy(config.distribution)
+    optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
+    if config.dtype_policy == "mixed_float16":
         # float16 gradients of small losses underflow to zero: scale the loss up (and the
         # gradients back down), adjusting the scale as Keras's LossScaleOptimizer does.
         # compile() wraps the optimiser itself only for a model whose own policy is
-        # mixed_float16; the VAE stays float32 (only its networks are mixed), so do it here.
+        # mixed_float16; the VAE stays float32 (only its networks are mixed), so do it here
+        # for every model.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
         optimizer=optimizer,
@@ -149,7 +160,7 @@ def compile_model(model, params, n_batches):
     )
 
 
-def run_fit(model, data, params, epochs, extra_callbacks=()):
+def run_fit(model, data, config, epochs, extra_callbacks=()):
     """``model.fit`` on ``data`` with the divergence guard; the history as lists of floats.
 
     Raises ValueError if the loss diverges.
@@ -160,79 +171,122 @@ def run_fit(model, data, params, epochs, extra_callbacks=()):
         epochs=epochs,
         validation_data=data.validation_data,
         validation_batch_size=(
-            min(params["batch_size"] * 8, 8192) if isinstance(data.validation_data, tuple) else None
+            min(config.batch_size * 8, 8192) if isinstance(data.validation_data, tuple) else None
         ),
         callbacks=[guard, *extra_callbacks],
         # The batches are already shuffled by their own generator; Keras's shuffle would
         # reorder them with Python's global `random`, breaking reproducibility.
         shuffle=False,
-        verbose=2 if params["verbose"] else 0,
+        verbose=2 if config.verbose else 0,
     )
     if guard.failure is not None:
         raise ValueError(
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "
-            f"{params['learning_rate']}), check X for extreme values, or raise var_floor."
+            f"{config.learning_rate}), check X for extreme values, or raise var_floor."
         )
     return {k: [float(v) for v in vals] for k, vals in history.history.items()}
 
 
-def train_model(build, data, params, callbacks=()):
-    """Build a model and train it on ``data``; the one training loop of skvae's models.
+def train_model(build, data, config, callbacks=()):
+    """Build a model and train it on ``data``: the one training loop of skvae's models.
 
-    ``build(steps_per_epoch)`` returns a freshly initialised Keras model whose
-    ``compute_loss`` is its objective; it is called inside the distribution's scope (if
-    ``params["distribution"]`` has one), so that its variables are mirrored and its
-    batches split across the replicas. ``data`` is a :class:`TrainingData`; ``params``
-    the estimator's training parameters (learning_rate, max_iter, early_stopping, tol,
-    n_iter_no_change, verbose, distribution, dtype_policy and the resolved kl_warmup,
-    epochs before early stopping judges progress); ``callbacks`` the user's Keras
-    callbacks, run after skvae's own. Raises ValueError if the loss diverges.
+    The model is built, compiled and trained inside the scope of ``config.distribution``
+    (if any), so that its variables are mirrored and its batches split across the
+    replicas. Training stops after ``config.max_iter`` epochs, when the monitored loss
+    (the validation loss with early stopping, which restores the best weights) stalls
+    after ``config.warmup_epochs``, at a non-finite loss (an error), or when a callback
+    sets ``model.stop_training`` (keeping the best weights with early stopping).
+
+    Parameters
+    ----------
+    build : callable
+        ``build(steps_per_epoch)`` returns a freshly initialised, uncompiled
+        ``keras.Model`` whose ``compute_loss`` is its objective on batches ``(x,)``
+        (the VAE counts its KL warm-up in steps).
+    data : TrainingData
+        Training batches and optional validation data (see :func:`in_memory_data` and
+        ``skvae._nn._streaming.memmap_training_data``).
+    config : TrainingConfig
+        Optimiser, stopping and distribution settings
+        (:class:`skvae._nn._training_config.TrainingConfig`).
+    callbacks : sequence of keras.callbacks.Callback, default=()
+        The user's callbacks, run after skvae's own (the divergence guard and the early
+        stopper).
+
+    Returns
+    -------
+    fitted : FittedModel
+        The trained model and its history (per-epoch lists of floats).
+
+    Raises
+    ------
+    ValueError
+        If the loss becomes non-finite.
+
+    Examples
+    --------
+    >>> import keras, numpy as np
+    >>> from skvae._nn._trainer import in_memory_data, train_model
+    >>> from skvae._nn._training_config import TrainingConfig
+    >>> class Mean(keras.Model):  # the squared error of a learned constant
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.mu = self.add_weight(shape=(2,), initializer="zeros")
+    ...     def call(self, x):
+    ...         return self.mu
+    ...     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+    ...                      training=True):
+    ...         return keras.ops.mean(keras.ops.square(x - y_pred))
+    >>> config = TrainingConfig(max_iter=3, batch_size=4)
+    >>> data = in_memory_data(np.ones((10, 2), dtype=np.float32), seed=0, config=config)
+    >>> fitted = train_model(lambda steps_per_epoch: Mean(), data, config)
+    >>> len(fitted.history["loss"])
+    3
     """
     stopper = keras.callbacks.EarlyStopping(
-        monitor="val_loss" if params["early_stopping"] else "loss",
-        min_delta=params["tol"],
-        patience=params["n_iter_no_change"],
-        restore_best_weights=params["early_stopping"],
-        # The loss rises while the KL weight warms up; judge progress only afterwards.
-        start_from_epoch=params.get("kl_warmup", 0),
+        monitor="val_loss" if config.early_stopping else "loss",
+        min_delta=config.tol,
+        patience=config.n_iter_no_change,
+        restore_best_weights=config.early_stopping,
+        start_from_epoch=config.warmup_epochs,
     )
-    with training_scope(params.get("distribution")):
+    with training_scope(config.distribution):
         model = build(data.n_batches)
-        compile_model(model, params, data.n_batches)
+        compile_model(model, config, data.n_batches)
         history = run_fit(
             model,
             data,
-            params,
-            params["max_iter"],
+            config,
+            config.max_iter,
             [stopper, *callbacks, RestoreBestOnStop(stopper)],
         )
     return FittedModel(model=model, history=history)
 
 
-def train_one_pass(model, X, seed, params):
+def train_one_pass(model, X, seed, config):
     """One epoch of seeded mini-batches of model inputs X on an already built model.
 
     The model keeps its optimiser (and its state) when it has one, with its learning rate
-    set to ``params["learning_rate"]``; a model rebuilt from saved weights gets a fresh
-    one. On a diverging loss the weights and optimiser state are put back as they were
-    and ValueError is raised.
+    set to ``config.learning_rate``; a model rebuilt from saved weights gets a fresh one.
+    On a diverging loss the weights and optimiser state are put back as they were and
+    ValueError is raised.
     """
-    batch_size = min(params["batch_size"], len(X))
+    batch_size = min(config.batch_size, len(X))
     data = TrainingData(shuffled_batches(X, batch_size, seed))
-    with training_scope(params.get("distribution")):
+    with training_scope(config.distribution):
         if getattr(model, "optimizer", None) is None or not model.optimizer.built:
-            compile_model(model, params, data.n_batches)
+            compile_model(model, config, data.n_batches)
             model.optimizer.build(model.trainable_variables)
     # learning_rate may have been changed with set_params since the last call.
-    model.optimizer.learning_rate.assign(params["learning_rate"])
+    model.optimizer.learning_rate.assign(config.learning_rate)
     weights = model.get_weights()
     ops = keras.ops
     optimizer_state = [
         ops.convert_to_numpy(ops.convert_to_tensor(v)) for v in model.optimizer.variables
     ]
     try:
-        with training_scope(params.get("distribution")):
-            return run_fit(model, data, params, 1)
+        with training_scope(config.distribution):
+            return run_fit(model, data, config, 1)
     except BaseException:
         model.set_weights(weights)
         for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):

@@ -20,6 +20,7 @@ from sklearn.utils.validation import validate_data
 from skvae._nn._config import NetworkConfig
 from skvae._nn._lazy import import_keras_module
 from skvae._nn._prediction import to_numpy
+from skvae._nn._training_config import TrainingConfig
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._conditions import (
     encoded_width,
@@ -120,13 +121,15 @@ class BaseVAE(
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
         # Attributes set above are rolled back by fit() if training fails.
         params = {**self._training_params(), **(overrides or {})}
+        # The loss rises while the KL weight warms up: progress is judged only afterwards.
+        training = TrainingConfig.from_params(params, warmup_epochs=params["kl_warmup"])
         layout = self._build_layout()
         config = self._network_config(layout)
         to_inputs = functools.partial(self._model_input, layout=layout)
         fitted = trainer.train_model(
             lambda steps: build_vae(dataclasses.replace(config, steps_per_epoch=steps)),
-            rows.training_data(to_inputs, self._seed, params),
-            params,
+            rows.training_data(to_inputs, self._seed, training),
+            training,
             callbacks or (),
         )
         self._set_fitted_model(fitted.model)
@@ -196,7 +199,7 @@ class BaseVAE(
         # Seeded by the fit's seed and the epoch count: the same calls give the same model.
         seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)
         history = import_keras_module("skvae._nn._trainer").train_one_pass(
-            self._model, inputs, seed, self._training_params()
+            self._model, inputs, seed, TrainingConfig.from_params(self._training_params())
         )
         self.history_ = {key: self.history_.get(key, []) + history[key] for key in history}
         self.n_iter_ += 1

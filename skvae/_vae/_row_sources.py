@@ -31,10 +31,11 @@ class InMemoryRows:
             self.inputs = to_inputs(self.X)
         return self.inputs
 
-    def training_data(self, to_inputs, seed, params):
-        """Seeded batches of the model inputs, with the early-stopping split."""
+    def training_data(self, to_inputs, seed, config):
+        """Seeded batches of the model inputs, with the early-stopping split of ``config``
+        (a :class:`~skvae._nn._training_config.TrainingConfig`)."""
         trainer = import_keras_module("skvae._nn._trainer")
-        return trainer.in_memory_data(self.inputs_for(to_inputs), seed, params)
+        return trainer.in_memory_data(self.inputs_for(to_inputs), seed, config)
 
     def posterior_summary(self, kl_per_dimension, posterior_location, to_inputs):
         """Mean KL per latent dimension and variance of the posterior location over the
@@ -57,10 +58,10 @@ class MemmapRows:
     def __init__(self, X):
         self.X = X
 
-    def training_data(self, to_inputs, seed, params):
+    def training_data(self, to_inputs, seed, config):
         """Training (and early-stopping validation) batches read from the map."""
         streaming = import_keras_module("skvae._nn._streaming")
-        return streaming.memmap_training_data(self.X, to_inputs, seed, params)
+        return streaming.memmap_training_data(self.X, to_inputs, seed, config)
 
     def posterior_summary(self, kl_per_dimension, posterior_location, to_inputs):
         """The same summary as :class:`InMemoryRows`, one chunk of X at a time."""

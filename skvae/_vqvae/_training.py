@@ -1,16 +1,10 @@
-"""Build the Keras VQ-VAE and train it, with the VAE's seeded batches, validation split,
-early stopping and non-finite-loss guard (:mod:`skvae._nn._trainer`)."""
+"""Build the Keras VQ-VAE from the estimator's parameters and train it with skvae's trainer
+(:func:`skvae._nn._trainer.train_model`): the VAE's seeded batches (a ``tf.data`` pipeline
+under TensorFlow), validation split, early stopping, non-finite-loss guard and user
+callbacks."""
 
-import keras
-import numpy as np
-
-from skvae._nn._batches import ShuffledBatches
-from skvae._nn._trainer import (
-    MAX_STEPS_PER_EXECUTION,
-    FittedModel,
-    NonFiniteLossGuard,
-    split_validation,
-)
+from skvae._nn._trainer import in_memory_data, train_model
+from skvae._nn._training_config import TrainingConfig
 from skvae._vqvae._model import VQVAE
 
 
@@ -31,50 +25,20 @@ def build_vq_model(hidden_layer_sizes, seed, params, layout):
     )
 
 
-def train_vqvae(X, hidden_layer_sizes, seed, params, layout):
-    """Train a VQ-VAE on float32 scaled rows ``X``; returns a :class:`FittedModel`.
+def train_vqvae(X, hidden_layer_sizes, seed, params, layout, callbacks=()):
+    """Train a VQ-VAE on float32 encoded rows ``X``; returns a
+    :class:`skvae._nn._trainer.FittedModel`.
 
-    Raises ValueError if the loss diverges.
+    ``callbacks`` are the user's Keras callbacks, run after skvae's own. Raises
+    ValueError if the loss diverges.
     """
-    if params["early_stopping"]:
-        X_train, X_val = split_validation(
-            X, params["validation_fraction"], np.random.default_rng([seed, 2])
-        )
-        validation_data = (X_val,)
-    else:
-        X_train, validation_data = X, None
-    batches = ShuffledBatches(X_train, min(params["batch_size"], len(X_train)), seed=[seed, 3])
-    model = build_vq_model(hidden_layer_sizes, seed, params, layout)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
-        # Keras's PyTorch trainer runs one step per call only.
-        steps_per_execution=(
-            1 if keras.backend.backend() == "torch" else min(len(batches), MAX_STEPS_PER_EXECUTION)
-        ),
-    )
-    guard = NonFiniteLossGuard()
-    stopper = keras.callbacks.EarlyStopping(
-        monitor="val_loss" if params["early_stopping"] else "loss",
-        min_delta=params["tol"],
-        patience=params["n_iter_no_change"],
-        restore_best_weights=params["early_stopping"],
-    )
-    history = model.fit(
-        batches,
-        epochs=params["max_iter"],
-        validation_data=validation_data,
-        validation_batch_size=min(params["batch_size"] * 8, 8192),
-        callbacks=[guard, stopper],
-        # The batches are shuffled by their own generator (see ShuffledBatches).
-        shuffle=False,
-        verbose=2 if params["verbose"] else 0,
-    )
-    if guard.failure is not None:
-        raise ValueError(
-            f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "
-            f"{params['learning_rate']}), check X for extreme values, or raise var_floor."
-        )
-    return FittedModel(
-        model=model,
-        history={k: [float(v) for v in vals] for k, vals in history.history.items()},
+    # The estimator has no distribution or dtype_policy parameter: the config's defaults
+    # (one device, float32) apply, and no warm-up delays the stopping rule.
+    config = TrainingConfig.from_params(params)
+    return train_model(
+        # The VQ-VAE has no schedule counted in steps: the steps per epoch are not needed.
+        lambda steps_per_epoch: build_vq_model(hidden_layer_sizes, seed, params, layout),
+        in_memory_data(X, seed, config),
+        config,
+        callbacks,
     )

@@ -234,8 +234,8 @@ class VAEImputer(TransformerMixin, BaseVAE):
         model = self._model
         return (
             len(model.decoder.trainable_weights) == 2  # the output layer's kernel and bias
-            and model.posterior == "gaussian"
-            and not hasattr(model, "n_components_lower")
+            and model.config.posterior == "gaussian"
+            and not model.config.n_components_lower
             and all(kind == "gaussian" for kind in self._modelled_kinds())
         )
 

@@ -24,7 +24,7 @@ PARAMETER_CONSTRAINTS = {
     "n_latents": [Interval(Integral, 1, None, closed="left")],
     "hidden_layer_sizes": [tuple, list],
     "activation": [StrOptions(ACTIVATIONS)],
-    "likelihood": [StrOptions({"gaussian", "heteroscedastic", "bernoulli"})],
+    "likelihood": [StrOptions(set(VQ_KINDS) - {"categorical"})],
     **TABLE_PARAMETER_CONSTRAINTS,
     "commitment_cost": [Interval(Real, 0, None, closed="left")],
     "decay": [Interval(Real, 0, 1, closed="neither")],
@@ -55,10 +55,12 @@ PARAMETERS_DOC = """    n_codes : int, default=64
     activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "bernoulli"}, default="gaussian"
+    likelihood : {"gaussian", "heteroscedastic", "student_t", "bernoulli"}, \
+default="gaussian"
         Observation model p(x | codes) of the numeric columns: Gaussian with one learned
         variance per feature, Gaussian with a variance per feature and code that the
-        decoder outputs, or Bernoulli for data in {0, 1}. In a DataFrame, boolean columns
+        decoder outputs, Student-t (heavy tails; see :doc:`tabular`), or Bernoulli for
+        data in {0, 1}. In a DataFrame, boolean columns
         are Bernoulli and category, object and string columns categorical whatever this
         is; see ``column_types``.
     %(column_types)s

@@ -1,0 +1,136 @@
+"""``ImputationMixin``: E[x_missing | x_observed] and draws from p(x_missing | x_observed).
+
+Two ways to fill a hole: exactly, in closed form, when the fitted model is linear-Gaussian
+(factor analysis; :mod:`skvae._vae._linear_gaussian`), and otherwise by self-normalised
+importance sampling over the fixed posterior draws that scoring uses.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._vae._linear_gaussian import conditional_mean
+
+
+class ImputationMixin:
+    """The imputation machinery of :class:`~skvae.VAEImputer`.
+
+    Examples
+    --------
+    >>> from skvae import VAEImputer
+    >>> from skvae._vae._imputation import ImputationMixin
+    >>> issubclass(VAEImputer, ImputationMixin)
+    True
+    """
+
+    def _has_linear_gaussian_model(self):
+        """Whether the fitted model is x = b + c V + z W + N(0, diag(psi)): factor analysis.
+
+        Read off the fitted model (not the parameters, which set_params may have changed
+        since): a decoder that is one affine layer, the diagonal Gaussian posterior over
+        one latent layer, and only "gaussian" columns.
+        """
+        model = self._model
+        return (
+            len(model.decoder.trainable_weights) == 2  # the output layer's kernel and bias
+            and model.config.posterior == "gaussian"
+            and not model.config.n_components_lower
+            and all(kind == "gaussian" for kind in self._modelled_kinds())
+        )
+
+    def _linear_gaussian_fill(self, X):
+        """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
+        model; see :mod:`skvae._vae._linear_gaussian`."""
+        X_data, C = self._split_columns(X)
+        # The decoder's one affine layer, read in float64 (its variables are float32 under
+        # every dtype_policy): rows of the kernel for z are the loadings W, those for the
+        # encoded conditions move the intercept.
+        kernel, bias = (
+            to_numpy(w).astype(np.float64) for w in self._model.decoder.get_layer("x_param").weights
+        )
+        loadings, condition_weights = kernel[: self.n_components], kernel[self.n_components :]
+        intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
+        noise_var = np.exp(to_numpy(self._model.obs_log_var()).astype(np.float64))
+        return conditional_mean((X_data - self.mean_) / self.scale_, intercept, loadings, noise_var)
+
+    def multiple_imputations(self, X, n_imputations=5, random_state=None):
+        """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
+
+        Each draw picks one importance draw z_k per row with probability proportional to
+        its weight (sampling-importance-resampling), then samples the missing entries
+        from p(x | z_k) with its observation noise. Analyses repeated over the draws carry
+        the imputation uncertainty (Rubin's rules).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows with missing entries.
+        n_imputations : int, default=5
+            Number of completed copies of X to draw.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        X_draws : ndarray of shape (n_imputations, n_samples, n_features) or list of DataFrame
+            Completed copies of X; observed entries are identical in all of them. A list
+            of ``n_imputations`` DataFrames when the model was fitted on a DataFrame.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae import VAEImputer
+        >>> z = np.random.default_rng(0).normal(size=(200, 1))
+        >>> imputer = VAEImputer(n_components=1, batch_size=32, max_iter=5, random_state=0)
+        >>> draws = imputer.fit(np.hstack([z, -z])).multiple_imputations(
+        ...     [[1.0, np.nan]], n_imputations=3, random_state=0)
+        >>> draws.shape
+        (3, 1, 2)
+        """
+        if not isinstance(n_imputations, Integral) or n_imputations < 1:
+            raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
+        rng = check_random_state(random_state)
+        X, weights, _, params = self._importance_draws(X)
+        obs_log_var = self._model.obs_log_var()
+        if obs_log_var is not None:
+            obs_log_var = to_numpy(obs_log_var).astype(np.float64)
+        completions = []
+        for _ in range(n_imputations):
+            # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
+            rows = np.arange(len(weights))
+            u = rng.uniform(size=(len(weights), 1))
+            chosen = np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
+            filled = self._model.layout.sample_columns(params[rows, chosen], obs_log_var, rng)
+            completions.append(self._complete(X, filled))
+        if self._column_schema["as_frame"]:
+            return completions
+        return np.stack(completions)
+
+    def _importance_draws(self, X):
+        """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
+        X = self._validate_rows(self._as_nan(X))
+        eps = self._importance_noise()
+        draws = predict_in_batches(
+            self._model.importance_draws,
+            self._prediction_inputs(X),
+            self._score_chunk_rows(len(eps)) // 2,
+            eps,
+        ).astype(np.float64)
+        width = self._model.layout.input_width
+        log_w = draws[:, :, 0]
+        weights = np.exp(log_w - log_w.max(axis=1, keepdims=True))
+        weights /= weights.sum(axis=1, keepdims=True)
+        return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
+
+    def _complete(self, X, filled_scaled):
+        """X (coded) with its holes taken from ``filled_scaled`` (scaled units), as the
+        user's table: X's dtype, or a DataFrame like the training frame."""
+        _, C = self._split_columns(X)
+        completed = self._assemble_codes(filled_scaled, C)
+        observed = ~np.isnan(X)
+        completed[observed] = X[observed]
+        if self._column_schema["as_frame"] or "categorical" in self.column_kinds_:
+            return self._to_output(completed)
+        return completed.astype(X.dtype)

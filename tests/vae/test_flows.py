@@ -187,7 +187,7 @@ def test_flow_shrinks_the_elbo_gap_on_a_symmetric_posterior():
 
     Runs benchmarks/flow_posterior.py (three seeds, both posteriors): several minutes.
     """
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
     from flow_posterior import SEEDS, SETTINGS, run
 
     results = run(SEEDS, SETTINGS, n_train=2000, n_test=1000)

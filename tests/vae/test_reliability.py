@@ -59,7 +59,7 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Even though the `tf.config.experimental_run_functions"),
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY = {"n_components": 2, "hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
 PROTOTYPES = {
     "VAETransformer": VAETransformer(**TINY),

@@ -22,7 +22,7 @@ from skvae import VAEOutlierDetector, VAETransformer, VQVAETransformer
 from skvae._persistence._format import load, save
 
 TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

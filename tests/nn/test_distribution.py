@@ -85,7 +85,7 @@ def test_two_multiworker_processes_reach_the_single_process_loss():
     TF_CONFIG fit the same estimator on the same data, as a cluster job would, and one
     process fits it with no strategy (10 epochs of 30 batches each).
     """
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
     from multiworker import run_all
 
     results = run_all()

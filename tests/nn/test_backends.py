@@ -28,7 +28,7 @@ def test_core_modules_import_no_backend_directly():
     """No skvae module imports tensorflow, jax or torch (only keras), except the TF-only
     input pipeline, which may import tensorflow alone."""
     offenders = []
-    for path in PACKAGE_DIR.glob("*.py"):
+    for path in PACKAGE_DIR.rglob("*.py"):
         allowed = {"tensorflow"} if path.name in TF_ONLY_MODULES else set()
         allowed |= {"jax"} if path.name in JAX_ONLY_MODULES else set()
         for node in ast.walk(ast.parse(path.read_text())):

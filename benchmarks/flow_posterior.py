@@ -12,7 +12,7 @@ ELBO ``mean(expected - kl)`` from ``elbo_terms`` and their gap (the part of log 
 ELBO misses because q(z|x) is not the true posterior). Smaller gap = better posterior.
 
 Run:  python benchmarks/flow_posterior.py     (3 to 7 minutes on 2 CPU cores)
-The same run, with assertions: pytest -m slow tests/test_flows.py
+The same run, with assertions: pytest -m slow tests/vae/test_flows.py
 """
 
 import os

@@ -8,9 +8,9 @@ held-out score: the workers should agree exactly (they hold one mirrored model) 
 the single-process loss within noise.
 
 With Keras 3.15 and TensorFlow 2.21 this needs two workarounds for Keras bugs, both in
-``skvae._nn._distribution.ReplicaScaledVAE`` (Keras averages the first batch over the workers
+``skvae._nn._distribution.ReplicaAwareModel`` (Keras averages the first batch over the workers
 to build the model, and averages scalar logs with ``axis=0``; both fail across workers).
-If a worker fails, the script prints its error. tests/test_distribution.py runs it.
+If a worker fails, the script prints its error. tests/nn/test_distribution.py runs it.
 
 Run:  python benchmarks/multiworker.py      (about 1 minute on 2 CPU cores)
 """

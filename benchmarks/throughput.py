@@ -159,7 +159,8 @@ def keras_contender(steps_per_execution=1, jit_compile="auto", batch_size=BATCH)
 
 
 def skvae_contender(X, epochs):
-    from skvae import VAETransformer, _training
+    from skvae import VAETransformer
+    from skvae._nn import _trainer as _training
 
     # Time skvae's epochs with the same callback as the Keras contenders: a subclass of
     # skvae's own non-finite-loss guard that also records epoch times (it changes nothing

@@ -20,7 +20,7 @@ def graph_function(method):
 
     Examples
     --------
-    Under ``KERAS_BACKEND=jax`` (``tests/test_backends.py`` checks it against eager calls):
+    Under ``KERAS_BACKEND=jax`` (``tests/nn/test_backends.py`` checks it against eager calls):
 
     >>> from skvae._nn._jax_graph import graph_function
     >>> fn = graph_function(model.posterior_moments)  # doctest: +SKIP

@@ -2,7 +2,7 @@
 
 Every function here is pure (no state, no randomness) and works on any Keras backend, so
 the model in :mod:`skvae._vae._model` trains the same way under TensorFlow, JAX and PyTorch
-(tests/test_backends.py).
+(tests/nn/test_backends.py).
 All results are in nats.
 """
 

@@ -31,7 +31,7 @@ MAX_STEPS_PER_EXECUTION = 32
 # Under TensorFlow, in-memory batches come from a tf.data pipeline (skvae._nn._tf_data) that
 # gathers them inside the graph: one Python call per epoch instead of one per batch, about
 # 15% more rows per second (benchmarks/throughput.py). It yields exactly ShuffledBatches'
-# batches, so both inputs give bit-identical fits (tests/test_estimator.py checks it).
+# batches, so both inputs give bit-identical fits (tests/vae/test_estimator.py checks it).
 TF_DATA_PIPELINE = True
 
 

@@ -31,7 +31,7 @@ def log_gamma(x):
     """log Gamma(x) for x > 0, elementwise, with ``keras.ops`` (which has no lgamma).
 
     Uses log Gamma(x) = log Gamma(x + 7) - sum_{i<7} log(x + i) and Stirling's series at
-    z = x + 7; accurate to about 1e-12 in float64 (tests/test_student_t.py compares it
+    z = x + 7; accurate to about 1e-12 in float64 (tests/nn/test_student_t.py compares it
     with scipy.special.gammaln).
 
     Parameters

@@ -6,7 +6,16 @@ the user can fix. pandas, skvae's estimators and Keras are imported inside the c
 so ``skvae --help`` does not wait for them.
 """
 
-from skvae._cli._io import ESTIMATORS, CLIError, load_model, read_table, write_table
+import sys
+
+from skvae._cli._io import (
+    ESTIMATORS,
+    CLIError,
+    describe_columns,
+    load_model,
+    read_table,
+    write_table,
+)
 
 
 def _split(text):
@@ -20,8 +29,16 @@ def cmd_fit(args):
     # Imports Keras: only once a fit is really going to run.
     from skvae._cli._interrupt import first_interrupt_stops_training
 
-    categorical = _split(args.categorical) or []
-    data = read_table(args.data, _split(args.columns), categorical)
+    data = read_table(
+        args.data,
+        _split(args.columns),
+        _split(args.categorical) or [],
+        infer=True,
+        numeric=_split(args.numeric) or [],
+    )
+    categorical = [name for name in data.columns if data[name].dtype == object]
+    # What will be modelled how, before the (possibly long) fit starts.
+    print(describe_columns(data, args.likelihood), file=sys.stderr)
     params = dict(
         n_components=args.n_components,
         likelihood=args.likelihood,

@@ -15,6 +15,17 @@ ESTIMATORS = {
 }
 
 
+# A text column is read as categories unless it has more distinct values than this, or more
+# than MAX_DISTINCT_SHARE of its rows distinct (and over MIN_DISTINCT_CHECKED values): such a
+# column is an identifier or free text, and a one-hot block per value would model nothing.
+MAX_CATEGORIES = 1000
+MAX_DISTINCT_SHARE = 0.5
+MIN_DISTINCT_CHECKED = 50
+# A column whose values are numbers but for fewer than this share is a numeric column with
+# typos, not categories: reading it stays an error that names the first bad cell.
+MIN_TEXT_SHARE = 0.1
+
+
 class CLIError(Exception):
     """A user-facing failure: printed as one line, exit status 1.
 
@@ -29,12 +40,16 @@ class CLIError(Exception):
     """
 
 
-def read_table(path, columns=None, categorical=()):
+def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
     """A DataFrame from a CSV or Parquet file, NaN for empty cells.
 
-    Columns named in ``categorical`` keep their values (as categories); every other column
-    must hold numbers, so a typo in a numeric column is an error naming the cell rather
-    than a new category.
+    Columns named in ``categorical`` keep their values (as categories). Without ``infer``
+    every other column must hold numbers, so a typo in a numeric column is an error naming
+    the cell rather than a new category. With ``infer`` (what ``skvae fit`` does), a column
+    whose values are not all numbers is read as categories too, as pandas and spreadsheets
+    would, unless it is named in ``numeric`` (then a non-number is the error above), and a
+    column of True/False stays boolean (a Bernoulli column); a text column with too many
+    distinct values (an identifier or free text) is an error.
 
     Parameters
     ----------
@@ -44,6 +59,10 @@ def read_table(path, columns=None, categorical=()):
         The columns to keep, in this order; None keeps all.
     categorical : collection of str, default=()
         Columns read as categories; missing cells become None.
+    infer : bool, default=False
+        Read text columns as categories and True/False columns as booleans.
+    numeric : collection of str, default=()
+        With ``infer``, columns that must hold numbers all the same.
 
     Returns
     -------
@@ -86,7 +105,11 @@ def read_table(path, columns=None, categorical=()):
         if missing:
             raise CLIError(f"{path}: no column(s) {missing}; the file has {list(frame.columns)}")
         frame = frame[columns]
+    if infer:
+        categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
     for name in frame.columns:
+        if infer and frame[name].dtype == bool:
+            continue  # True/False with no missing cell: a Bernoulli column
         if name in categorical:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
             continue
@@ -102,6 +125,81 @@ def read_table(path, columns=None, categorical=()):
     if frame.empty:
         raise CLIError(f"{path}: the table has no rows")
     return frame
+
+
+def inferred_categorical(frame, path, categorical=(), numeric=()):
+    """Columns of ``frame`` that hold text, to be read as categories.
+
+    A column counts as text when at least a tenth of its values are not numbers (fewer
+    are typos in a numeric column, which reading then reports); columns named in
+    ``categorical`` or ``numeric`` are the user's to decide, and boolean columns are
+    Bernoulli columns, not categories.
+
+    Raises
+    ------
+    CLIError
+        If a text column has more than 1000 distinct values, or more than half of its
+        rows distinct (over 50 values): an identifier or free text, not categories.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._cli._io import inferred_categorical
+    >>> frame = pd.DataFrame({"x": ["1", "2.5"], "color": ["red", "blue"], "ok": [True, False]})
+    >>> inferred_categorical(frame, "data.csv")
+    ['color']
+    """
+    import pandas as pd
+
+    text = []
+    for name in frame.columns:
+        if name in categorical or name in numeric or frame[name].dtype == bool:
+            continue
+        values = frame[name].dropna()
+        not_numbers = pd.to_numeric(values, errors="coerce").isna().sum()
+        if not_numbers == 0 or not_numbers < MIN_TEXT_SHARE * len(values):
+            continue
+        distinct = values.nunique()
+        if distinct > MAX_CATEGORIES or (
+            distinct > MIN_DISTINCT_CHECKED and distinct > MAX_DISTINCT_SHARE * len(values)
+        ):
+            raise CLIError(
+                f"{path}: column {name!r} has {distinct} distinct text values in "
+                f"{len(values)} rows: it looks like an identifier or free text, which one "
+                "category per value cannot model; leave it out with --columns, or name it in "
+                "--categorical to encode it anyway"
+            )
+        text.append(name)
+    return text
+
+
+def describe_columns(frame, likelihood):
+    """The table of columns and the kind each will be modelled with, one line per column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._cli._io import describe_columns
+    >>> frame = pd.DataFrame({"x": [1.0], "color": ["red"], "ok": [True]})
+    >>> print(describe_columns(frame.astype({"color": object}), "gaussian"))
+    column  kind
+    x       gaussian
+    color   categorical (1 category)
+    ok      bernoulli (True/False)
+    """
+    rows = [("column", "kind")]
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == bool:
+            kind = "bernoulli (True/False)"
+        elif column.dtype == object:
+            n = column.dropna().nunique()
+            kind = f"categorical ({n} categor{'y' if n == 1 else 'ies'})"
+        else:
+            kind = likelihood
+        rows.append((str(name), kind))
+    width = max(len(name) for name, _ in rows) + 2
+    return "\n".join(f"{name:<{width}}{kind}".rstrip() for name, kind in rows)
 
 
 def write_table(frame, path):

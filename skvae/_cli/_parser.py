@@ -101,7 +101,13 @@ def _add_fit(sub):
     fit.add_argument("--condition-on", help="comma-separated columns to condition on")
     fit.add_argument(
         "--categorical",
-        help="comma-separated columns holding categories (text or codes); others must be numbers",
+        help="comma-separated columns holding categories (text or codes); text columns are "
+        "categories anyway",
+    )
+    fit.add_argument(
+        "--numeric",
+        help="comma-separated columns that must hold numbers (a non-number is then an error "
+        "instead of making the column categorical)",
     )
     fit.add_argument("--n-components", type=int, default=2)
     fit.add_argument(

@@ -203,9 +203,31 @@ def test_categorical_columns_from_a_flag(tmp_path, capsys):
     assert run("score", model, path) == 0
     score = float(capsys.readouterr().out.split(":")[1].split()[0])
     assert np.isfinite(score)
-    # Without the flag the text column is an error that names the cell and the remedy.
-    assert run("fit", path, "-o", tmp_path / "bad.skvae", *args) == 1
+    # Without the flag the text column is inferred to hold categories, and the table of
+    # columns and kinds is printed before the fit; --numeric makes it an error naming the
+    # cell and the remedy.
+    inferred = tmp_path / "inferred.skvae"
+    assert run("fit", path, "-o", inferred, *args) == 0
+    assert "color   categorical (2 categories)" in capsys.readouterr().err
+    assert skvae.load(inferred).column_kinds_.tolist() == ["gaussian", "categorical"]
+    assert run("fit", path, "-o", tmp_path / "bad.skvae", "--numeric", "color", *args) == 1
     assert "column 'color', row 1: 'red' is not a number" in capsys.readouterr().err
+
+
+def test_fit_infers_booleans_and_refuses_identifier_columns(tmp_path, capsys):
+    """A True/False column is read as Bernoulli; a text column with a value per row (an
+    identifier) is a clear error instead of a one-hot block per row."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame({"x": z, "ok": z > 0, "id": [f"row-{i}" for i in range(200)]})
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    assert run("fit", path, "-o", tmp_path / "m.skvae", "--max-iter", "2") == 1
+    assert "column 'id' has 200 distinct text values in 200 rows" in capsys.readouterr().err
+    model = tmp_path / "ok.skvae"
+    assert run("fit", path, "-o", model, "--columns", "x,ok", "--max-iter", "2") == 0
+    assert "\nok      bernoulli (True/False)" in capsys.readouterr().err
+    assert skvae.load(model).column_kinds_.tolist() == ["gaussian", "bernoulli"]
 
 
 def test_ctrl_c_during_fit_stops_cleanly_and_saves_the_model_so_far(tmp_path):

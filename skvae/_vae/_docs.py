@@ -139,9 +139,11 @@ default="gaussian"
 ATTRIBUTES_DOC = """    Attributes
     ----------
     encoder_ : keras.Model
-        Maps scaled X to ``[z_mean, z_log_var]``.
+        Maps scaled X to ``[z_mean, z_log_var]``. A plain Keras model: ``export`` it to
+        serve it without skvae (see :doc:`/scale`).
     decoder_ : keras.Model
-        Maps z to the decoder output in scaled units (means, or logits for Bernoulli).
+        Maps z to the decoder output in scaled units (means, or logits for Bernoulli);
+        exportable likewise.
     mean_, scale_ : ndarray of shape (n_modelled_features,)
         The internal standardisation ``(x - mean_) / scale_`` of the modelled (non-condition)
         columns (zeros and ones for Bernoulli and categorical columns).

@@ -4,6 +4,7 @@ Importing skvae is light: Keras and its backend are imported only when a model i
 """
 
 from skvae._persistence._format import load, save
+from skvae._persistence._pickle_paths import alias_legacy_modules, skops_trusted_types
 from skvae._vae._base import PosteriorCollapseWarning
 from skvae._vae._imputer import VAEImputer
 from skvae._vae._kl import gaussian_kl
@@ -22,5 +23,8 @@ __all__ = [
     "gaussian_kl",
     "load",
     "save",
+    "skops_trusted_types",
     "__version__",
 ]
+
+alias_legacy_modules()

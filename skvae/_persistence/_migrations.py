@@ -19,6 +19,13 @@ import numpy as np
 TABLE_PARAMETER_DEFAULTS = {"column_types": None, "handle_unknown": "error"}
 
 
+def _dtype_as_name(state):
+    # The training dtype became a name (not a numpy.dtype) when skvae told skops which types
+    # its state holds (skvae.skops_trusted_types): states from before hold the dtype object.
+    if "_fit_dtype" in state:
+        state["_fit_dtype"] = np.dtype(state["_fit_dtype"]).name
+
+
 def upgrade_vae_state(state):
     """Fill in what the state of an older VAE (transformer, detector, imputer) lacks.
 
@@ -29,6 +36,7 @@ def upgrade_vae_state(state):
     - ``_hierarchy`` (added in 440dac1, "Hierarchy: ladder architecture"): a fitted
       two-layer model (``n_components_lower`` set) from before has the ``"separate"``
       architecture, not the ladder that new fits build.
+    - ``_fit_dtype`` (a name since skops support): a ``numpy.dtype`` becomes its name.
 
     Parameters
     ----------
@@ -53,6 +61,7 @@ def upgrade_vae_state(state):
     state.setdefault("dtype_policy", "float32")
     if state.get("n_components_lower") is not None and "_model_weights" in state:
         state.setdefault("_hierarchy", "separate")
+    _dtype_as_name(state)
     return state
 
 
@@ -69,6 +78,7 @@ def upgrade_vqvae_state(state):
       as ``_prior_first`` and ``_prior_log_var`` instead of ``_prior_params``. Those are
       dropped; ``_prior_params`` stays missing, and ``__setstate__`` decodes it anew once
       the network is rebuilt.
+    - ``_fit_dtype`` (a name since skops support): a ``numpy.dtype`` becomes its name.
 
     Parameters
     ----------
@@ -108,6 +118,7 @@ def upgrade_vqvae_state(state):
     if state.get("_model_weights") is not None and "_prior_params" not in state:
         for old in ("_prior_first", "_prior_log_var"):
             state.pop(old, None)
+    _dtype_as_name(state)
     return state
 
 

@@ -153,7 +153,7 @@ class BaseVAE(
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(C)
         )
-        self._fit_dtype = X.dtype
+        self._fit_dtype = X.dtype.name  # a name, so the state holds no NumPy type (skops)
         return InMemoryRows(X)
 
     def _prepare_memmap(self, X):
@@ -186,7 +186,7 @@ class BaseVAE(
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(np.asarray(X[:, self.condition_columns_], dtype=np.float64))
         )
-        self._fit_dtype = first.dtype if first.dtype == np.float32 else np.dtype(np.float64)
+        self._fit_dtype = "float32" if first.dtype == np.float32 else "float64"
         return MemmapRows(X)
 
     def _partial_fit(self, X):

@@ -259,7 +259,7 @@ class VQVAETransformer(
         layer_sizes = self._check_hidden_layer_sizes()
         self._check_likelihood_support(X)
         self._fit_scaling(X)
-        self._fit_dtype = X.dtype
+        self._fit_dtype = X.dtype.name  # a name, so the state holds no NumPy type (skops)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         layout = self._build_layout()
         inputs = self._model_input(X, layout)

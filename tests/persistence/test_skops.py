@@ -55,7 +55,7 @@ def test_mlflow_logs_and_loads_a_pipeline_in_a_fresh_process(tmp_path):
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         import skvae
-        mlflow.set_tracking_uri("file:{tmp_path}/mlruns")
+        mlflow.set_tracking_uri("sqlite:///{tmp_path}/mlflow.db")
         X = np.load("{tmp_path}/X.npy")
         if sys.argv[1] == "log":
             model = make_pipeline(StandardScaler(), skvae.VAETransformer(
@@ -70,7 +70,8 @@ def test_mlflow_logs_and_loads_a_pipeline_in_a_fresh_process(tmp_path):
         """
     )
     for step in ("log", "load"):
-        subprocess.run([sys.executable, "-c", script, step], check=True, capture_output=True)
+        done = subprocess.run([sys.executable, "-c", script, step], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
     np.testing.assert_array_equal(
         np.load(tmp_path / "loaded.npy"), np.load(tmp_path / "scores.npy")
     )

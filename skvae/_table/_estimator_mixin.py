@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae._table._codes import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
+from skvae._table._frames import frame_library, from_pandas, to_pandas
 from skvae._table._scaling import fit_feature_scaling
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
@@ -107,8 +108,12 @@ class TableEstimatorMixin:
         (``reset``) the column kinds, categories and dtypes are fixed. Where missing
         values are allowed, NaN marks one (the likelihood skips it); inf is an error.
         Otherwise NaN is scikit-learn's usual error, and an unknown category with
-        ``handle_unknown="ignore"`` is the only NaN of the result.
+        ``handle_unknown="ignore"`` is the only NaN of the result. A polars DataFrame or
+        a pyarrow Table is read through pandas (see :mod:`skvae._table._frames`).
         """
+        library = frame_library(X)
+        if library is not None:
+            X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True
         if not is_frame(X):
             X = validate_data(
@@ -126,6 +131,8 @@ class TableEstimatorMixin:
             check_array(np.empty(X.shape), estimator=self)
         if reset:
             self._fit_columns(X, as_frame=True)
+            # Generated and decoded frames come back in the fitted frame's library.
+            self._column_schema["library"] = library
         codes = to_codes(
             X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
         )
@@ -250,4 +257,7 @@ class TableEstimatorMixin:
             schema["columns"],
             schema["as_frame"],
         )
-        return out if schema["as_frame"] else out.astype(self._fit_dtype)
+        if not schema["as_frame"]:
+            return out.astype(self._fit_dtype)
+        library = schema.get("library")  # None: pandas (and every state from before)
+        return out if library is None else from_pandas(out, library)

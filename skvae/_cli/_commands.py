@@ -51,7 +51,8 @@ def cmd_fit(args):
         early_stopping=args.early_stopping,
         condition_on=_split(args.condition_on),
         random_state=args.random_state,
-        verbose=1 if args.progress else 0,
+        # A live bar on a terminal, one line per epoch in a log (--progress in a pipe).
+        verbose=(1 if sys.stdout.isatty() else 2) if args.progress else 0,
     )
     # Unless given, the estimator's own defaults (the imputer's differ from the others').
     if args.hidden is not None:

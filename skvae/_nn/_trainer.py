@@ -16,6 +16,7 @@ import numpy as np
 
 from skvae._nn._batches import ShuffledBatches
 from skvae._nn._distribution import is_tf_strategy, training_scope
+from skvae._nn._progress import EpochProgressBar
 
 if keras.backend.backend() == "tensorflow":
     # Before skvae runs any TensorFlow op: size TensorFlow's thread pools from
@@ -166,6 +167,8 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
     Raises ValueError if the loss diverges.
     """
     guard = NonFiniteLossGuard()
+    # verbose=1: one bar over the fit's epochs; 2 or more: Keras's line per epoch.
+    progress = [EpochProgressBar(epochs)] if config.verbose == 1 else []
     history = model.fit(
         data.batches,
         epochs=epochs,
@@ -173,11 +176,11 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
         validation_batch_size=(
             min(config.batch_size * 8, 8192) if isinstance(data.validation_data, tuple) else None
         ),
-        callbacks=[guard, *extra_callbacks],
+        callbacks=[guard, *extra_callbacks, *progress],
         # The batches are already shuffled by their own generator; Keras's shuffle would
         # reorder them with Python's global `random`, breaking reproducibility.
         shuffle=False,
-        verbose=2 if config.verbose else 0,
+        verbose=2 if config.verbose >= 2 else 0,
     )
     if guard.failure is not None:
         raise ValueError(

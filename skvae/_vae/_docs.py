@@ -113,7 +113,8 @@ default="gaussian"
         Seeds weight initialisation, batch order, the validation split and the
         reparameterisation noise. Pass an int for reproducible fits.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line per epoch.
+        0 is silent; 1 shows one live progress bar over the fit's epochs (loss,
+        validation loss, time left); 2 or more prints one line per epoch (for logs).
     distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
         Train data-parallel over several devices or machines: under TensorFlow a
         ``tf.distribute`` strategy (``MirroredStrategy`` for the GPUs of one machine,

@@ -101,7 +101,8 @@ default="gaussian"
         Seeds weight initialisation, batch order, the validation split and the codebook
         (re)initialisation draws. Pass an int for reproducible fits.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line per epoch.
+        0 is silent; 1 shows one live progress bar over the fit's epochs (loss,
+        validation loss, time left); 2 or more prints one line per epoch (for logs).
 """
 
 # The entries of the class docstring's "Attributes" section, indented as there.

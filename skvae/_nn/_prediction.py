@@ -52,7 +52,7 @@ class LazyModelInputs:
         return self.build(self.X[rows])
 
 
-def predict_in_batches(method, X, batch_rows, *args):
+def predict_in_batches(method, X, batch_rows, *args, progress=False):
     """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
     ``method(chunk, *args)`` is compiled once (see :func:`skvae._nn._graphs.compiled`).
@@ -60,7 +60,8 @@ def predict_in_batches(method, X, batch_rows, *args):
     shape the backend runs the same kernels (and one traced graph) for every call, so a
     row's float32 result does not depend on how many other rows came with it or where
     it sits among them. X is an array or a LazyModelInputs, read in blocks of
-    whole chunks (so the chunks are the same either way).
+    whole chunks (so the chunks are the same either way). With ``progress``, a call over
+    more than one block (over 8,192 rows) shows a progress bar over the rows.
     """
     from skvae._nn._graphs import compiled
 
@@ -70,6 +71,11 @@ def predict_in_batches(method, X, batch_rows, *args):
     n_rows = len(X)
     block_rows = batch_rows * max(1, PREDICT_BLOCK_ROWS // batch_rows)
     parts = []
+    bar = None
+    if progress and n_rows > block_rows:
+        import keras
+
+        bar = keras.utils.Progbar(n_rows, unit_name="row")
     for block_start in range(0, n_rows, block_rows):
         block = X[block_start : block_start + block_rows]
         for start in range(0, len(block), batch_rows):
@@ -80,4 +86,6 @@ def predict_in_batches(method, X, batch_rows, *args):
                     [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
                 )
             parts.append(to_numpy(fn(chunk, *args))[:n_real])
+        if bar is not None:
+            bar.update(min(block_start + block_rows, n_rows))
     return np.concatenate(parts, axis=0)

@@ -109,6 +109,7 @@ default=None
             self._prediction_inputs(X),
             self._score_chunk_rows(len(eps)),
             eps,
+            progress=self.verbose >= 1,
         ).astype(np.float64)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
         # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise. Read from X

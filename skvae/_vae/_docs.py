@@ -114,7 +114,9 @@ default="gaussian"
         reparameterisation noise. Pass an int for reproducible fits.
     verbose : int, default=0
         0 is silent; 1 shows one live progress bar over the fit's epochs (loss,
-        validation loss, time left); 2 or more prints one line per epoch (for logs).
+        validation loss, time left); 2 or more prints one line per epoch (for logs). At 1
+        or more, ``score_samples``, ``sample`` and decoding over more than 8,192 rows
+        show a progress bar over the rows too.
     distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
         Train data-parallel over several devices or machines: under TensorFlow a
         ``tf.distribute`` strategy (``MirroredStrategy`` for the GPUs of one machine,

@@ -115,7 +115,12 @@ class ModelInputsMixin:
         width = Z.shape[1]  # n_components, or wider with a hierarchy's lower-layer noise
         inputs = np.hstack([Z.astype(np.float32), self._encode_conditions(C)])
         return predict_in_batches(
-            self._model.decode_rows, inputs, PREDICT_BATCH_ROWS, width, params
+            self._model.decode_rows,
+            inputs,
+            PREDICT_BATCH_ROWS,
+            width,
+            params,
+            progress=self.verbose >= 1,
         ).astype(np.float64)
 
     def _assemble_codes(self, X_data_scaled, C):

@@ -48,3 +48,19 @@ def test_verbose_0_is_silent(capsys):
     """The default prints nothing."""
     VAETransformer(max_iter=2, random_state=0).fit(X)
     assert capsys.readouterr().out == ""
+
+
+def test_long_scoring_and_sampling_show_a_bar_over_the_rows(capsys):
+    """At verbose=1, score_samples and sample over more than 8,192 rows show a bar
+    counting rows; short calls and verbose=0 print nothing, and the results are the same."""
+    vae = VAETransformer(max_iter=1, n_importance_samples=2, random_state=0).fit(X)
+    rows = np.tile(X, (15, 1))  # 9,000 rows: two blocks
+    quiet = vae.score_samples(rows)
+    capsys.readouterr()
+    vae.set_params(verbose=1)
+    np.testing.assert_array_equal(vae.score_samples(rows), quiet)
+    assert "9000/9000" in _plain(capsys.readouterr().out)
+    vae.score_samples(X)
+    assert capsys.readouterr().out == ""
+    vae.sample(9000, random_state=0)
+    assert "9000/9000" in _plain(capsys.readouterr().out)

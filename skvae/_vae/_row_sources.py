@@ -3,7 +3,7 @@
 The fit template (``BaseVAE._fit``) is one code path for both; these two classes hold
 what differs: how the training batches are made, and how the posterior diagnostics after
 training read the rows. Validation and the column statistics differ too, and stay with the
-estimator (``BaseVAE._prepare_rows`` and ``_prepare_memmap_rows``).
+estimator (``BaseVAE._prepare_rows`` and ``_prepare_memmap``).
 """
 
 from skvae._nn._lazy import import_keras_module

@@ -194,8 +194,8 @@ class BaseVAE(
         if not hasattr(self, "_model"):
             # First call: scaling, conditions and seed come from this X, as in fit.
             return self._fit(X, overrides={"max_iter": 1, "early_stopping": False, "warn": False})
-        X = self._validate_rows(X)
-        inputs = self._model_input(X)
+        rows = InMemoryRows(self._validate_rows(X))
+        inputs = rows.inputs_for(self._model_input)
         # Seeded by the fit's seed and the epoch count: the same calls give the same model.
         seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)
         history = import_keras_module("skvae._nn._trainer").train_one_pass(
@@ -205,8 +205,7 @@ class BaseVAE(
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
         self._set_diagnostics(
-            self._kl_per_dimension(inputs).mean(axis=0),
-            self._posterior_location(inputs).var(axis=0),
+            *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, None),
             warn=False,
         )
         return self

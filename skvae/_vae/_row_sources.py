@@ -39,7 +39,8 @@ class InMemoryRows:
 
     def posterior_summary(self, kl_per_dimension, posterior_location, to_inputs):
         """Mean KL per latent dimension and variance of the posterior location over the
-        training rows, from their model inputs (X is already validated and coded here)."""
+        training rows, from their model inputs (X is already validated and coded here;
+        ``to_inputs`` is needed only if the inputs were not built yet)."""
         inputs = self.inputs_for(to_inputs)
         return kl_per_dimension(inputs).mean(axis=0), posterior_location(inputs).var(axis=0)
 

@@ -28,6 +28,26 @@ def build_vae(config):
     return import_keras_module("skvae._vae._model").VAE(config)
 
 
+def weights_in_place_of_model(state):
+    """The state with the Keras model (and its encoder_/decoder_) replaced by its weights.
+
+    Shared by the VAE and VQ-VAE estimators' ``__getstate__``; ``__setstate__`` rebuilds the
+    model from its config and sets these weights.
+
+    Examples
+    --------
+    >>> from skvae._vae._pickling import weights_in_place_of_model
+    >>> weights_in_place_of_model({"n_iter_": 3, "encoder_": None})
+    {'n_iter_': 3}
+    """
+    model = state.pop("_model", None)
+    state.pop("encoder_", None)
+    state.pop("decoder_", None)
+    if model is not None:
+        state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+    return state
+
+
 class PicklingMixin:
     """``__getstate__``/``__setstate__`` of every VAE estimator.
 
@@ -51,12 +71,7 @@ class PicklingMixin:
         # never stored; the restored estimator trains on one device unless given another.
         if state.get("distribution") is not None:
             state["distribution"] = None
-        model = state.pop("_model", None)
-        state.pop("encoder_", None)
-        state.pop("decoder_", None)
-        if model is not None:
-            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
-        return state
+        return weights_in_place_of_model(state)
 
     def __setstate__(self, state):
         # A copy leaves the caller's dict as it was; pickles from an earlier skvae get

@@ -24,7 +24,7 @@ from skvae._table._estimator_mixin import (
     TableEstimatorMixin,
     column_types_doc,
 )
-from skvae._vae._pickling import state_restored_on_failure
+from skvae._vae._pickling import state_restored_on_failure, weights_in_place_of_model
 from skvae._vqvae._codebook import CodebookMixin
 from skvae._vqvae._generative import PriorMixin
 from skvae._vqvae._parameters import (
@@ -287,13 +287,8 @@ class VQVAETransformer(
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
     def __getstate__(self):
         state = dict(super().__getstate__())
-        model = state.pop("_model", None)
-        state.pop("encoder_", None)
-        state.pop("decoder_", None)
         state.pop("_obs_log_var", None)  # recomputed from the weights on load
-        if model is not None:
-            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
-        return state
+        return weights_in_place_of_model(state)
 
     def __setstate__(self, state):
         from skvae._persistence._migrations import upgrade_vqvae_state

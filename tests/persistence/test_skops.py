@@ -70,7 +70,10 @@ def test_mlflow_logs_and_loads_a_pipeline_in_a_fresh_process(tmp_path):
         """
     )
     for step in ("log", "load"):
-        done = subprocess.run([sys.executable, "-c", script, step], capture_output=True, text=True)
+        # In tmp_path: MLflow writes its artifacts under the working directory's ./mlruns.
+        done = subprocess.run(
+            [sys.executable, "-c", script, step], capture_output=True, text=True, cwd=tmp_path
+        )
         assert done.returncode == 0, done.stderr[-3000:]
     np.testing.assert_array_equal(
         np.load(tmp_path / "loaded.npy"), np.load(tmp_path / "scores.npy")

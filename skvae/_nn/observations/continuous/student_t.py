@@ -53,14 +53,19 @@ def log_gamma(x):
     array([ 1.      , 24.      ,  1.772454])
     """
     z = x + float(STIRLING_SHIFT)
-    # A sum of logs, not the log of a product, which float32 would overflow for large x.
-    shift = sum(ops.log(x + float(i)) for i in range(STIRLING_SHIFT))
     inverse, inverse_square = 1.0 / z, 1.0 / ops.square(z)
-    series, power = 0.0, inverse
-    for coefficient in STIRLING_COEFFICIENTS:
-        series = series + coefficient * power
-        power = power * inverse_square
-    return (z - 0.5) * ops.log(z) - z + HALF_LOG_2PI + series - shift
+    # Horner's scheme, and the shift subtracted term by term: TensorFlow's graph optimiser
+    # turns a chain of additions into one AddN whose operand order follows the graph's
+    # node names, which differ between two models with the same weights. The sum then
+    # rounds differently, and a saved-and-loaded model scored 1 ulp off the original.
+    series = 0.0
+    for coefficient in reversed(STIRLING_COEFFICIENTS):
+        series = coefficient + inverse_square * series
+    value = (z - 0.5) * ops.log(z) - (z - HALF_LOG_2PI - inverse * series)
+    # A sum of logs, not the log of a product, which float32 would overflow for large x.
+    for i in range(STIRLING_SHIFT):
+        value = value - ops.log(x + float(i))
+    return value
 
 
 def student_t_log_prob(x, loc, log_var, df):
@@ -90,10 +95,13 @@ def student_t_log_prob(x, loc, log_var, df):
     """
     half_df_plus = 0.5 * (df + 1.0)
     squared = ops.square(x - loc) * ops.exp(-log_var) / df
+    # Only subtractions: see log_gamma on why no chain of additions.
     return (
         log_gamma(half_df_plus)
         - log_gamma(0.5 * df)
-        - 0.5 * (ops.log(df) + LOG_PI + log_var)
+        - 0.5 * ops.log(df)
+        - 0.5 * log_var
+        - 0.5 * LOG_PI
         - half_df_plus * ops.log1p(squared)
     )
 

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae._table._codes import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
-from skvae._table._frames import frame_library, from_pandas, to_pandas
+from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
 from skvae._table._scaling import fit_feature_scaling
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
@@ -68,7 +68,7 @@ class TableEstimatorMixin:
     >>> frame = pd.DataFrame({"x": np.arange(40.0), "c": pd.Categorical(["a", "b"] * 20)})
     >>> vae = VAETransformer(n_components=1, max_iter=2, random_state=0).fit(frame)
     >>> vae.column_kinds_.tolist(), vae.categories_[1].tolist()
-    (['gaussian', 'categorical'], ['a', 'b'])
+    (['student_t', 'categorical'], ['a', 'b'])
     >>> rows = vae._validate_rows(pd.DataFrame({"x": [0.0, 1.0], "c": [None, "b"]}))
     >>> rows  # coded: numbers, category indices, NaN for missing
     array([[ 0., nan],
@@ -112,6 +112,7 @@ class TableEstimatorMixin:
         a pyarrow Table is read through pandas (see :mod:`skvae._table._frames`).
         """
         library = frame_library(X)
+        enums = enum_columns(X) if library == "polars" else []
         if library is not None:
             X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True
@@ -133,6 +134,7 @@ class TableEstimatorMixin:
             self._fit_columns(X, as_frame=True)
             # Generated and decoded frames come back in the fitted frame's library.
             self._column_schema["library"] = library
+            self._column_schema["enums"] = enums
         codes = to_codes(
             X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
         )
@@ -260,4 +262,6 @@ class TableEstimatorMixin:
         if not schema["as_frame"]:
             return out.astype(self._fit_dtype)
         library = schema.get("library")  # None: pandas (and every state from before)
-        return out if library is None else from_pandas(out, library)
+        if library is None:
+            return out
+        return from_pandas(out, library, schema.get("enums", ()))

@@ -26,6 +26,22 @@ def frame_library(X):
     return None
 
 
+def enum_columns(X):
+    """Names of a polars DataFrame's ``Enum`` columns (pandas has no Enum: they come back
+    as categories, see :func:`from_pandas`).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from skvae._table._frames import enum_columns
+    >>> enum_columns(pl.DataFrame({"s": pl.Series(["a"]).cast(pl.Enum(["a", "b"]))}))
+    ['s']
+    """
+    import polars
+
+    return [name for name, dtype in X.schema.items() if isinstance(dtype, polars.Enum)]
+
+
 def to_pandas(X):
     """A polars DataFrame or pyarrow Table as a pandas DataFrame (categoricals kept).
 
@@ -39,8 +55,9 @@ def to_pandas(X):
     return X.to_pandas()
 
 
-def from_pandas(frame, library):
-    """A pandas DataFrame as a frame of ``library`` ("polars" or "pyarrow").
+def from_pandas(frame, library, enums=()):
+    """A pandas DataFrame as a frame of ``library`` ("polars" or "pyarrow"); the polars
+    columns named in ``enums`` become ``Enum`` columns of their pandas categories.
 
     Examples
     --------
@@ -52,7 +69,8 @@ def from_pandas(frame, library):
     if library == "polars":
         import polars
 
-        return polars.from_pandas(frame)
+        out = polars.from_pandas(frame)
+        return out.cast({name: polars.Enum(list(frame[name].cat.categories)) for name in enums})
     import pyarrow
 
     return pyarrow.Table.from_pandas(frame, preserve_index=False)

@@ -38,7 +38,10 @@ def detectors(n_components):
     return {
         "VAE (gaussian)": (
             VAEOutlierDetector(
-                n_components=n_components, hidden_layer_sizes=(128, 64), random_state=0
+                n_components=n_components,
+                likelihood="gaussian",
+                hidden_layer_sizes=(128, 64),
+                random_state=0,
             ),
             neg_score,
         ),

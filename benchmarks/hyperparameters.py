@@ -32,7 +32,13 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from skvae import PosteriorCollapseWarning, VAETransformer  # noqa: E402
 from skvae.metrics import correlation_difference, ks_statistic  # noqa: E402
 
-BASE = dict(n_components=8, hidden_layer_sizes=(128, 64), max_iter=60, random_state=0)
+BASE = dict(
+    n_components=8,
+    likelihood="gaussian",  # the recorded numbers predate the Student-t default
+    hidden_layer_sizes=(128, 64),
+    max_iter=60,
+    random_state=0,
+)
 
 TABLES = [
     ("n_components", [dict(n_components=d) for d in (2, 4, 8, 16, 32)]),

@@ -52,7 +52,9 @@ def imputers(n_features):
         "IterativeImputer": IterativeImputer(max_iter=20, random_state=0),
         # The imputer's defaults (linear, MIWAE training and imputation), with as many
         # latent dimensions as columns and small batches for these few hundred rows.
-        "VAEImputer": VAEImputer(n_components=n_features, batch_size=32, random_state=0),
+        "VAEImputer": VAEImputer(
+            n_components=n_features, likelihood="gaussian", batch_size=32, random_state=0
+        ),
     }
 
 

@@ -37,7 +37,8 @@ WORKER = textwrap.dedent(
     X = rng.normal(size=(3000, 3)) @ W + 0.3 * rng.normal(size=(3000, 12))
     X_test = rng.normal(size=(1000, 3)) @ W + 0.3 * rng.normal(size=(1000, 12))
     vae = VAETransformer(n_components=3, hidden_layer_sizes=(32,), batch_size=100,
-                         max_iter=10, random_state=0, distribution=strategy).fit(X)
+                         likelihood="gaussian", max_iter=10, random_state=0,
+                         distribution=strategy).fit(X)
     print(json.dumps({"loss": vae.history_["loss"],
                       "steps": int(vae._model.optimizer.iterations.numpy()),
                       "score": vae.score(X_test)}))

@@ -61,7 +61,12 @@ def child(path):
 
     X = np.load(path, mmap_mode="r")
     vae = VAETransformer(
-        n_components=8, hidden_layer_sizes=(128, 128), batch_size=256, max_iter=1, random_state=0
+        n_components=8,
+        likelihood="gaussian",
+        hidden_layer_sizes=(128, 128),
+        batch_size=256,
+        max_iter=1,
+        random_state=0,
     )
     # Import Keras and build a throw-away model first, so the baseline includes them.
     VAETransformer(max_iter=1, hidden_layer_sizes=(128, 128), random_state=0).fit(

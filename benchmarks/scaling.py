@@ -73,6 +73,7 @@ def child(task):
         X = make_data(n_rows, n_features)
         vae = VAETransformer(
             n_components=N_LATENT,
+            likelihood="gaussian",
             hidden_layer_sizes=HIDDEN,
             batch_size=256,
             max_iter=2,
@@ -84,6 +85,7 @@ def child(task):
         return
     vae = VAETransformer(
         n_components=N_LATENT,
+        likelihood="gaussian",
         hidden_layer_sizes=HIDDEN,
         batch_size=256,
         max_iter=2,

@@ -170,6 +170,7 @@ def skvae_contender(X, epochs):
     try:
         VAETransformer(
             n_components=N_LATENT,
+            likelihood="gaussian",
             hidden_layer_sizes=HIDDEN,
             batch_size=BATCH,
             max_iter=epochs,

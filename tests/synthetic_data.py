@@ -16,6 +16,8 @@ def ppca_data(n_rows, seed=0):
 LINEAR_VAE_PARAMS = dict(
     n_components=3,
     hidden_layer_sizes=(),
+    # Gaussian columns (not the Student-t default): then the linear VAE is factor analysis.
+    likelihood="gaussian",
     max_iter=150,
     learning_rate=1e-2,
     batch_size=100,

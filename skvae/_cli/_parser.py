@@ -124,10 +124,10 @@ def _add_fit(sub):
     )
     fit.add_argument(
         "--likelihood",
-        default="gaussian",
+        default="student_t",
         # Every kind a numeric column can have (categorical is for text columns).
         choices=[kind for kind in KINDS if kind != "categorical"],
-        help="likelihood of the numeric columns (gaussian)",
+        help="likelihood of the numeric columns (student_t)",
     )
     fit.add_argument("--beta", type=float, default=1.0)
     fit.add_argument(
@@ -139,7 +139,12 @@ def _add_fit(sub):
     )
     fit.add_argument("--free-bits", type=float, default=0.0)
     fit.add_argument("--learning-rate", type=float, default=1e-3)
-    fit.add_argument("--batch-size", type=int, default=128)
+    fit.add_argument(
+        "--batch-size",
+        type=lambda value: value if value == "auto" else int(value),
+        default="auto",
+        help="rows per batch, or auto (the estimator's: about ten batches per epoch, 32-128)",
+    )
     fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")
     fit.add_argument("--contamination", default="auto", help="detector only: auto or 0-0.5")

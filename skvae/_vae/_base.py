@@ -29,6 +29,11 @@ from skvae._table._conditions import (
 )
 from skvae._table._estimator_mixin import TableEstimatorMixin
 from skvae._vae._density import DensityMixin
+from skvae._vae._factor_start import (
+    factor_analysis_start,
+    load_start,
+    starts_from_factor_analysis,
+)
 from skvae._vae._latent_inspection import LatentInspectionMixin
 from skvae._vae._model_inputs import ModelInputsMixin
 from skvae._vae._parameters import VAEParameters
@@ -119,6 +124,7 @@ class BaseVAE(
         rows = self._prepare_memmap(X) if isinstance(X, np.memmap) else self._prepare_rows(X)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
+        self.batch_size_ = self._batch_size_for(len(rows.X))
         # Attributes set above are rolled back by fit() if training fails.
         params = {**self._training_params(), **(overrides or {})}
         # The loss rises while the KL weight warms up: progress is judged only afterwards.
@@ -126,8 +132,14 @@ class BaseVAE(
         layout = self._build_layout()
         config = self._network_config(layout)
         to_inputs = functools.partial(self._model_input, layout=layout)
+        start = self._factor_analysis_start(rows)
+
+        def build(steps):
+            model = build_vae(dataclasses.replace(config, steps_per_epoch=steps))
+            return model if start is None else load_start(model, start)
+
         fitted = trainer.train_model(
-            lambda steps: build_vae(dataclasses.replace(config, steps_per_epoch=steps)),
+            build,
             rows.training_data(to_inputs, self._seed, training),
             training,
             callbacks or (),
@@ -140,6 +152,16 @@ class BaseVAE(
             warn=params.get("warn", True),
         )
         return self
+
+    def _factor_analysis_start(self, rows):
+        """Factor analysis's weights as the start of a linear Gaussian VAE on complete
+        in-memory rows (see skvae._vae._factor_start), else None (random weights)."""
+        X_data = self._split_columns(rows.X)[0] if isinstance(rows, InMemoryRows) else None
+        kinds, n_conditions = self._modelled_kinds(), len(self.condition_columns_)
+        if not starts_from_factor_analysis(self.get_params(), kinds, n_conditions, X_data):
+            return None
+        X_scaled = (X_data - self.mean_) / self.scale_
+        return factor_analysis_start(X_scaled, self.n_components, self.var_floor, self._seed)
 
     def _prepare_rows(self, X):
         """Validate in-memory X and fit the column kinds, scaling and condition encoding."""

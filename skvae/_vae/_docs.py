@@ -21,9 +21,12 @@ PARAMETERS_DOC = (
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
     likelihood : {"gaussian", "heteroscedastic", "mixture", "student_t", "bernoulli"}, \
-default="gaussian"
+default="student_t"
         Observation model p(x|z) of the numeric columns: any column kind but
-        "categorical" (see ``column_types``). ``"gaussian"`` learns one
+        "categorical" (see ``column_types``). ``"student_t"`` (the default of
+        VAETransformer and VAEOutlierDetector) gave the best held-out log-likelihood on
+        most tables of ``benchmarks/density.py`` (see :doc:`density`): its heavy tails
+        keep a rare or unseen value from wrecking a row's density. ``"gaussian"`` learns one
         variance per feature (the linear VAE is then factor analysis);
         ``"heteroscedastic"`` is Gaussian with a variance per feature that the decoder
         outputs for each z, so a pixel can be near-certain for one kind of row and noisy
@@ -61,8 +64,10 @@ default="gaussian"
         the others). It keeps the density finite on constant or near-discrete columns.
     learning_rate : float, default=1e-3
         Adam's step size.
-    batch_size : int, default=128
-        Rows per mini-batch; clipped to the number of training rows.
+    batch_size : int or "auto", default="auto"
+        Rows per mini-batch; clipped to the number of training rows. ``"auto"`` is
+        ``min(128, max(32, n_samples // 10))``: about ten optimiser steps per epoch on
+        small tables, 128 rows from 1,280 rows on (the value used is ``batch_size_``).
     max_iter : int, default=200
         Maximum number of epochs.
     early_stopping : bool, default=False
@@ -175,6 +180,8 @@ ATTRIBUTES_DOC = """    Attributes
         and ``val_kl``; all in nats per row, in X's units.
     n_iter_ : int
         Number of epochs run.
+    batch_size_ : int
+        Rows per mini-batch of the fit (``batch_size`` with "auto" resolved).
     kl_per_dimension_ : ndarray of shape (n_components,) or \
 (n_components + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;

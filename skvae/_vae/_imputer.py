@@ -17,6 +17,7 @@ from skvae._vae._imputation import ImputationMixin
 # importance draws to impute) and a linear encoder and decoder, which small tables need.
 IMPUTER_DEFAULTS = {
     "hidden_layer_sizes": "()",
+    "likelihood": '"gaussian"',
     "max_iter": "500",
     "n_iter_no_change": "50",
     "objective": '"iwae"',
@@ -63,7 +64,9 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     ``(64, 32)`` networks overfit the observed cells and impute worse, the longer they
     train (see :doc:`/missing_values`). Imputation improves with ``n_components`` up to
     about the number of features (unused dimensions are switched off by the KL term); on
-    large tables with non-linear structure, hidden layers can pay off.
+    large tables with non-linear structure, hidden layers can pay off. The columns are
+    Gaussian by default (the other estimators' default is Student-t), which keeps the
+    default model factor analysis, with its exact fill.
 
     Parameters
     ----------
@@ -120,7 +123,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         free_bits=0.0,
         var_floor=1e-2,
         learning_rate=1e-3,
-        batch_size=128,
+        batch_size="auto",
         max_iter=500,
         early_stopping=False,
         validation_fraction=0.1,

@@ -193,7 +193,7 @@ def test_categorical_columns_from_a_flag(tmp_path, capsys):
         "0",
     ]
     assert run("fit", path, "-o", model, "--categorical", "color", *args) == 0
-    assert skvae.load(model).column_kinds_.tolist() == ["gaussian", "categorical"]
+    assert skvae.load(model).column_kinds_.tolist() == ["student_t", "categorical"]
     assert run("sample", model, "-n", "200", "-o", samples, "--random-state", "0") == 0
     generated = pd.read_csv(samples)
     assert set(generated["color"]) == {"red", "blue"}
@@ -209,7 +209,7 @@ def test_categorical_columns_from_a_flag(tmp_path, capsys):
     inferred = tmp_path / "inferred.skvae"
     assert run("fit", path, "-o", inferred, *args) == 0
     assert "color   categorical (2 categories)" in capsys.readouterr().err
-    assert skvae.load(inferred).column_kinds_.tolist() == ["gaussian", "categorical"]
+    assert skvae.load(inferred).column_kinds_.tolist() == ["student_t", "categorical"]
     assert run("fit", path, "-o", tmp_path / "bad.skvae", "--numeric", "color", *args) == 1
     assert "column 'color', row 1: 'red' is not a number" in capsys.readouterr().err
 
@@ -227,7 +227,7 @@ def test_fit_infers_booleans_and_refuses_identifier_columns(tmp_path, capsys):
     model = tmp_path / "ok.skvae"
     assert run("fit", path, "-o", model, "--columns", "x,ok", "--max-iter", "2") == 0
     assert "\nok      bernoulli (True/False)" in capsys.readouterr().err
-    assert skvae.load(model).column_kinds_.tolist() == ["gaussian", "bernoulli"]
+    assert skvae.load(model).column_kinds_.tolist() == ["student_t", "bernoulli"]
 
 
 def test_ctrl_c_during_fit_stops_cleanly_and_saves_the_model_so_far(tmp_path):

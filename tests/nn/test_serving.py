@@ -32,7 +32,11 @@ def test_exported_encoder_and_decoder_serve_without_skvae(tmp_path):
     """encoder_ on scaled rows gives the posterior means of transform(); decoder_ on those
     means gives inverse_transform()'s rows once unscaled; both unchanged after export."""
     X, _ = load_wine(return_X_y=True)
-    vae = VAETransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    # Gaussian columns: the decoder then outputs the means alone (a Student-t decoder, the
+    # default, outputs location, scale and degrees of freedom per column).
+    vae = VAETransformer(
+        n_components=2, hidden_layer_sizes=(8,), likelihood="gaussian", max_iter=3, random_state=0
+    )
     vae.fit(X)
     scaled = ((X[:10] - vae.mean_) / vae.scale_).astype("float32")
     z_mean = np.asarray(vae.encoder_(scaled)[0])

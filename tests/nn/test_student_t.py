@@ -110,6 +110,7 @@ def test_student_t_column_in_a_mixed_frame(heavy_tailed):
         n_components=2,
         hidden_layer_sizes=(8,),
         max_iter=3,
+        likelihood="gaussian",
         column_types={"b": "student_t"},
         random_state=0,
     ).fit(frame)

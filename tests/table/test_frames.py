@@ -40,7 +40,7 @@ def test_polars_frame_round_trip():
     )
     vae = VAETransformer(**SMALL).fit(frame)
     assert vae.column_kinds_.tolist() == [
-        "gaussian",
+        "student_t",
         "categorical",
         "categorical",
         "categorical",
@@ -54,6 +54,7 @@ def test_polars_frame_round_trip():
     assert isinstance(sampled, pl.DataFrame) and sampled.columns == frame.columns
     assert sampled["flag"].dtype == pl.Boolean
     assert set(sampled["color"].cast(pl.String)) <= {"red", "green", "blue"}
+    assert sampled["size"].dtype == pl.Enum(["big", "small"])
     decoded = vae.inverse_transform(vae.transform(frame[:5]))
     assert isinstance(decoded, pl.DataFrame) and decoded.shape == (5, 5)
     out = vae.set_output(transform="polars").transform(frame[:5])
@@ -65,7 +66,7 @@ def test_pyarrow_table_round_trip():
     _, columns = _columns()
     table = pa.table({"x": columns["x"], "color": pa.array(columns["color"]).dictionary_encode()})
     vae = VAETransformer(**SMALL).fit(table)
-    assert vae.column_kinds_.tolist() == ["gaussian", "categorical"]
+    assert vae.column_kinds_.tolist() == ["student_t", "categorical"]
     sampled = vae.sample(10, random_state=0)
     assert isinstance(sampled, pa.Table) and sampled.column_names == ["x", "color"]
     assert np.isfinite(vae.score_samples(table)).all()
@@ -95,7 +96,7 @@ def test_pandas_nullable_dtypes():
     frame.loc[3, "count"] = pd.NA
     frame.loc[4, "flag"] = pd.NA
     vae = VAETransformer(**SMALL).fit(frame)
-    assert vae.column_kinds_.tolist() == ["gaussian", "bernoulli", "categorical"]
+    assert vae.column_kinds_.tolist() == ["student_t", "bernoulli", "categorical"]
     assert np.isfinite(vae.score_samples(frame[:10])).all()
     sampled = vae.sample(20, random_state=0)
     assert str(sampled["count"].dtype) == "Int64" and str(sampled["flag"].dtype) == "boolean"

@@ -20,11 +20,12 @@ def mixed():
 
 
 def test_kinds_are_inferred_from_dtypes(mixed):
-    """float/int -> likelihood, bool -> Bernoulli, category/object -> categorical."""
+    """float/int -> likelihood (Student-t by default), bool -> Bernoulli, category/object ->
+    categorical."""
     _, vae = mixed
     assert vae.column_kinds_.tolist() == [
-        "gaussian",
-        "gaussian",
+        "student_t",
+        "student_t",
         "bernoulli",
         "categorical",
         "categorical",

@@ -61,6 +61,7 @@ def test_fit_on_incomplete_rows_learns_the_model():
     assert np.all(np.isfinite(vae.transform(X_train)))
 
 
+@pytest.mark.slow  # benchmarks/imputation.py makes the same comparison on more tables
 def test_imputer_beats_mean_and_knn_and_matches_iterative_imputation():
     """On wine with 20% MCAR cells, VAEImputer (defaults, as in benchmarks/imputation.py)
     beats mean and nearest-neighbour imputation clearly and is level with IterativeImputer.

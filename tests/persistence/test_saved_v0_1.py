@@ -92,12 +92,15 @@ def _fresh_fit_configurations():
     vae = dict(n_components=2, **small)
     return {
         "plain": (VAETransformer(**vae), X),
-        "hetero_es": (VAETransformer(likelihood="heteroscedastic", early_stopping=True, **vae), X),
+        "hetero_es": (
+            VAETransformer(**{**vae, "likelihood": "heteroscedastic"}, early_stopping=True),
+            X,
+        ),
         "flow": (VAETransformer(posterior="flow", **vae), X),
         "hier": (VAETransformer(n_components_lower=2, **vae), X),
         "iwae": (VAETransformer(objective="iwae", **vae), X),
         "mixed": (VAETransformer(**vae), frame),
-        "mixture": (VAETransformer(likelihood="mixture", **vae), X),
+        "mixture": (VAETransformer(**{**vae, "likelihood": "mixture"}), X),
         "cond": (VAETransformer(condition_on=[0], **vae), X),
         "nan": (VAETransformer(**vae), X_nan),
         "outlier": (VAEOutlierDetector(**vae), X),

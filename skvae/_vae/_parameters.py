@@ -22,7 +22,7 @@ ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmo
 
 # batch_size="auto": about ten batches per epoch, within these bounds. Small tables then get
 # ten optimiser steps per epoch instead of one: on iris and wine (112 and 133 training rows)
-# one full batch per epoch stalled the stopping rule after 40 to 180 epochs, 0.3 to 1.4
+# one full batch per epoch stalled the stopping rule after 40 to 180 epochs, 0.2 to 1.4
 # nats per row short of 32-row batches (benchmarks/density.py).
 AUTO_BATCH_SIZE_RANGE = (32, 128)
 

@@ -143,7 +143,7 @@ def _add_fit(sub):
         "--batch-size",
         type=lambda value: value if value == "auto" else int(value),
         default="auto",
-        help="rows per batch, or auto (the estimator's: about ten batches per epoch, 32-128)",
+        help="rows per batch, or auto (the estimator's: about four batches per epoch, 32-128)",
     )
     fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")

@@ -66,8 +66,8 @@ default="student_t"
         Adam's step size.
     batch_size : int or "auto", default="auto"
         Rows per mini-batch; clipped to the number of training rows. ``"auto"`` is
-        ``min(128, max(32, n_samples // 10))``: about ten optimiser steps per epoch on
-        small tables, 128 rows from 1,280 rows on (the value used is ``batch_size_``).
+        ``min(128, max(32, n_samples // 4))``: several optimiser steps per epoch on small
+        tables, 128 rows from 512 rows on (the value used is ``batch_size_``).
     max_iter : int, default=200
         Maximum number of epochs.
     early_stopping : bool, default=False

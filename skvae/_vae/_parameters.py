@@ -20,10 +20,11 @@ DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
 
 ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", "leaky_relu"}
 
-# batch_size="auto": about ten batches per epoch, within these bounds. Small tables then get
-# ten optimiser steps per epoch instead of one: on iris and wine (112 and 133 training rows)
-# one full batch per epoch stalled the stopping rule after 40 to 180 epochs, 0.2 to 1.4
-# nats per row short of 32-row batches (benchmarks/density.py).
+# batch_size="auto": about four batches per epoch, within these bounds. Small tables then get
+# several optimiser steps per epoch instead of one: on iris and wine (112 and 133 training
+# rows) one full batch per epoch stalled the stopping rule after 40 to 180 epochs, 0.2 to
+# 1.4 nats per row short of 32-row batches (benchmarks/density.py).
+AUTO_BATCH_SIZE_DIVISOR = 4
 AUTO_BATCH_SIZE_RANGE = (32, 128)
 
 # Epochs of KL warm-up that kl_warmup="auto" gives a two-layer (hierarchical) model, at
@@ -181,13 +182,13 @@ class VAEParameters(BaseEstimator):
         Examples
         --------
         >>> from skvae import VAETransformer
-        >>> [VAETransformer()._batch_size_for(n) for n in (100, 500, 5000)]
-        [32, 50, 128]
+        >>> [VAETransformer()._batch_size_for(n) for n in (100, 300, 5000)]
+        [32, 75, 128]
         """
         if self.batch_size != "auto":
             return int(self.batch_size)
         low, high = AUTO_BATCH_SIZE_RANGE
-        return min(high, max(low, n_rows // 10))
+        return min(high, max(low, n_rows // AUTO_BATCH_SIZE_DIVISOR))
 
     def _training_params(self):
         """get_params() with the resolved ``kl_warmup`` and the hierarchy's architecture

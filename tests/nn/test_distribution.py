@@ -78,6 +78,7 @@ def test_mirrored_step_counter_counts_global_steps(mirrored_run):
     assert mirrored_run["steps"] == 8 * 12  # 8 epochs of 1200 / 100 batches
 
 
+@pytest.mark.slow  # python benchmarks/multiworker.py runs the same experiment and prints it
 def test_two_multiworker_processes_reach_the_single_process_loss():
     """Two MultiWorkerMirroredStrategy workers on localhost agree and match one process.
 

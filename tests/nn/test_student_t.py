@@ -82,6 +82,7 @@ def heavy_tailed():
     return X[:600], X[600:]
 
 
+@pytest.mark.slow  # benchmarks/density.py --tables student_t makes the same comparison
 def test_student_t_fits_heavy_tails_better_than_a_gaussian(heavy_tailed):
     X, X_test = heavy_tailed
     kw = dict(n_components=3, hidden_layer_sizes=(16,), max_iter=40, random_state=0)

@@ -58,6 +58,7 @@ def test_elbo_terms_decompose_the_bound():
     assert one_draw == pytest.approx(np.mean(expected - kl), abs=0.5)
 
 
+@pytest.mark.slow  # benchmarks/density.py --variants iwae compares the held-out scores
 def test_iwae_objective_trains_a_held_out_bound_at_least_as_high():
     """IWAE (K=8) reaches a held-out log-likelihood at least that of ELBO training."""
     X_train, X_test = two_factor_data(800, 0)[:600], two_factor_data(800, 0)[600:]

@@ -268,6 +268,7 @@ def test_nonlinear_vae_beats_pca_and_fa_on_digits():
     assert vae.set_params(n_importance_samples=1000).score(X_test) >= elbo
 
 
+@pytest.mark.slow  # benchmarks/hyperparameters.py measures the KL per dimension with free_bits
 def test_free_bits_keeps_every_dimension_at_or_above_the_floor():
     """With free_bits=0.5, no latent dimension's KL sinks below the floor, unlike without."""
     X = two_factor_data()
@@ -279,6 +280,7 @@ def test_free_bits_keeps_every_dimension_at_or_above_the_floor():
     assert floored.kl_per_dimension_.min() >= 0.5 * 0.9
 
 
+@pytest.mark.slow  # benchmarks/hyperparameters.py measures the KL over beta 0.25 to 4
 def test_larger_beta_lowers_the_kl():
     """The KL to the prior shrinks as beta grows."""
     X = two_factor_data()

@@ -79,6 +79,7 @@ def _worker_pools():
     bool(os.environ.get("TF_NUM_INTRAOP_THREADS") or os.environ.get("TF_NUM_INTEROP_THREADS")),
     reason="an explicit TensorFlow thread setting is passed on to the workers and kept",
 )
+@pytest.mark.slow  # python benchmarks/n_jobs_threads.py prints the pool sizes in a worker
 def test_joblib_worker_caps_tensorflow_threads():
     """In a loky worker of Parallel(n_jobs=2), TensorFlow's intra- and inter-op pools are
     capped to the worker's OMP_NUM_THREADS (cpu_count // 2 unless the parent set it)."""

@@ -9,6 +9,7 @@ from synthetic_data import two_factor_data
 from skvae import PosteriorCollapseWarning, VAETransformer
 
 
+@pytest.mark.slow  # 200 epochs; run with pytest -m slow
 def test_active_units_count_the_true_factors():
     """With 2 true factors and 6 latents, 2 units are active and collapse is warned of."""
     X = two_factor_data()

@@ -136,6 +136,7 @@ def test_importance_sampling_tightens_the_elbo(fitted_wine, wine):
     assert vae.score(X) > np.mean(expected_log_likelihood - kl) + 0.02
 
 
+@pytest.mark.slow  # tests/persistence/test_persistence.py loads in a fresh process too
 def test_pickle_and_joblib_round_trip_in_a_fresh_process(fitted_wine, wine, tmp_path):
     """A fitted model saved by pickle and joblib gives identical outputs in a new process."""
     X, _ = wine

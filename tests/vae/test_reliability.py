@@ -607,6 +607,7 @@ def test_threads_get_the_same_answers_as_serial_calls(fitted):
         np.testing.assert_array_equal(scores, serial[1])
 
 
+@pytest.mark.slow  # test_grid_search_selects_the_true_rank_as_pca_does runs n_jobs=2 too
 def test_grid_search_in_loky_worker_processes():
     """GridSearchCV with n_jobs=2 (loky processes) fits every candidate: finite scores."""
     search = GridSearchCV(
@@ -636,6 +637,7 @@ FIT_IN_A_NEW_PROCESS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # two fresh processes; run with pytest -m slow
 def test_two_processes_fit_identical_models(tmp_path):
     """Two Python processes fitting with random_state=0 save byte-identical outputs."""
     np.save(tmp_path / "X.npy", X_TRAIN)

@@ -112,7 +112,8 @@ class TableEstimatorMixin:
         a pyarrow Table is read through pandas (see :mod:`skvae._table._frames`).
         """
         library = frame_library(X)
-        enums = enum_columns(X) if library == "polars" else []
+        # Read only when fitting: the fitted schema keeps them for the outputs.
+        enums = enum_columns(X) if reset and library == "polars" else []
         if library is not None:
             X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True

@@ -16,6 +16,8 @@ single-likelihood model. Each kind is an observation model of :mod:`skvae._nn.ob
 (``keras.ops``, any backend), expected values and samples (NumPy).
 """
 
+import copy
+
 import numpy as np
 from keras import ops
 
@@ -79,6 +81,7 @@ class ColumnLayout:
             dtype=int,
         )
         starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)
+        self.column_widths = tuple(int(w) for w in widths)
         self.input_width = int(widths.sum())
         # float64, cast to the log-densities' dtype where used (Observation.masked_sum).
         log_scale = np.asarray(log_scale, dtype="float64")
@@ -110,6 +113,36 @@ class ColumnLayout:
         self._to_column_order = (
             None if np.array_equal(inverse, np.arange(self.input_width)) else inverse
         )
+
+    def structure(self):
+        """What the layout's graphs depend on besides the log scales: kinds, widths and
+        settings, as a hashable tuple (two layouts with equal structures compute the same
+        functions of their log scales)."""
+        return (tuple(self.kinds), self.column_widths, self.n_mixture_components, self.var_floor)
+
+    def with_log_scales_in(self, make_variable):
+        """A copy whose observations read their log scales from variables.
+
+        ``make_variable(values)`` makes one variable of float32 ``values`` per kind. A
+        compiled function then reads the log scales when it runs instead of holding them
+        as constants, so it serves a later fit of other columns' scales too (see
+        ``skvae._nn._model_pool``). The copy's :attr:`log_scale_variables` lists them.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skvae._nn._layout import ColumnLayout
+        >>> layout = ColumnLayout(["gaussian"] * 2, [0, 0], 1, np.log([2.0, 4.0]), 0.01)
+        >>> held = layout.with_log_scales_in(lambda values: values.copy())
+        >>> np.exp(held.log_scale_variables[0]).tolist(), held is layout
+        ([2.0, 4.0], False)
+        """
+        held = copy.copy(self)
+        held.observations = [copy.copy(o) for o in self.observations]
+        for observation in held.observations:
+            observation.log_scale = make_variable(np.asarray(observation.log_scale, "float32"))
+        held.log_scale_variables = [o.log_scale for o in held.observations]
+        return held
 
     def _blocks(self, params):
         """(observation, its block of ``params``) of each kind present."""

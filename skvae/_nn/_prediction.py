@@ -55,7 +55,8 @@ class LazyModelInputs:
 def predict_in_batches(method, X, batch_rows, *args, progress=False):
     """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
-    ``method(chunk, *args)`` is compiled once (see :func:`skvae._nn._graphs.compiled`).
+    ``method(chunk, *args)`` is compiled once per architecture (see
+    :func:`skvae._nn._graphs.shared_compiled`); it must not assign variables.
     Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
     shape the backend runs the same kernels (and one traced graph) for every call, so a
     row's float32 result does not depend on how many other rows came with it or where
@@ -63,11 +64,11 @@ def predict_in_batches(method, X, batch_rows, *args, progress=False):
     whole chunks (so the chunks are the same either way). With ``progress``, a call over
     more than one block (over 8,192 rows) shows a progress bar over the rows.
     """
-    from skvae._nn._graphs import compiled
+    from skvae._nn._graphs import shared_compiled
 
     if len(X) == 0:
         raise ValueError("Found array with 0 sample(s); at least 1 is required.")
-    fn = compiled(method)
+    fn = shared_compiled(method)
     n_rows = len(X)
     block_rows = batch_rows * max(1, PREDICT_BLOCK_ROWS // batch_rows)
     parts = []

@@ -6,8 +6,11 @@ Imported lazily, and only when Keras runs on TensorFlow.
 import tensorflow as tf
 
 
-def graph_function(fn):
+def graph_function(fn, any_rows=False):
     """``fn`` as a ``tf.function``: traced once per input signature, then run as a graph.
+
+    With ``any_rows``, a second input shape traces a graph for inputs of any number of
+    rows (``reduce_retracing``), which serves every later shape too.
 
     Examples
     --------
@@ -18,4 +21,58 @@ def graph_function(fn):
     [2.0, 2.0]
     """
     # autograph=False: the model methods are straight-line keras.ops code.
-    return tf.function(fn, autograph=False)
+    return tf.function(fn, autograph=False, reduce_retracing=any_rows)
+
+
+def shared_graph_function(method, state):
+    """``method`` of a template model as one ``tf.function`` for every model like it.
+
+    The graph takes the values of a model's variables as inputs: it runs ``method`` of
+    the template (``method.__self__``) inside a ``keras.StatelessScope`` that maps each of
+    the template's variables (``state(template)``) to the matching value, as
+    ``skvae._nn._jax_graph`` does under JAX. Called as ``call(model, *args)``, it runs
+    the method with ``model``'s values, so models of one architecture share one trace.
+    The method must not assign variables (the scope would swallow the assignment).
+
+    Each call signature (array shapes and dtypes, the other arguments' values) gets a
+    ``tf.function`` of its own, traced once: one function traced for many signatures
+    would warn of "excessive retracing" although every trace is needed.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from skvae._nn._tf_graph import shared_graph_function
+    >>> class Scale(keras.Model):
+    ...     def __init__(self, factor):
+    ...         super().__init__()
+    ...         self.factor = self.add_weight(shape=(), initializer="zeros")
+    ...         self.factor.assign(factor)
+    ...     def scale(self, x):
+    ...         return self.factor * x
+    >>> call = shared_graph_function(Scale(2.0).scale, lambda model: model.variables)
+    >>> float(call(Scale(3.0), np.float32(1.0)))
+    3.0
+    """
+    import keras
+
+    template_state = state(method.__self__)
+
+    def pure(values, *args):
+        mapping = list(zip(template_state, values, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            return method(*args)
+
+    graphs = {}
+
+    def call(model, *args):
+        signature = tuple(
+            (tuple(arg.shape), str(arg.dtype)) if hasattr(arg, "shape") else ("value", arg)
+            for arg in args
+        )
+        graph = graphs.get(signature)
+        if graph is None:
+            graph = graphs[signature] = tf.function(pure, autograph=False)
+        return graph([variable.value for variable in state(model)], *args)
+
+    return call

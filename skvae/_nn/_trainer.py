@@ -5,7 +5,8 @@ clear error.
 One loop for every estimator: :func:`train_model` takes a builder of the model (the VAE's,
 see ``BaseVAE._fit``, or the VQ-VAE's, ``skvae._vqvae._training``), the batches and a
 :class:`~skvae._nn._training_config.TrainingConfig`; nothing here knows which model it
-trains.
+trains. A model that defines ``reuse_key`` (the VAE) is trained through a pooled twin
+whose training step is already compiled (see :mod:`skvae._nn._model_pool`).
 """
 
 import math
@@ -15,7 +16,14 @@ import keras
 import numpy as np
 
 from skvae._nn._batches import ShuffledBatches
+from skvae._nn._callbacks import (
+    CompiledValidation,
+    NonFiniteLossGuard,
+    ReshuffleEachEpoch,
+    RestoreBestOnStop,
+)
 from skvae._nn._distribution import is_tf_strategy, training_scope
+from skvae._nn._model_pool import MODEL_POOL
 from skvae._nn._progress import EpochProgressBar
 
 if keras.backend.backend() == "tensorflow":
@@ -44,46 +52,6 @@ class FittedModel:
     history: dict
 
 
-class RestoreBestOnStop(keras.callbacks.Callback):
-    """Keeps the best weights so far when another callback ends training early.
-
-    A user's callback (the command line's Ctrl-C handler, say) may set
-    ``model.stop_training``; with early stopping, the weights of the best validation epoch
-    (held by ``stopper``) are then restored, as an early stop would. Without early
-    stopping, or when ``stopper`` itself stopped (it restores on its own), nothing changes.
-    """
-
-    def __init__(self, stopper):
-        super().__init__()
-        self.stopper = stopper
-
-    def on_train_end(self, logs=None):
-        best = getattr(self.stopper, "best_weights", None)
-        stopped_by_other = self.model.stop_training and not self.stopper.stopped_epoch
-        if stopped_by_other and best is not None:
-            self.model.set_weights(best)
-
-
-class NonFiniteLossGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite loss and remembers where it happened."""
-
-    def __init__(self):
-        super().__init__()
-        self.failure = None
-
-    def _check(self, logs, where):
-        for name, value in (logs or {}).items():
-            if self.failure is None and not math.isfinite(float(value)):
-                self.failure = f"{name} became {float(value)} {where}"
-                self.model.stop_training = True
-
-    def on_train_batch_end(self, batch, logs=None):
-        self._check(logs, f"at batch {batch + 1}")
-
-    def on_epoch_end(self, epoch, logs=None):
-        self._check(logs, f"in epoch {epoch + 1}")
-
-
 def split_validation(X, fraction, rng):
     """Random (train, validation) split; the validation part gets ceil(fraction * n) rows."""
     n_val = math.ceil(fraction * len(X))
@@ -96,18 +64,21 @@ def split_validation(X, fraction, rng):
     return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
 
 
-def shuffled_batches(X, batch_size, seed):
+def shuffled_batches(X, batch_size, seed, repeat=False):
     """Seeded mini-batches of in-memory rows X for ``Model.fit``, reshuffled every epoch.
 
-    Under TensorFlow a ``tf.data`` pipeline that gathers the batches inside the graph (one
-    Python call per epoch, not per batch), elsewhere a :class:`ShuffledBatches`. Both
-    yield the same batches, drawn from ``seed`` alone, never from a global generator, and
-    both end each epoch with its last batch.
+    Under TensorFlow an :class:`~skvae._nn._tf_data.EpochShuffledDataset` that gathers the
+    batches inside the graph (no Python call per batch), elsewhere a
+    :class:`ShuffledBatches`. Both yield the same batches, drawn from ``seed`` alone, never
+    from a global generator, and both end each epoch with its last batch. ``repeat`` asks
+    the TensorFlow pipeline to repeat its epochs with one iterator per fit (see
+    ``EpochShuffledDataset``); the caller then makes sure that the steps per compiled call
+    divide the steps per epoch.
     """
     if TF_DATA_PIPELINE and keras.backend.backend() == "tensorflow":
-        from skvae._nn._tf_data import shuffled_dataset
+        from skvae._nn._tf_data import EpochShuffledDataset
 
-        return shuffled_dataset(X, batch_size, [seed, 3])
+        return EpochShuffledDataset(X, batch_size, [seed, 3], repeat)
     return ShuffledBatches(X, batch_size, seed=[seed, 3])
 
 
@@ -123,6 +94,20 @@ class TrainingData:
         """Batches per epoch."""
         return len(self.batches)
 
+    @property
+    def steps_per_epoch(self):
+        """``steps_per_epoch`` for ``Model.fit`` (None: each epoch reads its data to the end)."""
+        return getattr(self.batches, "steps_per_epoch", None)
+
+    @property
+    def keras_input(self):
+        """What ``Model.fit`` iterates: the batches, or the dataset they order."""
+        return getattr(self.batches, "dataset", self.batches)
+
+    def callbacks(self):
+        """Callbacks the batches need: each epoch's order drawn before Keras reads it."""
+        return [ReshuffleEachEpoch(self.batches)] if hasattr(self.batches, "next_epoch") else []
+
 
 def in_memory_data(X, seed, config):
     """Seeded batches of in-memory model inputs X, with the early-stopping split.
@@ -137,16 +122,25 @@ def in_memory_data(X, seed, config):
     else:
         X_train, validation_data = X, None
     batch_size = min(config.batch_size, len(X_train))
-    batches = shuffled_batches(X_train, batch_size, seed)
+    # One compiled call per epoch (see steps_per_execution): the epochs can repeat in one
+    # iterator. Not under a strategy, which reads a batch ahead to build the model.
+    n_batches = math.ceil(len(X_train) / batch_size)
+    repeat = config.distribution is None and n_batches <= MAX_STEPS_PER_EXECUTION
+    batches = shuffled_batches(X_train, batch_size, seed, repeat)
     return TrainingData(batches, validation_data)
+
+
+def steps_per_execution(config, n_batches):
+    """Training steps per compiled call: up to 32, one epoch's worth at most."""
+    # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
+    # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
+    one_step = keras.backend.backend() == "torch" or is_tf_strategy(config.distribution)
+    return 1 if one_step else min(n_batches, MAX_STEPS_PER_EXECUTION)
 
 
 def compile_model(model, config, n_batches):
     """Attach a fresh Adam optimiser (loss-scaled for float16); group up to 32 steps per
     compiled call."""
-    # Keras's PyTorch trainer runs one step per call only, and Keras 3.15's multi-step
-    # loop fails under tf.distribute strategies (an unfed placeholder in its while loop).
-    one_step = keras.backend.backend() == "torch" or is_tf_strategy(config.distribution)
     optimizer = keras.optimizers.Adam(learning_rate=config.learning_rate)
     if config.dtype_policy == "mixed_float16":
         # float16 gradients of small losses underflow to zero: scale the loss up (and the
@@ -155,10 +149,12 @@ def compile_model(model, config, n_batches):
         # mixed_float16; the VAE stays float32 (only its networks are mixed), so do it here
         # for every model.
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-    model.compile(
-        optimizer=optimizer,
-        steps_per_execution=1 if one_step else min(n_batches, MAX_STEPS_PER_EXECUTION),
-    )
+    model.compile(optimizer=optimizer, steps_per_execution=steps_per_execution(config, n_batches))
+
+
+def validation_batch_size(config):
+    """Rows per chunk of in-memory validation rows: 8 batches, at most 8,192 rows."""
+    return min(config.batch_size * 8, 8192)
 
 
 def run_fit(model, data, config, epochs, extra_callbacks=()):
@@ -169,14 +165,18 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
     guard = NonFiniteLossGuard()
     # verbose=1: one bar over the fit's epochs; 2 or more: Keras's line per epoch.
     progress = [EpochProgressBar(epochs)] if config.verbose == 1 else []
+    validation_data, validation = data.validation_data, []
+    in_memory = isinstance(validation_data, tuple)
+    if in_memory and keras.backend.backend() == "tensorflow" and config.distribution is None:
+        validation_data = None
+        validation = [CompiledValidation(data.validation_data[0], validation_batch_size(config))]
     history = model.fit(
-        data.batches,
+        data.keras_input,
         epochs=epochs,
-        validation_data=data.validation_data,
-        validation_batch_size=(
-            min(config.batch_size * 8, 8192) if isinstance(data.validation_data, tuple) else None
-        ),
-        callbacks=[guard, *extra_callbacks, *progress],
+        steps_per_epoch=data.steps_per_epoch,
+        validation_data=validation_data,
+        validation_batch_size=validation_batch_size(config) if in_memory else None,
+        callbacks=[*data.callbacks(), *validation, guard, *extra_callbacks, *progress],
         # The batches are already shuffled by their own generator; Keras's shuffle would
         # reorder them with Python's global `random`, breaking reproducibility.
         shuffle=False,
@@ -253,17 +253,67 @@ def train_model(build, data, config, callbacks=()):
         restore_best_weights=config.early_stopping,
         start_from_epoch=config.warmup_epochs,
     )
+    callbacks = [stopper, *callbacks, RestoreBestOnStop(stopper)]
     with training_scope(config.distribution):
         model = build(data.n_batches)
+        key = pool_key(model, config, data.n_batches)
+        if key is None:
+            compile_model(model, config, data.n_batches)
+            return FittedModel(model, run_fit(model, data, config, config.max_iter, callbacks))
+        twin = MODEL_POOL.take(key)
+        if twin is None:
+            twin = build(data.n_batches)
+            compile_model(twin, config, data.n_batches)
+            # Built here, eagerly: Keras would build it while tracing the first step, about
+            # 0.5 s slower for a small network (more than a quarter of the trace).
+            twin.optimizer.build(twin.trainable_variables)
+        copy_state(model, twin, config.learning_rate)
+        history = run_fit(twin, data, config, config.max_iter, callbacks)
+        # The trained state goes into the model built for this fit (the estimator's own);
+        # the twin, with its compiled steps, waits for the next fit of this architecture.
+        copy_state(twin, model, config.learning_rate)
         compile_model(model, config, data.n_batches)
-        history = run_fit(
-            model,
-            data,
-            config,
-            config.max_iter,
-            [stopper, *callbacks, RestoreBestOnStop(stopper)],
-        )
+        model.optimizer.build(model.trainable_variables)
+        for source, target in zip(twin.optimizer.variables, model.optimizer.variables, strict=True):
+            target.assign(source)
+        MODEL_POOL.give_back(key, twin)
     return FittedModel(model=model, history=history)
+
+
+def pool_key(model, config, n_batches):
+    """The key under which ``model``'s compiled training steps can be reused (see
+    :mod:`skvae._nn._model_pool`), or None when they are not.
+
+    Pooled: models that define ``reuse_key`` (the VAE), under TensorFlow (whose traced
+    steps read every variable when they run; a JAX trace holds unlisted variables, such as
+    the log scales, as constants), on one device and in float32 (a strategy's or a loss
+    scale's state is not reset between fits).
+    """
+    poolable = (
+        hasattr(model, "reuse_key")
+        and keras.backend.backend() == "tensorflow"
+        and config.distribution is None
+        and config.dtype_policy == "float32"
+    )
+    return (model.reuse_key(), steps_per_execution(config, n_batches)) if poolable else None
+
+
+def copy_state(source, target, learning_rate):
+    """Give ``target`` (a model of the same architecture) ``source``'s variables and data
+    variables; reset ``target``'s optimiser, if it has one, to the state of a fresh one
+    with this learning rate (zero moments and step count)."""
+    pairs = zip(
+        [*source.variables, *source.data_variables()],
+        [*target.variables, *target.data_variables()],
+        strict=True,
+    )
+    for variable, target_variable in pairs:
+        target_variable.assign(variable)
+    optimizer = getattr(target, "optimizer", None)
+    if optimizer is not None and optimizer.built:
+        for variable in optimizer.variables:
+            variable.assign(keras.ops.zeros_like(variable))
+        optimizer.learning_rate.assign(learning_rate)
 
 
 def train_one_pass(model, X, seed, config):

@@ -74,13 +74,12 @@ class BaseVAE(
         (``KeyboardInterrupt``), the estimator is left exactly as it was before the call:
         unfitted, or still holding its previous fitted model.
 
-        Under TensorFlow, the first fit in a process (or the first load or unpickling of a
-        fitted model, whichever comes first) sizes TensorFlow's intra- and inter-op thread
-        pools to ``OMP_NUM_THREADS`` when that is set and the pools are
-        not configured otherwise: joblib's workers (``GridSearchCV(n_jobs=k)``) set it to
-        ``cpu_count // k``, so parallel fits share the cores instead of oversubscribing
-        them. ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` or
-        ``tf.config.threading`` settings are kept. See :doc:`/scale`.
+        Under TensorFlow a fit reuses the compiled step of an earlier fit of the same
+        architecture in the process (``GridSearchCV``'s folds, say), with bit-identical
+        results. The first fit, load or unpickling in a process sizes TensorFlow's thread
+        pools to ``OMP_NUM_THREADS`` when that is set and they are not configured otherwise:
+        joblib's workers (``GridSearchCV(n_jobs=k)``) set it to ``cpu_count // k``, so
+        parallel fits share the cores. See :doc:`/scale`.
 
         Parameters
         ----------
@@ -93,7 +92,8 @@ class BaseVAE(
             and the early stopper), as in ``keras.Model.fit``. One that sets
             ``self.model.stop_training`` ends the fit cleanly: the estimator is fitted
             with the weights so far (the best epoch's, with ``early_stopping``). The
-            model they see works on the internally scaled data.
+            model they see works on the internally scaled data (under TensorFlow, a
+            pooled twin of the estimator's model; see :doc:`/scale`).
 
         Returns
         -------

@@ -15,6 +15,7 @@ from keras import ops
 
 from skvae._nn._distribution import ReplicaAwareModel
 from skvae._nn._likelihoods import kl_to_standard_normal, log_mean_exp
+from skvae._nn._model_pool import PoolableModel
 from skvae._nn._networks import build_decoder, build_encoder, seed_stream
 from skvae._vae._hierarchy import Ladder
 from skvae._vae._latents import LOG_VAR_RANGE, FlowPosterior, GaussianPosterior, SingleLayer
@@ -46,7 +47,29 @@ def latent_structure(config):
     return SingleLayer(posterior, config.n_components)
 
 
-class VAE(ReplicaAwareModel, keras.Model):
+def refined_for_missing_entries(model, inputs, z_mean, z_log_var, passes):
+    """The posterior moments after ``passes`` refinement passes (see ``VAE.encode``): each
+    fills the missing entries of x with the decoder's mean at the current posterior mean
+    and encodes again.
+
+    A pass leaves complete rows as they are (filled == x, bit for bit), so a batch with no
+    missing entry, as most are, skips the passes with the same result.
+    """
+    x, conditions, mask = model.split_inputs(inputs)
+
+    def refined():
+        moments = (z_mean, z_log_var)
+        for _ in range(passes):
+            filled = mask * x + (1.0 - mask) * model.decode(moments[0], conditions)
+            if conditions is not None:
+                filled = ops.concatenate([filled, conditions], axis=-1)
+            moments = model.encoder(filled)
+        return tuple(moments)
+
+    return ops.cond(ops.all(mask > 0.5), lambda: (z_mean, z_log_var), refined)
+
+
+class VAE(ReplicaAwareModel, PoolableModel, keras.Model):
     """Variational autoencoder: encoder, decoder, observation model, latent structure and
     objective, all configured by one :class:`skvae._nn._config.NetworkConfig`.
 
@@ -65,7 +88,12 @@ class VAE(ReplicaAwareModel, keras.Model):
 
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
-        layout = config.layout
+        # The columns' log scales are variables, not constants of the traced graphs, so
+        # that a pooled model's compiled steps serve the next fit's columns too (see
+        # skvae._nn._model_pool and reuse_key). Untracked: they are not weights.
+        layout = config.layout.with_log_scales_in(
+            lambda values: keras.Variable(values, trainable=False, name="log_scale")
+        )
         self.config = config
         self.layout = layout
         self.n_components = int(config.n_components)
@@ -127,13 +155,9 @@ class VAE(ReplicaAwareModel, keras.Model):
         encoder_inputs = inputs[..., : self.n_features + self.n_conditions]
         z_mean, z_log_var = self.encoder(encoder_inputs)
         if refine_passes:
-            x, conditions, mask = self.split_inputs(inputs)
-            for _ in range(refine_passes):
-                decoded = self.decode(z_mean, conditions)
-                filled = mask * x + (1.0 - mask) * decoded
-                if conditions is not None:
-                    filled = ops.concatenate([filled, conditions], axis=-1)
-                z_mean, z_log_var = self.encoder(filled)
+            z_mean, z_log_var = refined_for_missing_entries(
+                self, inputs, z_mean, z_log_var, refine_passes
+            )
         return z_mean, ops.clip(z_log_var, *LOG_VAR_RANGE)
 
     def encode_for_inference(self, inputs):

@@ -107,7 +107,7 @@ def test_tf_data_pipeline_threads_follow_the_thread_limit(monkeypatch, limit):
     else:
         monkeypatch.setenv("OMP_NUM_THREADS", limit)
     X = np.arange(20, dtype=np.float32).reshape(10, 2)
-    threading = shuffled_dataset(X, batch_size=4, seed=0).options().threading
+    threading = shuffled_dataset(X, batch_size=4, seed=0).dataset.options().threading
     expected = None if limit is None else int(limit)
     assert threading.private_threadpool_size == expected
     assert threading.max_intra_op_parallelism == expected

@@ -132,15 +132,19 @@ FITS = json.loads((DATA / "fits.json").read_text())
     keras.backend.backend() != "tensorflow", reason="the 0.1 numbers were recorded under TensorFlow"
 )
 def test_fresh_fits_reproduce_the_numbers_of_0_1():
-    """The same random_state gives, bit for bit, the training losses and held-out scores
-    that skvae 0.1 gave (data/v0_1/fits.json), for every model family above; the
-    restructured code changed no number. About a minute: run with
+    """The same random_state gives, bit for bit, the training losses that skvae 0.1 gave
+    (data/v0_1/fits.json), and its held-out scores to float32 rounding, for every model
+    family above; the restructured code changed no number. The scores were bit for bit
+    too until the columns' log scales became variables of the graphs instead of constants
+    (so that compiled steps serve every fit of an architecture, issue 19): TensorFlow then
+    no longer folds them into other constants, and the mixture family's scores moved by one
+    float32 unit in the last place (2e-6 nats at -24). About a minute: run with
     ``pytest -m slow tests/persistence/test_saved_v0_1.py``."""
     for name, (estimator, data) in _fresh_fit_configurations().items():
         estimator.fit(data)
         assert estimator.history_["loss"] == FITS[name]["loss"], name
-        scores = np.asarray(estimator.score_samples(data[:20]), dtype=float).round(10)
-        assert scores.tolist() == FITS[name]["score"], name
+        scores = np.asarray(estimator.score_samples(data[:20]), dtype=float)
+        np.testing.assert_allclose(scores, FITS[name]["score"], rtol=2e-7, atol=0, err_msg=name)
     # The linear Gaussian VAE now starts from factor analysis (skvae._vae._factor_start),
     # not from 0.1's random weights: after the same 4 epochs it scores higher.
     estimator, data = _linear_configuration()

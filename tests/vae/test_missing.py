@@ -221,3 +221,24 @@ def test_placeholder_missing_values_and_errors():
     all_missing[:, 1] = np.nan
     with pytest.raises(ValueError, match=r"column\(s\) \[1\] have no observed value"):
         VAETransformer(max_iter=1).fit(all_missing)
+
+
+def test_refinement_passes_change_only_rows_with_missing_entries():
+    """The encoder's missing-entry refinement (3 passes) leaves complete rows bit for bit as
+    they are, so a batch of complete rows skips it; in a batch with one incomplete row, only
+    that row's code changes."""
+    from skvae._nn._prediction import to_numpy
+
+    X = load_wine().data[:64]
+    vae = VAETransformer(max_iter=3, random_state=0).fit(load_wine().data)
+    model = vae._model
+
+    def codes(rows, passes):
+        return to_numpy(model.encode(vae._model_input(rows), passes)[0])
+
+    np.testing.assert_array_equal(codes(X, 3), codes(X, 0))
+    X_missing = X.copy()
+    X_missing[0, :6] = np.nan
+    refined, unrefined = codes(X_missing, 3), codes(X_missing, 0)
+    assert np.abs(refined[0] - unrefined[0]).max() > 1e-3
+    np.testing.assert_array_equal(refined[1:], unrefined[1:])

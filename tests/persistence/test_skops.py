@@ -46,7 +46,10 @@ def test_pipeline_round_trips_through_skops(name):
 
 def test_mlflow_logs_and_loads_a_pipeline_in_a_fresh_process(tmp_path):
     """mlflow.sklearn.log_model with skops_trusted_types, loaded back in another process."""
-    pytest.importorskip("mlflow", reason="MLflow is optional (pip install skvae[mlflow])")
+    pytest.importorskip(
+        "mlflow",
+        reason="MLflow is in the test extra; without it (skvae[mlflow]) this is skipped",
+    )
     X, _ = load_wine(return_X_y=True)
     np.save(tmp_path / "X.npy", X)
     script = textwrap.dedent(

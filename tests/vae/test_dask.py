@@ -10,7 +10,8 @@ from sklearn.model_selection import GridSearchCV
 from skvae import VAETransformer
 
 distributed = pytest.importorskip(
-    "distributed", reason="Dask is optional (pip install skvae[dask])"
+    "distributed",
+    reason="distributed is in the test extra; without it (pip install skvae[dask]) this is skipped",
 )
 joblib = pytest.importorskip("joblib")
 

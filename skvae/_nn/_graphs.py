@@ -26,12 +26,6 @@ _SHARED_GRAPHS = OrderedDict()
 _SHARED_LOCK = threading.Lock()
 
 
-def model_state(model):
-    """What a shared graph maps: the model's variables, then its data variables (the
-    log scales, see ``skvae._nn._layout.ColumnLayout.with_log_scales_in``)."""
-    return [*model.variables, *model.data_variables()]
-
-
 def clear_shared_graphs():
     """Drop every shared prediction graph (and the template model each holds).
 
@@ -68,7 +62,9 @@ def shared_compiled(method):
     with _SHARED_LOCK:
         graph = _SHARED_GRAPHS.get(key)
         if graph is None:
-            graph = _SHARED_GRAPHS[key] = shared_graph_function(method, model_state)
+            graph = _SHARED_GRAPHS[key] = shared_graph_function(
+                method, lambda model: model.state_variables()
+            )
         _SHARED_GRAPHS.move_to_end(key)
         while len(_SHARED_GRAPHS) > MAX_SHARED_GRAPHS:
             _SHARED_GRAPHS.popitem(last=False)

@@ -50,8 +50,8 @@ class PoolableModel:
     def reuse_key(self):
         """What the model's traced graphs depend on: its config without the seed (which
         only sets initial values) and with the layout's structure in place of its log
-        scales (variables: see :meth:`data_variables`). Models with equal keys compute the
-        same functions of their variables."""
+        scales (variables: see :meth:`state_variables`). Models with equal keys compute the
+        same functions of their state variables."""
         fields = {f.name: getattr(self.config, f.name) for f in dataclasses.fields(self.config)}
         layout = fields.pop("layout")
         del fields["seed"]
@@ -59,9 +59,11 @@ class PoolableModel:
         fields["steps_per_epoch"] *= bool(fields["kl_warmup_epochs"])
         return (type(self).__name__, layout.structure(), tuple(sorted(fields.items())))
 
-    def data_variables(self):
-        """Variables that hold data (the columns' log scales) rather than model state."""
-        return list(self.layout.log_scale_variables)
+    def state_variables(self):
+        """Every variable the model's graphs read: its Keras variables, then the variables
+        that hold data (the columns' log scales, untracked by Keras). A twin or a shared
+        graph gets these from the model it stands in for."""
+        return [*self.variables, *self.layout.log_scale_variables]
 
 
 class ModelPool:

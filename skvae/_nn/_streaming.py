@@ -11,7 +11,7 @@ import math
 import numpy as np
 from keras.utils import PyDataset
 
-from skvae._nn._trainer import TrainingData, split_validation
+from skvae._nn._trainer import TrainingData, split_validation, validation_batch_size
 from skvae._table._scaling import scaling_from_moments
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
@@ -136,7 +136,7 @@ def memmap_training_data(X, to_inputs, seed, config):
         rows, val_rows = split_validation(
             rows, config.validation_fraction, np.random.default_rng([seed, 2])
         )
-        validation = MemmapBatches(X, val_rows, min(config.batch_size * 8, 8192), to_inputs)
+        validation = MemmapBatches(X, val_rows, validation_batch_size(config), to_inputs)
     batches = MemmapBatches(X, rows, min(config.batch_size, len(rows)), to_inputs, seed=[seed, 3])
     return TrainingData(batches, validation)
 

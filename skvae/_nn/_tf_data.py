@@ -138,16 +138,3 @@ class EpochShuffledDataset:
     def next_epoch(self):
         """Draw the next epoch's order; the next iteration of :attr:`dataset` reads it."""
         self._order.assign(self._draw_order())
-
-
-def shuffled_dataset(X, batch_size, seed, repeat=False):
-    """An :class:`EpochShuffledDataset` of ``X`` (see there).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._nn._tf_data import shuffled_dataset
-    >>> len(shuffled_dataset(np.zeros((5, 2), np.float32), batch_size=2, seed=0))
-    3
-    """
-    return EpochShuffledDataset(X, batch_size, seed, repeat)

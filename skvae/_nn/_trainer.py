@@ -122,10 +122,10 @@ def in_memory_data(X, seed, config):
     else:
         X_train, validation_data = X, None
     batch_size = min(config.batch_size, len(X_train))
-    # One compiled call per epoch (see steps_per_execution): the epochs can repeat in one
-    # iterator. Not under a strategy, which reads a batch ahead to build the model.
+    # When one compiled call runs a whole epoch, the epochs can repeat in one iterator. Not
+    # under a strategy, which reads a batch ahead to build the model.
     n_batches = math.ceil(len(X_train) / batch_size)
-    repeat = config.distribution is None and n_batches <= MAX_STEPS_PER_EXECUTION
+    repeat = config.distribution is None and steps_per_execution(config, n_batches) == n_batches
     batches = shuffled_batches(X_train, batch_size, seed, repeat)
     return TrainingData(batches, validation_data)
 
@@ -153,7 +153,7 @@ def compile_model(model, config, n_batches):
 
 
 def validation_batch_size(config):
-    """Rows per chunk of in-memory validation rows: 8 batches, at most 8,192 rows."""
+    """Rows per chunk of validation rows: 8 batches, at most 8,192 rows."""
     return min(config.batch_size * 8, 8192)
 
 
@@ -302,11 +302,7 @@ def copy_state(source, target, learning_rate):
     """Give ``target`` (a model of the same architecture) ``source``'s variables and data
     variables; reset ``target``'s optimiser, if it has one, to the state of a fresh one
     with this learning rate (zero moments and step count)."""
-    pairs = zip(
-        [*source.variables, *source.data_variables()],
-        [*target.variables, *target.data_variables()],
-        strict=True,
-    )
+    pairs = zip(source.state_variables(), target.state_variables(), strict=True)
     for variable, target_variable in pairs:
         target_variable.assign(variable)
     optimizer = getattr(target, "optimizer", None)

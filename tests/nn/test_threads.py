@@ -100,14 +100,14 @@ def test_tf_data_pipeline_threads_follow_the_thread_limit(monkeypatch, limit):
     set (as in a joblib worker), and left to tf.data's default (one per core) when not."""
     import numpy as np
 
-    from skvae._nn._tf_data import shuffled_dataset
+    from skvae._nn._tf_data import EpochShuffledDataset
 
     if limit is None:
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     else:
         monkeypatch.setenv("OMP_NUM_THREADS", limit)
     X = np.arange(20, dtype=np.float32).reshape(10, 2)
-    threading = shuffled_dataset(X, batch_size=4, seed=0).dataset.options().threading
+    threading = EpochShuffledDataset(X, batch_size=4, seed=0).dataset.options().threading
     expected = None if limit is None else int(limit)
     assert threading.private_threadpool_size == expected
     assert threading.max_intra_op_parallelism == expected

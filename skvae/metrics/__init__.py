@@ -1,4 +1,4 @@
-"""How faithful synthetic rows are to real ones: marginals, dependence, and utility.
+"""How faithful synthetic rows are to real ones: marginals, dependence, utility and privacy.
 
 Four views a user judges ``sample()`` by: per-column marginal distances (the two-sample
 Kolmogorov-Smirnov statistic for continuous columns, total-variation distance for discrete
@@ -6,6 +6,10 @@ and categorical ones), the difference of the Pearson correlation matrices of the
 columns, the difference of the associations that involve categorical columns (Cramér's V
 and the correlation ratio), and "train on synthetic, test on real" (TSTR) accuracy of a
 classifier against training on real rows.
+
+Two privacy checks ask whether the synthetic rows copy training rows, against real rows
+the model never saw (a holdout): the distance to the closest training record of synthetic
+and of holdout rows, and the ROC AUC of a distance-based membership-inference attack.
 
 Every function takes NumPy arrays (all columns numeric) or two pandas DataFrames with the
 same columns, which may mix numeric, boolean, categorical and string columns. In a frame,
@@ -27,6 +31,7 @@ from skvae.metrics._marginals import (
     marginal_distances,
     total_variation,
 )
+from skvae.metrics._privacy import distance_to_closest_record, membership_inference_auc
 from skvae.metrics._tstr import frame_classifier, tstr_accuracy
 
 __all__ = [
@@ -36,9 +41,11 @@ __all__ = [
     "correlation_difference",
     "correlation_ratio",
     "cramers_v",
+    "distance_to_closest_record",
     "frame_classifier",
     "ks_statistic",
     "marginal_distances",
+    "membership_inference_auc",
     "total_variation",
     "tstr_accuracy",
 ]

@@ -37,6 +37,8 @@ def upgrade_vae_state(state):
       two-layer model (``n_components_lower`` set) from before has the ``"separate"``
       architecture, not the ladder that new fits build.
     - ``_fit_dtype`` (a name since skops support): a ``numpy.dtype`` becomes its name.
+    - ``trim`` of an outlier detector (the state with ``contamination``; added for issue
+      20, robust training): 0, since older detectors were fitted once, on every row.
 
     Parameters
     ----------
@@ -51,6 +53,8 @@ def upgrade_vae_state(state):
     Examples
     --------
     >>> from skvae._persistence._migrations import upgrade_vae_state
+    >>> upgrade_vae_state({"contamination": 0.1})["trim"]
+    0
     >>> state = upgrade_vae_state({"n_components_lower": 2, "_model_weights": []})
     >>> state["distribution"], state["dtype_policy"], state["_hierarchy"]
     (None, 'float32', 'separate')
@@ -59,6 +63,8 @@ def upgrade_vae_state(state):
     """
     state.setdefault("distribution", None)
     state.setdefault("dtype_policy", "float32")
+    if "contamination" in state:
+        state.setdefault("trim", 0)
     if state.get("n_components_lower") is not None and "_model_weights" in state:
         state.setdefault("_hierarchy", "separate")
     _dtype_as_name(state)

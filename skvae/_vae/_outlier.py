@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import OutlierMixin
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -11,10 +12,21 @@ from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc
 
-# contamination="auto" puts the threshold where this fraction of rows drawn from the
-# fitted model itself would be flagged, and scores this many such rows to find it.
-AUTO_TAIL_PROBABILITY = 0.01
-AUTO_CALIBRATION_ROWS = 2000
+# contamination="auto" flags the training rows whose log-likelihood lies below Tukey's
+# lower fence: the first quartile minus this many interquartile ranges.
+AUTO_FENCE_IQRS = 1.5
+# trim="auto" leaves this fraction of the training rows out of the second fit (or the
+# contamination, when that is larger): enough for the 1-10% of outliers that unsupervised
+# data typically hold, at the cost of a tenth of clean rows when there are none.
+AUTO_TRIM_FRACTION = 0.1
+
+
+def _rows_at(X, indices):
+    """The rows of X at indices, in X's own container (a frame stays a frame)."""
+    try:
+        return _safe_indexing(X, indices)
+    except TypeError:  # array-likes that only convert, through __array__
+        return np.asarray(X)[indices]
 
 
 @savable
@@ -25,16 +37,27 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
     Fits a VAE to the training rows and scores each row by its importance-sampled
     log-likelihood log p(x) (:meth:`score_samples`): higher is more normal. Scores are
     deterministic, because the importance-sampling noise is fixed at fit time. The
-    training code, parameters and scoring are those of :class:`VAETransformer`.
+    training code, parameters and scoring are those of :class:`VAETransformer`; by
+    default the VAE is fitted a second time without the least likely training rows
+    (``trim``), so that outliers among them do not shape the density.
 
     Parameters
     ----------
     contamination : "auto" or float, default="auto"
         Expected proportion of outliers in the training rows. With a float,
-        ``offset_`` is that quantile of the training scores. With ``"auto"``, ``offset_``
-        is the 1% quantile of the scores of rows sampled from the fitted model itself:
-        a row is flagged when it is less likely than 99% of what the model generates,
-        whatever the contamination of the training rows.
+        ``offset_`` is that quantile of the training scores. With ``"auto"``, the
+        threshold comes from the scores themselves, as in a box plot: ``offset_`` is
+        Tukey's lower fence of the training log-likelihoods, Q1 - 1.5 (Q3 - Q1). Rows that
+        are outliers among the training scores are flagged, however many there are;
+        quartiles are unmoved by up to 25% of outliers.
+    trim : "auto" or float in [0, 0.5), default="auto"
+        Robust training. The VAE is fitted twice: the second fit leaves out this
+        fraction of the training rows, those with the lowest log-likelihood under the
+        first fit, so that the outliers among the training rows do not shape the density
+        that scores them. ``"auto"`` trims 10%, or ``contamination`` when that is a larger
+        float. 0 fits once, on every row. Either way every training row is scored, and
+        ``offset_`` is set from all of them. ``callbacks`` given to :meth:`fit` see the
+        second fit only. A memory-mapped X is fitted once.
     %(parameters)s
 
     Attributes
@@ -66,12 +89,14 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
     _parameter_constraints = {
         **BaseVAE._parameter_constraints,
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "trim": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="left")],
     }
 
     def __init__(
         self,
         contamination="auto",
         *,
+        trim="auto",
         n_components=2,
         hidden_layer_sizes=(64, 32),
         activation="relu",
@@ -134,28 +159,36 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
             dtype_policy=dtype_policy,
         )
         self.contamination = contamination
+        self.trim = trim
 
     def _fit(self, X, callbacks=None):
-        super()._fit(X, callbacks=callbacks)
-        X = self._validate_rows(X)
+        trim = self._trim_fraction()
+        X_kept = X
+        if trim > 0 and not isinstance(X, np.memmap):
+            # The first fit only ranks the rows; its warnings would be the second's too.
+            super()._fit(X, overrides={"warn": False})
+            first_scores = self._score_rows(self._validate_rows(X))
+            ranks = np.argsort(np.argsort(first_scores, kind="stable"), kind="stable")
+            # Exactly the floor(trim * n) least likely rows go, ties broken by position.
+            X_kept = _rows_at(X, np.flatnonzero(ranks >= int(trim * len(ranks))))
+        super()._fit(X_kept, callbacks=callbacks)
+        scores = self._score_rows(self._validate_rows(X))
         if self.contamination == "auto":
-            rng = np.random.RandomState(np.random.SeedSequence([self._seed, 4]).generate_state(1))
-            # A conditional model generates under the training rows' own conditions.
-            C = self._split_columns(X)[1]
-            if C.size:
-                C = C[rng.randint(len(C), size=AUTO_CALIBRATION_ROWS)]
-            else:
-                C = np.zeros((AUTO_CALIBRATION_ROWS, 0))
-            # Generated and scored in the model's coding (no round trip through a frame).
-            generated = self._sample_codes(AUTO_CALIBRATION_ROWS, rng, C)
-            scores = self._score_rows(generated)
-            self.offset_ = float(np.quantile(scores, AUTO_TAIL_PROBABILITY))
+            first, third = np.quantile(scores, [0.25, 0.75])
+            self.offset_ = float(first - AUTO_FENCE_IQRS * (third - first))
         else:
             # Interpolated, as IsolationForest does: exactly contamination * n training
             # rows fall strictly below the threshold.
-            scores = self._score_rows(X)
             self.offset_ = float(np.quantile(scores, self.contamination))
         return self
+
+    def _trim_fraction(self):
+        """The fraction of training rows the second fit leaves out (see ``trim``)."""
+        if self.trim != "auto":
+            return float(self.trim)
+        if self.contamination == "auto":
+            return AUTO_TRIM_FRACTION
+        return max(AUTO_TRIM_FRACTION, float(self.contamination))
 
     def fit_predict(self, X, y=None):
         """Fit the detector on X and label its rows: +1 inlier, -1 outlier.

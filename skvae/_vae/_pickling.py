@@ -75,7 +75,7 @@ class PicklingMixin:
 
     def __setstate__(self, state):
         # A copy leaves the caller's dict as it was; pickles from an earlier skvae get
-        # what they lack (distribution, dtype_policy, _hierarchy) filled in.
+        # what they lack (distribution, dtype_policy, _hierarchy, trim) filled in.
         state = upgrade_vae_state(dict(state))
         weights = state.pop("_model_weights", None)
         super().__setstate__(state)

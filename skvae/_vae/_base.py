@@ -151,6 +151,7 @@ class BaseVAE(
             *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, to_inputs),
             warn=params.get("warn", True),
         )
+        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
         return self
 
     def _factor_analysis_start(self, rows):
@@ -230,6 +231,7 @@ class BaseVAE(
             *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, None),
             warn=False,
         )
+        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
         return self
 
     def _network_config(self, layout):
@@ -289,8 +291,7 @@ class BaseVAE(
             self.noise_variance_ = np.full(len(gaussian), np.nan)
             self.noise_variance_[gaussian] = var_scaled * self.scale_[gaussian] ** 2
         else:
-            # Bernoulli and categorical columns have no variance parameter; the
-            # heteroscedastic and mixture variances depend on z.
+            # No variance parameter (Bernoulli, categorical) or one that depends on z.
             self.noise_variance_ = None
 
     def __sklearn_tags__(self):

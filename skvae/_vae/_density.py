@@ -1,5 +1,6 @@
 """``DensityMixin``: a fitted VAE as a density: sampling and importance-sampled log p(x)."""
 
+from collections.abc import Mapping
 from numbers import Integral
 
 import numpy as np
@@ -7,9 +8,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._vae._aggregate_posterior import (
+    code_rows,
+    draw_from_aggregate_posterior,
+    fit_aggregate_posterior,
+)
+from skvae._vae._row_sources import InMemoryRows
+from skvae._vae._value_conditions import ValueConditionsMixin
+
+LATENT_SOURCES = ("prior", "aggregate")
 
 
-class DensityMixin:
+class DensityMixin(ValueConditionsMixin):
     """``sample``, ``score_samples`` and ``score`` of every VAE estimator.
 
     Examples
@@ -20,11 +30,14 @@ class DensityMixin:
     True
     """
 
-    def sample(self, n_samples=1, random_state=None, conditions=None):
+    def sample(self, n_samples=1, random_state=None, conditions=None, latent="prior"):
         """Draw new rows from the generative model: z ~ N(0, I), then x ~ p(x|z).
 
         The observation noise of p(x|z) is included (Gaussian noise with the learned
-        variances, or Bernoulli draws), so samples have the spread of real data.
+        variances, or Bernoulli draws), so samples have the spread of real data. With
+        ``latent="aggregate"``, z comes from the aggregate posterior instead: a Gaussian
+        mixture fitted at fit time on latent codes of (up to 2000) training rows, which
+        avoids the regions of the prior where no training row's code lies.
 
         Parameters
         ----------
@@ -33,10 +46,18 @@ class DensityMixin:
         random_state : int, RandomState instance or None, default=None
             Seeds the draws; None uses NumPy's global generator (as
             :meth:`sklearn.neighbors.KernelDensity.sample` does).
-        conditions : array-like of shape (n_conditions,) or (n_samples, n_conditions), \
-default=None
-            Values of the ``condition_on`` columns to generate under (required, and only
-            allowed, for a conditional model); one row is broadcast to all samples.
+        conditions : dict, or array-like of shape (n_conditions,) or (n_samples, \
+n_conditions), default=None
+            A dict ``{column: value}`` (a column's name, or its position for an array)
+            fixes those columns of every row, for a model without ``condition_on``: the
+            other columns are drawn from the model's p(x_rest | x_given), by
+            sampling-importance-resampling over draws from q(z | x_given), as
+            :class:`VAEImputer` fills holes (a warning says when the values are so unlikely
+            that few draws carry the weight). For a conditional model, the values of the
+            ``condition_on`` columns (required): one row is broadcast to all samples.
+        latent : {"prior", "aggregate"}, default="prior"
+            Where z comes from: the prior N(0, I), or the aggregate posterior (for a
+            hierarchy, its top layer; the lower layer is drawn given it as usual).
 
         Returns
         -------
@@ -52,23 +73,62 @@ default=None
         >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
         >>> vae.sample(3, random_state=0).shape
         (3, 13)
+        >>> vae.sample(3, random_state=0, latent="aggregate").shape
+        (3, 13)
+        >>> vae.sample(3, random_state=0, conditions={0: 13.5})[:, 0].tolist()
+        [13.5, 13.5, 13.5]
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
+        if latent not in LATENT_SOURCES:
+            raise ValueError(f"latent must be 'prior' or 'aggregate'; got {latent!r}")
+        if latent == "aggregate" and getattr(self, "_aggregate_posterior", None) is None:
+            raise ValueError(
+                "latent='aggregate' needs the aggregate posterior that fit stores, and this "
+                "model has none (fitted on a memory-mapped X, or saved by an earlier skvae): "
+                "refit it on in-memory rows, or sample with latent='prior'"
+            )
+        rng = check_random_state(random_state)
+        if isinstance(conditions, Mapping):
+            if latent != "prior":
+                raise ValueError(
+                    "latent applies to unconditional draws; conditions given as a dict are "
+                    "drawn from the model's p(x_rest | x_given): leave latent='prior'"
+                )
+            return self._to_output(self._sample_given_values(n_samples, rng, conditions))
         C = self._check_conditions(conditions, n_samples)
-        return self._to_output(self._sample_codes(n_samples, check_random_state(random_state), C))
+        return self._to_output(self._sample_codes(n_samples, rng, C, latent))
 
-    def _sample_codes(self, n_samples, rng, C):
+    def _sample_codes(self, n_samples, rng, C, latent="prior"):
         """Generated rows in the model's coding (see :meth:`sample`), under coded C."""
         # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
         z = rng.standard_normal((n_samples, self._model.latent_noise_width))
+        if latent == "aggregate":
+            z[:, : self.n_components] = draw_from_aggregate_posterior(
+                self._aggregate_posterior, n_samples, rng
+            )
         params = self._decode(z, C, params=True)
         obs_log_var = self._model.obs_log_var()
         if obs_log_var is not None:
             obs_log_var = to_numpy(obs_log_var)
         X_scaled = self._model.layout.sample_columns(params, obs_log_var, rng)
         return self._assemble_codes(X_scaled, C)
+
+    def _fitted_aggregate_posterior(self, rows):
+        """The mixture of skvae._vae._aggregate_posterior on training rows' codes: one
+        draw from q(z|x) per row (the posterior location for a flow or a hierarchy's top
+        layer). None for a memory-mapped X, whose rows are not at hand."""
+        if not isinstance(rows, InMemoryRows):
+            return None
+        inputs = rows.inputs_for(self._model_input)[code_rows(len(rows.X), self._seed)]
+        if self._has_plain_posterior():
+            z_mean, z_log_var = self._posterior_moments(inputs)
+            eps = np.random.default_rng([self._seed, 7]).standard_normal(z_mean.shape)
+            codes = z_mean + np.exp(0.5 * z_log_var) * eps
+        else:
+            codes = self._posterior_location(inputs)[:, : self.n_components]
+        return fit_aggregate_posterior(codes, self._seed)
 
     def score_samples(self, X):
         """Log-likelihood log p(x) of each row, in nats, by importance sampling.

@@ -1,0 +1,91 @@
+"""The aggregate posterior: a Gaussian mixture fitted on the training rows' latent codes.
+
+A VAE's prior N(0, I) and the codes its encoder gives real rows (the aggregate posterior,
+the average of q(z|x) over the training rows) never match exactly: the prior has "holes"
+where no training row's code lies, and rows decoded from there look like no real row.
+Sampling z from a mixture fitted on the codes instead (pythae's ``GaussianMixtureSampler``;
+Ghosh et al., 2020, "From variational to deterministic autoencoders") keeps generated rows
+where the data are. Only the mixture's parameters are kept, never the codes themselves.
+"""
+
+import numpy as np
+from sklearn.mixture import GaussianMixture
+
+# Codes of at most this many training rows fit the mixture: enough for its <= 10
+# components in a few dimensions, and a fixed cost per fit whatever the table's size.
+MAX_CODE_ROWS = 2000
+MAX_MIXTURE_COMPONENTS = 10
+# At least this many rows per component, so that a small table gets few components
+# (each a full covariance) rather than one per cluster of a handful of rows.
+ROWS_PER_COMPONENT = 50
+
+
+def code_rows(n_rows, seed):
+    """Sorted indices of the training rows whose codes fit the mixture (all, up to 2000).
+
+    Examples
+    --------
+    >>> from skvae._vae._aggregate_posterior import code_rows
+    >>> len(code_rows(5000, seed=0)), code_rows(3, seed=0).tolist()
+    (2000, [0, 1, 2])
+    """
+    if n_rows <= MAX_CODE_ROWS:
+        return np.arange(n_rows)
+    rng = np.random.default_rng([seed, 6])
+    return np.sort(rng.choice(n_rows, size=MAX_CODE_ROWS, replace=False))
+
+
+def fit_aggregate_posterior(codes, seed):
+    """Weights, means and Cholesky factors of a full-covariance mixture fitted on codes.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_rows, n_components)
+        Latent codes of training rows (draws from their posteriors).
+    seed : int
+        Seeds the mixture's initialisation.
+
+    Returns
+    -------
+    mixture : dict
+        ``"weights"`` (k,), ``"means"`` (k, d) and ``"cholesky"`` (k, d, d), float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._aggregate_posterior import fit_aggregate_posterior
+    >>> codes = np.random.default_rng(0).normal(loc=3.0, size=(40, 2))  # one component
+    >>> mixture = fit_aggregate_posterior(codes, seed=0)
+    >>> mixture["weights"].tolist(), np.round(mixture["means"], 1).tolist()
+    ([1.0], [[3.1, 3.2]])
+    """
+    n_mixture = int(min(MAX_MIXTURE_COMPONENTS, max(1, len(codes) // ROWS_PER_COMPONENT)))
+    mixture = GaussianMixture(
+        n_mixture, covariance_type="full", reg_covar=1e-4, random_state=seed
+    ).fit(codes)
+    return {
+        "weights": mixture.weights_,
+        "means": mixture.means_,
+        "cholesky": np.linalg.cholesky(mixture.covariances_),
+    }
+
+
+def draw_from_aggregate_posterior(mixture, n_samples, rng):
+    """``n_samples`` latent points drawn from a mixture of :func:`fit_aggregate_posterior`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
+    >>> mixture = {"weights": np.array([1.0]), "means": np.array([[5.0]]),
+    ...            "cholesky": np.array([[[0.1]]])}
+    >>> z = draw_from_aggregate_posterior(mixture, 1000, np.random.RandomState(0))
+    >>> round(float(z.mean()), 1), round(float(z.std()), 2)
+    (5.0, 0.1)
+    """
+    weights = mixture["weights"] / mixture["weights"].sum()  # exactly 1 for choice
+    component = rng.choice(len(weights), size=n_samples, p=weights)
+    eps = rng.standard_normal((n_samples, mixture["means"].shape[1]))
+    return mixture["means"][component] + np.einsum(
+        "nij,nj->ni", mixture["cholesky"][component], eps
+    )

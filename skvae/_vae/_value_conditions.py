@@ -1,0 +1,115 @@
+"""Rows generated with some columns fixed: ``sample(n, conditions={"column": value})``.
+
+A model without ``condition_on`` still defines p(x_rest | x_given) for any subset of its
+columns, as it does for the holes of an incomplete row. The given values form one row whose
+other entries are missing; latent points are drawn from the encoder's q(z | x_given) and
+resampled in proportion to their importance weights p(x_given | z) p(z) / q(z | x_given)
+(sampling-importance-resampling), and the other columns are drawn from p(x | z). The given
+columns hold exactly the given values, so every generated row meets the condition.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._table._codes import to_codes
+
+# The proposal draws come in chunks of this many (one compiled shape), about 20 per
+# generated row, between 1 and 25 chunks.
+DRAW_CHUNK = 4096
+DRAWS_PER_ROW = 20
+MAX_DRAW_CHUNKS = 25
+# Fewer effective draws than this mean that the given values are unlikely under the model.
+LOW_EFFECTIVE_DRAWS = 50
+
+
+class ValueConditionsMixin:
+    """Generation under given column values for the VAE estimators (see module docstring).
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._value_conditions import ValueConditionsMixin
+    >>> issubclass(VAETransformer, ValueConditionsMixin)
+    True
+    """
+
+    def _sample_given_values(self, n_samples, rng, conditions):
+        """Coded rows meeting ``conditions`` (a dict), drawn from p(x_rest | x_given)."""
+        if len(self.condition_columns_):
+            raise ValueError(
+                "conditions as a dict of column values are for models without condition_on; "
+                f"this model is conditioned on {self.condition_on!r}: pass the values of "
+                "those columns as an array, conditions=[...]"
+            )
+        row, given = self._coded_value_row(conditions)
+        n_chunks = int(np.clip(-(-DRAWS_PER_ROW * n_samples // DRAW_CHUNK), 1, MAX_DRAW_CHUNKS))
+        width = self.n_components + (self.n_components_lower or 0)
+        inputs = self._prediction_inputs(row)
+        draws = np.concatenate(
+            [
+                predict_in_batches(
+                    self._model.importance_draws,
+                    inputs,
+                    1,
+                    rng.standard_normal((DRAW_CHUNK, width)).astype(np.float32),
+                )[0]
+                for _ in range(n_chunks)
+            ]
+        ).astype(np.float64)
+        log_w = draws[:, 0]
+        weights = np.exp(log_w - log_w.max())
+        weights /= weights.sum()
+        effective = 1.0 / np.sum(weights**2)
+        if effective < LOW_EFFECTIVE_DRAWS:
+            warnings.warn(
+                f"The given values {conditions!r} are unlikely under the model: the "
+                f"{n_samples} rows come from about {effective:.0f} effective latent draws "
+                f"(of {len(weights)}), so they vary less than real rows with these values "
+                "would. Check the values against the training data.",
+                UserWarning,
+                stacklevel=3,
+            )
+        chosen = rng.choice(len(weights), size=n_samples, p=weights)
+        params = draws[chosen, 1 + self._model.layout.input_width :]
+        obs_log_var = self._model.obs_log_var()
+        if obs_log_var is not None:
+            obs_log_var = to_numpy(obs_log_var).astype(np.float64)
+        filled = self._model.layout.sample_columns(params, obs_log_var, rng)
+        codes = self._assemble_codes(filled, np.zeros((n_samples, 0)))
+        codes[:, given] = row[0, given]
+        return codes
+
+    def _coded_value_row(self, conditions):
+        """One coded row holding the given values (NaN elsewhere), and their positions."""
+        names = self._column_names()
+        if not conditions:
+            raise ValueError("conditions is an empty dict; give at least one column's value")
+        row = np.full((1, len(names)), np.nan, dtype=object)
+        is_given = np.zeros(len(names), dtype=bool)
+        for key, value in conditions.items():
+            position = self._column_position(key, names)
+            row[0, position], is_given[position] = value, True
+        given = np.flatnonzero(is_given)
+        codes = to_codes(row, names, self.column_kinds_, self.categories_)
+        missing = [names[j] for j in given if not np.isfinite(codes[0, j])]
+        if missing:
+            raise ValueError(
+                f"conditions must give a finite value for each column; got a missing or "
+                f"infinite value for {missing}"
+            )
+        return codes, given
+
+    def _column_position(self, key, names):
+        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+            if 0 <= key < len(names):
+                return int(key)
+        elif str(key) in names:
+            return names.index(str(key))
+        shown = names if len(names) <= 10 else names[:10] + ["..."]
+        raise ValueError(
+            f"conditions names a column {key!r} that the model does not have; its columns "
+            f"are {shown} (or their positions 0 to {len(names) - 1})"
+        )

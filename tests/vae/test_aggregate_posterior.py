@@ -1,0 +1,61 @@
+"""sample(latent="aggregate"): z drawn from a mixture fitted on the training rows' codes."""
+
+import numpy as np
+import pytest
+
+from skvae import VAETransformer
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    # Two clusters far apart: the codes of a 1-D latent space split in two groups, which
+    # the N(0, 1) prior joins with a stretch of z where no training row's code lies.
+    rng = np.random.default_rng(0)
+    side = np.where(rng.uniform(size=400) < 0.5, -4.0, 4.0)
+    t = side + 0.3 * rng.normal(size=400)
+    X = np.column_stack([t, -t, 0.5 * t]) + 0.1 * rng.normal(size=(400, 3))
+    vae = VAETransformer(n_components=1, max_iter=80, random_state=0).fit(X)
+    return vae, X
+
+
+def test_aggregate_draws_follow_the_training_codes(fitted):
+    """The mixture's draws have the mean and spread of the training rows' codes."""
+    vae, X = fitted
+    codes = vae.transform(X)[:, 0]
+    mixture = vae._aggregate_posterior
+    assert mixture["weights"].sum() == pytest.approx(1.0)
+    rng = np.random.RandomState(0)
+    from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
+
+    draws = draw_from_aggregate_posterior(mixture, 20000, rng)[:, 0]
+    assert draws.mean() == pytest.approx(codes.mean(), abs=0.05 * codes.std())
+    assert draws.std() == pytest.approx(codes.std(), rel=0.1)
+
+
+def test_aggregate_samples_avoid_the_gap_between_the_clusters(fitted):
+    """Rows generated from the aggregate posterior land in the gap less often than the
+    prior's, and about as rarely as the training rows do."""
+    vae, X = fitted
+    in_gap = lambda rows: np.mean(np.abs(rows[:, 0]) < 2.0)  # noqa: E731
+    prior = vae.sample(4000, random_state=0)
+    aggregate = vae.sample(4000, random_state=0, latent="aggregate")
+    assert in_gap(X) < 0.01
+    assert in_gap(aggregate) < in_gap(prior)
+    assert in_gap(aggregate) < 0.05
+
+
+def test_aggregate_sampling_is_reproducible_and_validated(fitted):
+    """Same random_state, same rows; a bad latent or a model without a mixture is refused."""
+    vae, _ = fitted
+    np.testing.assert_array_equal(
+        vae.sample(5, random_state=3, latent="aggregate"),
+        vae.sample(5, random_state=3, latent="aggregate"),
+    )
+    with pytest.raises(ValueError, match="latent must be 'prior' or 'aggregate'; got 'posterior'"):
+        vae.sample(5, latent="posterior")
+    import copy
+
+    older = copy.copy(vae)
+    older._aggregate_posterior = None
+    with pytest.raises(ValueError, match="refit it on in-memory rows"):
+        older.sample(5, latent="aggregate")

@@ -1,0 +1,83 @@
+"""sample(conditions={column: value}): rows drawn from p(x_rest | x_given) without a CVAE."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skvae import VAETransformer
+
+
+@pytest.fixture(scope="module")
+def line():
+    """Two columns that share one factor: x1 = z + noise, x2 = z + noise (sd 0.1).
+
+    A linear Gaussian VAE (factor analysis, fitted from its FA start), so that the model's
+    conditional is the true one and the test checks the sampler, not the fit.
+    """
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(600, 1))
+    X = np.hstack([z, z]) + 0.1 * rng.normal(size=(600, 2))
+    vae = VAETransformer(
+        n_components=1, hidden_layer_sizes=(), likelihood="gaussian", max_iter=30, random_state=0
+    ).fit(X)
+    return vae
+
+
+def test_the_other_column_follows_its_conditional_distribution(line):
+    """Given x1 = 1.5, x2 is drawn around E[x2 | x1] = 1.5 / 1.01 ~ 1.49 with sd ~ 0.14."""
+    rows = line.sample(2000, random_state=0, conditions={0: 1.5})
+    assert np.all(rows[:, 0] == 1.5)
+    assert rows[:, 1].mean() == pytest.approx(1.49, abs=0.05)
+    assert rows[:, 1].std() == pytest.approx(np.sqrt(0.01 + 0.01 / 1.01), abs=0.04)
+    # A column is named by its position or, for an array, by its generated name.
+    np.testing.assert_array_equal(
+        line.sample(10, random_state=0, conditions={0: 1.5}),
+        line.sample(10, random_state=0, conditions={"x0": 1.5}),
+    )
+
+
+def test_categories_and_frames():
+    """A frame's category is fixed in every row, and the other columns follow it."""
+    rng = np.random.default_rng(1)
+    group = rng.integers(0, 2, size=600)
+    frame = pd.DataFrame(
+        {
+            "size": 5.0 * group + rng.normal(size=600),
+            "weight": 10.0 * group + rng.normal(size=600),
+            "group": pd.Categorical(np.where(group == 1, "big", "small")),
+        }
+    )
+    vae = VAETransformer(n_components=2, max_iter=60, random_state=0).fit(frame)
+    big = vae.sample(500, random_state=0, conditions={"group": "big"})
+    small = vae.sample(500, random_state=0, conditions={"group": "small"})
+    assert isinstance(big, pd.DataFrame) and (big["group"] == "big").all()
+    assert (small["group"] == "small").all()
+    # The groups' means differ by 5 and 10: most of that shows in the generated rows.
+    assert big["size"].mean() - small["size"].mean() > 3.5
+    assert big["weight"].mean() - small["weight"].mean() > 7.0
+    with pytest.raises(ValueError, match="categories not seen during fit"):
+        vae.sample(5, conditions={"group": "huge"})
+
+
+def test_bad_conditions_get_clear_errors(line):
+    """Unknown columns, empty or missing values and unlikely values are reported."""
+    with pytest.raises(ValueError, match=r"column 'height' that the model does not have"):
+        line.sample(5, conditions={"height": 1.0})
+    with pytest.raises(ValueError, match="conditions is an empty dict"):
+        line.sample(5, conditions={})
+    with pytest.raises(ValueError, match=r"missing or infinite value for \['x1'\]"):
+        line.sample(5, conditions={1: np.nan})
+    with pytest.raises(ValueError, match="leave latent='prior'"):
+        line.sample(5, conditions={0: 1.0}, latent="aggregate")
+    with pytest.warns(UserWarning, match="unlikely under the model"):
+        line.sample(5, random_state=0, conditions={0: 40.0})
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 2 epochs
+def test_a_conditional_model_keeps_its_array_conditions():
+    """With condition_on, a dict is refused with a pointer to the array form."""
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=200), rng.integers(0, 2, size=200)])
+    vae = VAETransformer(n_components=1, max_iter=2, condition_on=[1], random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"pass the values of those columns as an array"):
+        vae.sample(5, conditions={1: 1})

@@ -18,6 +18,8 @@ MAX_MIXTURE_COMPONENTS = 10
 # At least this many rows per component, so that a small table gets few components
 # (each a full covariance) rather than one per cluster of a handful of rows.
 ROWS_PER_COMPONENT = 50
+# Below this many rows there is no mixture to speak of: sample() uses the prior.
+MIN_CODE_ROWS = 10
 
 
 def code_rows(n_rows, seed):
@@ -47,8 +49,9 @@ def fit_aggregate_posterior(codes, seed):
 
     Returns
     -------
-    mixture : dict
-        ``"weights"`` (k,), ``"means"`` (k, d) and ``"cholesky"`` (k, d, d), float64.
+    mixture : dict or None
+        ``"weights"`` (k,), ``"means"`` (k, d) and ``"cholesky"`` (k, d, d), float64;
+        None for fewer than 10 rows.
 
     Examples
     --------
@@ -59,6 +62,8 @@ def fit_aggregate_posterior(codes, seed):
     >>> mixture["weights"].tolist(), np.round(mixture["means"], 1).tolist()
     ([1.0], [[3.1, 3.2]])
     """
+    if len(codes) < MIN_CODE_ROWS:
+        return None
     n_mixture = int(min(MAX_MIXTURE_COMPONENTS, max(1, len(codes) // ROWS_PER_COMPONENT)))
     mixture = GaussianMixture(
         n_mixture, covariance_type="full", reg_covar=1e-4, random_state=seed

@@ -16,7 +16,7 @@ from skvae._vae._aggregate_posterior import (
 from skvae._vae._row_sources import InMemoryRows
 from skvae._vae._value_conditions import ValueConditionsMixin
 
-LATENT_SOURCES = ("prior", "aggregate")
+LATENT_SOURCES = ("auto", "aggregate", "prior")
 
 
 class DensityMixin(ValueConditionsMixin):
@@ -30,14 +30,15 @@ class DensityMixin(ValueConditionsMixin):
     True
     """
 
-    def sample(self, n_samples=1, random_state=None, conditions=None, latent="prior"):
-        """Draw new rows from the generative model: z ~ N(0, I), then x ~ p(x|z).
+    def sample(self, n_samples=1, random_state=None, conditions=None, latent="auto"):
+        """Draw new rows from the generative model: z, then x ~ p(x|z).
 
-        The observation noise of p(x|z) is included (Gaussian noise with the learned
-        variances, or Bernoulli draws), so samples have the spread of real data. With
-        ``latent="aggregate"``, z comes from the aggregate posterior instead: a Gaussian
-        mixture fitted at fit time on latent codes of (up to 2000) training rows, which
-        avoids the regions of the prior where no training row's code lies.
+        z comes from the aggregate posterior: a Gaussian mixture fitted at fit time on
+        latent codes of (up to 2000) training rows, which avoids the regions of the prior
+        N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
+        ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
+        (Gaussian noise with the learned variances, or Bernoulli draws), so samples have
+        the spread of real data.
 
         Parameters
         ----------
@@ -55,9 +56,13 @@ n_conditions), default=None
             :class:`VAEImputer` fills holes (a warning says when the values are so unlikely
             that few draws carry the weight). For a conditional model, the values of the
             ``condition_on`` columns (required): one row is broadcast to all samples.
-        latent : {"prior", "aggregate"}, default="prior"
-            Where z comes from: the prior N(0, I), or the aggregate posterior (for a
-            hierarchy, its top layer; the lower layer is drawn given it as usual).
+        latent : {"auto", "aggregate", "prior"}, default="auto"
+            Where z comes from: the aggregate posterior (for a hierarchy, its top layer;
+            the lower layer is drawn given it as usual) or the prior N(0, I). ``"auto"`` is
+            the aggregate posterior, or the prior for a model that has none (fitted on a
+            memory-mapped X or on under 10 rows, or saved by skvae 0.1). Conditions given
+            as a dict are drawn from the model's p(x_rest | x_given), which involves the
+            prior only.
 
         Returns
         -------
@@ -73,7 +78,7 @@ n_conditions), default=None
         >>> vae = VAETransformer(max_iter=5, random_state=0).fit(X)
         >>> vae.sample(3, random_state=0).shape
         (3, 13)
-        >>> vae.sample(3, random_state=0, latent="aggregate").shape
+        >>> vae.sample(3, random_state=0, latent="prior").shape
         (3, 13)
         >>> vae.sample(3, random_state=0, conditions={0: 13.5})[:, 0].tolist()
         [13.5, 13.5, 13.5]
@@ -82,22 +87,26 @@ n_conditions), default=None
         if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         if latent not in LATENT_SOURCES:
-            raise ValueError(f"latent must be 'prior' or 'aggregate'; got {latent!r}")
-        if latent == "aggregate" and getattr(self, "_aggregate_posterior", None) is None:
+            raise ValueError(f"latent must be 'auto', 'aggregate' or 'prior'; got {latent!r}")
+        has_aggregate = getattr(self, "_aggregate_posterior", None) is not None
+        if latent == "aggregate" and not has_aggregate:
             raise ValueError(
                 "latent='aggregate' needs the aggregate posterior that fit stores, and this "
-                "model has none (fitted on a memory-mapped X, or saved by an earlier skvae): "
-                "refit it on in-memory rows, or sample with latent='prior'"
+                "model has none (fitted on a memory-mapped X or on fewer than 10 rows, or "
+                "saved by an earlier skvae): refit it on in-memory rows, or sample with "
+                "latent='prior'"
             )
         rng = check_random_state(random_state)
         if isinstance(conditions, Mapping):
-            if latent != "prior":
+            if latent == "aggregate":
                 raise ValueError(
-                    "latent applies to unconditional draws; conditions given as a dict are "
-                    "drawn from the model's p(x_rest | x_given): leave latent='prior'"
+                    "latent='aggregate' applies to unconditional draws; conditions given as "
+                    "a dict are drawn from the model's p(x_rest | x_given): leave latent='auto'"
                 )
             return self._to_output(self._sample_given_values(n_samples, rng, conditions))
         C = self._check_conditions(conditions, n_samples)
+        if latent == "auto":
+            latent = "aggregate" if has_aggregate else "prior"
         return self._to_output(self._sample_codes(n_samples, rng, C, latent))
 
     def _sample_codes(self, n_samples, rng, C, latent="prior"):
@@ -118,7 +127,7 @@ n_conditions), default=None
     def _fitted_aggregate_posterior(self, rows):
         """The mixture of skvae._vae._aggregate_posterior on training rows' codes: one
         draw from q(z|x) per row (the posterior location for a flow or a hierarchy's top
-        layer). None for a memory-mapped X, whose rows are not at hand."""
+        layer). None for a memory-mapped X, whose rows are not at hand, or under 10 rows."""
         if not isinstance(rows, InMemoryRows):
             return None
         inputs = rows.inputs_for(self._model_input)[code_rows(len(rows.X), self._seed)]

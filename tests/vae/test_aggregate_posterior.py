@@ -1,4 +1,4 @@
-"""sample(latent="aggregate"): z drawn from a mixture fitted on the training rows' codes."""
+"""sample()'s default latent="auto": z drawn from a mixture fitted on the training codes."""
 
 import numpy as np
 import pytest
@@ -37,8 +37,12 @@ def test_aggregate_samples_avoid_the_gap_between_the_clusters(fitted):
     prior's, and about as rarely as the training rows do."""
     vae, X = fitted
     in_gap = lambda rows: np.mean(np.abs(rows[:, 0]) < 2.0)  # noqa: E731
-    prior = vae.sample(4000, random_state=0)
+    prior = vae.sample(4000, random_state=0, latent="prior")
     aggregate = vae.sample(4000, random_state=0, latent="aggregate")
+    # The default draws from the aggregate posterior.
+    np.testing.assert_array_equal(
+        vae.sample(10, random_state=0), vae.sample(10, random_state=0, latent="aggregate")
+    )
     assert in_gap(X) < 0.01
     assert in_gap(aggregate) < in_gap(prior)
     assert in_gap(aggregate) < 0.05
@@ -51,7 +55,7 @@ def test_aggregate_sampling_is_reproducible_and_validated(fitted):
         vae.sample(5, random_state=3, latent="aggregate"),
         vae.sample(5, random_state=3, latent="aggregate"),
     )
-    with pytest.raises(ValueError, match="latent must be 'prior' or 'aggregate'; got 'posterior'"):
+    with pytest.raises(ValueError, match="latent must be 'auto', 'aggregate' or 'prior'"):
         vae.sample(5, latent="posterior")
     import copy
 
@@ -59,3 +63,7 @@ def test_aggregate_sampling_is_reproducible_and_validated(fitted):
     older._aggregate_posterior = None
     with pytest.raises(ValueError, match="refit it on in-memory rows"):
         older.sample(5, latent="aggregate")
+    # Without a mixture the default falls back to the prior.
+    np.testing.assert_array_equal(
+        older.sample(5, random_state=3), vae.sample(5, random_state=3, latent="prior")
+    )

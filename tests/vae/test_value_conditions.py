@@ -67,7 +67,7 @@ def test_bad_conditions_get_clear_errors(line):
         line.sample(5, conditions={})
     with pytest.raises(ValueError, match=r"missing or infinite value for \['x1'\]"):
         line.sample(5, conditions={1: np.nan})
-    with pytest.raises(ValueError, match="leave latent='prior'"):
+    with pytest.raises(ValueError, match="leave latent='auto'"):
         line.sample(5, conditions={0: 1.0}, latent="aggregate")
     with pytest.warns(UserWarning, match="unlikely under the model"):
         line.sample(5, random_state=0, conditions={0: 40.0})

@@ -115,13 +115,15 @@ class BaseVAE(
         with state_restored_on_failure(self):
             return self._fit(X, callbacks=callbacks)
 
-    def _fit(self, X, overrides=None, callbacks=None):
-        """The fit template: prepare the rows, train, set the fitted attributes."""
+    def _fit(self, X, overrides=None, callbacks=None, train_rows=None):
+        """The fit template: prepare the rows, train, set the fitted attributes (training
+        on the in-memory rows ``train_rows`` of X only, when given; see _prepare_rows)."""
         self._check_hidden_layer_sizes()
         self._check_objective()
         self._check_posterior_options()
         trainer = import_keras_module("skvae._nn._trainer")  # Keras, global RNGs kept
-        rows = self._prepare_memmap(X) if isinstance(X, np.memmap) else self._prepare_rows(X)
+        memmap = isinstance(X, np.memmap)
+        rows = self._prepare_memmap(X) if memmap else self._prepare_rows(X, train_rows)
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
         self.batch_size_ = self._batch_size_for(len(rows.X))
@@ -138,12 +140,8 @@ class BaseVAE(
             model = build_vae(dataclasses.replace(config, steps_per_epoch=steps))
             return model if start is None else load_start(model, start)
 
-        fitted = trainer.train_model(
-            build,
-            rows.training_data(to_inputs, self._seed, training),
-            training,
-            callbacks or (),
-        )
+        data = rows.training_data(to_inputs, self._seed, training)
+        fitted = trainer.train_model(build, data, training, callbacks or ())
         self._set_fitted_model(fitted.model)
         self.history_ = fitted.history
         self.n_iter_ = len(fitted.history["loss"])
@@ -164,18 +162,20 @@ class BaseVAE(
         X_scaled = (X_data - self.mean_) / self.scale_
         return factor_analysis_start(X_scaled, self.n_components, self.var_floor, self._seed)
 
-    def _prepare_rows(self, X):
-        """Validate in-memory X and fit the column kinds, scaling and condition encoding."""
+    def _prepare_rows(self, X, train_rows=None):
+        """Validate in-memory X, fit the column kinds and condition encoding on every row,
+        the scaling on ``train_rows`` (all when None): the rows it returns to train on."""
         X = self._validate_table(X, reset=True)
         self.condition_columns_ = resolve_condition_columns(
             self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
         )
         X_data, C = self._split_columns(X)
         self._check_likelihood_support(X_data)
-        self._fit_scaling(X_data)
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(C)
         )
+        X = X if train_rows is None else X[train_rows]
+        self._fit_scaling(self._split_columns(X)[0])
         self._fit_dtype = X.dtype.name  # a name, so the state holds no NumPy type (skops)
         return InMemoryRows(X)
 

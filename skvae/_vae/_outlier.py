@@ -4,7 +4,6 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import OutlierMixin
-from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -19,14 +18,6 @@ AUTO_FENCE_IQRS = 1.5
 # contamination, when that is larger): enough for the 1-10% of outliers that unsupervised
 # data typically hold, at the cost of a tenth of clean rows when there are none.
 AUTO_TRIM_FRACTION = 0.1
-
-
-def _rows_at(X, indices):
-    """The rows of X at indices, in X's own container (a frame stays a frame)."""
-    try:
-        return _safe_indexing(X, indices)
-    except TypeError:  # array-likes that only convert, through __array__
-        return np.asarray(X)[indices]
 
 
 @savable
@@ -163,15 +154,16 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
 
     def _fit(self, X, callbacks=None):
         trim = self._trim_fraction()
-        X_kept = X
+        train_rows = None
         if trim > 0 and not isinstance(X, np.memmap):
             # The first fit only ranks the rows; its warnings would be the second's too.
             super()._fit(X, overrides={"warn": False})
             first_scores = self._score_rows(self._validate_rows(X))
             ranks = np.argsort(np.argsort(first_scores, kind="stable"), kind="stable")
-            # Exactly the floor(trim * n) least likely rows go, ties broken by position.
-            X_kept = _rows_at(X, np.flatnonzero(ranks >= int(trim * len(ranks))))
-        super()._fit(X_kept, callbacks=callbacks)
+            # Exactly the floor(trim * n) least likely rows go, ties broken by position. The
+            # second fit still reads every row's columns: a category only they hold stays.
+            train_rows = np.flatnonzero(ranks >= int(trim * len(ranks)))
+        super()._fit(X, callbacks=callbacks, train_rows=train_rows)
         scores = self._score_rows(self._validate_rows(X))
         if self.contamination == "auto":
             first, third = np.quantile(scores, [0.25, 0.75])

@@ -89,6 +89,22 @@ def test_trimmed_fit_is_a_fit_on_the_rows_the_first_fit_ranks_likeliest(data):
     assert VAEOutlierDetector(contamination=0.3)._trim_fraction() == 0.3
 
 
+def test_trimmed_fit_keeps_a_category_that_only_trimmed_rows_hold():
+    """A text category held only by the trimmed rows stays known: every row scores."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=300) + np.r_[6.0, 6.0, 6.0, np.zeros(297)],
+            "b": rng.normal(size=300),
+            "kind": np.where(np.arange(300) < 3, "rare", "common").astype(object),
+        }
+    )
+    detector = VAEOutlierDetector(max_iter=20, random_state=0).fit(frame)
+    assert detector.categories_[2].tolist() == ["common", "rare"]
+    assert np.all(detector.predict(frame.iloc[:3]) == -1)
+
+
 def test_robust_training_models_the_inliers_despite_far_outliers_in_the_training_rows():
     """trim='auto': 5% far outliers in the training rows no longer spoil the inliers' density.
 

@@ -14,6 +14,26 @@ from skvae._nn._prediction import predict_in_batches, to_numpy
 from skvae._vae._linear_gaussian import conditional_mean
 
 
+def self_normalised_weights(log_w):
+    """Importance weights normalised to sum to 1 over the last axis (the draws).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._imputation import self_normalised_weights
+    >>> self_normalised_weights(np.log([[1.0, 3.0]])).tolist()
+    [[0.25, 0.75]]
+    """
+    weights = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def observation_log_var(model):
+    """The model's observation log-variances as float64, or None where it has none."""
+    log_var = model.obs_log_var()
+    return None if log_var is None else to_numpy(log_var).astype(np.float64)
+
+
 class ImputationMixin:
     """The imputation machinery of :class:`~skvae.VAEImputer`.
 
@@ -93,9 +113,7 @@ class ImputationMixin:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
         rng = check_random_state(random_state)
         X, weights, _, params = self._importance_draws(X)
-        obs_log_var = self._model.obs_log_var()
-        if obs_log_var is not None:
-            obs_log_var = to_numpy(obs_log_var).astype(np.float64)
+        obs_log_var = observation_log_var(self._model)
         completions = []
         for _ in range(n_imputations):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
@@ -119,9 +137,7 @@ class ImputationMixin:
             eps,
         ).astype(np.float64)
         width = self._model.layout.input_width
-        log_w = draws[:, :, 0]
-        weights = np.exp(log_w - log_w.max(axis=1, keepdims=True))
-        weights /= weights.sum(axis=1, keepdims=True)
+        weights = self_normalised_weights(draws[:, :, 0])
         return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
 
     def _complete(self, X, filled_scaled):

@@ -258,6 +258,9 @@ default=None
         # deterministic and a row's score ignores the other rows. Row-major filling makes
         # the draws for K samples a prefix of those for more.
         rng = np.random.default_rng([self._seed, 1])
+        shape = (self.n_importance_samples, self._posterior_noise_width())
+        return rng.standard_normal(shape).astype(np.float32)
+
+    def _posterior_noise_width(self):
         # A hierarchy draws [eps_top, eps_lower] per sample; the plain width is unchanged.
-        width = self.n_components + (self.n_components_lower or 0)
-        return rng.standard_normal((self.n_importance_samples, width)).astype(np.float32)
+        return self.n_components + (self.n_components_lower or 0)

@@ -13,8 +13,9 @@ import warnings
 
 import numpy as np
 
-from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import to_codes
+from skvae._vae._imputation import observation_log_var, self_normalised_weights
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
 # generated row, between 1 and 25 chunks.
@@ -46,7 +47,7 @@ class ValueConditionsMixin:
             )
         row, given = self._coded_value_row(conditions)
         n_chunks = int(np.clip(-(-DRAWS_PER_ROW * n_samples // DRAW_CHUNK), 1, MAX_DRAW_CHUNKS))
-        width = self.n_components + (self.n_components_lower or 0)
+        width = self._posterior_noise_width()
         inputs = self._prediction_inputs(row)
         draws = np.concatenate(
             [
@@ -59,9 +60,7 @@ class ValueConditionsMixin:
                 for _ in range(n_chunks)
             ]
         ).astype(np.float64)
-        log_w = draws[:, 0]
-        weights = np.exp(log_w - log_w.max())
-        weights /= weights.sum()
+        weights = self_normalised_weights(draws[:, 0])
         effective = 1.0 / np.sum(weights**2)
         if effective < LOW_EFFECTIVE_DRAWS:
             warnings.warn(
@@ -74,10 +73,7 @@ class ValueConditionsMixin:
             )
         chosen = rng.choice(len(weights), size=n_samples, p=weights)
         params = draws[chosen, 1 + self._model.layout.input_width :]
-        obs_log_var = self._model.obs_log_var()
-        if obs_log_var is not None:
-            obs_log_var = to_numpy(obs_log_var).astype(np.float64)
-        filled = self._model.layout.sample_columns(params, obs_log_var, rng)
+        filled = self._model.layout.sample_columns(params, observation_log_var(self._model), rng)
         codes = self._assemble_codes(filled, np.zeros((n_samples, 0)))
         codes[:, given] = row[0, given]
         return codes

@@ -39,9 +39,10 @@ Imputers (the mixed frame's encodings below):
   R package missForest (100 trees, sqrt(p) candidate columns per split, 10 rounds) with
   scikit-learn's extremely randomised trees;
 * ``VAEImputer``: ``VAEImputer(random_state=0)``, its defaults;
-* with ``--tuned``, a labelled extra row ``VAEImputer, tuned``: ``VAEImputer(
-  n_components=n_features, batch_size=32, random_state=0)``, the settings the earlier
-  version of this benchmark used. It is not counted in the wins.
+* with ``--previous``, a labelled extra row ``VAEImputer, previous defaults``:
+  ``VAEImputer(n_components=2, batch_size=min(128, max(32, n_rows // 4)),
+  random_state=0)``, the defaults before ``n_components="auto"`` and the imputer's own
+  ``batch_size="auto"`` rule. It is not counted in the wins.
 
 Reported for every (table, missingness) cell: the RMSE over the removed cells, every
 column in units of its standard deviation in the complete table (so each column counts
@@ -73,7 +74,7 @@ interval width in column standard deviations (a wider interval covers more for f
 
 Run:  python benchmarks/imputation.py           (everything, about 25 min on 2 cores:
                                                  missForest's fits are a third of it)
-      python benchmarks/imputation.py --tuned   (adds the labelled tuned row, about 31 min)
+      python benchmarks/imputation.py --previous  (adds the previous defaults' row)
       python benchmarks/imputation.py --quick   (seed 0's masks only and 20 draws, about a
                                                  third of the time)
       python benchmarks/imputation.py --mixed   (the mixed frame only, about 3 min)
@@ -108,7 +109,7 @@ MISSINGNESS = ("MCAR 20%", "MCAR 50%", "MAR")
 MCAR_FRACTION = {"MCAR 20%": 0.2, "MCAR 50%": 0.5}
 MAR_FRACTION_HIGH, MAR_FRACTION_LOW = 0.4, 0.1  # driver above / not above its median
 MIXED = "wine (mixed frame)"
-TUNED = "VAEImputer, tuned"
+PREVIOUS = "VAEImputer, previous defaults"
 CATEGORICAL = ("strong", "cultivar")
 
 
@@ -160,7 +161,7 @@ def missforest():
     )
 
 
-def imputers(n_features, tuned=False):
+def imputers(n_rows, previous=False):
     models = {
         "SimpleImputer": SimpleImputer(strategy="mean"),
         "KNNImputer": Standardised(KNNImputer()),
@@ -168,8 +169,9 @@ def imputers(n_features, tuned=False):
         "missForest": missforest(),
         "VAEImputer": VAEImputer(random_state=0),
     }
-    if tuned:
-        models[TUNED] = VAEImputer(n_components=n_features, batch_size=32, random_state=0)
+    if previous:
+        batch_size = min(128, max(32, n_rows // 4))
+        models[PREVIOUS] = VAEImputer(n_components=2, batch_size=batch_size, random_state=0)
     return models
 
 
@@ -185,7 +187,7 @@ def interval_coverage(draws, X, mask, scale):
     return float(np.mean(inside[mask])), float(np.mean(((high - low) / scale)[mask]))
 
 
-def run_numeric(X, seeds, n_draws, tuned):
+def run_numeric(X, seeds, n_draws, previous):
     """{missingness: {imputer: (RMSE, seconds)}} and {missingness: {method: coverage}}."""
     scale = X.std(axis=0)
     driver = mar_driver(X)
@@ -195,7 +197,7 @@ def run_numeric(X, seeds, n_draws, tuned):
         for seed in seeds:
             mask = make_mask(missingness, X.shape, (X[:, driver], driver), seed)
             X_missing = np.where(mask, np.nan, X)
-            for name, imputer in imputers(X.shape[1], tuned).items():
+            for name, imputer in imputers(X.shape[0], previous).items():
                 start = time.perf_counter()
                 filled = imputer.fit_transform(X_missing)
                 seconds.setdefault(name, []).append(time.perf_counter() - start)
@@ -295,7 +297,7 @@ class SimpleFrameImputer:
 
 # The mixed frame's imputers; the second item names the row of the numeric tables that
 # each one stands for in the per-cell and summary tables (None: the mixed table only).
-def mixed_imputers(n_features, tuned=False):
+def mixed_imputers(n_rows, previous=False):
     rows = [
         ("SimpleImputer (mean / most frequent)", "SimpleImputer", SimpleFrameImputer()),
         ("KNNImputer (one-hot)", "KNNImputer", EncodedImputer(KNNImputer())),
@@ -313,13 +315,13 @@ def mixed_imputers(n_features, tuned=False):
     ]
     rows += [
         (f"{name} (frame as is)", name, imputer)
-        for name, imputer in imputers(n_features, tuned).items()
+        for name, imputer in imputers(n_rows, previous).items()
         if name.startswith("VAEImputer")
     ]
     return rows
 
 
-def run_mixed(frame, seeds, tuned):
+def run_mixed(frame, seeds, previous):
     """{missingness: {imputer: {"rmse", "strong", "cultivar", "s"}}}, and the names of
     the numeric tables' rows."""
     numeric = [c for c in frame.columns if c not in CATEGORICAL]
@@ -334,7 +336,7 @@ def run_mixed(frame, seeds, tuned):
         for seed in seeds:
             mask = make_mask(missingness, frame.shape, (measurements[:, driver], driver), seed)
             holes = masked_frame(frame, mask)
-            for name, numeric_name, imputer in mixed_imputers(frame.shape[1], tuned):
+            for name, numeric_name, imputer in mixed_imputers(frame.shape[0], previous):
                 names[name] = numeric_name
                 start = time.perf_counter()
                 filled = imputer.fit_transform(holes)
@@ -376,14 +378,14 @@ def print_cells(cells, names):
     print("| table | missingness | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))
     for (table_name, missingness), row in cells.items():
-        text = bold_best({n: row[n][0] for n in names}, [n for n in names if n != TUNED])
+        text = bold_best({n: row[n][0] for n in names}, [n for n in names if n != PREVIOUS])
         print(f"| {table_name} | {missingness} | " + " | ".join(text[n] for n in names) + " |")
 
 
 def print_summary(cells, names):
     print("| imputer | mean | median | worst | wins | seconds per fit |")
     print("|---|---|---|---|---|---|")
-    contenders = [n for n in names if n != TUNED]
+    contenders = [n for n in names if n != PREVIOUS]
     wins = dict.fromkeys(names, 0)
     for row in cells.values():
         best = min(f"{row[n][0]:.3f}" for n in contenders)
@@ -436,7 +438,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="seed 0's masks, 20 draws")
     parser.add_argument("--mixed", action="store_true", help="the mixed frame only")
-    parser.add_argument("--tuned", action="store_true", help="add the tuned VAEImputer row")
+    parser.add_argument(
+        "--previous", action="store_true", help="add the previous defaults' VAEImputer row"
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", PosteriorCollapseWarning)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -445,13 +449,13 @@ def main(argv=None):
     cells, coverage = {}, {}
     if not args.mixed:
         for table_name, X in numeric_tables().items():
-            table, table_coverage = run_numeric(X, seeds, n_draws, args.tuned)
+            table, table_coverage = run_numeric(X, seeds, n_draws, args.previous)
             for missingness in MISSINGNESS:
                 cells[table_name, missingness] = table[missingness]
                 coverage[table_name, missingness] = table_coverage[missingness]
             print(f"{table_name} done, {time.perf_counter() - start:.0f} s", file=sys.stderr)
     frame = mixed_wine()
-    mixed, mixed_names = run_mixed(frame, seeds, args.tuned)
+    mixed, mixed_names = run_mixed(frame, seeds, args.previous)
     for missingness, rows in mixed.items():
         cells[MIXED, missingness] = {
             numeric_name: (rows[name]["rmse"], rows[name]["s"])

@@ -39,6 +39,8 @@ def upgrade_vae_state(state):
     - ``_fit_dtype`` (a name since skops support): a ``numpy.dtype`` becomes its name.
     - ``trim`` of an outlier detector (the state with ``contamination``; added for issue
       20, robust training): 0, since older detectors were fitted once, on every row.
+    - ``n_components_`` of a fitted model (added with ``n_components="auto"``): its
+      ``n_components``, the only value there was.
 
     Parameters
     ----------
@@ -58,11 +60,15 @@ def upgrade_vae_state(state):
     >>> state = upgrade_vae_state({"n_components_lower": 2, "_model_weights": []})
     >>> state["distribution"], state["dtype_policy"], state["_hierarchy"]
     (None, 'float32', 'separate')
+    >>> upgrade_vae_state({"n_components": 3, "_model_weights": []})["n_components_"]
+    3
     >>> upgrade_vae_state({"distribution": None, "dtype_policy": "mixed_bfloat16"})
     {'distribution': None, 'dtype_policy': 'mixed_bfloat16'}
     """
     state.setdefault("distribution", None)
     state.setdefault("dtype_policy", "float32")
+    if "_model_weights" in state:
+        state.setdefault("n_components_", state.get("n_components"))
     if "contamination" in state:
         state.setdefault("trim", 0)
     if state.get("n_components_lower") is not None and "_model_weights" in state:

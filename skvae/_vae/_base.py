@@ -48,6 +48,20 @@ class PosteriorCollapseWarning(UserWarning):
     """Training ended with all or most latent units collapsed onto the prior."""
 
 
+def warn_posterior_collapse(n_active, n_units):
+    """Warn that only ``n_active`` of the ``n_units`` latent units are active (from fit)."""
+    warnings.warn(
+        f"Posterior collapse: only {n_active} of {n_units} "
+        "latent units are active (variance of their posterior mean over the "
+        f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
+        "about x. That is right when the data have fewer latent factors; if you "
+        "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
+        "a smaller beta, or fewer n_components.",
+        PosteriorCollapseWarning,
+        stacklevel=6,
+    )
+
+
 class BaseVAE(
     ModelInputsMixin,
     LatentInspectionMixin,
@@ -124,6 +138,7 @@ class BaseVAE(
         trainer = import_keras_module("skvae._nn._trainer")  # Keras, global RNGs kept
         memmap = isinstance(X, np.memmap)
         rows = self._prepare_memmap(X) if memmap else self._prepare_rows(X, train_rows)
+        self.n_components_ = self._n_components_for(len(self._modelled_kinds()))
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
         self.batch_size_ = self._batch_size_for(len(rows.X))
@@ -147,9 +162,10 @@ class BaseVAE(
         self.n_iter_ = len(fitted.history["loss"])
         self._set_diagnostics(
             *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, to_inputs),
-            warn=params.get("warn", True),
+            # "auto" gives more dimensions than the data need by design: no collapse warning.
+            warn=params.get("warn", True) and self.n_components != "auto",
         )
-        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
+        self._fit_sampler(rows)
         return self
 
     def _factor_analysis_start(self, rows):
@@ -157,10 +173,11 @@ class BaseVAE(
         in-memory rows (see skvae._vae._factor_start), else None (random weights)."""
         X_data = self._split_columns(rows.X)[0] if isinstance(rows, InMemoryRows) else None
         kinds, n_conditions = self._modelled_kinds(), len(self.condition_columns_)
-        if not starts_from_factor_analysis(self.get_params(), kinds, n_conditions, X_data):
+        params = {**self.get_params(), "n_components": self.n_components_}
+        if not starts_from_factor_analysis(params, kinds, n_conditions, X_data):
             return None
         X_scaled = (X_data - self.mean_) / self.scale_
-        return factor_analysis_start(X_scaled, self.n_components, self.var_floor, self._seed)
+        return factor_analysis_start(X_scaled, self.n_components_, self.var_floor, self._seed)
 
     def _prepare_rows(self, X, train_rows=None):
         """Validate in-memory X, fit the column kinds and condition encoding on every row,
@@ -231,7 +248,7 @@ class BaseVAE(
             *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, None),
             warn=False,
         )
-        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
+        self._fit_sampler(rows)
         return self
 
     def _network_config(self, layout):
@@ -244,7 +261,7 @@ class BaseVAE(
             )
         return NetworkConfig(
             layout=layout,
-            n_components=self.n_components,
+            n_components=self.n_components_,
             hidden_layer_sizes=self._check_hidden_layer_sizes(),
             activation=self.activation,
             seed=self._seed,
@@ -269,16 +286,7 @@ class BaseVAE(
         self.active_units_ = posterior_location_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
         if warn and self.n_active_units_ < max(1, len(self.active_units_) / 2):
-            warnings.warn(
-                f"Posterior collapse: only {self.n_active_units_} of {len(self.active_units_)} "
-                "latent units are active (variance of their posterior mean over the "
-                f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
-                "about x. That is right when the data have fewer latent factors; if you "
-                "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
-                "a smaller beta, or fewer n_components.",
-                PosteriorCollapseWarning,
-                stacklevel=4,
-            )
+            warn_posterior_collapse(self.n_active_units_, len(self.active_units_))
 
     def _set_fitted_model(self, model):
         self._model = model

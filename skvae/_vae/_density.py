@@ -13,13 +13,15 @@ from skvae._vae._aggregate_posterior import (
     draw_from_aggregate_posterior,
     fit_aggregate_posterior,
 )
+from skvae._vae._marginals import MarginalsMixin, fit_marginal_quantiles
 from skvae._vae._row_sources import InMemoryRows
 from skvae._vae._value_conditions import ValueConditionsMixin
 
 LATENT_SOURCES = ("auto", "aggregate", "prior")
+MARGINAL_SOURCES = ("auto", "data", "model")
 
 
-class DensityMixin(ValueConditionsMixin):
+class DensityMixin(ValueConditionsMixin, MarginalsMixin):
     """``sample``, ``score_samples`` and ``score`` of every VAE estimator.
 
     Examples
@@ -30,7 +32,9 @@ class DensityMixin(ValueConditionsMixin):
     True
     """
 
-    def sample(self, n_samples=1, random_state=None, conditions=None, latent="auto"):
+    def sample(
+        self, n_samples=1, random_state=None, conditions=None, latent="auto", marginals="auto"
+    ):
         """Draw new rows from the generative model: z, then x ~ p(x|z).
 
         z comes from the aggregate posterior: a Gaussian mixture fitted at fit time on
@@ -38,7 +42,9 @@ class DensityMixin(ValueConditionsMixin):
         N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
         ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
         (Gaussian noise with the learned variances, or Bernoulli draws), so samples have
-        the spread of real data.
+        the spread of real data. Unconditional draws then have each numeric column
+        mapped onto the training column's distribution, keeping the model's ranks (see
+        ``marginals``).
 
         Parameters
         ----------
@@ -63,6 +69,19 @@ n_conditions), default=None
             memory-mapped X or on under 10 rows, or saved by skvae 0.1). Conditions given
             as a dict are drawn from the model's p(x_rest | x_given), which involves the
             prior only.
+        marginals : {"auto", "data", "model"}, default="auto"
+            ``"data"``: in each numeric (continuous-kind) column, a value x becomes
+            ``Q(F(x))``, with F the model's own marginal CDF of the column (estimated from
+            a draw of 8192 rows of the same sampler, fixed for the model) and Q the
+            training column's quantile function (1001 levels, stored at fit time; a step
+            function through the seen values for a column with at most 20 distinct
+            values): the column takes the training marginal (its atoms, skew and range)
+            while every row keeps its rank, and with it the dependence the model learned.
+            The rows are then no longer draws from p(x) itself. ``"model"``: the model's
+            draws as they are. ``"auto"`` is ``"data"`` for unconditional draws of a
+            model that stored the quantiles (fitted on in-memory rows), else ``"model"``:
+            conditional draws keep the model's conditional marginals, which the training
+            marginals do not describe.
 
         Returns
         -------
@@ -80,6 +99,8 @@ n_conditions), default=None
         (3, 13)
         >>> vae.sample(3, random_state=0, latent="prior").shape
         (3, 13)
+        >>> vae.sample(3, random_state=0, marginals="model").shape   # no calibration
+        (3, 13)
         >>> vae.sample(3, random_state=0, conditions={0: 13.5})[:, 0].tolist()
         [13.5, 13.5, 13.5]
         """
@@ -88,6 +109,9 @@ n_conditions), default=None
             raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}")
         if latent not in LATENT_SOURCES:
             raise ValueError(f"latent must be 'auto', 'aggregate' or 'prior'; got {latent!r}")
+        if marginals not in MARGINAL_SOURCES:
+            raise ValueError(f"marginals must be 'auto', 'data' or 'model'; got {marginals!r}")
+        calibrate = marginals != "model" and self._can_calibrate(conditions, marginals)
         has_aggregate = getattr(self, "_aggregate_posterior", None) is not None
         if latent == "aggregate" and not has_aggregate:
             raise ValueError(
@@ -107,14 +131,25 @@ n_conditions), default=None
         C = self._check_conditions(conditions, n_samples)
         if latent == "auto":
             latent = "aggregate" if has_aggregate else "prior"
-        return self._to_output(self._sample_codes(n_samples, rng, C, latent))
+        codes = self._sample_codes(n_samples, rng, C, latent)
+        return self._to_output(self._calibrated(codes, latent) if calibrate else codes)
+
+    def _fit_sampler(self, rows):
+        """Store what sample needs beyond the networks: the aggregate posterior and the
+        training columns' quantiles (None for a memory-mapped X, whose rows are not at
+        hand)."""
+        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
+        self._marginal_quantiles = None
+        if isinstance(rows, InMemoryRows):
+            numeric = rows.X[:, self._numeric_code_columns()]
+            self._marginal_quantiles = fit_marginal_quantiles(numeric.astype(np.float64))
 
     def _sample_codes(self, n_samples, rng, C, latent="prior"):
         """Generated rows in the model's coding (see :meth:`sample`), under coded C."""
         # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
         z = rng.standard_normal((n_samples, self._model.latent_noise_width))
         if latent == "aggregate":
-            z[:, : self.n_components] = draw_from_aggregate_posterior(
+            z[:, : self.n_components_] = draw_from_aggregate_posterior(
                 self._aggregate_posterior, n_samples, rng
             )
         params = self._decode(z, C, params=True)
@@ -136,7 +171,7 @@ n_conditions), default=None
             eps = np.random.default_rng([self._seed, 7]).standard_normal(z_mean.shape)
             codes = z_mean + np.exp(0.5 * z_log_var) * eps
         else:
-            codes = self._posterior_location(inputs)[:, : self.n_components]
+            codes = self._posterior_location(inputs)[:, : self.n_components_]
         return fit_aggregate_posterior(codes, self._seed)
 
     def score_samples(self, X):

@@ -12,8 +12,12 @@ from skvae._table._estimator_mixin import HANDLE_UNKNOWN_DOC, column_types_doc
 PARAMETERS_DOC = (
     """    Parameters
     ----------
-    n_components : int, default=2
-        Dimension of the latent space.
+    n_components : int or "auto", default=2
+        Dimension of the latent space. ``"auto"`` gives one dimension per modelled column
+        (the columns other than ``condition_on``), at most 64: the KL term switches off the
+        dimensions the data do not need, so it suits tasks that want every detail the
+        data hold (imputation) rather than a small map. The fitted value is
+        ``n_components_``.
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` makes
         encoder and decoder linear.
@@ -68,6 +72,8 @@ default="student_t"
         Rows per mini-batch; clipped to the number of training rows. ``"auto"`` is
         ``min(128, max(32, n_samples // 4))``: several optimiser steps per epoch on small
         tables, 128 rows from 512 rows on (the value used is ``batch_size_``).
+        :class:`~skvae.VAEImputer` divides by 16 instead of 4: more, smaller steps imputed
+        better on every table measured (:doc:`/missing_values`).
     max_iter : int, default=200
         Maximum number of epochs.
     early_stopping : bool, default=False
@@ -172,6 +178,8 @@ ATTRIBUTES_DOC = """    Attributes
         for columns of other kinds); None when no column is "gaussian" (Bernoulli and
         categorical columns have none, and the heteroscedastic and mixture variances
         depend on z).
+    n_components_ : int
+        Dimension of the latent space (``n_components`` with "auto" resolved).
     kl_warmup_epochs_ : int
         The epochs of KL warm-up the fit used (``kl_warmup`` with "auto" resolved).
     history_ : dict of list of float
@@ -182,14 +190,14 @@ ATTRIBUTES_DOC = """    Attributes
         Number of epochs run.
     batch_size_ : int
         Rows per mini-batch of the fit (``batch_size`` with "auto" resolved).
-    kl_per_dimension_ : ndarray of shape (n_components,) or \
-(n_components + n_components_lower,)
+    kl_per_dimension_ : ndarray of shape (n_components_,) or \
+(n_components_ + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;
         near-zero entries are collapsed units. With ``posterior="flow"`` it is the Monte
         Carlo split of the KL over coordinates (see :meth:`kl_divergence`); with
         ``n_components_lower`` the top layer's dimensions come first, then the lower
         layer's KL(q(z1|x, z) || p(z1|z)).
-    active_units_ : ndarray of shape (n_components,) or (n_components + n_components_lower,), \
+    active_units_ : ndarray of shape (n_components_,) or (n_components_ + n_components_lower,), \
 dtype=bool
         Whether each latent unit is active: the variance of its posterior location over
         the training rows exceeds 0.01 (Burda et al., 2015). The location is the posterior

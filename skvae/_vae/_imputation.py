@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
-from skvae._vae._linear_gaussian import conditional_mean
+from skvae._vae._linear_gaussian import conditional_draw, conditional_mean
 
 
 def self_normalised_weights(log_w):
@@ -60,9 +60,10 @@ class ImputationMixin:
             and all(kind == "gaussian" for kind in self._modelled_kinds())
         )
 
-    def _linear_gaussian_fill(self, X):
+    def _linear_gaussian_fill(self, X, rng=None):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
-        model; see :mod:`skvae._vae._linear_gaussian`."""
+        model, or with ``rng`` an exact draw from p(x | x_observed); see
+        :mod:`skvae._vae._linear_gaussian`."""
         X_data, C = self._split_columns(X)
         # The decoder's one affine layer, read in float64 (its variables are float32 under
         # every dtype_policy): rows of the kernel for z are the loadings W, those for the
@@ -70,18 +71,23 @@ class ImputationMixin:
         kernel, bias = (
             to_numpy(w).astype(np.float64) for w in self._model.decoder.get_layer("x_param").weights
         )
-        loadings, condition_weights = kernel[: self.n_components], kernel[self.n_components :]
+        loadings, condition_weights = kernel[: self.n_components_], kernel[self.n_components_ :]
         intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
         noise_var = np.exp(to_numpy(self._model.obs_log_var()).astype(np.float64))
-        return conditional_mean((X_data - self.mean_) / self.scale_, intercept, loadings, noise_var)
+        X_scaled = (X_data - self.mean_) / self.scale_
+        if rng is None:
+            return conditional_mean(X_scaled, intercept, loadings, noise_var)
+        return conditional_draw(X_scaled, intercept, loadings, noise_var, rng)
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
 
         Each draw picks one importance draw z_k per row with probability proportional to
         its weight (sampling-importance-resampling), then samples the missing entries
-        from p(x | z_k) with its observation noise. Analyses repeated over the draws carry
-        the imputation uncertainty (Rubin's rules).
+        from p(x | z_k) with its observation noise. A linear-Gaussian model (the default
+        one, factor analysis) is sampled exactly instead: z from its Gaussian posterior
+        given the observed entries, then the missing entries with their noise. Analyses
+        repeated over the draws carry the imputation uncertainty (Rubin's rules).
 
         Parameters
         ----------
@@ -112,6 +118,12 @@ class ImputationMixin:
         if not isinstance(n_imputations, Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
         rng = check_random_state(random_state)
+        if self._has_linear_gaussian_model():
+            X = self._validate_rows(self._as_nan(X))
+            completions = [
+                self._complete(X, self._linear_gaussian_fill(X, rng)) for _ in range(n_imputations)
+            ]
+            return completions if self._column_schema["as_frame"] else np.stack(completions)
         X, weights, _, params = self._importance_draws(X)
         obs_log_var = observation_log_var(self._model)
         completions = []

@@ -56,7 +56,7 @@ class LatentInspectionMixin:
         (4, 2)
         """
         X = self._validate_rows(X)
-        return self._posterior_location(self._prediction_inputs(X))[:, : self.n_components]
+        return self._posterior_location(self._prediction_inputs(X))[:, : self.n_components_]
 
     def decode(self, Z, conditions=None):
         """Decoder mean E[x|z] of latent rows, as rows of the training table.
@@ -126,9 +126,9 @@ default=None
 
     def _validate_latents(self, Z):
         Z = check_array(Z, dtype=np.float32)
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self.n_components_:
             raise ValueError(
-                f"expected latent rows with n_components={self.n_components} columns; "
+                f"expected latent rows with n_components={self.n_components_} columns; "
                 f"got {Z.shape[1]}"
             )
         return Z
@@ -250,7 +250,7 @@ default=None
         # Fixed for a model (never dependent on len(X), so a row's score ignores the other
         # rows), a multiple of 64 so chunks tile evenly into CPU GEMM kernels, at most
         # SCORE_CHUNK_ROWS so scoring a handful of rows stays cheap.
-        rows = SCORE_CHUNK_ELEMENTS // (n_draws * max(self.n_features_in_, self.n_components))
+        rows = SCORE_CHUNK_ELEMENTS // (n_draws * max(self.n_features_in_, self.n_components_))
         return min(SCORE_CHUNK_ROWS, max(64, rows - rows % 64))
 
     def _importance_noise(self):
@@ -263,4 +263,4 @@ default=None
 
     def _posterior_noise_width(self):
         # A hierarchy draws [eps_top, eps_lower] per sample; the plain width is unchanged.
-        return self.n_components + (self.n_components_lower or 0)
+        return self.n_components_ + (self.n_components_lower or 0)

@@ -10,13 +10,27 @@ posterior of z is Gaussian in closed form,
 and E[x_m | x_o] = b_m + E[z | x_o] W_m. The imputer uses this instead of importance
 sampling whenever its model has that form: it is the same quantity, without Monte Carlo
 error, and without depending on how well the encoder guesses the posterior of a row with
-holes.
+holes. Multiple imputation draws z from that posterior and x_m from b_m + z W_m plus
+its noise, exactly, where resampling a fixed set of importance draws can put all the
+weight on a few of them.
 """
 
 import numpy as np
 
 # Rows per batch of the stacked (rows x latent x latent) solves.
 CHUNK_ROWS = 1024
+
+
+def _posterior_of_rows(x, intercept, W, precision_weights):
+    """Per row of x: which entries are observed, the precision of z given them, and
+    E[z | x_observed]."""
+    observed = ~np.isnan(x)
+    weights = observed * precision_weights  # 1 / psi on observed entries, else 0
+    residual = np.where(observed, x - intercept, 0.0)
+    # Posterior precision and (precision times mean) of z for every row at once.
+    precision = np.eye(len(W)) + np.einsum("dp,np,ep->nde", W, weights, W)
+    shift = np.einsum("dp,np->nd", W, weights * residual)
+    return observed, precision, np.linalg.solve(precision, shift[..., None])[..., 0]
 
 
 def conditional_mean(x, intercept, W, noise_var):
@@ -55,13 +69,56 @@ def conditional_mean(x, intercept, W, noise_var):
     expected = x.copy()
     for start in range(0, len(x), CHUNK_ROWS):
         rows = slice(start, start + CHUNK_ROWS)
-        observed = ~np.isnan(x[rows])
-        weights = observed * precision_weights  # 1 / psi on observed entries, else 0
-        residual = np.where(observed, x[rows] - intercept[rows], 0.0)
-        # Posterior precision and (precision times mean) of z for every row at once.
-        precision = np.eye(len(W)) + np.einsum("dp,np,ep->nde", W, weights, W)
-        shift = np.einsum("dp,np->nd", W, weights * residual)
-        z_mean = np.linalg.solve(precision, shift[..., None])[..., 0]
-        fill = intercept[rows] + z_mean @ W
-        expected[rows] = np.where(observed, x[rows], fill)
+        observed, _, z_mean = _posterior_of_rows(x[rows], intercept[rows], W, precision_weights)
+        expected[rows] = np.where(observed, x[rows], intercept[rows] + z_mean @ W)
     return expected
+
+
+def conditional_draw(x, intercept, W, noise_var, rng):
+    """One draw of the missing entries from p(x_missing | x_observed) under the same model.
+
+    z is drawn from its exact Gaussian posterior given the observed entries, then each
+    missing entry from intercept + z W plus its noise: an exact draw, for multiple
+    imputation (the parameters are those of :func:`conditional_mean`).
+
+    Parameters
+    ----------
+    x, intercept, W, noise_var
+        As in :func:`conditional_mean`.
+    rng : numpy.random.RandomState
+        Source of the draws.
+
+    Returns
+    -------
+    completed : ndarray of shape (n_samples, n_features)
+        x with each missing entry replaced by a draw.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._linear_gaussian import conditional_draw
+    >>> W = np.array([[1.0, -1.0]])          # x1 = -x0, up to noise of variance 0.01
+    >>> x = np.tile([[2.0, np.nan]], (20000, 1))
+    >>> draws = conditional_draw(x, np.zeros(2), W, np.array([1e-2, 1e-2]),
+    ...                          np.random.RandomState(0))[:, 1]
+    >>> # Var[x1 | x0] = Var[z | x0] + 0.01, with Var[z | x0] = 1 / (1 + 1 / 0.01)
+    >>> bool(abs(draws.mean() + 2 * 100 / 101) < 0.01), bool(abs(draws.var() - 0.0199) < 0.001)
+    (True, True)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), x.shape)
+    W = np.asarray(W, dtype=np.float64)
+    noise_var = np.asarray(noise_var, dtype=np.float64)
+    completed = x.copy()
+    for start in range(0, len(x), CHUNK_ROWS):
+        rows = slice(start, start + CHUNK_ROWS)
+        observed, precision, z_mean = _posterior_of_rows(
+            x[rows], intercept[rows], W, 1.0 / noise_var
+        )
+        # z = mean + L^-T eps has covariance (L L^T)^-1 = precision^-1.
+        cholesky = np.linalg.cholesky(precision)
+        eps = rng.standard_normal(z_mean.shape)
+        z = z_mean + np.linalg.solve(np.swapaxes(cholesky, -1, -2), eps[..., None])[..., 0]
+        noise = np.sqrt(noise_var) * rng.standard_normal(z_mean.shape[:1] + noise_var.shape)
+        completed[rows] = np.where(observed, x[rows], intercept[rows] + z @ W + noise)
+    return completed

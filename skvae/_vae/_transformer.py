@@ -119,7 +119,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         (178, 2)
         """
         X = self._validate_rows(X)
-        Z = self._posterior_location(self._prediction_inputs(X))[:, : self.n_components]
+        Z = self._posterior_location(self._prediction_inputs(X))[:, : self.n_components_]
         return Z.astype(X.dtype)
 
     def inverse_transform(self, X, conditions=None):
@@ -159,7 +159,7 @@ default=None
 
     @property
     def _n_features_out(self):
-        return self.n_components
+        return self.n_components_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,6 +7,8 @@ skvae.plot's docstring). Real, decoded and sampled rows are compared as the esti
 (a category as its label), as those methods take them.
 """
 
+from inspect import signature
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -122,7 +124,8 @@ def typical_conditions(estimator, X):
 
 
 def real_and_sampled(estimator, X, n_samples, random_state):
-    """Complete rows of X and as many rows sampled from the model, modelled columns only."""
+    """Complete rows of X and as many rows sampled from the model (its own draws, not the
+    calibrated marginals of ``sample``'s default), modelled columns only."""
     check_is_fitted(estimator)
     X = estimator.to_numeric(X)
     conditions = conditions_of(estimator, X)
@@ -131,8 +134,11 @@ def real_and_sampled(estimator, X, n_samples, random_state):
         # Generate under the real rows' own conditions, so the marginals are comparable.
         rng = np.random.default_rng(0)
         conditions = conditions[rng.integers(len(X), size=n)]
+    # The model's own draws: the calibrated marginals of sample()'s default match the
+    # training rows by construction and would hide what the model gets wrong.
+    own = {"marginals": "model"} if "marginals" in signature(estimator.sample).parameters else {}
     sampled = as_numeric(
-        estimator, estimator.sample(n, random_state=random_state, conditions=conditions)
+        estimator, estimator.sample(n, random_state=random_state, conditions=conditions, **own)
     )
     columns = data_columns(estimator)
     real = X[:, columns].astype(np.float64)

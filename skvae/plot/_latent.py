@@ -71,9 +71,9 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
     if dims is None:
         dims = np.sort(np.argsort(-kl, kind="stable")[:2])
     dims = [int(d) for d in np.atleast_1d(dims)]
-    if not 1 <= len(dims) <= 2 or not all(0 <= d < estimator.n_components for d in dims):
+    if not 1 <= len(dims) <= 2 or not all(0 <= d < estimator.n_components_ for d in dims):
         raise ValueError(
-            f"dims must be one or two latent dimensions in [0, {estimator.n_components - 1}]; "
+            f"dims must be one or two latent dimensions in [0, {estimator.n_components_ - 1}]; "
             f"got {dims}"
         )
     ax = single_axes(ax, (6, 5))
@@ -173,16 +173,16 @@ def latent_traversal(
         order = np.argsort(-estimator.kl_per_dimension_, kind="stable")
         dims = np.sort(order[:2])
     dims = [int(d) for d in np.atleast_1d(dims)]
-    if len(dims) != min(2, estimator.n_components) or not all(
-        0 <= d < estimator.n_components for d in dims
+    if len(dims) != min(2, estimator.n_components_) or not all(
+        0 <= d < estimator.n_components_ for d in dims
     ):
         raise ValueError(
-            f"dims must be {min(2, estimator.n_components)} distinct latent dimensions in "
-            f"[0, {estimator.n_components - 1}]; got {dims}"
+            f"dims must be {min(2, estimator.n_components_)} distinct latent dimensions in "
+            f"[0, {estimator.n_components_ - 1}]; got {dims}"
         )
     values = np.linspace(-extent, extent, n_steps)
     # Grid rows: the second dimension decreases down the page, the first increases across.
-    grid = np.zeros((n_steps ** len(dims), estimator.n_components))
+    grid = np.zeros((n_steps ** len(dims), estimator.n_components_))
     if len(dims) == 2:
         b, a = np.meshgrid(values[::-1], values, indexing="ij")
         grid[:, dims[0]], grid[:, dims[1]] = a.ravel(), b.ravel()

@@ -92,7 +92,7 @@ def report_numbers(estimator, X):
         ("mean ELBO", f"{(expected - kl).mean():.3f}", "a lower bound on the score, nats"),
         (
             "active units",
-            f"{estimator.n_active_units_} of {estimator.n_components}",
+            f"{estimator.n_active_units_} of {estimator.n_components_}",
             "latent units whose posterior mean varies (variance > 0.01)",
         ),
         (

@@ -18,7 +18,9 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     Parameters
     ----------
     estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
-        The model to sample from (``sample``, with its observation noise).
+        The model to sample from (``sample``, with its observation noise; the model's
+        own draws, ``marginals="model"``, since the default calibration gives sampled
+        columns the training marginals by construction).
     X : array-like of shape (n_samples, n_features)
         Real rows (rows with a missing entry are left out).
     columns : list of int or str, default=None
@@ -94,7 +96,7 @@ def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
     Parameters
     ----------
     estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
-        The model to sample from.
+        The model to sample from (its own draws, as in :func:`marginals`).
     X : array-like of shape (n_samples, n_features)
         Real rows (rows with a missing entry are left out).
     n_samples : int, default=None

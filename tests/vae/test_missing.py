@@ -1,5 +1,7 @@
 """Missing values: masked likelihoods (log p(x_observed)) and VAEImputer."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
@@ -10,7 +12,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from synthetic_data import LINEAR_VAE_PARAMS, ppca_data
 
-from skvae import VAEImputer, VAETransformer
+from skvae import PosteriorCollapseWarning, VAEImputer, VAETransformer
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +77,7 @@ def test_imputer_beats_mean_and_knn_and_matches_iterative_imputation():
     def rmse(filled):
         return np.sqrt(np.mean(((filled - X) / scale)[mask] ** 2))
 
-    imputer = VAEImputer(n_components=X.shape[1], batch_size=32, random_state=0)
+    imputer = VAEImputer(random_state=0)
     filled = imputer.fit_transform(X_missing)
     np.testing.assert_array_equal(filled[~mask], X[~mask])
     assert not np.isnan(filled).any()
@@ -87,6 +89,27 @@ def test_imputer_beats_mean_and_knn_and_matches_iterative_imputation():
     assert vae < 0.85 * mean, (vae, mean)
     assert vae < knn - 0.1, (vae, knn)
     assert vae < iterative + 0.02, (vae, iterative)
+
+
+def test_auto_n_components_gives_one_dimension_per_modelled_column():
+    """n_components="auto" (the imputer's default) resolves to the number of modelled
+    columns, at most 64, in n_components_, and warns of no collapse: the unused
+    dimensions are expected to switch off."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)) @ rng.normal(size=(5, 70))
+    X[::3, 2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PosteriorCollapseWarning)
+        imputer = VAEImputer(max_iter=2, random_state=0).fit(X[:, :6])
+    assert imputer.n_components == "auto"
+    assert imputer.n_components_ == 6
+    assert imputer.kl_per_dimension_.shape == (6,)
+    assert VAEImputer(max_iter=1, random_state=0).fit(X).n_components_ == 64
+    # Condition columns are not modelled: they do not count.
+    transformer = VAETransformer(n_components="auto", condition_on=[0], max_iter=1)
+    transformer.fit(np.nan_to_num(X[:, :6]))
+    assert transformer.n_components_ == 5
+    assert transformer.transform(np.nan_to_num(X[:3, :6])).shape == (3, 5)
 
 
 def test_linear_gaussian_conditional_mean_is_gaussian_conditioning():
@@ -111,6 +134,27 @@ def test_linear_gaussian_conditional_mean_is_gaussian_conditioning():
         else:
             expected[m] = mu[m]
         np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_linear_gaussian_draws_have_the_conditional_mean_and_covariance():
+    """conditional_draw samples N(mu_m + S_mo S_oo^-1 (x_o - mu_o), S_mm - S_mo S_oo^-1 S_om):
+    over 40000 draws of one row, the mean and covariance of the missing entries match."""
+    from skvae._vae._linear_gaussian import conditional_draw
+
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(2, 5))
+    noise_var = rng.uniform(0.1, 1.0, size=5)
+    mu = rng.normal(size=5)
+    covariance = W.T @ W + np.diag(noise_var)
+    row = np.array([0.5, np.nan, -1.0, np.nan, 2.0])
+    o, m = ~np.isnan(row), np.isnan(row)
+    gain = covariance[np.ix_(m, o)] @ np.linalg.inv(covariance[np.ix_(o, o)])
+    mean = mu[m] + gain @ (row[o] - mu[o])
+    cov = covariance[np.ix_(m, m)] - gain @ covariance[np.ix_(o, m)]
+    draws = conditional_draw(np.tile(row, (40000, 1)), mu, W, noise_var, np.random.RandomState(0))
+    np.testing.assert_array_equal(draws[:, o], np.tile(row[o], (40000, 1)))
+    np.testing.assert_allclose(draws[:, m].mean(axis=0), mean, atol=0.03)
+    np.testing.assert_allclose(np.cov(draws[:, m], rowvar=False), cov, atol=0.04)
 
 
 def test_linear_imputer_fills_with_the_models_exact_conditional_mean():

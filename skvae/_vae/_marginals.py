@@ -1,0 +1,178 @@
+"""Marginal calibration of generated rows: each numeric column mapped onto the training
+column's distribution, keeping the model's ranks (and so its dependence between columns).
+
+A VAE's decoder smooths what it cannot represent: a column that is exactly 1.0 in 97% of
+the rows comes out spread around 1.0, a two-valued column as a blur between its values, a
+skewed column too symmetric. Each generated value x of a numeric column j is replaced by
+``Q_j(F_j(x))``: ``F_j`` is the model's own marginal CDF of column j (estimated from a
+fixed reference draw of the same sampler) and ``Q_j`` the training column's quantile
+function (1001 levels, interpolated). A row keeps its rank in every column, so the
+dependence the model learned is kept (a copula with the model's dependence), while the
+marginals become the training rows': atoms, skew, bounds and tails included. Values stay
+within the training column's range, and a column with a few repeated values (a 0/1 flag
+stored as floats, a rating) takes only those values.
+
+Every numeric column is mapped, also one the model already gets right: on eight fresh
+splits each of diabetes, penguins and breast cancer, mapping only the columns whose
+model marginal the training rows reject (a KS test and a tail test at 1%) gave the same
+train-on-synthetic accuracy as mapping every column, and a worse KS statistic
+(docs/synthetic_data.rst).
+"""
+
+import numpy as np
+
+from skvae._table._codes import CONTINUOUS_KINDS
+
+# Quantile levels stored per numeric column: 0, 0.001, ..., 1 (the extremes included).
+N_QUANTILE_LEVELS = 1001
+
+# Rows of the reference draw that estimates the model's marginal CDF: its KS error is
+# about 1 / sqrt(8192) ~ 0.011, well under the sampling noise of the tables it serves.
+N_REFERENCE_ROWS = 8192
+
+# A column is discrete, its generated values snapped to the seen ones, when it has at most
+# this many distinct values, each seen in MIN_ROWS_PER_VALUE rows on average (so that a
+# small table's continuous column is not mistaken for one).
+MAX_DISCRETE_VALUES = 20
+MIN_ROWS_PER_VALUE = 5
+
+
+def fit_marginal_quantiles(X_numeric):
+    """The quantile functions of the training columns, or None when there is no column.
+
+    Parameters
+    ----------
+    X_numeric : ndarray of shape (n_samples, n_columns)
+        The numeric training columns, NaN where missing.
+
+    Returns
+    -------
+    marginals : dict or None
+        ``"quantiles"``, an ndarray of shape (1001, n_columns): quantiles at levels 0,
+        0.001, ..., 1 of the observed values of each column (NaN for a column with no
+        observed value), interpolated between order statistics, or for a ``"discrete"``
+        column (a bool ndarray of shape (n_columns,)) the smallest value whose share of
+        rows at or below it reaches the level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import fit_marginal_quantiles
+    >>> marginals = fit_marginal_quantiles(np.array([[0.0], [1.0], [np.nan], [3.0]]))
+    >>> q = marginals["quantiles"]
+    >>> q.shape, q[[0, 500, -1], 0].tolist(), marginals["discrete"].tolist()
+    ((1001, 1), [0.0, 1.0, 3.0], [False])
+    """
+    if X_numeric.shape[1] == 0:
+        return None
+    levels = np.linspace(0.0, 1.0, N_QUANTILE_LEVELS)
+    quantiles = np.full((N_QUANTILE_LEVELS, X_numeric.shape[1]), np.nan)
+    discrete = np.zeros(X_numeric.shape[1], dtype=bool)
+    for j in range(X_numeric.shape[1]):
+        observed = X_numeric[:, j][~np.isnan(X_numeric[:, j])]
+        if observed.size:
+            n_values = len(np.unique(observed))
+            discrete[j] = (
+                n_values <= MAX_DISCRETE_VALUES and observed.size >= MIN_ROWS_PER_VALUE * n_values
+            )
+            method = "inverted_cdf" if discrete[j] else "linear"
+            quantiles[:, j] = np.quantile(observed, levels, method=method)
+    return {"quantiles": quantiles, "discrete": discrete}
+
+
+def calibrate_marginals(values, reference, marginals):
+    """Map each column of ``values`` through the reference draw's CDF, then the training
+    quantile function (see the module docstring).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_columns)
+        Generated values of the numeric columns.
+    reference : ndarray of shape (n_reference, n_columns)
+        A draw of the same sampler, fixed for the model, that estimates its marginals.
+    marginals : dict
+        From :func:`fit_marginal_quantiles`; a column with NaN quantiles is left as it is.
+
+    Returns
+    -------
+    calibrated : ndarray of shape (n_samples, n_columns)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import calibrate_marginals, fit_marginal_quantiles
+    >>> rng = np.random.default_rng(0)
+    >>> marginals = fit_marginal_quantiles(rng.exponential(size=(500, 1)))
+    >>> values = calibrate_marginals(rng.normal(size=(4, 1)), rng.normal(size=(8192, 1)),
+    ...                              marginals)
+    >>> bool((values >= 0).all())   # a normal draw given the exponential's marginal
+    True
+    >>> flags = fit_marginal_quantiles(rng.choice([0.2, 0.7], size=(100, 1)))
+    >>> values = calibrate_marginals(rng.normal(size=(6, 1)), rng.normal(size=(8192, 1)),
+    ...                              flags)
+    >>> sorted(set(values[:, 0].tolist())) in ([0.2], [0.7], [0.2, 0.7])
+    True
+    """
+    calibrated = np.array(values, dtype=np.float64)
+    n_reference = len(reference)
+    # Mid-ranks: the reference's i-th smallest value sits at level (i + 0.5) / n.
+    ranks = (np.arange(n_reference) + 0.5) / n_reference
+    quantiles, discrete = marginals["quantiles"], marginals["discrete"]
+    levels = np.linspace(0.0, 1.0, len(quantiles))
+    for j in range(calibrated.shape[1]):
+        if np.isnan(quantiles[:, j]).any():
+            continue
+        sorted_reference = np.sort(reference[:, j])
+        u = np.interp(calibrated[:, j], sorted_reference, ranks)
+        if discrete[j]:  # the step function itself: only the values seen in fit
+            calibrated[:, j] = quantiles[np.rint(u * (len(levels) - 1)).astype(int), j]
+        else:
+            calibrated[:, j] = np.interp(u, levels, quantiles[:, j])
+    return calibrated
+
+
+class MarginalsMixin:
+    """The marginal calibration of ``sample`` (``marginals="auto"``) for DensityMixin.
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._marginals import MarginalsMixin
+    >>> issubclass(VAETransformer, MarginalsMixin)
+    True
+    """
+
+    def _can_calibrate(self, conditions, marginals):
+        """Whether draws under ``conditions`` can take the training marginals; raises
+        for ``marginals="data"`` where they cannot."""
+        reason = None
+        if getattr(self, "_marginal_quantiles", None) is None:
+            reason = (
+                "this model stored no training quantiles (no numeric column, or fitted on "
+                "a memory-mapped X, or saved by an earlier skvae)"
+            )
+        elif conditions is not None or len(self.condition_columns_):
+            reason = "conditional draws follow the model's conditional marginals"
+        if reason is not None and marginals == "data":
+            raise ValueError(
+                f"marginals='data' applies to unconditional draws of a model fitted on "
+                f"in-memory rows; {reason}: use marginals='model'"
+            )
+        return reason is None
+
+    def _calibrated(self, codes, latent):
+        """Coded rows with their numeric columns on the training marginals (see sample)."""
+        columns = self._numeric_code_columns()
+        seed = int(np.random.SeedSequence([self._seed, 13]).generate_state(1)[0])
+        C = self._check_conditions(None, N_REFERENCE_ROWS)
+        reference = self._sample_codes(N_REFERENCE_ROWS, np.random.RandomState(seed), C, latent)
+        codes = codes.copy()
+        codes[:, columns] = calibrate_marginals(
+            codes[:, columns], reference[:, columns], self._marginal_quantiles
+        )
+        return codes
+
+    def _numeric_code_columns(self):
+        """Positions in X of the modelled columns with a continuous kind."""
+        continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
+        return self._data_columns()[continuous]

@@ -37,11 +37,12 @@ def cmd_fit(args):
         numeric=_split(args.numeric) or [],
     )
     categorical = [name for name in data.columns if data[name].dtype == object]
+    cls = getattr(skvae, ESTIMATORS[args.estimator])
+    likelihood = args.likelihood or cls().likelihood
     # What will be modelled how, before the (possibly long) fit starts.
-    print(describe_columns(data, args.likelihood), file=sys.stderr)
+    print(describe_columns(data, likelihood), file=sys.stderr)
     params = dict(
-        n_components=args.n_components,
-        likelihood=args.likelihood,
+        likelihood=likelihood,
         column_types={name: "categorical" for name in categorical} or None,
         n_components_lower=args.n_components_lower,
         beta=args.beta,
@@ -58,11 +59,12 @@ def cmd_fit(args):
     if args.hidden is not None:
         sizes = [] if args.hidden.strip().lower() == "none" else _split(args.hidden) or []
         params["hidden_layer_sizes"] = tuple(int(size) for size in sizes)
+    if args.n_components is not None:
+        params["n_components"] = args.n_components
     if args.max_iter is not None:
         params["max_iter"] = args.max_iter
     if args.kl_warmup is not None:
         params["kl_warmup"] = args.kl_warmup
-    cls = getattr(skvae, ESTIMATORS[args.estimator])
     if args.estimator == "detector":
         params["contamination"] = (
             "auto" if args.contamination == "auto" else float(args.contamination)

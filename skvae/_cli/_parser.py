@@ -109,7 +109,13 @@ def _add_fit(sub):
         help="comma-separated columns that must hold numbers (a non-number is then an error "
         "instead of making the column categorical)",
     )
-    fit.add_argument("--n-components", type=int, default=2)
+    fit.add_argument(
+        "--n-components",
+        type=lambda value: value if value == "auto" else int(value),
+        default=None,
+        help="latent dimension, or auto: one per column (default: the estimator's: 2, or "
+        "auto for the imputer)",
+    )
     fit.add_argument(
         "--n-components-lower",
         type=int,
@@ -124,10 +130,11 @@ def _add_fit(sub):
     )
     fit.add_argument(
         "--likelihood",
-        default="student_t",
+        default=None,
         # Every kind a numeric column can have (categorical is for text columns).
         choices=[kind for kind in KINDS if kind != "categorical"],
-        help="likelihood of the numeric columns (student_t)",
+        help="likelihood of the numeric columns (default: the estimator's: student_t, or "
+        "gaussian for the imputer)",
     )
     fit.add_argument("--beta", type=float, default=1.0)
     fit.add_argument(
@@ -143,7 +150,8 @@ def _add_fit(sub):
         "--batch-size",
         type=lambda value: value if value == "auto" else int(value),
         default="auto",
-        help="rows per batch, or auto (the estimator's: about four batches per epoch, 32-128)",
+        help="rows per batch, or auto (the estimator's: about four batches per epoch, 32-128; "
+        "16 for the imputer)",
     )
     fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")

@@ -134,6 +134,16 @@ def test_detect_and_impute(table, tmp_path):
     filled = pd.read_csv(tmp_path / "filled.csv")
     assert not filled.isna().any().any()
     np.testing.assert_allclose(filled["a"], holes["a"])
+    # Options left out take the imputer's own defaults, not the transformer's.
+    defaults = tmp_path / "d.skvae"
+    args = ("fit", tmp_path / "holes.csv", "-o", defaults, "--estimator", "imputer")
+    assert run(*args, "--max-iter", "2") == 0
+    fitted = skvae.load(defaults)
+    assert (fitted.n_components, fitted.likelihood, fitted.hidden_layer_sizes) == (
+        "auto",
+        "gaussian",
+        (),
+    )
 
 
 def test_errors_name_the_file_column_and_value(table, tmp_path, capsys):

@@ -139,6 +139,7 @@ n_conditions), default=None
         training columns' quantiles (None for a memory-mapped X, whose rows are not at
         hand)."""
         self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
+        self._sorted_references = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = None
         if isinstance(rows, InMemoryRows):
             numeric = rows.X[:, self._numeric_code_columns()]

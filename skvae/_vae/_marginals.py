@@ -80,7 +80,7 @@ def fit_marginal_quantiles(X_numeric):
     return {"quantiles": quantiles, "discrete": discrete}
 
 
-def calibrate_marginals(values, reference, marginals):
+def calibrate_marginals(values, sorted_reference, marginals):
     """Map each column of ``values`` through the reference draw's CDF, then the training
     quantile function (see the module docstring).
 
@@ -88,8 +88,9 @@ def calibrate_marginals(values, reference, marginals):
     ----------
     values : ndarray of shape (n_samples, n_columns)
         Generated values of the numeric columns.
-    reference : ndarray of shape (n_reference, n_columns)
-        A draw of the same sampler, fixed for the model, that estimates its marginals.
+    sorted_reference : ndarray of shape (n_reference, n_columns)
+        A draw of the same sampler, fixed for the model, that estimates its marginals,
+        each column sorted.
     marginals : dict
         From :func:`fit_marginal_quantiles`; a column with NaN quantiles is left as it is.
 
@@ -103,18 +104,17 @@ def calibrate_marginals(values, reference, marginals):
     >>> from skvae._vae._marginals import calibrate_marginals, fit_marginal_quantiles
     >>> rng = np.random.default_rng(0)
     >>> marginals = fit_marginal_quantiles(rng.exponential(size=(500, 1)))
-    >>> values = calibrate_marginals(rng.normal(size=(4, 1)), rng.normal(size=(8192, 1)),
-    ...                              marginals)
+    >>> reference = np.sort(rng.normal(size=(8192, 1)), axis=0)
+    >>> values = calibrate_marginals(rng.normal(size=(4, 1)), reference, marginals)
     >>> bool((values >= 0).all())   # a normal draw given the exponential's marginal
     True
     >>> flags = fit_marginal_quantiles(rng.choice([0.2, 0.7], size=(100, 1)))
-    >>> values = calibrate_marginals(rng.normal(size=(6, 1)), rng.normal(size=(8192, 1)),
-    ...                              flags)
+    >>> values = calibrate_marginals(rng.normal(size=(6, 1)), reference, flags)
     >>> sorted(set(values[:, 0].tolist())) in ([0.2], [0.7], [0.2, 0.7])
     True
     """
     calibrated = np.array(values, dtype=np.float64)
-    n_reference = len(reference)
+    n_reference = len(sorted_reference)
     # Mid-ranks: the reference's i-th smallest value sits at level (i + 0.5) / n.
     ranks = (np.arange(n_reference) + 0.5) / n_reference
     quantiles, discrete = marginals["quantiles"], marginals["discrete"]
@@ -122,8 +122,7 @@ def calibrate_marginals(values, reference, marginals):
     for j in range(calibrated.shape[1]):
         if np.isnan(quantiles[:, j]).any():
             continue
-        sorted_reference = np.sort(reference[:, j])
-        u = np.interp(calibrated[:, j], sorted_reference, ranks)
+        u = np.interp(calibrated[:, j], sorted_reference[:, j], ranks)
         if discrete[j]:  # the step function itself: only the values seen in fit
             calibrated[:, j] = quantiles[np.rint(u * (len(levels) - 1)).astype(int), j]
         else:
@@ -163,12 +162,18 @@ class MarginalsMixin:
     def _calibrated(self, codes, latent):
         """Coded rows with their numeric columns on the training marginals (see sample)."""
         columns = self._numeric_code_columns()
-        seed = int(np.random.SeedSequence([self._seed, 13]).generate_state(1)[0])
-        C = self._check_conditions(None, N_REFERENCE_ROWS)
-        reference = self._sample_codes(N_REFERENCE_ROWS, np.random.RandomState(seed), C, latent)
+        # The reference draw is a fixed function of the fitted model: drawn once per
+        # latent source and kept until the next fit (not pickled), so that sampling a
+        # few rows at a time does not pay for 8192 rows each call.
+        cache = self.__dict__.setdefault("_sorted_references", {})
+        if latent not in cache:
+            seed = int(np.random.SeedSequence([self._seed, 13]).generate_state(1)[0])
+            C = self._check_conditions(None, N_REFERENCE_ROWS)
+            reference = self._sample_codes(N_REFERENCE_ROWS, np.random.RandomState(seed), C, latent)
+            cache[latent] = np.sort(reference[:, columns], axis=0)
         codes = codes.copy()
         codes[:, columns] = calibrate_marginals(
-            codes[:, columns], reference[:, columns], self._marginal_quantiles
+            codes[:, columns], cache[latent], self._marginal_quantiles
         )
         return codes
 

@@ -101,7 +101,7 @@ class VAEParameters(BaseEstimator):
         max_iter=200,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change=30,
         tol=1e-4,
         objective="elbo",
         n_importance_train=8,

@@ -195,14 +195,14 @@ ATTRIBUTES_DOC = """    Attributes
         Number of epochs run.
     batch_size_ : int
         Rows per mini-batch of the fit (``batch_size`` with "auto" resolved).
-    kl_per_dimension_ : ndarray of shape (n_components_,) or \
-(n_components_ + n_components_lower,)
+    kl_per_dimension_ : ndarray of shape (n_components,) or \
+(n_components + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;
         near-zero entries are collapsed units. With ``posterior="flow"`` it is the Monte
         Carlo split of the KL over coordinates (see :meth:`kl_divergence`); with
         ``n_components_lower`` the top layer's dimensions come first, then the lower
         layer's KL(q(z1|x, z) || p(z1|z)).
-    active_units_ : ndarray of shape (n_components_,) or (n_components_ + n_components_lower,), \
+    active_units_ : ndarray of shape (n_components,) or (n_components + n_components_lower,), \
 dtype=bool
         Whether each latent unit is active: the variance of its posterior location over
         the training rows exceeds 0.01 (Burda et al., 2015). The location is the posterior

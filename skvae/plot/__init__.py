@@ -18,14 +18,15 @@ that offers them can be drawn (each plot needs the ones it uses):
 - methods: ``encode(X)`` (posterior locations), ``decode(Z, conditions)`` (decoder means
   as rows of the training table), ``to_numeric(X)`` (rows as floats: numbers, booleans
   as 0/1, a category as its index in ``categories_``, NaN missing),
-  ``sample(n_samples, random_state, conditions)``, ``score_samples(X)`` and
-  ``elbo_terms(X)``; conditions are passed in X's values (categories as themselves);
-- fitted attributes: ``history_``, ``n_iter_``, ``kl_warmup_epochs_``,
+  ``sample(n_samples, random_state, conditions)`` (and its ``marginals="model"``
+  where it takes one), ``score_samples(X)`` and ``elbo_terms(X)``; conditions are
+  passed in X's values (categories as themselves);
+- fitted attributes: ``n_components_``, ``history_``, ``n_iter_``, ``kl_warmup_epochs_``,
   ``kl_per_dimension_``, ``n_active_units_``, ``n_features_in_``,
   ``feature_names_in_`` (where the model was fitted on named columns),
   ``condition_columns_``, ``condition_categories_``, ``column_kinds_``, ``categories_``,
   ``mean_`` and ``scale_``, and ``offset_`` where there is one (outlier detectors);
-- parameters: ``n_components``, ``max_iter``, ``n_importance_samples`` and, with
+- parameters: ``max_iter``, ``n_importance_samples`` and, with
   ``offset_``, ``contamination``.
 """
 

@@ -81,7 +81,8 @@ def _fresh_fit_configurations():
     X_nan = X.copy()
     X_nan[np.random.default_rng(0).uniform(size=X.shape) < 0.1] = np.nan
     frame = mixed_frame(300)
-    # 0.1's defaults where they have changed since (the Student-t likelihood, "auto" batches).
+    # 0.1's defaults where they have changed since (the Student-t likelihood, "auto" batches,
+    # the detector's trimmed refit, the imputer's n_components="auto").
     small = dict(
         hidden_layer_sizes=(16, 8),
         max_iter=4,
@@ -103,9 +104,9 @@ def _fresh_fit_configurations():
         "mixture": (VAETransformer(**{**vae, "likelihood": "mixture"}), X),
         "cond": (VAETransformer(condition_on=[0], **vae), X),
         "nan": (VAETransformer(**vae), X_nan),
-        "outlier": (VAEOutlierDetector(**vae), X),
-        "outlier_auto": (VAEOutlierDetector(contamination="auto", **vae), X),
-        "imputer": (VAEImputer(**small), X_nan),
+        "outlier": (VAEOutlierDetector(trim=0, **vae), X),
+        "outlier_auto": (VAEOutlierDetector(contamination="auto", trim=0, **vae), X),
+        "imputer": (VAEImputer(n_components=2, **small), X_nan),
         "vq": (VQVAETransformer(n_codes=8, **small), X),
         "vq_mixed": (
             VQVAETransformer(n_codes=8, **small),

@@ -86,7 +86,7 @@ default="student_t"
         Epochs without an improvement of ``tol`` before training stops. With a few
         mini-batches per epoch the training loss is noisy, and a patience of 10 stopped
         fits of small tables after 50 to 150 epochs, short of their best: 30 raised the
-        held-out log-likelihood on 11 of the 12 tables of ``benchmarks/density.py`` and
+        held-out log-likelihood on 10 of the 12 tables of ``benchmarks/density.py`` and
         narrowed the train-on-synthetic gap of ``benchmarks/synthetic.py``
         (:doc:`/density`).
     tol : float, default=1e-4

@@ -22,7 +22,8 @@ ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmo
 
 # n_components="auto": one latent dimension per modelled column, at most this many. The KL
 # term switches off the dimensions the data do not need, so the rule costs little beyond
-# compute; imputation improved with it on every table of benchmarks/imputation.py.
+# compute; with it (and 32-row batches) VAEImputer imputed better on all 15 cells of
+# benchmarks/imputation.py than with n_components=2.
 AUTO_MAX_COMPONENTS = 64
 
 # batch_size="auto": about four batches per epoch, within these bounds. Small tables then get

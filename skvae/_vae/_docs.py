@@ -4,6 +4,8 @@ Each class docstring includes them with ``%(parameters)s`` and ``%(attributes)s`
 :func:`fill_doc`), so a parameter is documented once for all of them.
 """
 
+import re
+
 from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import HANDLE_UNKNOWN_DOC, column_types_doc
 
@@ -234,3 +236,30 @@ def fill_doc(cls):
         "    %(attributes)s\n", ATTRIBUTES_DOC
     )
     return cls
+
+
+def with_defaults(defaults):
+    """Class decorator: rewrite the defaults that a class changes in its filled-in
+    parameter section (apply it above :func:`fill_doc`).
+
+    Examples
+    --------
+    >>> from skvae._vae._docs import fill_doc, with_defaults
+    >>> class Demo:
+    ...     pass
+    >>> Demo.__doc__ = "Demo." + chr(10) * 2 + "    %(parameters)s" + chr(10)
+    >>> Demo = with_defaults({"n_components": '"auto"'})(fill_doc(Demo))
+    >>> 'n_components : int or "auto", default="auto"' in Demo.__doc__
+    True
+    """
+
+    def rewrite(cls):
+        for name, default in defaults.items():
+            cls.__doc__, n = re.subn(
+                rf"(\n    {name} : [^\n]*default=)[^\n]*", rf"\g<1>{default}", cls.__doc__
+            )
+            if n != 1:
+                raise RuntimeError(f"no documented default for {name}")
+        return cls
+
+    return rewrite

@@ -1,6 +1,5 @@
 """``VAEImputer``: fill missing values with their conditional expectation under a VAE."""
 
-import re
 from numbers import Real
 
 import numpy as np
@@ -9,7 +8,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
-from skvae._vae._docs import fill_doc
+from skvae._vae._docs import fill_doc, with_defaults
 from skvae._vae._imputation import ImputationMixin
 
 # Defaults that differ from BaseVAE's, and why (see the class docstring and
@@ -28,19 +27,8 @@ IMPUTER_DEFAULTS = {
 }
 
 
-def _imputer_defaults_doc(cls):
-    """Rewrite the shared parameter section's defaults that VAEImputer changes."""
-    for name, default in IMPUTER_DEFAULTS.items():
-        cls.__doc__, n = re.subn(
-            rf"(\n    {name} : [^\n]*default=)[^\n]*", rf"\g<1>{default}", cls.__doc__
-        )
-        if n != 1:
-            raise RuntimeError(f"no documented default for {name}")
-    return cls
-
-
 @savable
-@_imputer_defaults_doc
+@with_defaults(IMPUTER_DEFAULTS)
 @fill_doc
 class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     """Impute missing values with a variational autoencoder trained on incomplete rows.

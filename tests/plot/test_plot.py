@@ -50,10 +50,11 @@ def wine():
 
 @pytest.fixture(scope="module")
 def wine_detector(wine):
-    """A small outlier detector on a DataFrame (named columns, tabular heatmaps)."""
+    """A small outlier detector on a DataFrame (named columns, tabular heatmaps), with a
+    two-dimensional latent space (the detector's default has one dimension per column)."""
     X, _ = wine
     return VAEOutlierDetector(
-        contamination=0.05, hidden_layer_sizes=(16,), max_iter=5, random_state=0
+        n_components=2, contamination=0.05, hidden_layer_sizes=(16,), max_iter=5, random_state=0
     ).fit(X)
 
 

@@ -19,7 +19,6 @@ from sklearn.utils.validation import validate_data
 
 from skvae._nn._config import NetworkConfig
 from skvae._nn._lazy import import_keras_module
-from skvae._nn._prediction import to_numpy
 from skvae._nn._training_config import TrainingConfig
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._conditions import (
@@ -34,6 +33,7 @@ from skvae._vae._factor_start import (
     load_start,
     starts_from_factor_analysis,
 )
+from skvae._vae._imputation import observation_log_var
 from skvae._vae._latent_inspection import LatentInspectionMixin
 from skvae._vae._model_inputs import ModelInputsMixin
 from skvae._vae._parameters import VAEParameters
@@ -295,7 +295,7 @@ class BaseVAE(
         self.decoder_ = model.decoder
         gaussian = np.asarray(self._modelled_kinds()) == "gaussian"
         if gaussian.any():
-            var_scaled = np.exp(to_numpy(model.obs_log_var()).astype(np.float64))
+            var_scaled = np.exp(observation_log_var(model))
             self.noise_variance_ = np.full(len(gaussian), np.nan)
             self.noise_variance_[gaussian] = var_scaled * self.scale_[gaussian] ** 2
         else:

@@ -73,7 +73,7 @@ class ImputationMixin:
         )
         loadings, condition_weights = kernel[: self.n_components_], kernel[self.n_components_ :]
         intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
-        noise_var = np.exp(to_numpy(self._model.obs_log_var()).astype(np.float64))
+        noise_var = np.exp(observation_log_var(self._model))
         X_scaled = (X_data - self.mean_) / self.scale_
         if rng is None:
             return conditional_mean(X_scaled, intercept, loadings, noise_var)

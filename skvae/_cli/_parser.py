@@ -113,8 +113,8 @@ def _add_fit(sub):
         "--n-components",
         type=lambda value: value if value == "auto" else int(value),
         default=None,
-        help="latent dimension, or auto: one per column (default: the estimator's: 2, or "
-        "auto for the imputer)",
+        help="latent dimension, or auto: one per column (default: the estimator's: 2 for "
+        "the transformer, auto for the imputer and the detector)",
     )
     fit.add_argument(
         "--n-components-lower",

@@ -18,7 +18,8 @@ PARAMETERS_DOC = (
         Dimension of the latent space. ``"auto"`` gives one dimension per modelled column
         (the columns other than ``condition_on``), at most 64: the KL term switches off the
         dimensions the data do not need, so it suits tasks that want every detail the
-        data hold (imputation) rather than a small map. The fitted value is
+        data hold (imputation, outlier detection: the default of :class:`~skvae.VAEImputer`
+        and :class:`~skvae.VAEOutlierDetector`) rather than a small map. The fitted value is
         ``n_components_``.
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` makes

@@ -85,8 +85,9 @@ def test_trimmed_fit_is_a_fit_on_the_rows_the_first_fit_ranks_likeliest(data):
     np.testing.assert_array_equal(trimmed.score_samples(X), plain.score_samples(X))
     assert trimmed.n_features_in_ == 10 and trimmed.n_iter_ == 5
     # "auto" is 10%, or the contamination when that is larger.
-    assert VAEOutlierDetector()._trim_fraction() == 0.1
-    assert VAEOutlierDetector(contamination=0.3)._trim_fraction() == 0.3
+    assert VAEOutlierDetector()._trim_fraction() == 0.0
+    assert VAEOutlierDetector(trim="auto")._trim_fraction() == 0.1
+    assert VAEOutlierDetector(trim="auto", contamination=0.3)._trim_fraction() == 0.3
 
 
 def test_trimmed_fit_keeps_a_category_that_only_trimmed_rows_hold():
@@ -100,7 +101,7 @@ def test_trimmed_fit_keeps_a_category_that_only_trimmed_rows_hold():
             "kind": np.where(np.arange(300) < 3, "rare", "common").astype(object),
         }
     )
-    detector = VAEOutlierDetector(max_iter=20, random_state=0).fit(frame)
+    detector = VAEOutlierDetector(trim="auto", max_iter=20, random_state=0).fit(frame)
     assert detector.categories_[2].tolist() == ["common", "rare"]
     assert np.all(detector.predict(frame.iloc[:3]) == -1)
 
@@ -123,7 +124,7 @@ def test_robust_training_models_the_inliers_despite_far_outliers_in_the_training
     held_out = inliers(200)
     params = dict(n_components=2, max_iter=60, random_state=0)
     plain = VAEOutlierDetector(trim=0, **params).fit(X)
-    robust = VAEOutlierDetector(**params).fit(X)
+    robust = VAEOutlierDetector(trim="auto", **params).fit(X)
     assert robust.score(held_out) > plain.score(held_out) + 2.0
     is_outlier = np.r_[np.zeros(450), np.ones(25)]
     assert roc_auc_score(is_outlier, -robust.score_samples(X)) > 0.99

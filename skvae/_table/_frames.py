@@ -45,14 +45,29 @@ def enum_columns(X):
 def to_pandas(X):
     """A polars DataFrame or pyarrow Table as a pandas DataFrame (categoricals kept).
 
+    An integer column with nulls becomes a nullable pandas integer column (``Int64``, ...)
+    rather than float64, so that it keeps its integer kind and dtype.
+
     Examples
     --------
     >>> import pyarrow as pa
     >>> from skvae._table._frames import to_pandas
-    >>> to_pandas(pa.table({"x": [1.0, 2.0]}))["x"].tolist()
-    [1.0, 2.0]
+    >>> frame = to_pandas(pa.table({"x": [1.0, 2.0], "n": pa.array([3, None])}))
+    >>> frame["x"].tolist(), str(frame["n"].dtype)
+    ([1.0, 2.0], 'Int64')
     """
-    return X.to_pandas()
+    import pandas as pd
+    import pyarrow
+
+    frame = X.to_pandas()
+    table = X if isinstance(X, pyarrow.Table) else X.to_arrow()
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pyarrow.types.is_integer(column.type) and column.null_count:
+            # "int32" -> "Int32", "uint8" -> "UInt8": pandas' nullable integer dtypes.
+            name_of_dtype = str(column.type).replace("uint", "UInt").replace("int", "Int")
+            dtype = pd.api.types.pandas_dtype(name_of_dtype)
+            frame[name] = column.to_pandas(types_mapper={column.type: dtype}.get)
+    return frame
 
 
 def from_pandas(frame, library, enums=()):

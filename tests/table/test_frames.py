@@ -72,6 +72,25 @@ def test_pyarrow_table_round_trip():
     assert np.isfinite(vae.score_samples(table)).all()
 
 
+def test_integer_columns_with_nulls_stay_integer_in_polars_and_pyarrow():
+    """A polars Int16 or pyarrow int32 column with nulls is an "integer" column (not a
+    float one), scores finitely with its hole masked, and is sampled in its own dtype."""
+    z, columns = _columns()
+    counts = np.round(2 * z + 5).astype(int).tolist()
+    counts[3] = None
+    frame = pl.DataFrame({"x": columns["x"], "n": counts}, schema={"x": pl.Float64, "n": pl.Int16})
+    table = pa.table({"x": columns["x"], "n": pa.array(counts, type=pa.int32())})
+    for data, dtype_of_n in (
+        (frame, lambda out: out.schema["n"]),
+        (table, lambda out: out.schema.field("n").type),
+    ):
+        vae = VAETransformer(**SMALL).fit(data)
+        assert vae.column_kinds_.tolist() == ["student_t", "integer"]
+        assert np.isfinite(vae.score_samples(data[:10])).all()
+        sampled = vae.sample(20, random_state=0)
+        assert dtype_of_n(sampled) == dtype_of_n(data)
+
+
 def test_vqvae_takes_polars_frames():
     """The VQ-VAE shares the table code: a polars frame in, a polars frame sampled."""
     _, columns = _columns()
@@ -83,7 +102,7 @@ def test_vqvae_takes_polars_frames():
 
 
 def test_pandas_nullable_dtypes():
-    """Nullable Int64 and boolean columns, with missing entries, are numeric and Bernoulli;
+    """Nullable Int64 and boolean columns, with missing entries, are integer and Bernoulli;
     the missing entries are masked out (finite scores) and the dtypes come back."""
     _, columns = _columns()
     frame = pd.DataFrame(
@@ -96,7 +115,7 @@ def test_pandas_nullable_dtypes():
     frame.loc[3, "count"] = pd.NA
     frame.loc[4, "flag"] = pd.NA
     vae = VAETransformer(**SMALL).fit(frame)
-    assert vae.column_kinds_.tolist() == ["student_t", "bernoulli", "categorical"]
+    assert vae.column_kinds_.tolist() == ["integer", "bernoulli", "categorical"]
     assert np.isfinite(vae.score_samples(frame[:10])).all()
     sampled = vae.sample(20, random_state=0)
     assert str(sampled["count"].dtype) == "Int64" and str(sampled["flag"].dtype) == "boolean"

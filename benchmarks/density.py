@@ -101,6 +101,11 @@ length, the counts, near_constant's rare columns -- before splitting, as is usua
 densities of discrete data: a continuous density can otherwise put narrow spikes on the
 integers (GaussianMixture does on counts and penguins), and every model is then scored on
 continuous values, a lower bound on the log-probability of the integer rows.)
+``--dequantise --variants integer`` adds ``skvae[integer]``: the same defaults, fitted on
+the whole numbers with those columns given the "integer" kind (a discretised logistic:
+a probability per value) and scored on the held-out rows floored back to whole numbers.
+Its log P(x) is the log-density of x + U(0, 1) under its piecewise-constant density, so
+it compares like with like with the classical densities of the dequantised rows.
 """
 
 import argparse
@@ -122,6 +127,9 @@ SKVAE_VARIANTS = {
     "flow": dict(posterior="flow"),
     "hierarchical": dict(n_components_lower=8),
     "iwae": dict(objective="iwae"),
+    # Only with --dequantise: the all-integer columns given as whole numbers with the
+    # "integer" kind (a probability per value), the others as they are.
+    "integer": dict(integer_columns=True),
 }
 CLASSICAL = ("PCA", "FA", "GMM", "KDE")
 BASE_MODELS = ("skvae", *CLASSICAL)
@@ -244,6 +252,11 @@ TABLES = {
 }
 
 
+def integer_columns(X):
+    """Mask of the non-constant columns of X whose values are all integers."""
+    return np.all(X == np.round(X), axis=0) & (np.ptp(X, axis=0) > 0)
+
+
 def load_table(name, dequantise=False):
     """(X, perturb_test or None) of the table ``name``; with ``dequantise``, every
     non-constant column whose values are all integers gets U(0, 1) noise (seed 0)."""
@@ -252,9 +265,8 @@ def load_table(name, dequantise=False):
     X = np.asarray(X, dtype=np.float64)
     assert X.ndim == 2 and np.isfinite(X).all(), name
     if dequantise:
-        integer = np.all(X == np.round(X), axis=0) & (np.ptp(X, axis=0) > 0)
         noise = np.random.default_rng(0).uniform(size=X.shape)
-        X = X + noise * integer
+        X = X + noise * integer_columns(X)
     return X, perturb_test
 
 
@@ -349,14 +361,39 @@ def fit_kde(X_train):
     return StandardisedKDE(scaler, kde), f"h={h:.2g}"
 
 
-def fit_skvae(X_train, split_index, settings):
+class IntegerRows:
+    """A VAE fitted on whole numbers, scored on dequantised rows: the integer columns are
+    floored back to the integers (x + U(0, 1) floors to x), so ``score_samples`` gives
+    log P(x), which is the log-density of x + U(0, 1) under the model's piecewise-constant
+    density: like with like against the classical densities of the dequantised rows."""
+
+    def __init__(self, vae, integer):
+        self.vae, self.integer = vae, integer
+
+    def whole(self, X):
+        return np.where(self.integer, np.floor(X), X)
+
+    def score_samples(self, X):
+        return self.vae.score_samples(self.whole(X))
+
+
+def fit_skvae(X_train, split_index, settings, integer=None):
     from skvae import PosteriorCollapseWarning, VAETransformer
 
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # tf.function retracing notes
+    settings = dict(settings)
+    as_integers = settings.pop("integer_columns", False) and integer is not None
+    if as_integers:
+        settings["column_types"] = {int(j): "integer" for j in np.flatnonzero(integer)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PosteriorCollapseWarning)
-        vae = VAETransformer(random_state=split_index, **settings).fit(X_train)
-    return vae, f"{vae.n_iter_} ep"
+        vae = VAETransformer(random_state=split_index, **settings)
+        if as_integers:
+            model = IntegerRows(vae, integer)
+            vae.fit(model.whole(X_train))
+        else:
+            model = vae.fit(X_train)
+    return model, f"{vae.n_iter_} ep"
 
 
 CLASSICAL_FITS = {"PCA": fit_pca, "FA": fit_fa, "GMM": fit_gmm, "KDE": fit_kde}
@@ -375,14 +412,15 @@ def _probe_row(X_test, X_train):
     return row
 
 
-def _fit_and_score(name, settings, split_index, X_train, X_test, probe):
+def _fit_and_score(name, settings, split_index, X_train, X_test, probe, integer=None):
     """(held-out scores, probe row's score, fit seconds, chosen); ``probe`` is a row, or
-    the index of the held-out row that ``perturb_test`` changed."""
+    the index of the held-out row that ``perturb_test`` changed; ``integer`` masks the
+    dequantised integer columns (None when not dequantised)."""
     start = time.perf_counter()
     if settings is None:
         model, chosen = CLASSICAL_FITS[name](X_train)
     else:
-        model, chosen = fit_skvae(X_train, split_index, settings)
+        model, chosen = fit_skvae(X_train, split_index, settings, integer)
     seconds = time.perf_counter() - start
     with np.errstate(all="ignore"):
         scores = np.asarray(model.score_samples(X_test), dtype=np.float64)
@@ -399,6 +437,7 @@ def run_split(table, split_index, n_splits, models, dequantise=False):
     from threadpoolctl import threadpool_limits
 
     X, perturb_test = load_table(table, dequantise)
+    integer = integer_columns(load_table(table)[0]) if dequantise else None
     train, test = splits(X, n_splits)[split_index]
     X_train, X_test = X[train], X[test]
     if perturb_test is None:
@@ -415,7 +454,7 @@ def run_split(table, split_index, n_splits, models, dequantise=False):
         try:
             with limit:
                 scores, probe_score, seconds, chosen = _fit_and_score(
-                    name, settings, split_index, X_train, X_test, probe
+                    name, settings, split_index, X_train, X_test, probe, integer
                 )
             error = None
             if not np.isfinite(scores).all() or not np.isfinite(probe_score):
@@ -603,6 +642,7 @@ def _key(settings):
     """The main settings in effect (the defaults come from the installed skvae)."""
     from skvae import VAETransformer
 
+    settings = {k: v for k, v in settings.items() if k != "integer_columns"}
     params = VAETransformer(**settings).get_params()
     names = ("n_components", "likelihood", "hidden_layer_sizes", "max_iter", "objective")
     return ", ".join(f"{name}={params[name]!r}" for name in names)
@@ -698,4 +738,6 @@ if __name__ == "__main__":
     settings = model_settings(args.models, args.variants, args.skvae_params, args.variant_params)
     if args.dequantise:
         print("dequantised: every non-constant all-integer column + U(0, 1) (seed 0)")
+    elif "integer" in args.variants:
+        raise SystemExit("the integer variant compares like with like only with --dequantise")
     run(args.tables, settings, n_splits, args.jobs, args.rst, args.dequantise)

@@ -10,6 +10,7 @@ import sys
 
 from skvae._cli._io import (
     ESTIMATORS,
+    KEEPS_INTEGER_COLUMNS,
     CLIError,
     describe_columns,
     load_model,
@@ -40,7 +41,8 @@ def cmd_fit(args):
     cls = getattr(skvae, ESTIMATORS[args.estimator])
     likelihood = args.likelihood or cls().likelihood
     # What will be modelled how, before the (possibly long) fit starts.
-    print(describe_columns(data, likelihood), file=sys.stderr)
+    integer_kind = None if args.estimator in KEEPS_INTEGER_COLUMNS else "integer"
+    print(describe_columns(data, likelihood, integer_kind), file=sys.stderr)
     params = dict(
         likelihood=likelihood,
         column_types={name: "categorical" for name in categorical} or None,

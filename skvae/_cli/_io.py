@@ -173,17 +173,25 @@ def inferred_categorical(frame, path, categorical=(), numeric=()):
     return text
 
 
-def describe_columns(frame, likelihood):
+# Estimators that keep a table's integer columns at their likelihood rather than the
+# "integer" kind (VAEImputer: its exact linear-Gaussian fill; see docs/tabular.rst).
+KEEPS_INTEGER_COLUMNS = frozenset({"imputer"})
+
+
+def describe_columns(frame, likelihood, integer_kind="integer"):
     """The table of columns and the kind each will be modelled with, one line per column.
+
+    ``integer_kind`` is the kind of integer columns (None: ``likelihood``).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from skvae._cli._io import describe_columns
-    >>> frame = pd.DataFrame({"x": [1.0], "color": ["red"], "ok": [True]})
+    >>> frame = pd.DataFrame({"x": [1.0], "n": [3], "color": ["red"], "ok": [True]})
     >>> print(describe_columns(frame.astype({"color": object}), "gaussian"))
     column  kind
     x       gaussian
+    n       integer
     color   categorical (1 category)
     ok      bernoulli (True/False)
     """
@@ -195,6 +203,8 @@ def describe_columns(frame, likelihood):
         elif column.dtype == object:
             n = column.dropna().nunique()
             kind = f"categorical ({n} categor{'y' if n == 1 else 'ies'})"
+        elif column.dtype.kind in "iu" and integer_kind is not None:
+            kind = integer_kind
         else:
             kind = likelihood
         rows.append((str(name), kind))

@@ -11,8 +11,12 @@ Kinds (the likelihood of each column) are the observation models of
 there, without importing Keras:
 
 ``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``, ``"student_t"``, ...
-    Continuous: a density in the column's units. Integer columns keep one of these kinds,
-    and generated values are rounded and clipped to the range seen in fit.
+    Continuous: a density in the column's units.
+``"integer"``
+    Whole numbers, standardised like the continuous kinds but with a probability per value
+    (a discretised density); the kind of a DataFrame's integer columns, unless the
+    estimator keeps those at its ``likelihood``. Generated values of integer columns
+    (this kind, or an integer dtype) are rounded and clipped to the range seen in fit.
 ``"bernoulli"``
     Binary: values in [0, 1] (booleans, 0/1 flags).
 ``"categorical"``
@@ -36,7 +40,7 @@ def is_frame(X):
     return hasattr(X, "columns") and hasattr(X, "dtypes") and hasattr(X, "iloc")
 
 
-def fit_columns(X, names, default_kind, column_types):
+def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
     """Kinds, categories and output dtypes of the columns of X, fixed at fit time.
 
     Parameters
@@ -50,6 +54,8 @@ def fit_columns(X, names, default_kind, column_types):
         estimator's ``likelihood``.
     column_types : dict or None
         Overrides: column name (or integer position) to kind.
+    integer_kind : str or None, default="integer"
+        Kind of a DataFrame's integer-dtype columns (None: ``default_kind``).
 
     Returns
     -------
@@ -60,12 +66,21 @@ def fit_columns(X, names, default_kind, column_types):
     schema : list of dict
         Per column: ``dtype`` (the training dtype's name, for frames), ``ordered`` (pandas
         categoricals) and ``low``/``high`` (integer columns: the range seen in fit).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._codes import fit_columns
+    >>> frame = pd.DataFrame({"n": [0, 3, 1], "x": [0.5, 1.0, 2.0], "ok": [True, False, True]})
+    >>> kinds, categories, schema = fit_columns(frame, ["n", "x", "ok"], "student_t", None)
+    >>> kinds, schema[0]
+    (['integer', 'student_t', 'bernoulli'], {'dtype': 'int64', 'low': 0.0, 'high': 3.0})
     """
     overrides = _resolve_overrides(column_types, names)
     kinds, categories, schema = [], [], []
     for j, name in enumerate(names):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
-        kind = overrides.get(j) or _inferred_kind(column, default_kind)
+        kind = overrides.get(j) or _inferred_kind(column, default_kind, integer_kind)
         entry = {"dtype": str(column.dtype)}
         if kind == "categorical":
             cats = _column_categories(column, name)
@@ -74,7 +89,7 @@ def fit_columns(X, names, default_kind, column_types):
             cats = None
             values = _numeric_values(column, name, kind)
             observed = values[~np.isnan(values)]
-            if _is_integer_dtype(column.dtype) and observed.size:
+            if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
         kinds.append(kind)
         categories.append(cats)
@@ -175,7 +190,7 @@ def _is_integer_dtype(dtype):
     return kind in ("i", "u")
 
 
-def _inferred_kind(column, default_kind):
+def _inferred_kind(column, default_kind, integer_kind):
     dtype = column.dtype
     name = str(dtype)
     if name in ("bool", "boolean"):
@@ -184,6 +199,8 @@ def _inferred_kind(column, default_kind):
         if getattr(dtype, "kind", "") == "O" and _all_bool(column):
             return "bernoulli"
         return "categorical"
+    if _is_integer_dtype(dtype) and integer_kind is not None:
+        return integer_kind
     if getattr(dtype, "kind", "") in "iuf":
         return default_kind
     raise ValueError(

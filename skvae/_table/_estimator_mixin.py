@@ -86,6 +86,8 @@ class TableEstimatorMixin:
     _missing_values_allowed = True
     # Column kinds the estimator's model supports (skvae._table._codes.KINDS).
     _supported_kinds = KINDS
+    # Kind of a DataFrame's integer-dtype columns; None keeps them at ``likelihood``.
+    _integer_dtype_kind = "integer"
 
     # -- hooks ------------------------------------------------------------------------
     def _data_columns(self):
@@ -158,7 +160,7 @@ class TableEstimatorMixin:
 
     def _fit_columns(self, X, as_frame):
         kinds, self.categories_, schema = fit_columns(
-            X, self._column_names(), self.likelihood, self.column_types
+            X, self._column_names(), self.likelihood, self.column_types, self._integer_dtype_kind
         )
         unsupported = [
             (name, kind)
@@ -183,8 +185,22 @@ class TableEstimatorMixin:
         return [str(k) for k in self.column_kinds_[self._data_columns()]]
 
     def _check_likelihood_support(self, X):
-        """Bernoulli columns of the modelled coded rows X must lie in [0, 1]."""
-        bernoulli = np.asarray(self._modelled_kinds()) == "bernoulli"
+        """Bernoulli columns of the modelled coded rows X must lie in [0, 1], integer ones
+        hold whole numbers."""
+        kinds = np.asarray(self._modelled_kinds())
+        integer = kinds == "integer"
+        if integer.any():
+            values = X[:, integer]
+            fractional = np.isfinite(values) & (values != np.round(values))
+            if fractional.any():
+                row, column = np.argwhere(fractional)[0]
+                name = str(np.asarray(self._column_names())[self._data_columns()][integer][column])
+                raise ValueError(
+                    f"column {name!r} has kind 'integer' (a probability per whole number) but "
+                    f"holds {values[row, column]:g}; round it, or give it a continuous kind "
+                    f"such as column_types={{{name!r}: 'student_t'}}"
+                )
+        bernoulli = kinds == "bernoulli"
         if not bernoulli.any() or np.isnan(X[:, bernoulli]).all():
             return
         low, high = np.nanmin(X[:, bernoulli]), np.nanmax(X[:, bernoulli])

@@ -211,6 +211,12 @@ class BaseVAE(
                 "their categories would need a pass of their own; fit an in-memory array or "
                 "DataFrame, or one-hot encode them in the memory map"
             )
+        if "integer" in self.column_kinds_:
+            raise ValueError(
+                "integer columns (likelihood or column_types 'integer') are not supported for "
+                "a memory-mapped X: their whole-number check and range would need a pass of "
+                "their own; fit an in-memory array or DataFrame, or use a continuous kind"
+            )
         self.condition_columns_ = resolve_condition_columns(self.condition_on, X.shape[1], None)
         data_columns = self._data_columns()
         kinds = np.asarray(self._modelled_kinds())

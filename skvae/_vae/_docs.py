@@ -27,8 +27,8 @@ PARAMETERS_DOC = (
     activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "mixture", "student_t", "bernoulli"}, \
-default="student_t"
+    likelihood : {"gaussian", "heteroscedastic", "mixture", "student_t", "integer", \
+"bernoulli"}, default="student_t"
         Observation model p(x|z) of the numeric columns: any column kind but
         "categorical" (see ``column_types``). ``"student_t"`` (the default of
         VAETransformer and VAEOutlierDetector) gave the best held-out log-likelihood on
@@ -42,9 +42,14 @@ default="student_t"
         multimodal columns keep their shape, and the density stays exact);
         ``"student_t"`` is a heavy-tailed Student-t whose location, scale and degrees of
         freedom the decoder outputs (outliers and rare extreme values cost little);
-        ``"bernoulli"`` is for data in {0, 1} (values in [0, 1] are accepted, but then the
-        log-likelihood is a cross-entropy, not a probability). In a DataFrame, boolean
-        columns are Bernoulli and category, object and string columns categorical
+        ``"integer"`` is for whole numbers (counts, ages, ratings): a discretised logistic
+        whose location and scale the decoder outputs, so a column's term of the
+        log-likelihood is a log-*probability* P(x = k), the log-density of x + U(-1/2, 1/2)
+        (see :ref:`integer-columns`); ``"bernoulli"`` is for data in {0, 1} (values in
+        [0, 1] are accepted, but then the log-likelihood is a cross-entropy, not a
+        probability). In a DataFrame, boolean columns are Bernoulli, integer columns
+        "integer" (except in :class:`~skvae.VAEImputer`, whose linear-Gaussian fill keeps
+        them at ``likelihood``) and category, object and string columns categorical
         whatever this is; see ``column_types``.
 """
     + column_types_doc(KINDS)

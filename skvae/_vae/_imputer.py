@@ -97,6 +97,10 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     # RMSE fell by 0.004 to 0.041 on each of 12 (table, MCAR rate) pairs against the
     # divisor 4, for up to twice the fit time (see docs/missing_values.rst).
     _auto_batch_divisor = 16
+    # A DataFrame's integer columns keep ``likelihood`` (gaussian by default), so the
+    # default linear model keeps its exact conditional fill; the filled values are rounded
+    # to whole numbers within the training range all the same.
+    _integer_dtype_kind = None
 
     _parameter_constraints = {
         **BaseVAE._parameter_constraints,

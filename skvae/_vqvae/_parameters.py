@@ -55,14 +55,15 @@ PARAMETERS_DOC = """    n_codes : int, default=64
     activation : {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmoid", \
 "leaky_relu"}, default="relu"
         Activation of the hidden layers.
-    likelihood : {"gaussian", "heteroscedastic", "student_t", "bernoulli"}, \
+    likelihood : {"gaussian", "heteroscedastic", "student_t", "integer", "bernoulli"}, \
 default="gaussian"
         Observation model p(x | codes) of the numeric columns: Gaussian with one learned
         variance per feature, Gaussian with a variance per feature and code that the
-        decoder outputs, Student-t (heavy tails; see :doc:`tabular`), or Bernoulli for
-        data in {0, 1}. In a DataFrame, boolean columns
-        are Bernoulli and category, object and string columns categorical whatever this
-        is; see ``column_types``.
+        decoder outputs, Student-t (heavy tails; see :doc:`tabular`), a discretised
+        logistic for whole numbers (a probability per value; see
+        :ref:`integer-columns`), or Bernoulli for data in {0, 1}. In a DataFrame,
+        boolean columns are Bernoulli and category, object and string columns categorical
+        whatever this is (integer columns keep this kind); see ``column_types``.
     %(column_types)s
     %(handle_unknown)s
     commitment_cost : float, default=0.25

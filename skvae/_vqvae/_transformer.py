@@ -283,6 +283,10 @@ class VQVAETransformer(
     # -- the table (skvae._table._estimator_mixin): every column modelled, NaN refused ----------
     _missing_values_allowed = False
     _supported_kinds = VQ_KINDS
+    # A DataFrame's integer columns keep ``likelihood``, as in skvae 0.1: the discretised
+    # "integer" kind is measured for the VAE's density only (docs/density.rst); it is
+    # available here through column_types.
+    _integer_dtype_kind = None
 
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
     def __getstate__(self):

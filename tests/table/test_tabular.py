@@ -20,12 +20,12 @@ def mixed():
 
 
 def test_kinds_are_inferred_from_dtypes(mixed):
-    """float/int -> likelihood (Student-t by default), bool -> Bernoulli, category/object ->
-    categorical."""
+    """float -> likelihood (Student-t by default), int -> integer, bool -> Bernoulli,
+    category/object -> categorical."""
     _, vae = mixed
     assert vae.column_kinds_.tolist() == [
         "student_t",
-        "student_t",
+        "integer",
         "bernoulli",
         "categorical",
         "categorical",

@@ -37,7 +37,7 @@ def continuous_kinds():
     --------
     >>> from skvae._nn.observations import continuous_kinds
     >>> continuous_kinds()[:3]
-    ('gaussian', 'heteroscedastic', 'mixture')
+    ('gaussian', 'heteroscedastic', 'integer')
     """
     return tuple(_family_kinds("continuous"))
 
@@ -55,7 +55,7 @@ def kind_names():
     --------
     >>> from skvae._nn.observations import kind_names
     >>> [kind for kind in kind_names() if kind != "student_t"]
-    ['gaussian', 'heteroscedastic', 'mixture', 'bernoulli', 'categorical']
+    ['gaussian', 'heteroscedastic', 'integer', 'mixture', 'bernoulli', 'categorical']
     """
     return tuple(kind for family in FAMILIES for kind in _family_kinds(family))
 

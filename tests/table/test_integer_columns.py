@@ -1,0 +1,119 @@
+"""Whole-number columns: the discretised "integer" kind, a probability per value."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from skvae import VAEImputer, VAETransformer, VQVAETransformer
+
+FAST = dict(n_components=1, hidden_layer_sizes=(16,), random_state=0)
+
+
+@pytest.fixture(scope="module")
+def poisson():
+    """A fitted VAE on one Poisson(3) count column of a DataFrame, and fresh counts."""
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"count": rng.poisson(3.0, size=600)})
+    held_out = pd.DataFrame({"count": rng.poisson(3.0, size=4000)})
+    return VAETransformer(**FAST).fit(train), held_out
+
+
+def test_integer_dtype_columns_get_the_integer_kind_and_probabilities_sum_to_one(poisson):
+    """An int64 column is "integer": exp(score_samples) over every whole number sums to 1
+    (a probability mass function), unlike a density on the same values."""
+    vae, _ = poisson
+    assert vae.column_kinds_.tolist() == ["integer"]
+    values = pd.DataFrame({"count": np.arange(-30, 80)})
+    total = np.exp(vae.score_samples(values)).sum()
+    # Importance sampling estimates each p(x) with a little noise: 1% of slack.
+    assert total == pytest.approx(1.0, abs=0.01)
+
+
+def test_held_out_log_probability_approaches_the_true_poisson_entropy(poisson):
+    """The mean held-out log P(x) is within 0.08 nats of the best possible, -H(Poisson(3)),
+    and never above it by more than the importance-sampling noise."""
+    vae, held_out = poisson
+    best = -stats.poisson(3.0).entropy()  # -1.932 nats
+    assert best - 0.08 < vae.score(held_out) < best + 0.02
+
+
+def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units():
+    """With a column scale of 5, P(x) = (1 - w) L(x) + w C(x), the logistic and Cauchy
+    masses of [x - 1/2, x + 1/2] in X's units: the layout's term, in scaled units, has no
+    log-Jacobian. Checked at the smallest and at an even tail weight."""
+    from keras import ops
+
+    from skvae._nn._layout import ColumnLayout
+    from skvae._nn.observations.continuous.integer import MIN_TAIL_WEIGHT
+
+    scale, centre = 5.0, 10.0
+    layout = ColumnLayout(["integer"], [0], 1, np.log([scale]), 0.01)
+    counts = np.array([[3.0], [10.0], [31.0], [900.0]])
+    loc, log_var = 0.2, np.log(0.3**2)  # scaled units
+    # In X's units both laws have location centre + scale * loc and scale scale * s.
+    location, width = centre + scale * loc, scale * np.sqrt(0.3**2 + 0.01)
+    for raw, weight in ((-40.0, MIN_TAIL_WEIGHT), (0.0, 0.5 + 0.5 * MIN_TAIL_WEIGHT)):
+        params = np.tile([[loc, log_var, raw]], (4, 1)).astype("float32")
+        mask = np.ones((4, 1), dtype="float32")
+        log_p = ops.convert_to_numpy(layout.log_prob((counts - centre) / scale, params, mask))
+        masses = [
+            law.sf(counts[:, 0] - 0.5) - law.sf(counts[:, 0] + 0.5)
+            for law in (stats.logistic(location, width), stats.cauchy(location, width))
+        ]
+        expected = np.log((1 - weight) * masses[0] + weight * masses[1])
+        np.testing.assert_allclose(log_p, expected, rtol=2e-4)
+
+
+def test_samples_and_decoded_values_are_whole_numbers_with_the_data_mean(poisson):
+    """Draws of an integer column are whole numbers in the training range, with about the
+    training mean, and come back as int64."""
+    vae, held_out = poisson
+    synthetic = vae.sample(3000, random_state=0)
+    assert synthetic["count"].dtype == np.int64
+    assert synthetic["count"].min() >= 0
+    assert synthetic["count"].mean() == pytest.approx(3.0, abs=0.2)
+    decoded = vae.inverse_transform(vae.transform(held_out[:50]))
+    assert np.array_equal(decoded["count"], np.round(decoded["count"]))
+
+
+def test_column_types_makes_a_float_column_integer_and_rejects_fractions():
+    """column_types={"x": "integer"} models a float column of whole numbers as integers;
+    a fraction in such a column is a clear error, in fit and when scoring."""
+    rng = np.random.default_rng(0)
+    X = rng.poisson(4.0, size=(300, 2)).astype(float)
+    vae = VAETransformer(column_types={0: "integer"}, max_iter=3, **FAST).fit(X)
+    assert vae.column_kinds_.tolist() == ["integer", "student_t"]
+    with pytest.raises(ValueError, match=r"column 'x0' has kind 'integer'.*holds 2\.5"):
+        vae.score_samples([[2.5, 1.0]])
+    bad = X.copy()
+    bad[7, 0] = 0.25
+    with pytest.raises(ValueError, match="round it, or give it a continuous kind"):
+        VAETransformer(column_types={0: "integer"}, max_iter=3, **FAST).fit(bad)
+
+
+def test_imputer_and_vqvae_keep_integer_columns_at_their_likelihood():
+    """VAEImputer (its exact linear-Gaussian fill) and VQVAETransformer keep a DataFrame's
+    integer columns at ``likelihood``; filled integers are still whole numbers."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {"n": np.round(5 + 2 * z).astype(int), "x": z + 0.1 * rng.normal(size=200)}
+    )
+    holes = frame.astype({"n": "Int64"})
+    holes.loc[:9, "n"] = pd.NA
+    imputer = VAEImputer(max_iter=20, random_state=0).fit(holes)
+    assert imputer.column_kinds_.tolist() == ["gaussian", "gaussian"]
+    filled = imputer.transform(holes)
+    assert np.array_equal(filled["n"][:10], np.round(filled["n"][:10]))
+    vq = VQVAETransformer(n_codes=4, max_iter=2, random_state=0).fit(frame)
+    assert vq.column_kinds_.tolist() == ["gaussian", "gaussian"]
+
+
+def test_memory_mapped_integer_columns_are_refused_with_a_reason(tmp_path):
+    """A memory-mapped X cannot check whole numbers without its own pass: a clear error."""
+    path = tmp_path / "x.npy"
+    np.save(path, np.arange(40.0).reshape(20, 2))
+    X = np.load(path, mmap_mode="r")
+    with pytest.raises(ValueError, match="integer columns .* memory-mapped X"):
+        VAETransformer(likelihood="integer", max_iter=1, **FAST).fit(X)

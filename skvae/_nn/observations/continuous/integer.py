@@ -34,6 +34,23 @@ MIN_TAIL_WEIGHT = 1e-3
 INITIAL_TAIL_WEIGHT = 0.01
 
 
+def standardised_bin_edges(x, loc, log_var, half_width):
+    """The edges x - h and x + h of each value's bin, in units of the scale away from the
+    location: ((x - h - loc) / s, (x + h - loc) / s) with s = exp(log_var / 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from keras import ops
+    >>> from skvae._nn.observations.continuous.integer import standardised_bin_edges
+    >>> edges = standardised_bin_edges(np.array(3.0), np.array(1.0), np.log(4.0), 0.5)
+    >>> [float(ops.convert_to_numpy(edge)) for edge in edges]
+    [0.75, 1.25]
+    """
+    inverse_scale = ops.exp(-0.5 * log_var)
+    return (x - half_width - loc) * inverse_scale, (x + half_width - loc) * inverse_scale
+
+
 def discretized_logistic_log_prob(x, loc, log_var, half_width):
     """log P(x) = log(F(x + h) - F(x - h)) under a logistic of location ``loc`` and squared
     scale exp(log_var) (no sum; ``keras.ops``).
@@ -66,9 +83,7 @@ def discretized_logistic_log_prob(x, loc, log_var, half_width):
     >>> bool(np.allclose(ops.convert_to_numpy(log_p), exact))
     True
     """
-    inverse_scale = ops.exp(-0.5 * log_var)
-    lower = (x - half_width - loc) * inverse_scale
-    upper = (x + half_width - loc) * inverse_scale
+    lower, upper = standardised_bin_edges(x, loc, log_var, half_width)
     # 1 - exp(lower - upper) = -expm1(-2 h / s): exact for narrow bins, where 1 - exp(...)
     # would cancel.
     bin_mass = ops.log(-ops.expm1(lower - upper))
@@ -96,9 +111,7 @@ def discretized_cauchy_log_prob(x, loc, log_var, half_width):
     >>> bool(np.allclose(ops.convert_to_numpy(log_p), exact))
     True
     """
-    inverse_scale = ops.exp(-0.5 * log_var)
-    lower = (x - half_width - loc) * inverse_scale
-    upper = (x + half_width - loc) * inverse_scale
+    lower, upper = standardised_bin_edges(x, loc, log_var, half_width)
     # A bin on one side of the location: the ratio form (its denominator is above 1, so
     # neither branch divides by 0 and the gradients stay finite). A bin around it: the
     # plain difference, of two arctangents of opposite signs, which does not cancel.

@@ -100,7 +100,8 @@ def _fresh_fit_configurations():
         "flow": (VAETransformer(posterior="flow", **vae), X),
         "hier": (VAETransformer(n_components_lower=2, **vae), X),
         "iwae": (VAETransformer(objective="iwae", **vae), X),
-        "mixed": (VAETransformer(**vae), frame),
+        # skvae 0.1 modelled integer columns with ``likelihood``; "integer" came later.
+        "mixed": (VAETransformer(column_types={"count": "gaussian"}, **vae), frame),
         "mixture": (VAETransformer(**{**vae, "likelihood": "mixture"}), X),
         "cond": (VAETransformer(condition_on=[0], **vae), X),
         "nan": (VAETransformer(**vae), X_nan),

@@ -67,7 +67,9 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
     Returns
     -------
     frame : pandas.DataFrame
-        Float columns, and object columns for the categorical ones.
+        Float columns, object columns for the categorical ones and, with ``infer``,
+        boolean columns and integer ones for whole numbers (``int64``, or ``Int64`` with
+        empty cells; see :func:`whole_number_columns`).
 
     Raises
     ------
@@ -107,6 +109,7 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
         frame = frame[columns]
     if infer:
         categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
+    whole = whole_number_columns(frame, path, categorical) if infer else set()
     for name in frame.columns:
         if infer and frame[name].dtype == bool:
             continue  # True/False with no missing cell: a Bernoulli column
@@ -121,10 +124,61 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
                 f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number "
                 "(name the column in --categorical if it holds categories)"
             )
-        frame[name] = values.astype(float)
+        if name in whole:
+            # Whole numbers stay integers ("integer" kind); holes need the nullable dtype.
+            frame[name] = values.astype("Int64" if values.isna().any() else "int64")
+        else:
+            frame[name] = values.astype(float)
     if frame.empty:
         raise CLIError(f"{path}: the table has no rows")
     return frame
+
+
+def whole_number_columns(frame, path, categorical=()):
+    r"""Columns of ``frame`` (read from ``path``) that hold whole numbers, as pandas reads
+    a complete column of them (int64), also when some cells are empty.
+
+    pandas reads a column of integers with an empty cell as float64; such a column counts
+    when the file says it holds integers: a Parquet integer type, or CSV cells written
+    without a decimal point or exponent.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from skvae._cli._io import whole_number_columns
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> with open(path, "w") as file:
+    ...     _ = file.write("n,x,m\n1,1.0,3\n,2.0,4\n")
+    >>> sorted(whole_number_columns(pd.read_csv(path), path))
+    ['m', 'n']
+    """
+    import pandas as pd
+
+    whole = {
+        name
+        for name in frame.columns
+        if name not in categorical and pd.api.types.is_integer_dtype(frame[name].dtype)
+    }
+    holes = [
+        name
+        for name in frame.columns
+        if name not in categorical
+        and frame[name].dtype == float
+        and frame[name].isna().any()
+        and frame[name].notna().any()
+        and bool((frame[name].dropna() % 1 == 0).all())
+    ]
+    if not holes:
+        return whole
+    if path.endswith(".parquet"):
+        import pyarrow
+        import pyarrow.parquet
+
+        schema = pyarrow.parquet.read_schema(path)
+        return whole | {n for n in holes if pyarrow.types.is_integer(schema.field(n).type)}
+    cells = pd.read_csv(path, usecols=holes, dtype=str)
+    return whole | {n for n in holes if not cells[n].str.contains(r"[.eE]", na=False).any()}
 
 
 def inferred_categorical(frame, path, categorical=(), numeric=()):

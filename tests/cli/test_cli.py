@@ -240,6 +240,30 @@ def test_fit_infers_booleans_and_refuses_identifier_columns(tmp_path, capsys):
     assert skvae.load(model).column_kinds_.tolist() == ["student_t", "bernoulli"]
 
 
+def test_fit_reads_whole_number_columns_as_integers_also_with_empty_cells(tmp_path, capsys):
+    """CSV columns of whole numbers are "integer" columns, also with an empty cell (which
+    pandas alone reads as float); a column written with decimals stays continuous, and
+    sampled counts come back as whole numbers."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=200)
+    path = tmp_path / "counts.csv"
+    lines = ["visits,children,x"]
+    for i, value in enumerate(z):
+        children = "" if i == 3 else str(rng.poisson(1.0))
+        lines.append(f"{rng.poisson(np.exp(1 + 0.5 * value))},{children},{value:.3f}")
+    path.write_text("\n".join(lines) + "\n")
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, "--max-iter", "5", "--random-state", "0") == 0
+    err = capsys.readouterr().err
+    for line in ("visits    integer", "children  integer", "x         student_t"):
+        assert line in err
+    assert skvae.load(model).column_kinds_.tolist() == ["integer", "integer", "student_t"]
+    samples = tmp_path / "s.csv"
+    assert run("sample", model, "-n", "50", "-o", samples, "--random-state", "0") == 0
+    generated = pd.read_csv(samples)
+    assert (generated["visits"] % 1 == 0).all() and generated["visits"].min() >= 0
+
+
 def test_ctrl_c_during_fit_stops_cleanly_and_saves_the_model_so_far(tmp_path):
     """A first Ctrl-C ends `skvae fit` after the current steps; the model so far is saved."""
     import os

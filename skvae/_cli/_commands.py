@@ -40,12 +40,13 @@ def cmd_fit(args):
     categorical = [name for name in data.columns if data[name].dtype == object]
     cls = getattr(skvae, ESTIMATORS[args.estimator])
     likelihood = args.likelihood or cls().likelihood
+    column_types = {name: "categorical" for name in categorical} or None
     # What will be modelled how, before the (possibly long) fit starts.
     integer_kind = None if args.estimator in KEEPS_INTEGER_COLUMNS else "integer"
-    print(describe_columns(data, likelihood, integer_kind), file=sys.stderr)
+    print(describe_columns(data, likelihood, column_types, integer_kind), file=sys.stderr)
     params = dict(
         likelihood=likelihood,
-        column_types={name: "categorical" for name in categorical} or None,
+        column_types=column_types,
         n_components_lower=args.n_components_lower,
         beta=args.beta,
         free_bits=args.free_bits,

@@ -7,6 +7,8 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 import os
 import tempfile
 
+from skvae._table._codes import fit_columns
+
 # The estimators the command line fits and applies: --estimator's choices, by class name.
 ESTIMATORS = {
     "transformer": "VAETransformer",
@@ -232,10 +234,12 @@ def inferred_categorical(frame, path, categorical=(), numeric=()):
 KEEPS_INTEGER_COLUMNS = frozenset({"imputer"})
 
 
-def describe_columns(frame, likelihood, integer_kind="integer"):
+def describe_columns(frame, likelihood, column_types=None, integer_kind="integer"):
     """The table of columns and the kind each will be modelled with, one line per column.
 
-    ``integer_kind`` is the kind of integer columns (None: ``likelihood``).
+    The kinds come from :func:`skvae._table._codes.fit_columns`, the rule the fit itself
+    applies to the same ``likelihood`` and ``column_types``; ``integer_kind`` is the kind
+    of integer columns (None: ``likelihood``).
 
     Examples
     --------
@@ -249,19 +253,16 @@ def describe_columns(frame, likelihood, integer_kind="integer"):
     color   categorical (1 category)
     ok      bernoulli (True/False)
     """
+    names = [str(name) for name in frame.columns]
+    kinds, categories, _ = fit_columns(frame, names, likelihood, column_types, integer_kind)
     rows = [("column", "kind")]
-    for name in frame.columns:
-        column = frame[name]
-        if column.dtype == bool:
-            kind = "bernoulli (True/False)"
-        elif column.dtype == object:
-            n = column.dropna().nunique()
+    for name, kind, cats in zip(names, kinds, categories, strict=True):
+        if kind == "categorical":
+            n = len(cats)
             kind = f"categorical ({n} categor{'y' if n == 1 else 'ies'})"
-        elif column.dtype.kind in "iu" and integer_kind is not None:
-            kind = integer_kind
-        else:
-            kind = likelihood
-        rows.append((str(name), kind))
+        elif kind == "bernoulli":
+            kind = "bernoulli (True/False)"
+        rows.append((name, kind))
     width = max(len(name) for name, _ in rows) + 2
     return "\n".join(f"{name:<{width}}{kind}".rstrip() for name, kind in rows)
 

@@ -82,7 +82,7 @@ def _fresh_fit_configurations():
     X_nan[np.random.default_rng(0).uniform(size=X.shape) < 0.1] = np.nan
     frame = mixed_frame(300)
     # 0.1's defaults where they have changed since (the Student-t likelihood, "auto" batches,
-    # the detector's trimmed refit, the imputer's n_components="auto").
+    # the imputer's n_components="auto", the "integer" kind of the frame's integer column).
     small = dict(
         hidden_layer_sizes=(16, 8),
         max_iter=4,
@@ -100,13 +100,12 @@ def _fresh_fit_configurations():
         "flow": (VAETransformer(posterior="flow", **vae), X),
         "hier": (VAETransformer(n_components_lower=2, **vae), X),
         "iwae": (VAETransformer(objective="iwae", **vae), X),
-        # skvae 0.1 modelled integer columns with ``likelihood``; "integer" came later.
         "mixed": (VAETransformer(column_types={"count": "gaussian"}, **vae), frame),
         "mixture": (VAETransformer(**{**vae, "likelihood": "mixture"}), X),
         "cond": (VAETransformer(condition_on=[0], **vae), X),
         "nan": (VAETransformer(**vae), X_nan),
-        "outlier": (VAEOutlierDetector(trim=0, **vae), X),
-        "outlier_auto": (VAEOutlierDetector(contamination="auto", trim=0, **vae), X),
+        "outlier": (VAEOutlierDetector(**vae), X),
+        "outlier_auto": (VAEOutlierDetector(contamination="auto", **vae), X),
         "imputer": (VAEImputer(n_components=2, **small), X_nan),
         "vq": (VQVAETransformer(n_codes=8, **small), X),
         "vq_mixed": (

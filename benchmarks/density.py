@@ -252,22 +252,21 @@ TABLES = {
 }
 
 
-def integer_columns(X):
-    """Mask of the non-constant columns of X whose values are all integers."""
-    return np.all(X == np.round(X), axis=0) & (np.ptp(X, axis=0) > 0)
-
-
-def load_table(name, dequantise=False):
-    """(X, perturb_test or None) of the table ``name``; with ``dequantise``, every
-    non-constant column whose values are all integers gets U(0, 1) noise (seed 0)."""
+def load_table(name):
+    """(X, perturb_test or None) of the table ``name``."""
     loaded = TABLES[name]()
     X, perturb_test = loaded if isinstance(loaded, tuple) else (loaded, None)
     X = np.asarray(X, dtype=np.float64)
     assert X.ndim == 2 and np.isfinite(X).all(), name
-    if dequantise:
-        noise = np.random.default_rng(0).uniform(size=X.shape)
-        X = X + noise * integer_columns(X)
     return X, perturb_test
+
+
+def dequantised(X):
+    """(X with U(0, 1) noise (seed 0) on every non-constant column whose values are all
+    integers, the mask of those columns)."""
+    integer = np.all(X == np.round(X), axis=0) & (np.ptp(X, axis=0) > 0)
+    noise = np.random.default_rng(0).uniform(size=X.shape)
+    return X + noise * integer, integer
 
 
 def splits(X, n_splits):
@@ -436,8 +435,8 @@ def run_split(table, split_index, n_splits, models, dequantise=False):
     one split; {name: (held-out scores, 10sd-row score, fit seconds, chosen, error)}."""
     from threadpoolctl import threadpool_limits
 
-    X, perturb_test = load_table(table, dequantise)
-    integer = integer_columns(load_table(table)[0]) if dequantise else None
+    X, perturb_test = load_table(table)
+    X, integer = dequantised(X) if dequantise else (X, None)
     train, test = splits(X, n_splits)[split_index]
     X_train, X_test = X[train], X[test]
     if perturb_test is None:

@@ -127,6 +127,7 @@ SKVAE_VARIANTS = {
     "flow": dict(posterior="flow"),
     "hierarchical": dict(n_components_lower=8),
     "iwae": dict(objective="iwae"),
+    "whiten": dict(whiten=True),
     # Only with --dequantise: the all-integer columns given as whole numbers with the
     # "integer" kind (a probability per value), the others as they are.
     "integer": dict(integer_columns=True),

@@ -92,9 +92,12 @@ furthest from 0.5), and how many tables meet each target.
 Run:  python benchmarks/synthetic.py           (3 seeds; 3.5 min on 2 cores shared with
                                                 other jobs, see docs/synthetic_data.rst)
       python benchmarks/synthetic.py --quick   (seed 0 only; under 2 min)
+      python benchmarks/synthetic.py --skvae-params '{"whiten": true}'
+                                               (the VAE with other settings)
 """
 
 import argparse
+import json
 import os
 import time
 import warnings
@@ -374,8 +377,9 @@ def noise_floor(train, seed=0):
 # --------------------------------------------------------------------------- running
 
 
-def run_table(frame, label, seed, notes):
-    """{contender: measures (+ "s")} for one table and seed."""
+def run_table(frame, label, seed, notes, skvae_params=None):
+    """{contender: measures (+ "s")} for one table and seed (``skvae_params`` update the
+    VAE's defaults)."""
     train, test = train_test_split(frame, test_size=0.3, random_state=seed, stratify=frame[label])
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
     results = {}
@@ -383,7 +387,7 @@ def run_table(frame, label, seed, notes):
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        model = VAETransformer(random_state=seed).fit(train)
+        model = VAETransformer(random_state=seed, **(skvae_params or {})).fit(train)
         fitted = time.perf_counter()
         synthetic = model.sample(len(train), random_state=seed)
         sampled = {VAE: (synthetic, time.perf_counter() - start)}
@@ -444,7 +448,16 @@ def meets(name, value):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="seed 0 only")
+    parser.add_argument(
+        "--skvae-params",
+        type=json.loads,
+        default={},
+        metavar="JSON",
+        help="VAETransformer parameters over its defaults, e.g. '{\"whiten\": true}'",
+    )
     args = parser.parse_args(argv)
+    if args.skvae_params:
+        print(f"VAETransformer parameters over the defaults: {args.skvae_params}")
     seeds = SEEDS[:1] if args.quick else SEEDS
     contenders = [VAE, MODEL, COPULA, INDEPENDENT, HALF]
     columns = ("KS", "TV", "corr", "assoc", "TRTR AUC", "TSTR AUC", "TSTR gap")
@@ -455,7 +468,7 @@ def main(argv=None):
     notes, per_table, floors = set(), {}, {}
     for table, (frame, label) in tables().items():
         table_start = time.perf_counter()
-        runs = [run_table(frame, label, seed, notes) for seed in seeds]
+        runs = [run_table(frame, label, seed, notes, args.skvae_params) for seed in seeds]
         per_table[table] = {
             c: {m: float(np.mean([r[c][m] for r in runs])) for m in columns} for c in contenders
         }

@@ -32,6 +32,12 @@ FAST_DETECTOR = VAEOutlierDetector(
     random_state=0,
 )
 
+# whiten=True changes the model's coordinates, its scaling and its log-Jacobian: the
+# estimator contract must hold for it too.
+FAST_WHITENED_VAE = VAETransformer(
+    n_components=2, hidden_layer_sizes=(8,), max_iter=3, batch_size=64, whiten=True, random_state=0
+)
+
 FAST_IMPUTER = VAEImputer(
     n_components=2,
     hidden_layer_sizes=(8,),
@@ -71,7 +77,7 @@ def _untraced(estimator):
 
 
 @parametrize_with_checks(
-    [FAST_VAE, FAST_DETECTOR, FAST_IMPUTER, FAST_VQVAE],
+    [FAST_VAE, FAST_WHITENED_VAE, FAST_DETECTOR, FAST_IMPUTER, FAST_VQVAE],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -77,6 +77,33 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
     return scaling_from_moments(mean, np.sqrt(m2 / count))
 
 
+def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
+    """(correlation matrix of the standardised ``columns`` of X over its rows without a
+    missing value in them, number of rows with one), from one pass over X's chunks: what
+    whitening needs (skvae._table._whitening), without loading X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._nn._streaming import chunked_correlation
+    >>> X = np.random.default_rng(0).normal(size=(1000, 3))
+    >>> mean, scale = X.mean(0), X.std(0)
+    >>> correlation, holes = chunked_correlation(X, np.arange(3), mean, scale, chunk_rows=64)
+    >>> bool(np.allclose(correlation, np.corrcoef(X, rowvar=False))), holes
+    (True, 0)
+    """
+    total = np.zeros((len(columns), len(columns)))
+    n_complete = n_holes = 0
+    for chunk in iter_chunks(X, chunk_rows):
+        U = (chunk[:, columns] - mean) / scale
+        holes = np.isnan(U).any(axis=1)
+        U = U[~holes]
+        total += U.T @ U
+        n_complete += len(U)
+        n_holes += int(np.count_nonzero(holes))
+    return total / max(n_complete, 1), n_holes
+
+
 def check_bernoulli_chunks(X, data_columns, chunk_rows=None):
     """Raise the likelihood="bernoulli" error if any modelled entry is outside [0, 1]."""
     low, high = np.inf, -np.inf

@@ -26,6 +26,12 @@ def _dtype_as_name(state):
         state["_fit_dtype"] = np.dtype(state["_fit_dtype"]).name
 
 
+def _without_whitening(state):
+    # Models from before whitening modelled every column in its own coordinates.
+    state.setdefault("whitening_", None)
+    state.setdefault("whitened_features_", None)
+
+
 def upgrade_vae_state(state):
     """Fill in what the state of an older VAE (transformer, detector, imputer) lacks.
 
@@ -41,6 +47,9 @@ def upgrade_vae_state(state):
       20, robust training): 0, since older detectors were fitted once, on every row.
     - ``n_components_`` of a fitted model (added with ``n_components="auto"``): its
       ``n_components``, the only value there was.
+    - ``whiten`` (added for issue 18, whitened real-valued columns): False, and a fitted
+      model's ``whitening_`` and ``whitened_features_`` None: older models used the
+      columns' own coordinates.
 
     Parameters
     ----------
@@ -62,13 +71,15 @@ def upgrade_vae_state(state):
     (None, 'float32', 'separate')
     >>> upgrade_vae_state({"n_components": 3, "_model_weights": []})["n_components_"]
     3
-    >>> upgrade_vae_state({"distribution": None, "dtype_policy": "mixed_bfloat16"})
-    {'distribution': None, 'dtype_policy': 'mixed_bfloat16'}
+    >>> upgrade_vae_state({"distribution": None, "dtype_policy": "mixed_bfloat16", "whiten": True})
+    {'distribution': None, 'dtype_policy': 'mixed_bfloat16', 'whiten': True}
     """
     state.setdefault("distribution", None)
     state.setdefault("dtype_policy", "float32")
+    state.setdefault("whiten", False)
     if "_model_weights" in state:
         state.setdefault("n_components_", state.get("n_components"))
+        _without_whitening(state)
     if "contamination" in state:
         state.setdefault("trim", 0)
     if state.get("n_components_lower") is not None and "_model_weights" in state:
@@ -91,6 +102,8 @@ def upgrade_vqvae_state(state):
       dropped; ``_prior_params`` stays missing, and ``__setstate__`` decodes it anew once
       the network is rebuilt.
     - ``_fit_dtype`` (a name since skops support): a ``numpy.dtype`` becomes its name.
+    - ``whitening_`` and ``whitened_features_`` of a fitted model (added with the VAEs'
+      ``whiten``; the VQ-VAE never whitens): None.
 
     Parameters
     ----------
@@ -127,6 +140,8 @@ def upgrade_vqvae_state(state):
             "as_frame": False,
             "columns": [{"dtype": dtype} for _ in range(n_features)],
         }
+    if "n_features_in_" in state:
+        _without_whitening(state)
     if state.get("_model_weights") is not None and "_prior_params" not in state:
         for old in ("_prior_first", "_prior_log_var"):
             state.pop(old, None)
@@ -165,6 +180,6 @@ def upgrade_state(estimator_name, state):
     >>> upgrade_state("VQVAETransformer", {})
     {'column_types': None, 'handle_unknown': 'error'}
     >>> upgrade_state("VAEImputer", {})
-    {'distribution': None, 'dtype_policy': 'float32'}
+    {'distribution': None, 'dtype_policy': 'float32', 'whiten': False}
     """
     return _UPGRADES[estimator_name](state)

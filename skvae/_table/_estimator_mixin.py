@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skvae._table._codes import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
 from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
 from skvae._table._scaling import fit_feature_scaling
+from skvae._table._whitening import WhiteningMixin
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
 MAX_SCALED_VALUE = 1e12
@@ -51,7 +52,7 @@ def column_types_doc(kinds):
 """
 
 
-class TableEstimatorMixin:
+class TableEstimatorMixin(WhiteningMixin):
     """Table handling of an estimator whose model works on coded, encoded rows.
 
     Coded rows (float64, one column per input column: numbers, 0/1, category indices,
@@ -227,6 +228,7 @@ class TableEstimatorMixin:
             # C-ordered array is F-ordered, and NumPy's column sums then round otherwise.
             columns = X_data if continuous.all() else X_data[:, continuous]
             self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
+        self._fit_whitening((X_data - self.mean_) / self.scale_)
 
     def _build_layout(self):
         """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""
@@ -240,7 +242,7 @@ class TableEstimatorMixin:
             self._modelled_kinds(),
             [0 if self.categories_[j] is None else len(self.categories_[j]) for j in data_columns],
             self._layout_mixture_components(),
-            np.log(self.scale_),
+            self._whitened_log_scale(np.log(self.scale_)),
             self.var_floor,
         )
 
@@ -255,12 +257,13 @@ class TableEstimatorMixin:
         # Clipped so that float32 arithmetic stays finite for rows far outside the training
         # range: such rows still get hugely negative scores, never -inf or NaN.
         X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
+        X_scaled = self._whitened(X_scaled, observed)
         X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
         return layout.encode_rows(X_scaled, observed, dtype=dtype)
 
     def _unscaled(self, X_data_scaled):
         """Modelled columns in scaled units (one value per column) back to X's units."""
-        return X_data_scaled * self.scale_ + self.mean_
+        return self._unwhitened(X_data_scaled) * self.scale_ + self.mean_
 
     def _to_output(self, codes):
         """Coded rows as the user's table: a DataFrame with the training frame's columns,

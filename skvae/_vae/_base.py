@@ -33,7 +33,7 @@ from skvae._vae._factor_start import (
     load_start,
     starts_from_factor_analysis,
 )
-from skvae._vae._imputation import observation_log_var
+from skvae._vae._imputation import noise_variance
 from skvae._vae._latent_inspection import LatentInspectionMixin
 from skvae._vae._model_inputs import ModelInputsMixin
 from skvae._vae._parameters import VAEParameters
@@ -137,9 +137,9 @@ class BaseVAE(
         self._check_posterior_options()
         trainer = import_keras_module("skvae._nn._trainer")  # Keras, global RNGs kept
         memmap = isinstance(X, np.memmap)
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         rows = self._prepare_memmap(X) if memmap else self._prepare_rows(X, train_rows)
         self.n_components_ = self._n_components_for(len(self._modelled_kinds()))
-        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
         self.batch_size_ = self._batch_size_for(len(rows.X))
         # Attributes set above are rolled back by fit() if training fails.
@@ -174,7 +174,9 @@ class BaseVAE(
         X_data = self._split_columns(rows.X)[0] if isinstance(rows, InMemoryRows) else None
         kinds, n_conditions = self._modelled_kinds(), len(self.condition_columns_)
         params = {**self.get_params(), "n_components": self.n_components_}
-        if not starts_from_factor_analysis(params, kinds, n_conditions, X_data):
+        # Factor analysis's diagonal noise lives in the columns' own coordinates.
+        whitened = self.whitening_ is not None
+        if whitened or not starts_from_factor_analysis(params, kinds, n_conditions, X_data):
             return None
         X_scaled = (X_data - self.mean_) / self.scale_
         return factor_analysis_start(X_scaled, self.n_components_, self.var_floor, self._seed)
@@ -226,6 +228,7 @@ class BaseVAE(
             self.mean_[continuous], self.scale_[continuous] = streaming.chunked_scaling(
                 X, data_columns[continuous]
             )
+        self._fit_whitening_in_chunks(X, data_columns, streaming.chunked_correlation)
         if (kinds == "bernoulli").any():
             streaming.check_bernoulli_chunks(X, data_columns[kinds == "bernoulli"])
         # Only the condition columns (a few numbers per row) are read whole.
@@ -299,16 +302,12 @@ class BaseVAE(
         self.kl_warmup_epochs_ = self._kl_warmup_epochs()
         self.encoder_ = model.encoder
         self.decoder_ = model.decoder
-        gaussian = np.asarray(self._modelled_kinds()) == "gaussian"
-        if gaussian.any():
-            var_scaled = np.exp(observation_log_var(model))
-            self.noise_variance_ = np.full(len(gaussian), np.nan)
-            self.noise_variance_[gaussian] = var_scaled * self.scale_[gaussian] ** 2
-        else:
-            # No variance parameter (Bernoulli, categorical) or one that depends on z.
-            self.noise_variance_ = None
+        self.noise_variance_ = noise_variance(
+            model, self._modelled_kinds(), self.scale_, self.whitened_features_
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # NaN = missing, masked out of the likelihood
+        # NaN = missing, masked out of the likelihood; a whitened model needs complete rows.
+        tags.input_tags.allow_nan = not self.whiten
         return tags

@@ -74,6 +74,22 @@ PARAMETERS_DOC = (
         Lower bound of the Gaussian observation variance, as a fraction of each feature's
         variance in the training data (a constant feature uses the smallest variance among
         the others). It keeps the density finite on constant or near-discrete columns.
+    whiten : bool, default=False
+        Model the real-valued columns (kinds "gaussian", "student_t", "heteroscedastic"
+        and "mixture", constant ones excepted) on their principal axes: the standardised
+        columns are rotated onto the eigenvectors of their correlation matrix and each
+        axis divided by its standard deviation (PCA whitening, eigenvalues floored at
+        1e-3), and the log-Jacobian of that linear map is added, so
+        :meth:`score_samples` stays a density in X's units. The decoder then models
+        uncorrelated coordinates, so correlation that the latent space leaves unexplained
+        is no longer lost: on ``load_breast_cancer`` (30 strongly correlated columns) the
+        held-out log-likelihood rose from about 21 to about 35 nats per row, ahead of PCA
+        tuned by cross-validation (28.7). It costs elsewhere: on ``load_digits`` the mean
+        fell by about 30 nats per row, and the latent space then describes whitened axes,
+        so :meth:`inverse_transform` reconstructs the large-variance directions worse
+        (see :doc:`/density` for every table). Needs complete training and scoring rows
+        (no missing value in those columns) held in memory; not available in
+        :class:`~skvae.VAEImputer`, which models each column given the others.
     learning_rate : float, default=1e-3
         Adam's step size.
     batch_size : int or "auto", default="auto"
@@ -174,6 +190,13 @@ ATTRIBUTES_DOC = """    Attributes
     mean_, scale_ : ndarray of shape (n_modelled_features,)
         The internal standardisation ``(x - mean_) / scale_`` of the modelled (non-condition)
         columns (zeros and ones for Bernoulli and categorical columns).
+    whitening_ : ndarray of shape (n_whitened, n_whitened) or None
+        With ``whiten=True``, the matrix W that maps the standardised whitened columns
+        to the model's coordinates, ``((x - mean_) / scale_)[whitened_features_] @ W``;
+        None without whitening.
+    whitened_features_ : ndarray of shape (n_whitened,), dtype=int, or None
+        Positions, among the modelled columns, of the whitened ones; None without
+        whitening.
     column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
         The likelihood of each input column: "gaussian", "heteroscedastic", "mixture",
         "bernoulli" or "categorical" (for ``condition_on`` columns: how their values are
@@ -188,9 +211,9 @@ ATTRIBUTES_DOC = """    Attributes
         standardised numeric condition.
     noise_variance_ : ndarray of shape (n_modelled_features,) or None
         Learned observation variance of each modelled "gaussian" column, in X's units (NaN
-        for columns of other kinds); None when no column is "gaussian" (Bernoulli and
-        categorical columns have none, and the heteroscedastic and mixture variances
-        depend on z).
+        for columns of other kinds and for whitened columns); None when no column is
+        "gaussian" (Bernoulli and categorical columns have none, and the heteroscedastic
+        and mixture variances depend on z).
     n_components_ : int
         Dimension of the latent space (``n_components`` with "auto" resolved).
     kl_warmup_epochs_ : int

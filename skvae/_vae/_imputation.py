@@ -34,6 +34,32 @@ def observation_log_var(model):
     return None if log_var is None else to_numpy(log_var).astype(np.float64)
 
 
+def noise_variance(model, kinds, scale, whitened_features):
+    """``noise_variance_``: the learned variance of each modelled "gaussian" column in X's
+    units (``scale`` converts it), NaN for the other columns and for whitened ones (their
+    noise is that of a principal axis, not their own); None when no column is "gaussian".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._imputation import noise_variance
+    >>> X = np.random.default_rng(0).normal(size=(100, 3)) * [1.0, 10.0, 100.0]
+    >>> vae = VAETransformer(likelihood="gaussian", max_iter=2, random_state=0).fit(X)
+    >>> variance = noise_variance(vae._model, ["gaussian"] * 3, vae.scale_, None)
+    >>> bool(np.allclose(variance, vae.noise_variance_))
+    True
+    """
+    gaussian = np.asarray(kinds) == "gaussian"
+    if not gaussian.any():
+        return None  # no variance parameter (Bernoulli, categorical) or one that depends on z
+    variance = np.full(len(gaussian), np.nan)
+    variance[gaussian] = np.exp(observation_log_var(model)) * scale[gaussian] ** 2
+    if whitened_features is not None:
+        variance[whitened_features] = np.nan
+    return variance
+
+
 class ImputationMixin:
     """The imputation machinery of :class:`~skvae.VAEImputer`.
 

@@ -101,6 +101,9 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     # default linear model keeps its exact conditional fill; the filled values are rounded
     # to whole numbers within the training range all the same.
     _integer_dtype_kind = None
+    # Imputing a column needs the columns' own coordinates (a whitened model can only
+    # score complete rows).
+    _whitening_supported = False
 
     _parameter_constraints = {
         **BaseVAE._parameter_constraints,
@@ -122,6 +125,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         kl_warmup="auto",
         free_bits=0.0,
         var_floor=1e-2,
+        whiten=False,
         learning_rate=1e-3,
         batch_size="auto",
         max_iter=500,
@@ -153,6 +157,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             kl_warmup=kl_warmup,
             free_bits=free_bits,
             var_floor=var_floor,
+            whiten=whiten,
             learning_rate=learning_rate,
             batch_size=batch_size,
             max_iter=max_iter,

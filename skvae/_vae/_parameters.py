@@ -51,6 +51,8 @@ class VAEParameters(BaseEstimator):
 
     # batch_size="auto" aims at this many batches per epoch (VAEImputer wants more steps).
     _auto_batch_divisor = AUTO_BATCH_SIZE_DIVISOR
+    # Whether whiten=True is allowed (VAEImputer says no: it models columns given the others).
+    _whitening_supported = True
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -63,6 +65,7 @@ class VAEParameters(BaseEstimator):
         "kl_warmup": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "free_bits": [Interval(Real, 0, None, closed="left")],
         "var_floor": [Interval(Real, 0, None, closed="neither")],
+        "whiten": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -97,6 +100,7 @@ class VAEParameters(BaseEstimator):
         kl_warmup="auto",
         free_bits=0.0,
         var_floor=1e-2,
+        whiten=False,
         learning_rate=1e-3,
         batch_size="auto",
         max_iter=200,
@@ -127,6 +131,7 @@ class VAEParameters(BaseEstimator):
         self.kl_warmup = kl_warmup
         self.free_bits = free_bits
         self.var_floor = var_floor
+        self.whiten = whiten
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -175,6 +180,16 @@ class VAEParameters(BaseEstimator):
                 f'{self.n_components_lower}; use one of them (posterior="gaussian" for a '
                 "hierarchy, or n_components_lower=None for a flow)"
             )
+
+    def _whitens(self):
+        """``whiten``, refused where the estimator cannot use it (see the parameter's
+        description and skvae._table._whitening)."""
+        if self.whiten and not self._whitening_supported:
+            raise ValueError(
+                f"{type(self).__name__} does not support whiten=True: it models each column "
+                "given the others, in the columns' own coordinates; use whiten=False"
+            )
+        return bool(self.whiten)
 
     def _kl_warmup_epochs(self):
         """``kl_warmup`` in epochs, with "auto" resolved (see the class docstring)."""

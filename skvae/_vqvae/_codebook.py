@@ -53,6 +53,11 @@ class CodebookMixin:
             )
         return tuple(int(s) for s in sizes)
 
+    def _whitens(self):
+        """The table hook of skvae._table._whitening: the VQ-VAE models every column in
+        its own coordinates (its decoder outputs are per column)."""
+        return False
+
     def _model_input(self, X, layout=None):
         """Encoded float32 rows for the model from coded rows X: continuous columns
         standardised (and clipped so float32 stays finite), categorical ones one-hot (an

@@ -87,9 +87,11 @@ PARAMETERS_DOC = (
         tuned by cross-validation (28.7). It costs elsewhere: on ``load_digits`` the mean
         fell by about 30 nats per row, and the latent space then describes whitened axes,
         so :meth:`inverse_transform` reconstructs the large-variance directions worse
-        (see :doc:`/density` for every table). Needs complete training and scoring rows
-        (no missing value in those columns) held in memory; not available in
-        :class:`~skvae.VAEImputer`, which models each column given the others.
+        (see :doc:`/density` for every table), so it is off by default. A whitened model
+        needs complete rows (no missing value in those columns) in fit and afterwards,
+        and cannot generate rows under given column values (``sample(n,
+        conditions={...})``); not available in :class:`~skvae.VAEImputer`, which models
+        each column given the others.
     learning_rate : float, default=1e-3
         Adam's step size.
     batch_size : int or "auto", default="auto"

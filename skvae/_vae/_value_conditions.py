@@ -45,6 +45,12 @@ class ValueConditionsMixin:
                 f"this model is conditioned on {self.condition_on!r}: pass the values of "
                 "those columns as an array, conditions=[...]"
             )
+        if self.whitening_ is not None:
+            raise ValueError(
+                "conditions as column values need the columns' own coordinates, and this "
+                "model whitened its real-valued columns (whiten=True); fit with "
+                "whiten=False to generate rows under given column values"
+            )
         row, given = self._coded_value_row(conditions)
         n_chunks = int(np.clip(-(-DRAWS_PER_ROW * n_samples // DRAW_CHUNK), 1, MAX_DRAW_CHUNKS))
         width = self._posterior_noise_width()

@@ -106,7 +106,7 @@ def test_whitened_fit_is_reproducible_and_survives_pickling():
 
 
 def test_whitening_errors_speak_to_the_user():
-    """Holes and the imputer get clear errors with whiten=True."""
+    """Holes, conditions by column values and the imputer get clear errors with whiten."""
     X = correlated_rows(n=200)
     holes = X.copy()
     holes[3, 1] = np.nan
@@ -116,6 +116,8 @@ def test_whitening_errors_speak_to_the_user():
     with pytest.raises(ValueError, match="got NaN in 1 row"):
         vae.score_samples(holes)
     assert not hasattr(VAETransformer(max_iter=1, whiten=True, **FAST), "whitening_")
+    with pytest.raises(ValueError, match="need the columns' own coordinates"):
+        vae.sample(3, conditions={0: 0.5})
     with pytest.raises(ValueError, match="VAEImputer does not support whiten=True"):
         VAEImputer(max_iter=1, whiten=True, random_state=0).fit(holes)
 

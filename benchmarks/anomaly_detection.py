@@ -57,9 +57,8 @@ IsolationForest ``contamination="auto"``, ECOD ``contamination=0.1``): per rate,
 of rows flagged and the precision and recall of the flags (precision over the cells with
 at least one flag). ``PosteriorCollapseWarning`` is silenced.
 
-Run:  python benchmarks/anomaly_detection.py           (63 cells, 189 VAE fits: about
-                                                        16 minutes on 2 busy cores, 28
-                                                        under a load of 8-10)
+Run:  python benchmarks/anomaly_detection.py           (63 cells, 252 VAE fits: about
+                                                        22 minutes on 2 busy cores)
       python benchmarks/anomaly_detection.py --quick   (seed 0, rate 5%, digit 0 only;
                                                         about 3 minutes)
       python benchmarks/anomaly_detection.py --detectors VAE "VAE whiten" LOF

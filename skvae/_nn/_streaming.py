@@ -13,6 +13,7 @@ from keras.utils import PyDataset
 
 from skvae._nn._trainer import TrainingData, split_validation, validation_batch_size
 from skvae._table._scaling import scaling_from_moments
+from skvae._table._whitening import MAX_DISCRETE_VALUES
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
 # float64 features are 26 MB.
@@ -78,30 +79,37 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
 
 
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
-    """(correlation matrix of the standardised ``columns`` of X over its rows without a
-    missing value in them, number of rows with one), from one pass over X's chunks: what
-    whitening needs (skvae._table._whitening), without loading X.
+    """What whitening needs (skvae._table._whitening), from one pass over X's chunks: the
+    correlation matrix of the standardised ``columns`` over the rows without a missing
+    value in them, the number of rows with one, and each column's number of distinct
+    values (counted up to MAX_DISCRETE_VALUES + 1).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skvae._nn._streaming import chunked_correlation
     >>> X = np.random.default_rng(0).normal(size=(1000, 3))
+    >>> X[:, 2] = np.round(X[:, 2])
     >>> mean, scale = X.mean(0), X.std(0)
-    >>> correlation, holes = chunked_correlation(X, np.arange(3), mean, scale, chunk_rows=64)
-    >>> bool(np.allclose(correlation, np.corrcoef(X, rowvar=False))), holes
-    (True, 0)
+    >>> correlation, holes, n_values = chunked_correlation(X, np.arange(3), mean, scale, 64)
+    >>> bool(np.allclose(correlation, np.corrcoef(X, rowvar=False))), holes, n_values[2]
+    (True, 0, 7)
     """
     total = np.zeros((len(columns), len(columns)))
     n_complete = n_holes = 0
+    values = [set() for _ in columns]
     for chunk in iter_chunks(X, chunk_rows):
-        U = (chunk[:, columns] - mean) / scale
+        chunk = chunk[:, columns]
+        for seen, column in zip(values, chunk.T, strict=True):
+            if len(seen) <= MAX_DISCRETE_VALUES:  # beyond that the count no longer matters
+                seen.update(np.unique(column[~np.isnan(column)]).tolist())
+        U = (chunk - mean) / scale
         holes = np.isnan(U).any(axis=1)
         U = U[~holes]
         total += U.T @ U
         n_complete += len(U)
         n_holes += int(np.count_nonzero(holes))
-    return total / max(n_complete, 1), n_holes
+    return total / max(n_complete, 1), n_holes, [len(seen) for seen in values]
 
 
 def check_bernoulli_chunks(X, data_columns, chunk_rows=None):

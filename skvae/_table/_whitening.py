@@ -15,8 +15,9 @@ floored), so the density in X's units is the density of u plus ``log|det W|``, w
 the column layout adds through each coordinate's log-scale (see :func:`log_sd`).
 
 It is the VAEs' ``whiten=True``, off by default: it raised breast_cancer's held-out
-log-likelihood from 21 to 35 nats per row, but lowered digits' by 30, and the latent
-space then describes whitened axes, which worsens reconstructions (docs/density.rst).
+log-likelihood from 21 to 35 nats per row, but lowered that of skewed columns, and the
+latent space then describes whitened axes, which worsens reconstructions
+(docs/density.rst).
 """
 
 import numpy as np
@@ -25,6 +26,14 @@ from skvae._table._codes import CONTINUOUS_KINDS
 
 # Column kinds whose values can be rotated together: densities on the whole real line.
 WHITENED_KINDS = tuple(kind for kind in CONTINUOUS_KINDS if kind != "integer")
+
+# A column with at most this many distinct training values, each seen in MIN_ROWS_PER_VALUE
+# rows on average, is discrete (the rule by which sample() snaps a column to its seen
+# values, skvae._vae._marginals) and keeps its own coordinate: its decoder density can then
+# put its mass on those values, which a whitened axis, a blend of many columns, cannot
+# (whitening all 64 pixels of load_digits cost 30 nats per row, the Poisson counts 3.5).
+MAX_DISCRETE_VALUES = 20
+MIN_ROWS_PER_VALUE = 5
 
 # Eigenvalues of the correlation matrix are floored at this (in units of a standardised
 # column's variance): a direction with almost no spread in training (two columns that are
@@ -130,8 +139,11 @@ class WhiteningMixin:
             candidates = self._whitening_candidates()
             U = X_scaled[:, candidates]
             holes = np.isnan(U).any(axis=1)
+            n_values = [len(np.unique(column[~np.isnan(column)])) for column in U.T]
             U = U[~holes]
-            self._set_whitening(candidates, U.T @ U / max(len(U), 1), np.count_nonzero(holes))
+            correlation = U.T @ U / max(len(U), 1)
+            n_holes = np.count_nonzero(holes)
+            self._set_whitening(candidates, correlation, n_holes, n_values, len(X_scaled))
 
     def _fit_whitening_in_chunks(self, X, data_columns, chunked_correlation):
         """The same for a memory-mapped X, its ``data_columns`` modelled, read chunk by
@@ -140,18 +152,19 @@ class WhiteningMixin:
         if self._whitens():
             candidates = self._whitening_candidates()
             mean, scale = self.mean_[candidates], self.scale_[candidates]
-            self._set_whitening(
-                candidates, *chunked_correlation(X, data_columns[candidates], mean, scale)
-            )
+            statistics = chunked_correlation(X, data_columns[candidates], mean, scale)
+            self._set_whitening(candidates, *statistics, len(X))
 
-    def _set_whitening(self, candidates, correlation, n_rows_with_holes):
+    def _set_whitening(self, candidates, correlation, n_rows_with_holes, n_values, n_rows):
         """Set ``whitening_`` and ``whitened_features_`` from the correlation matrix of the
-        standardised ``candidates`` columns over the training rows without holes (computed
-        in memory, or chunk by chunk for a memory map).
+        standardised ``candidates`` columns over the training rows without holes, their
+        numbers of distinct values and the number of training rows (computed in memory, or
+        chunk by chunk for a memory map).
 
-        Only columns with a spread of their own are rotated (a constant column keeps its
-        borrowed scale: its standardised values are 0); whole-number, 0/1 and categorical
-        columns are never candidates, they keep their own support.
+        Only continuous columns with a spread of their own are rotated: a constant column
+        keeps its borrowed scale (its standardised values are 0), a discrete one (see
+        ``MAX_DISCRETE_VALUES``) its own values; "integer", 0/1 and categorical columns are
+        never candidates.
         """
         if n_rows_with_holes:
             raise ValueError(
@@ -159,10 +172,12 @@ class WhiteningMixin:
                 f"columns; got NaN in {n_rows_with_holes} row(s). Impute them first, or use "
                 "whiten=False, which models the holes"
             )
-        spread = np.diag(correlation) > 0.25
-        if np.count_nonzero(spread) >= 2:
-            self.whitening_ = whitening_from_correlation(correlation[np.ix_(spread, spread)])
-            self.whitened_features_ = candidates[spread]
+        n_values = np.asarray(n_values)
+        discrete = (n_values <= MAX_DISCRETE_VALUES) & (n_rows >= MIN_ROWS_PER_VALUE * n_values)
+        rotated = (np.diag(correlation) > 0.25) & ~discrete
+        if np.count_nonzero(rotated) >= 2:
+            self.whitening_ = whitening_from_correlation(correlation[np.ix_(rotated, rotated)])
+            self.whitened_features_ = candidates[rotated]
 
     def _whitened_log_scale(self, log_scale):
         """Per-column log-scales with the whitened columns' axes added: the layout subtracts

@@ -75,8 +75,9 @@ PARAMETERS_DOC = (
         variance in the training data (a constant feature uses the smallest variance among
         the others). It keeps the density finite on constant or near-discrete columns.
     whiten : bool, default=False
-        Model the real-valued columns (kinds "gaussian", "student_t", "heteroscedastic"
-        and "mixture", constant ones excepted) on their principal axes: the standardised
+        Model the continuous columns (kinds "gaussian", "student_t", "heteroscedastic"
+        and "mixture"; not constant ones, nor discrete ones with at most 20 distinct
+        values, which keep their own coordinates) on their principal axes: the standardised
         columns are rotated onto the eigenvectors of their correlation matrix and each
         axis divided by its standard deviation (PCA whitening, eigenvalues floored at
         1e-3), and the log-Jacobian of that linear map is added, so
@@ -84,10 +85,11 @@ PARAMETERS_DOC = (
         uncorrelated coordinates, so correlation that the latent space leaves unexplained
         is no longer lost: on ``load_breast_cancer`` (30 strongly correlated columns) the
         held-out log-likelihood rose from about 21 to about 35 nats per row, ahead of PCA
-        tuned by cross-validation (28.7). It costs elsewhere: on ``load_digits`` the mean
-        fell by about 30 nats per row, and the latent space then describes whitened axes,
-        so :meth:`inverse_transform` reconstructs the large-variance directions worse
-        (see :doc:`/density` for every table), so it is off by default. A whitened model
+        tuned by cross-validation (28.7), and 8 more of the 12 tables of
+        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.3 nats
+        per row, and the latent space then describes whitened axes, so
+        :meth:`inverse_transform` reconstructs the large-variance directions worse (see
+        :doc:`/density` for every table), so it is off by default. A whitened model
         needs complete rows (no missing value in those columns) in fit and afterwards,
         and cannot generate rows under given column values (``sample(n,
         conditions={...})``); not available in :class:`~skvae.VAEImputer`, which models

@@ -62,8 +62,9 @@ def test_whitening_raises_held_out_likelihood_of_correlated_columns():
     assert scores[True] > scores[False] + 5.0
 
 
-def test_whitening_leaves_constant_integer_and_categorical_columns_alone():
-    """Only non-constant real-valued columns are rotated; the others keep their coding."""
+def test_whitening_leaves_constant_discrete_and_categorical_columns_alone():
+    """Only continuous columns with a spread are rotated: constant, discrete (5 values),
+    integer and categorical columns keep their own coordinates."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=300)
     frame = pd.DataFrame(
@@ -74,10 +75,12 @@ def test_whitening_leaves_constant_integer_and_categorical_columns_alone():
             "count": rng.poisson(3.0, size=300),
             "c": rng.normal(size=300),
             "label": pd.Categorical(rng.choice(["u", "v"], size=300)),
+            "rating": rng.integers(1, 6, size=300).astype(float),
         }
     )
     vae = VAETransformer(n_components=1, max_iter=3, whiten=True, **FAST).fit(frame)
     assert vae.whitened_features_.tolist() == [0, 1, 4]
+    assert vae.column_kinds_.tolist()[-1] == "student_t"  # float, but 5 values: discrete
     samples = vae.sample(400, random_state=0)
     # Values in X's units come back: column b follows column a, the constant stays put.
     assert np.corrcoef(samples["a"], samples["b"])[0, 1] > 0.8

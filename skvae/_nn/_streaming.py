@@ -81,7 +81,7 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
     """What whitening needs (skvae._table._whitening), from one pass over X's chunks: the
     correlation matrix of the standardised ``columns`` over the rows without a missing
-    value in them, the number of rows with one, and each column's number of distinct
+    value in them, each column's number of missing values, and its number of distinct
     values (counted up to MAX_DISCRETE_VALUES + 1).
 
     Examples
@@ -91,12 +91,14 @@ def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
     >>> X = np.random.default_rng(0).normal(size=(1000, 3))
     >>> X[:, 2] = np.round(X[:, 2])
     >>> mean, scale = X.mean(0), X.std(0)
-    >>> correlation, holes, n_values = chunked_correlation(X, np.arange(3), mean, scale, 64)
-    >>> bool(np.allclose(correlation, np.corrcoef(X, rowvar=False))), holes, n_values[2]
-    (True, 0, 7)
+    >>> correlation, n_missing, n_values = chunked_correlation(X, np.arange(3), mean, scale, 64)
+    >>> bool(np.allclose(correlation, np.corrcoef(X, rowvar=False))), n_missing.tolist()
+    (True, [0, 0, 0])
+    >>> n_values[2]
+    7
     """
     total = np.zeros((len(columns), len(columns)))
-    n_complete = n_holes = 0
+    n_complete, n_missing = 0, np.zeros(len(columns), dtype=int)
     values = [set() for _ in columns]
     for chunk in iter_chunks(X, chunk_rows):
         chunk = chunk[:, columns]
@@ -104,12 +106,12 @@ def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
             if len(seen) <= MAX_DISCRETE_VALUES:  # beyond that the count no longer matters
                 seen.update(np.unique(column[~np.isnan(column)]).tolist())
         U = (chunk - mean) / scale
-        holes = np.isnan(U).any(axis=1)
-        U = U[~holes]
+        missing = np.isnan(U)
+        U = U[~missing.any(axis=1)]
         total += U.T @ U
         n_complete += len(U)
-        n_holes += int(np.count_nonzero(holes))
-    return total / max(n_complete, 1), n_holes, [len(seen) for seen in values]
+        n_missing += missing.sum(axis=0)
+    return total / max(n_complete, 1), n_missing, [len(seen) for seen in values]
 
 
 def check_bernoulli_chunks(X, data_columns, chunk_rows=None):

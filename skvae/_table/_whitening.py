@@ -138,12 +138,12 @@ class WhiteningMixin:
         if self._whitens():
             candidates = self._whitening_candidates()
             U = X_scaled[:, candidates]
-            holes = np.isnan(U).any(axis=1)
+            missing = np.isnan(U)
             n_values = [len(np.unique(column[~np.isnan(column)])) for column in U.T]
-            U = U[~holes]
+            U = U[~missing.any(axis=1)]
             correlation = U.T @ U / max(len(U), 1)
-            n_holes = np.count_nonzero(holes)
-            self._set_whitening(candidates, correlation, n_holes, n_values, len(X_scaled))
+            n_missing = missing.sum(axis=0)
+            self._set_whitening(candidates, correlation, n_missing, n_values, len(X_scaled))
 
     def _fit_whitening_in_chunks(self, X, data_columns, chunked_correlation):
         """The same for a memory-mapped X, its ``data_columns`` modelled, read chunk by
@@ -155,29 +155,31 @@ class WhiteningMixin:
             statistics = chunked_correlation(X, data_columns[candidates], mean, scale)
             self._set_whitening(candidates, *statistics, len(X))
 
-    def _set_whitening(self, candidates, correlation, n_rows_with_holes, n_values, n_rows):
+    def _set_whitening(self, candidates, correlation, n_missing, n_values, n_rows):
         """Set ``whitening_`` and ``whitened_features_`` from the correlation matrix of the
-        standardised ``candidates`` columns over the training rows without holes, their
-        numbers of distinct values and the number of training rows (computed in memory, or
-        chunk by chunk for a memory map).
+        standardised ``candidates`` columns over the training rows without holes in them,
+        their numbers of missing and of distinct values and the number of training rows
+        (computed in memory, or chunk by chunk for a memory map).
 
         Only continuous columns with a spread of their own are rotated: a constant column
         keeps its borrowed scale (its standardised values are 0), a discrete one (see
         ``MAX_DISCRETE_VALUES``) its own values; "integer", 0/1 and categorical columns are
         never candidates.
         """
-        if n_rows_with_holes:
-            raise ValueError(
-                "whiten=True needs training rows with no missing value in the real-valued "
-                f"columns; got NaN in {n_rows_with_holes} row(s). Impute them first, or use "
-                "whiten=False, which models the holes"
-            )
         n_values = np.asarray(n_values)
         discrete = (n_values <= MAX_DISCRETE_VALUES) & (n_rows >= MIN_ROWS_PER_VALUE * n_values)
         rotated = (np.diag(correlation) > 0.25) & ~discrete
-        if np.count_nonzero(rotated) >= 2:
-            self.whitening_ = whitening_from_correlation(correlation[np.ix_(rotated, rotated)])
-            self.whitened_features_ = candidates[rotated]
+        if np.count_nonzero(rotated) < 2:
+            return
+        holes = rotated & (np.asarray(n_missing) > 0)
+        if holes.any():
+            raise ValueError(
+                "whiten=True needs training rows with no missing value in the continuous "
+                f"columns it rotates; got NaN in column(s) {candidates[holes].tolist()} of the "
+                "modelled ones. Impute them first, or use whiten=False, which models the holes"
+            )
+        self.whitening_ = whitening_from_correlation(correlation[np.ix_(rotated, rotated)])
+        self.whitened_features_ = candidates[rotated]
 
     def _whitened_log_scale(self, log_scale):
         """Per-column log-scales with the whitened columns' axes added: the layout subtracts

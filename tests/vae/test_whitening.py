@@ -113,7 +113,8 @@ def test_whitening_errors_speak_to_the_user():
     X = correlated_rows(n=200)
     holes = X.copy()
     holes[3, 1] = np.nan
-    with pytest.raises(ValueError, match="whiten=True needs training rows with no missing"):
+    message = r"whiten=True needs training rows with no missing value .* column\(s\) \[1\]"
+    with pytest.raises(ValueError, match=message):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(holes)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
     with pytest.raises(ValueError, match="got NaN in 1 row"):
@@ -148,3 +149,14 @@ def test_memory_mapped_fit_whitens_like_the_in_memory_fit(tmp_path):
     streamed = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(mapped)
     np.testing.assert_allclose(streamed.whitening_, in_memory.whitening_, rtol=1e-8)
     assert streamed.whitened_features_.tolist() == [0, 1]
+
+
+def test_holes_in_a_column_that_is_not_rotated_are_modelled_as_usual():
+    """A discrete column with NaN keeps its holes: the continuous ones are still whitened."""
+    X = correlated_rows(n=300)
+    rating = np.random.default_rng(1).integers(1, 6, size=(300, 1)).astype(float)
+    rating[::10] = np.nan
+    rows = np.hstack([X, rating])
+    vae = VAETransformer(n_components=1, max_iter=3, whiten=True, **FAST).fit(rows)
+    assert vae.whitened_features_.tolist() == [0, 1]
+    assert np.isfinite(vae.score_samples(rows[:20])).all()

@@ -12,8 +12,8 @@ import numpy as np
 from keras.utils import PyDataset
 
 from skvae._nn._trainer import TrainingData, split_validation, validation_batch_size
+from skvae._table._discrete import MAX_DISCRETE_VALUES
 from skvae._table._scaling import scaling_from_moments
-from skvae._table._whitening import MAX_DISCRETE_VALUES
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
 # float64 features are 26 MB.

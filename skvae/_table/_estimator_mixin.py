@@ -228,7 +228,7 @@ class TableEstimatorMixin(WhiteningMixin):
             # C-ordered array is F-ordered, and NumPy's column sums then round otherwise.
             columns = X_data if continuous.all() else X_data[:, continuous]
             self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
-        self._fit_whitening((X_data - self.mean_) / self.scale_)
+        self._fit_whitening(X_data)
 
     def _build_layout(self):
         """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""

@@ -23,17 +23,10 @@ latent space then describes whitened axes, which worsens reconstructions
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._discrete import is_discrete
 
 # Column kinds whose values can be rotated together: densities on the whole real line.
 WHITENED_KINDS = tuple(kind for kind in CONTINUOUS_KINDS if kind != "integer")
-
-# A column with at most this many distinct training values, each seen in MIN_ROWS_PER_VALUE
-# rows on average, is discrete (the rule by which sample() snaps a column to its seen
-# values, skvae._vae._marginals) and keeps its own coordinate: its decoder density can then
-# put its mass on those values, which a whitened axis, a blend of many columns, cannot
-# (whitening all 64 pixels of load_digits cost 30 nats per row, the Poisson counts 3.5).
-MAX_DISCRETE_VALUES = 20
-MIN_ROWS_PER_VALUE = 5
 
 # Eigenvalues of the correlation matrix are floored at this (in units of a standardised
 # column's variance): a direction with almost no spread in training (two columns that are
@@ -131,19 +124,19 @@ class WhiteningMixin:
         """Positions of the modelled columns whose kind can be whitened."""
         return np.flatnonzero(np.isin(self._modelled_kinds(), WHITENED_KINDS))
 
-    def _fit_whitening(self, X_scaled):
-        """Set the whitening from the standardised modelled training columns X_scaled
-        (NaN where missing), if the estimator whitens."""
+    def _fit_whitening(self, X_data):
+        """Set the whitening from the modelled training columns X_data (NaN where
+        missing; ``mean_`` and ``scale_`` already fitted), if the estimator whitens."""
         self.whitening_, self.whitened_features_ = None, None
         if self._whitens():
             candidates = self._whitening_candidates()
-            U = X_scaled[:, candidates]
+            U = (X_data[:, candidates] - self.mean_[candidates]) / self.scale_[candidates]
             missing = np.isnan(U)
             n_values = [len(np.unique(column[~np.isnan(column)])) for column in U.T]
             U = U[~missing.any(axis=1)]
             correlation = U.T @ U / max(len(U), 1)
             n_missing = missing.sum(axis=0)
-            self._set_whitening(candidates, correlation, n_missing, n_values, len(X_scaled))
+            self._set_whitening(candidates, correlation, n_missing, n_values, len(X_data))
 
     def _fit_whitening_in_chunks(self, X, data_columns, chunked_correlation):
         """The same for a memory-mapped X, its ``data_columns`` modelled, read chunk by
@@ -163,11 +156,13 @@ class WhiteningMixin:
 
         Only continuous columns with a spread of their own are rotated: a constant column
         keeps its borrowed scale (its standardised values are 0), a discrete one (see
-        ``MAX_DISCRETE_VALUES``) its own values; "integer", 0/1 and categorical columns are
-        never candidates.
+        skvae._table._discrete, the rule by which ``sample()`` snaps a column to its seen
+        values) its own values: its decoder density can then put its mass on those values,
+        which a whitened axis, a blend of many columns, cannot (whitening all 64 pixels of
+        load_digits cost 30 nats per row, the Poisson counts 3.5). "integer", 0/1 and
+        categorical columns are never candidates.
         """
-        n_values = np.asarray(n_values)
-        discrete = (n_values <= MAX_DISCRETE_VALUES) & (n_rows >= MIN_ROWS_PER_VALUE * n_values)
+        discrete = is_discrete(n_values, n_rows - np.asarray(n_missing))
         rotated = (np.diag(correlation) > 0.25) & ~discrete
         if np.count_nonzero(rotated) < 2:
             return

@@ -22,6 +22,7 @@ train-on-synthetic accuracy as mapping every column, and a worse KS statistic
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._discrete import is_discrete
 
 # Quantile levels stored per numeric column: 0, 0.001, ..., 1 (the extremes included).
 N_QUANTILE_LEVELS = 1001
@@ -29,12 +30,6 @@ N_QUANTILE_LEVELS = 1001
 # Rows of the reference draw that estimates the model's marginal CDF: its KS error is
 # about 1 / sqrt(8192) ~ 0.011, well under the sampling noise of the tables it serves.
 N_REFERENCE_ROWS = 8192
-
-# A column is discrete, its generated values snapped to the seen ones, when it has at most
-# this many distinct values, each seen in MIN_ROWS_PER_VALUE rows on average (so that a
-# small table's continuous column is not mistaken for one).
-MAX_DISCRETE_VALUES = 20
-MIN_ROWS_PER_VALUE = 5
 
 
 def fit_marginal_quantiles(X_numeric):
@@ -71,10 +66,8 @@ def fit_marginal_quantiles(X_numeric):
     for j in range(X_numeric.shape[1]):
         observed = X_numeric[:, j][~np.isnan(X_numeric[:, j])]
         if observed.size:
-            n_values = len(np.unique(observed))
-            discrete[j] = (
-                n_values <= MAX_DISCRETE_VALUES and observed.size >= MIN_ROWS_PER_VALUE * n_values
-            )
+            # Discrete columns (skvae._table._discrete) get their generated values snapped.
+            discrete[j] = is_discrete(len(np.unique(observed)), observed.size)
             method = "inverted_cdf" if discrete[j] else "linear"
             quantiles[:, j] = np.quantile(observed, levels, method=method)
     return {"quantiles": quantiles, "discrete": discrete}

@@ -111,10 +111,10 @@ def _add_fit(sub):
     )
     fit.add_argument(
         "--n-components",
-        type=lambda value: value if value == "auto" else int(value),
+        type=lambda value: value if value in ("auto", "sqrt") else int(value),
         default=None,
-        help="latent dimension, or auto: one per column (default: the estimator's: 2 for "
-        "the transformer, auto for the imputer and the detector)",
+        help="latent dimension; sqrt: ceil(sqrt(columns)), auto: one per column (default: "
+        "the estimator's: sqrt for the transformer, auto for the imputer and the detector)",
     )
     fit.add_argument(
         "--n-components-lower",

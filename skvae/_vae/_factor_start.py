@@ -18,17 +18,18 @@ MIN_RAW_VARIANCE = 1e-6
 
 
 def starts_from_factor_analysis(params, kinds, n_conditions, X_data):
-    """Whether a fit with these estimator ``params`` starts from factor analysis: a linear
-    VAE with only "gaussian" columns, no condition column, one Gaussian latent layer, no
-    distribution or mixed precision, at most as many latents as columns, and complete
-    in-memory rows ``X_data`` (None for a memory map).
+    """Whether a fit with these estimator ``params`` (``n_components`` resolved to an int)
+    starts from factor analysis: a linear VAE with only "gaussian" columns, no condition
+    column, one Gaussian latent layer, no distribution or mixed precision, at most as many
+    latents as columns, and complete in-memory rows ``X_data`` (None for a memory map).
 
     Examples
     --------
     >>> import numpy as np
     >>> from skvae import VAETransformer
     >>> from skvae._vae._factor_start import starts_from_factor_analysis
-    >>> params = VAETransformer(hidden_layer_sizes=(), likelihood="gaussian").get_params()
+    >>> vae = VAETransformer(hidden_layer_sizes=(), likelihood="gaussian")
+    >>> params = {**vae.get_params(), "n_components": 2}  # as fit resolves "sqrt" for 3
     >>> starts_from_factor_analysis(params, ["gaussian"] * 3, 0, np.zeros((5, 3)))
     True
     >>> starts_from_factor_analysis(params, ["gaussian"] * 3, 0, None)

@@ -7,6 +7,7 @@ constraints cannot express, and resolves the "auto" values.
 """
 
 import copy
+import math
 from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator
@@ -23,7 +24,8 @@ ACTIVATIONS = {"relu", "tanh", "elu", "selu", "gelu", "silu", "softplus", "sigmo
 # n_components="auto": one latent dimension per modelled column, at most this many. The KL
 # term switches off the dimensions the data do not need, so the rule costs little beyond
 # compute; with it (and 32-row batches) VAEImputer imputed better on all 15 cells of
-# benchmarks/imputation.py than with n_components=2.
+# benchmarks/imputation.py than with n_components=2. "sqrt" (VAETransformer's default) is
+# capped the same way.
 AUTO_MAX_COMPONENTS = 64
 
 # batch_size="auto": about four batches per epoch, within these bounds. Small tables then get
@@ -55,7 +57,10 @@ class VAEParameters(BaseEstimator):
     _whitening_supported = True
 
     _parameter_constraints = {
-        "n_components": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_components": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto", "sqrt"}),
+        ],
         "hidden_layer_sizes": [tuple, list],
         "activation": [StrOptions(ACTIVATIONS)],
         "likelihood": [StrOptions(set(KINDS) - {"categorical"})],
@@ -88,7 +93,7 @@ class VAEParameters(BaseEstimator):
 
     def __init__(
         self,
-        n_components=2,
+        n_components="sqrt",
         *,
         hidden_layer_sizes=(64, 32),
         activation="relu",
@@ -208,12 +213,18 @@ class VAEParameters(BaseEstimator):
         >>> from skvae import VAEImputer, VAETransformer
         >>> [VAEImputer()._n_components_for(p) for p in (4, 30, 200)]
         [4, 30, 64]
-        >>> VAETransformer()._n_components_for(30)
-        2
+        >>> [VAETransformer()._n_components_for(p) for p in (1, 4, 5, 30, 64)]
+        [1, 2, 3, 6, 8]
         """
-        if self.n_components != "auto":
+        if self.n_components == "auto":
+            wanted = int(n_columns)
+        elif self.n_components == "sqrt":
+            # The smallest width whose square covers the columns: ceil(sqrt(p)), in integers
+            # so that a perfect square is not rounded up by a float error.
+            wanted = math.isqrt(max(int(n_columns) - 1, 0)) + 1
+        else:
             return int(self.n_components)
-        return max(1, min(AUTO_MAX_COMPONENTS, int(n_columns)))
+        return max(1, min(AUTO_MAX_COMPONENTS, wanted))
 
     def _batch_size_for(self, n_rows):
         """``batch_size`` for ``n_rows`` training rows, with "auto" resolved (see the

@@ -316,3 +316,16 @@ def test_fit_builds_a_two_layer_model_with_the_estimators_warm_up(table, tmp_pat
     assert fitted.kl_warmup == "auto" and fitted.kl_warmup_epochs_ == 3
     assert fitted.transform(frame[["a", "b", "c"]]).shape == (300, 1)
     assert fitted.kl_per_dimension_.shape == (3,)
+
+
+def test_fit_parses_the_named_latent_widths():
+    """`skvae fit --n-components` takes an int, "sqrt" or "auto", passes them on as such,
+    and refuses any other word."""
+    from skvae._cli._parser import build_parser
+
+    parser = build_parser()
+    for value, parsed in (("3", 3), ("sqrt", "sqrt"), ("auto", "auto")):
+        args = parser.parse_args(["fit", "data.csv", "-o", "m.skvae", "--n-components", value])
+        assert args.n_components == parsed
+    with pytest.raises(SystemExit):
+        parser.parse_args(["fit", "data.csv", "-o", "m.skvae", "--n-components", "half"])

@@ -112,6 +112,24 @@ def test_auto_n_components_gives_one_dimension_per_modelled_column():
     assert transformer.transform(np.nan_to_num(X[:3, :6])).shape == (3, 5)
 
 
+def test_sqrt_n_components_is_the_transformers_default_and_counts_modelled_columns():
+    """VAETransformer's default n_components="sqrt" resolves to ceil(sqrt(p)) for p
+    modelled columns (condition columns left out), also for perfect squares and one
+    column, and is stored unmodified."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 10))
+    vae = VAETransformer(max_iter=1, random_state=0).fit(X)
+    assert vae.n_components == "sqrt"
+    assert vae.n_components_ == 4  # ceil(sqrt(10))
+    assert vae.transform(X[:3]).shape == (3, 4)
+    assert vae.kl_per_dimension_.shape == (4,)
+    # Condition columns are not modelled: nine columns give exactly 3.
+    conditioned = VAETransformer(condition_on=[0], max_iter=1, random_state=0).fit(X)
+    assert conditioned.n_components_ == 3
+    resolved = [VAETransformer()._n_components_for(p) for p in (1, 2, 4, 5, 16, 17, 5000)]
+    assert resolved == [1, 2, 2, 3, 4, 5, 64]
+
+
 def test_linear_gaussian_conditional_mean_is_gaussian_conditioning():
     """conditional_mean equals the textbook formula mu_m + S_mo S_oo^-1 (x_o - mu_o)."""
     from skvae._vae._linear_gaussian import conditional_mean

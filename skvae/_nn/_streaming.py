@@ -12,8 +12,8 @@ import numpy as np
 from keras.utils import PyDataset
 
 from skvae._nn._trainer import TrainingData, split_validation, validation_batch_size
-from skvae._table._discrete import MAX_DISCRETE_VALUES
 from skvae._table._scaling import scaling_from_moments
+from skvae._table._whitening import correlation_statistics
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
 # float64 features are 26 MB.
@@ -79,10 +79,11 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
 
 
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
-    """What whitening needs (skvae._table._whitening), from one pass over X's chunks: the
-    correlation matrix of the standardised ``columns`` over the rows without a missing
-    value in them, each column's number of missing values, and its number of distinct
-    values (counted up to MAX_DISCRETE_VALUES + 1).
+    """What whitening needs (skvae._table._whitening.correlation_statistics) from one pass
+    over X's chunks, without loading X: the correlation matrix of the standardised
+    ``columns`` over the rows without a missing value in them, each column's number of
+    missing values, and its number of distinct values (counted up to
+    MAX_DISCRETE_VALUES + 1).
 
     Examples
     --------
@@ -97,21 +98,8 @@ def chunked_correlation(X, columns, mean, scale, chunk_rows=None):
     >>> n_values[2]
     7
     """
-    total = np.zeros((len(columns), len(columns)))
-    n_complete, n_missing = 0, np.zeros(len(columns), dtype=int)
-    values = [set() for _ in columns]
-    for chunk in iter_chunks(X, chunk_rows):
-        chunk = chunk[:, columns]
-        for seen, column in zip(values, chunk.T, strict=True):
-            if len(seen) <= MAX_DISCRETE_VALUES:  # beyond that the count no longer matters
-                seen.update(np.unique(column[~np.isnan(column)]).tolist())
-        U = (chunk - mean) / scale
-        missing = np.isnan(U)
-        U = U[~missing.any(axis=1)]
-        total += U.T @ U
-        n_complete += len(U)
-        n_missing += missing.sum(axis=0)
-    return total / max(n_complete, 1), n_missing, [len(seen) for seen in values]
+    blocks = (chunk[:, columns] for chunk in iter_chunks(X, chunk_rows))
+    return correlation_statistics(blocks, mean, scale)
 
 
 def check_bernoulli_chunks(X, data_columns, chunk_rows=None):

@@ -23,7 +23,7 @@ latent space then describes whitened axes, which worsens reconstructions
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
-from skvae._table._discrete import is_discrete
+from skvae._table._discrete import MAX_DISCRETE_VALUES, is_discrete
 
 # Column kinds whose values can be rotated together: densities on the whole real line.
 WHITENED_KINDS = tuple(kind for kind in CONTINUOUS_KINDS if kind != "integer")
@@ -33,6 +33,43 @@ WHITENED_KINDS = tuple(kind for kind in CONTINUOUS_KINDS if kind != "integer")
 # copies of each other) then keeps a finite scale, and a held-out row that departs from
 # it pays a bounded price, as a constant column does through its borrowed scale.
 EIGENVALUE_FLOOR = 1e-3
+
+
+def correlation_statistics(blocks, mean, scale):
+    """What whitening needs from the candidate columns of the training rows, read as row
+    blocks (the whole array in memory, or a memory map's chunks): the correlation matrix
+    of the standardised columns over the rows without a missing value in them, each
+    column's number of missing values, and its number of distinct values (counted up to
+    MAX_DISCRETE_VALUES + 1, all that :func:`~skvae._table._discrete.is_discrete` needs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._whitening import correlation_statistics
+    >>> X = np.random.default_rng(0).normal(size=(1000, 3))
+    >>> X[:, 2] = np.round(X[:, 2])
+    >>> X[0, 1] = np.nan
+    >>> blocks, mean, scale = np.array_split(X, 4), X[1:].mean(0), X[1:].std(0)
+    >>> correlation, n_missing, n_values = correlation_statistics(blocks, mean, scale)
+    >>> bool(np.allclose(correlation, np.corrcoef(X[1:], rowvar=False))), n_missing.tolist()
+    (True, [0, 1, 0])
+    >>> n_values[2]
+    7
+    """
+    total = np.zeros((len(mean), len(mean)))
+    n_complete, n_missing = 0, np.zeros(len(mean), dtype=int)
+    values = [set() for _ in range(len(mean))]
+    for block in blocks:
+        for seen, column in zip(values, block.T, strict=True):
+            # A column with more values is not discrete, however many more it has.
+            seen.update(np.unique(column[~np.isnan(column)])[: MAX_DISCRETE_VALUES + 1].tolist())
+        U = (block - mean) / scale
+        missing = np.isnan(U)
+        U = U[~missing.any(axis=1)]
+        total += U.T @ U
+        n_complete += len(U)
+        n_missing += missing.sum(axis=0)
+    return total / max(n_complete, 1), n_missing, [len(seen) for seen in values]
 
 
 def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
@@ -130,17 +167,14 @@ class WhiteningMixin:
         self.whitening_, self.whitened_features_ = None, None
         if self._whitens():
             candidates = self._whitening_candidates()
-            U = (X_data[:, candidates] - self.mean_[candidates]) / self.scale_[candidates]
-            missing = np.isnan(U)
-            n_values = [len(np.unique(column[~np.isnan(column)])) for column in U.T]
-            U = U[~missing.any(axis=1)]
-            correlation = U.T @ U / max(len(U), 1)
-            n_missing = missing.sum(axis=0)
-            self._set_whitening(candidates, correlation, n_missing, n_values, len(X_data))
+            mean, scale = self.mean_[candidates], self.scale_[candidates]
+            statistics = correlation_statistics([X_data[:, candidates]], mean, scale)
+            self._set_whitening(candidates, *statistics, len(X_data))
 
     def _fit_whitening_in_chunks(self, X, data_columns, chunked_correlation):
         """The same for a memory-mapped X, its ``data_columns`` modelled, read chunk by
-        chunk by ``chunked_correlation`` (skvae._nn._streaming, which imports Keras)."""
+        chunk by ``chunked_correlation`` (skvae._nn._streaming, which imports Keras; it
+        feeds the chunks to :func:`correlation_statistics`)."""
         self.whitening_, self.whitened_features_ = None, None
         if self._whitens():
             candidates = self._whitening_candidates()

@@ -15,7 +15,7 @@ floored), so the density in X's units is the density of u plus ``log|det W|``, w
 the column layout adds through each coordinate's log-scale (see :func:`log_sd`).
 
 It is the VAEs' ``whiten=True``, off by default: it raised breast_cancer's held-out
-log-likelihood from 21 to 35 nats per row, but lowered that of skewed columns, and the
+log-likelihood from 24 to 35 nats per row, but lowered that of skewed columns, and the
 latent space then describes whitened axes, which worsens reconstructions
 (docs/density.rst).
 """

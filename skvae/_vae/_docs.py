@@ -16,18 +16,17 @@ PARAMETERS_DOC = (
     ----------
     n_components : int, "sqrt" or "auto", default="sqrt"
         Dimension of the latent space. With p modelled columns (the columns other than
-        ``condition_on``), ``"sqrt"`` gives ceil(sqrt(p)) dimensions (2 for 4 columns, 4
-        for 13, 8 for 64), the default of :class:`~skvae.VAETransformer`: on the tables of
-        ``benchmarks/density.py`` it raised the held-out log-likelihood over a fixed 2
-        on 10 of 12 (iris kept 2, wine lost 0.01 nats; see :doc:`density`), and the
-        synthetic rows of
-        :meth:`~skvae.VAETransformer.sample` kept more of the dependence between
-        columns. ``"auto"`` gives one dimension per modelled column: the KL term switches
-        off the dimensions the data do not need, so it suits tasks that want every detail
-        the data hold (imputation, outlier detection: the default of
-        :class:`~skvae.VAEImputer` and :class:`~skvae.VAEOutlierDetector`) rather than a
-        small map. Both are at most 64. For a 2-D map to plot, pass ``n_components=2``.
-        The fitted value is ``n_components_``.
+        ``condition_on``), ``"sqrt"`` gives ceil(sqrt(p)) dimensions (2 for 4 columns, 4 for
+        13, 8 for 64), the default of :class:`~skvae.VAETransformer`: on the tables of
+        ``benchmarks/density.py`` it raised the held-out log-likelihood over a fixed 2 on 10
+        of 12 (iris kept 2, wine lost 0.01 nats; see :doc:`density`), and the synthetic rows
+        of :meth:`~skvae.VAETransformer.sample` kept more of the dependence between columns.
+        ``"auto"`` gives one dimension per modelled column: the KL term switches off the
+        dimensions the data do not need, so it suits tasks that want every detail the data
+        hold (imputation, outlier detection: the default of :class:`~skvae.VAEImputer` and
+        :class:`~skvae.VAEOutlierDetector`) rather than a small map. Both are at most 64.
+        For a 2-D map to plot, pass ``n_components=2``. The fitted value is
+        ``n_components_``.
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` makes
         encoder and decoder linear.
@@ -91,9 +90,9 @@ PARAMETERS_DOC = (
         :meth:`score_samples` stays a density in X's units. The decoder then models
         uncorrelated coordinates, so correlation that the latent space leaves unexplained
         is no longer lost: on ``load_breast_cancer`` (30 strongly correlated columns) the
-        held-out log-likelihood rose from about 21 to about 35 nats per row, ahead of PCA
-        tuned by cross-validation (28.7), and 8 more of the 12 tables of
-        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.3 nats
+        held-out log-likelihood rose from about 24 to about 35 nats per row, ahead of PCA
+        tuned by cross-validation (28.7), and 7 more of the 12 tables of
+        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.4 nats
         per row, and the latent space then describes whitened axes, so
         :meth:`inverse_transform` reconstructs the large-variance directions worse (see
         :doc:`/density` for every table), so it is off by default. A whitened model

@@ -54,6 +54,12 @@ class NetworkConfig:
     n_replicas : int, default=1
         Replicas of a ``tf.distribute`` strategy that each compute a share of a batch;
         the loss is divided by it so that the replicas' summed gradients are the mean's.
+    train_decoder : bool, default=True
+        Whether training updates the decoder and the columns' noise variances. False
+        keeps the decoder it was given and trains the encoder only: a linear Gaussian VAE
+        on rows with missing entries starts from factor analysis's EM solution, the
+        model's maximum, which the zero-filling encoder's bound would pull away from (see
+        :mod:`skvae._vae._factor_start`).
 
     Examples
     --------
@@ -83,3 +89,4 @@ class NetworkConfig:
     hierarchy: str = "ladder"
     dtype_policy: str = "float32"
     n_replicas: int = 1
+    train_decoder: bool = True

@@ -147,9 +147,9 @@ class BaseVAE(
         # The loss rises while the KL weight warms up: progress is judged only afterwards.
         training = TrainingConfig.from_params(params, warmup_epochs=params["kl_warmup"])
         layout = self._build_layout()
-        config = self._network_config(layout)
+        start, train_decoder = self._factor_analysis_start(rows)
+        config = dataclasses.replace(self._network_config(layout), train_decoder=train_decoder)
         to_inputs = functools.partial(self._model_input, layout=layout)
-        start = self._factor_analysis_start(rows)
 
         def build(steps):
             model = build_vae(dataclasses.replace(config, steps_per_epoch=steps))
@@ -169,17 +169,18 @@ class BaseVAE(
         return self
 
     def _factor_analysis_start(self, rows):
-        """Factor analysis's weights as the start of a linear Gaussian VAE on complete
-        in-memory rows (see skvae._vae._factor_start), else None (random weights)."""
+        """FA's weights as the start of a linear Gaussian VAE on in-memory rows, else None
+        (random weights), and whether the decoder trains (see skvae._vae._factor_start)."""
         X_data = self._split_columns(rows.X)[0] if isinstance(rows, InMemoryRows) else None
         kinds, n_conditions = self._modelled_kinds(), len(self.condition_columns_)
         params = {**self.get_params(), "n_components": self.n_components_}
         # Factor analysis's diagonal noise lives in the columns' own coordinates.
         whitened = self.whitening_ is not None
         if whitened or not starts_from_factor_analysis(params, kinds, n_conditions, X_data):
-            return None
+            return None, True
         X_scaled = (X_data - self.mean_) / self.scale_
-        return factor_analysis_start(X_scaled, self.n_components_, self.var_floor, self._seed)
+        start = factor_analysis_start(X_scaled, self.n_components_, self.var_floor, self._seed)
+        return start, not np.isnan(X_scaled).any()
 
     def _prepare_rows(self, X, train_rows=None):
         """Validate in-memory X, fit the column kinds and condition encoding on every row,

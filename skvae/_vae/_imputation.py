@@ -80,7 +80,7 @@ class ImputationMixin:
         """
         model = self._model
         return (
-            len(model.decoder.trainable_weights) == 2  # the output layer's kernel and bias
+            len(model.decoder.weights) == 2  # the output layer's kernel and bias
             and model.config.posterior == "gaussian"
             and not model.config.n_components_lower
             and all(kind == "gaussian" for kind in self._modelled_kinds())

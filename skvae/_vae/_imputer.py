@@ -57,7 +57,12 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     to about the number of columns, and the KL term switches off the dimensions the data
     do not need. On large tables with non-linear structure, hidden layers can pay off.
     The columns are Gaussian by default (the other estimators' default is Student-t),
-    which keeps the default model factor analysis, with its exact fill.
+    which keeps the default model factor analysis, with its exact fill. That model's
+    decoder is fitted by EM on the observed entries (factor analysis with the missing
+    entries as latent variables, and a weak prior towards uncorrelated columns worth a
+    quarter of a row per column), and training then fits the encoder only: the bound that
+    trains it, with the holes of a row set to the column means, would pull the decoder
+    away from the likelihood's maximum.
 
     Parameters
     ----------

@@ -127,6 +127,11 @@ class VAE(ReplicaAwareModel, PoolableModel, keras.Model):
             self.obs_raw_var = self.add_weight(
                 shape=(layout.n_gaussian,), initializer="zeros", name="obs_raw_var"
             )
+        if not config.train_decoder:
+            # Only the trainable flags change, not the variables or their order.
+            self.decoder.trainable = False
+            if layout.n_gaussian:
+                self.obs_raw_var.trainable = False
         self.noise = keras.random.SeedGenerator(next(seeds), name="reparam_noise")
         # After every seed and layer of the plain model, so that its weights (and their
         # order, which saved models rely on) do not depend on the latent structure.

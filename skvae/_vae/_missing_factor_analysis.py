@@ -1,0 +1,172 @@
+"""Factor analysis fitted by EM on rows with missing entries.
+
+scikit-learn's :class:`~sklearn.decomposition.FactorAnalysis` needs complete rows. With
+holes, the EM algorithm treats the missing entries as latent too (Ghahramani and Hinton,
+1996): given a row's observed entries x_o, the factors z have the Gaussian posterior
+
+    Cov[z | x_o]^-1 = I + W_o diag(1 / psi_o) W_o^T,
+    E[z | x_o]      = Cov[z | x_o] W_o diag(1 / psi_o) (x_o - mu_o),
+
+and a missing entry j is mu_j + w_j^T z + e_j. Each EM iteration treats the missing
+entries as the latent variables (z integrated out): the E-step takes the expected mean
+and covariance S of the completed rows under the current model, and the M-step is factor
+analysis of S, fitted to convergence by the fixed point that scikit-learn's
+:class:`~sklearn.decomposition.FactorAnalysis` iterates (an SVD of the noise-scaled
+data, here an eigendecomposition of the noise-scaled S). Each iteration raises the
+log-likelihood of the observed entries, which the loop monitors; it converges at the
+rate set by the share of missing information, not at the slow rate of EM in the factors.
+"""
+
+import numpy as np
+
+# EM stops when the mean log-likelihood per row rises by less than this (nats).
+TOLERANCE = 1e-4
+MAX_ITER = 1000
+# The M-step's factor analysis of S stops when its log-likelihood per row moves less.
+INNER_TOLERANCE = 1e-9
+INNER_MAX_ITER = 20
+
+
+def _posterior(X, observed, mean, W, noise_var):
+    """The factors' posterior precision, mean and covariance for every row, and the
+    log-likelihood of each row's observed entries."""
+    precision_weights = observed / noise_var  # 1 / psi on observed entries, else 0
+    residual = np.where(observed, X - mean, 0.0)
+    precision = np.eye(len(W)) + (W[None] * precision_weights[:, None, :]) @ W.T
+    shift = (precision_weights * residual) @ W.T
+    cholesky = np.linalg.cholesky(precision)
+    z_mean = np.linalg.solve(precision, shift[..., None])[..., 0]
+    z_cov = np.linalg.inv(precision)
+    # log N(x_o; mu_o, W_o^T W_o + psi_o) by the matrix determinant lemma and Woodbury.
+    log_det = 2 * np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1) + (
+        observed * np.log(noise_var)
+    ).sum(axis=1)
+    quadratic = (precision_weights * residual**2).sum(axis=1) - (shift * z_mean).sum(axis=1)
+    log_likelihood = -0.5 * (observed.sum(axis=1) * np.log(2 * np.pi) + log_det + quadratic)
+    return z_mean, z_cov, log_likelihood
+
+
+def _factor_analysis_of_covariance(S, n_components, noise_var, var_floor):
+    """Maximum-likelihood loadings and noise variances for the sample covariance S,
+    from the starting ``noise_var``: scikit-learn's FactorAnalysis iteration, with the
+    eigendecomposition of S scaled by the noise in place of an SVD of the data."""
+    previous = -np.inf
+    for _ in range(INNER_MAX_ITER):
+        scale = np.sqrt(noise_var)
+        eigenvalues, eigenvectors = np.linalg.eigh(S / np.outer(scale, scale))
+        eigenvalues = eigenvalues[::-1][:n_components]
+        eigenvectors = eigenvectors[:, ::-1][:, :n_components]
+        W = (np.sqrt(np.maximum(eigenvalues - 1.0, 0.0)) * eigenvectors).T * scale
+        # -log-likelihood per row (up to constants): log|C| + tr(C^-1 S), with
+        # C = psi^1/2 (V diag(max(l, 1)) V^T + I - V V^T) psi^1/2.
+        kept = np.maximum(eigenvalues, 1.0)
+        log_likelihood = -0.5 * (
+            np.sum(np.log(noise_var))
+            + np.sum(np.log(kept))
+            + np.trace(S / np.outer(scale, scale))
+            - np.sum(eigenvalues * (1.0 - 1.0 / kept))
+        )
+        noise_var = np.maximum(np.diag(S) - np.sum(W**2, axis=0), var_floor)
+        if log_likelihood - previous < INNER_TOLERANCE:
+            break
+        previous = log_likelihood
+    return W, noise_var
+
+
+def _log_prior(W, noise_var, prior_rows, n_samples):
+    """The prior's log-density per row, up to a constant: ``prior_rows`` pseudo-rows of
+    identity covariance, -prior_rows / 2 (log|C| + tr(C^-1)) with C = W^T W + diag(psi)."""
+    if not prior_rows:
+        return 0.0
+    covariance = W.T @ W + np.diag(noise_var)
+    _, log_det = np.linalg.slogdet(covariance)
+    return -0.5 * prior_rows * (log_det + np.trace(np.linalg.inv(covariance))) / n_samples
+
+
+def factor_analysis_with_missing(
+    X, n_components, var_floor, prior_rows=0.0, max_iter=MAX_ITER, tol=TOLERANCE
+):
+    """Factor analysis of rows with NaN for missing entries, by EM: maximum likelihood,
+    or maximum a posteriori with ``prior_rows`` pseudo-rows of identity covariance.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Rows with NaN where an entry is missing; every column has an observed entry.
+    n_components : int
+        Number of factors.
+    var_floor : float
+        Smallest noise variance of a column.
+    prior_rows : float, default=0.0
+        Weight of a conjugate prior that shrinks the covariance towards the identity
+        (for standardised columns: towards uncorrelated columns of unit variance), in
+        rows: each M-step fits the factors to (n S + prior_rows I) / (n + prior_rows)
+        instead of the expected covariance S of the n completed rows. 0 is maximum
+        likelihood.
+    max_iter : int, default=1000
+        Most EM iterations.
+    tol : float, default=1e-4
+        Stop when the mean log-likelihood of the observed entries (plus the prior's
+        log-density per row) rises by less (nats per row).
+
+    Returns
+    -------
+    mean : ndarray of shape (n_features,)
+    components : ndarray of shape (n_components, n_features)
+        Loadings W: x = mean + z W + e with z ~ N(0, I).
+    noise_variance : ndarray of shape (n_features,)
+        The variances of e (at least ``var_floor``).
+    log_likelihood : float
+        Mean log-likelihood of the rows' observed entries at the returned parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._missing_factor_analysis import factor_analysis_with_missing
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 1)) @ [[1.0, 2.0, -1.0]] + 0.1 * rng.normal(size=(2000, 3))
+    >>> X[rng.uniform(size=X.shape) < 0.3] = np.nan
+    >>> mean, W, psi, _ = factor_analysis_with_missing(X, 1, 1e-4)
+    >>> np.abs(W / W[0, 0]).round(1)  # the loadings' ratios, up to the sign
+    array([[1., 2., 1.]])
+    >>> psi.round(2)
+    array([0.01, 0.01, 0.01])
+    """
+    X = np.asarray(X, dtype=np.float64)
+    observed = ~np.isnan(X)
+    missing = ~observed
+    # Start from the mean-filled rows: their mean, and half of each column's variance as
+    # noise (the M-step then fits the factors).
+    mean = np.nanmean(X, axis=0)
+    filled = np.where(observed, X, mean)
+    noise_var = np.maximum(0.5 * np.var(filled, axis=0), var_floor)
+    W, noise_var = _factor_analysis_of_covariance(
+        np.cov(filled, rowvar=False, bias=True), n_components, noise_var, var_floor
+    )
+    previous = -np.inf
+    n_samples = len(X)
+    for _ in range(max_iter):
+        z_mean, z_cov, row_log_likelihood = _posterior(X, observed, mean, W, noise_var)
+        log_likelihood = float(row_log_likelihood.mean())
+        objective = log_likelihood + _log_prior(W, noise_var, prior_rows, n_samples)
+        if objective - previous < tol:
+            break
+        previous = objective
+        # E-step: each row completed by E[x_m | x_o], and the covariance of x_m given x_o,
+        # W_m^T Cov[z | x_o] W_m + diag(psi_m), which the completed rows' scatter lacks.
+        completed = np.where(observed, X, mean + z_mean @ W)
+        mean = completed.mean(axis=0)
+        centred = completed - mean
+        missing_cov = np.einsum("kp,nkq->npq", W, z_cov @ W, optimize=True)
+        S = (
+            centred.T @ centred
+            + np.einsum("np,npq,nq->pq", missing, missing_cov, missing, optimize=True)
+            + np.diag((missing * noise_var).sum(axis=0))
+        ) / n_samples
+        # M-step: factor analysis of the expected covariance, shrunk by the prior.
+        S = (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
+        W, noise_var = _factor_analysis_of_covariance(S, n_components, noise_var, var_floor)
+    else:
+        _, _, row_log_likelihood = _posterior(X, observed, mean, W, noise_var)
+        log_likelihood = float(row_log_likelihood.mean())
+    return mean, W, noise_var, log_likelihood

@@ -78,6 +78,11 @@ Run:  python benchmarks/imputation.py           (everything, about 25 min on 2 c
       python benchmarks/imputation.py --quick   (seed 0's masks only and 20 draws, about a
                                                  third of the time)
       python benchmarks/imputation.py --mixed   (the mixed frame only, about 3 min)
+      python benchmarks/imputation.py --unseen --quick
+                                                (statsmodels' seven bundled tables that no
+                                                 default was chosen on, numeric columns as in
+                                                 benchmarks/density.py; seed 0's masks; no
+                                                 coverage; needs statsmodels; about 5 min)
 """
 
 import argparse
@@ -187,7 +192,16 @@ def interval_coverage(draws, X, mask, scale):
     return float(np.mean(inside[mask])), float(np.mean(((high - low) / scale)[mask]))
 
 
-def run_numeric(X, seeds, n_draws, previous):
+def unseen_tables():
+    """statsmodels' bundled tables that no default of skvae was chosen on (the numeric
+    columns of benchmarks/density.py's UNSEEN_TABLES), without their constant columns."""
+    from density import TABLES, UNSEEN_TABLES
+
+    tables = {name: TABLES[name]() for name in UNSEEN_TABLES}
+    return {name: X[:, X.std(axis=0) > 0] for name, X in tables.items()}
+
+
+def run_numeric(X, seeds, n_draws, previous, with_coverage=True):
     """{missingness: {imputer: (RMSE, seconds)}} and {missingness: {method: coverage}}."""
     scale = X.std(axis=0)
     driver = mar_driver(X)
@@ -202,12 +216,12 @@ def run_numeric(X, seeds, n_draws, previous):
                 filled = imputer.fit_transform(X_missing)
                 seconds.setdefault(name, []).append(time.perf_counter() - start)
                 errors.setdefault(name, []).append(rmse(filled, X, mask, scale))
-                if seed == seeds[0] and name == "VAEImputer":
+                if with_coverage and seed == seeds[0] and name == "VAEImputer":
                     draws = imputer.multiple_imputations(
                         X_missing, n_imputations=n_draws, random_state=0
                     )
                     coverage[missingness] = {"VAEImputer": interval_coverage(draws, X, mask, scale)}
-            if seed == seeds[0]:
+            if with_coverage and seed == seeds[0]:
                 draws = np.stack(
                     [
                         IterativeImputer(
@@ -441,6 +455,12 @@ def main(argv=None):
     parser.add_argument(
         "--previous", action="store_true", help="add the previous defaults' VAEImputer row"
     )
+    parser.add_argument(
+        "--unseen",
+        action="store_true",
+        help="statsmodels' tables that no default was chosen on instead (no coverage, no "
+        "mixed frame)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", PosteriorCollapseWarning)
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -448,20 +468,26 @@ def main(argv=None):
     start = time.perf_counter()
     cells, coverage = {}, {}
     if not args.mixed:
-        for table_name, X in numeric_tables().items():
-            table, table_coverage = run_numeric(X, seeds, n_draws, args.previous)
+        tables = unseen_tables() if args.unseen else numeric_tables()
+        for table_name, X in tables.items():
+            table, table_coverage = run_numeric(
+                X, seeds, n_draws, args.previous, with_coverage=not args.unseen
+            )
             for missingness in MISSINGNESS:
                 cells[table_name, missingness] = table[missingness]
-                coverage[table_name, missingness] = table_coverage[missingness]
+                if not args.unseen:
+                    coverage[table_name, missingness] = table_coverage[missingness]
             print(f"{table_name} done, {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    frame = mixed_wine()
-    mixed, mixed_names = run_mixed(frame, seeds, args.previous)
-    for missingness, rows in mixed.items():
-        cells[MIXED, missingness] = {
-            numeric_name: (rows[name]["rmse"], rows[name]["s"])
-            for name, numeric_name in mixed_names.items()
-            if numeric_name is not None
-        }
+    mixed = None
+    if not args.unseen:
+        frame = mixed_wine()
+        mixed, mixed_names = run_mixed(frame, seeds, args.previous)
+        for missingness, rows in mixed.items():
+            cells[MIXED, missingness] = {
+                numeric_name: (rows[name]["rmse"], rows[name]["s"])
+                for name, numeric_name in mixed_names.items()
+                if numeric_name is not None
+            }
     names = list(next(iter(cells.values())))
     print(
         f"RMSE over the removed cells (column standard deviations), mean of {len(seeds)} "
@@ -476,7 +502,8 @@ def main(argv=None):
             "the held-out values, seed 0's mask; width: mean in column standard deviations"
         )
         print_coverage(coverage)
-    print_mixed(mixed, frame, len(seeds))
+    if mixed is not None:
+        print_mixed(mixed, frame, len(seeds))
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
     return 0
 

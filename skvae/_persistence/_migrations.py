@@ -50,6 +50,9 @@ def upgrade_vae_state(state):
     - ``whiten`` (added for issue 18, whitened real-valued columns): False, and a fitted
       model's ``whitening_`` and ``whitened_features_`` None: older models used the
       columns' own coordinates.
+    - ``_train_decoder`` of a fitted model (added for issue 20, the linear Gaussian VAE
+      fitted by EM on incomplete rows): True, since older models trained their decoder
+      (it matters to ``partial_fit`` after loading).
 
     Parameters
     ----------
@@ -69,8 +72,9 @@ def upgrade_vae_state(state):
     >>> state = upgrade_vae_state({"n_components_lower": 2, "_model_weights": []})
     >>> state["distribution"], state["dtype_policy"], state["_hierarchy"]
     (None, 'float32', 'separate')
-    >>> upgrade_vae_state({"n_components": 3, "_model_weights": []})["n_components_"]
-    3
+    >>> state = upgrade_vae_state({"n_components": 3, "_model_weights": []})
+    >>> state["n_components_"], state["_train_decoder"]
+    (3, True)
     >>> upgrade_vae_state({"distribution": None, "dtype_policy": "mixed_bfloat16", "whiten": True})
     {'distribution': None, 'dtype_policy': 'mixed_bfloat16', 'whiten': True}
     """
@@ -79,6 +83,7 @@ def upgrade_vae_state(state):
     state.setdefault("whiten", False)
     if "_model_weights" in state:
         state.setdefault("n_components_", state.get("n_components"))
+        state.setdefault("_train_decoder", True)
         _without_whitening(state)
     if "contamination" in state:
         state.setdefault("trim", 0)

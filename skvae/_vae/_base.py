@@ -147,8 +147,8 @@ class BaseVAE(
         # The loss rises while the KL weight warms up: progress is judged only afterwards.
         training = TrainingConfig.from_params(params, warmup_epochs=params["kl_warmup"])
         layout = self._build_layout()
-        start, train_decoder = self._factor_analysis_start(rows)
-        config = dataclasses.replace(self._network_config(layout), train_decoder=train_decoder)
+        start, self._train_decoder = self._factor_analysis_start(rows)
+        config = self._network_config(layout)
         to_inputs = functools.partial(self._model_input, layout=layout)
 
         def build(steps):
@@ -169,8 +169,7 @@ class BaseVAE(
         return self
 
     def _factor_analysis_start(self, rows):
-        """FA's weights as the start of a linear Gaussian VAE on in-memory rows, else None
-        (random weights), and whether the decoder trains (see skvae._vae._factor_start)."""
+        """FA's start of a linear Gaussian VAE, or None; whether its decoder trains."""
         X_data = self._split_columns(rows.X)[0] if isinstance(rows, InMemoryRows) else None
         kinds, n_conditions = self._modelled_kinds(), len(self.condition_columns_)
         params = {**self.get_params(), "n_components": self.n_components_}
@@ -285,6 +284,7 @@ class BaseVAE(
             n_flows=self.n_flows,
             n_components_lower=self.n_components_lower,
             hierarchy=getattr(self, "_hierarchy", "ladder"),
+            train_decoder=getattr(self, "_train_decoder", True),
             dtype_policy=self.dtype_policy,
             n_replicas=replicas,
         )

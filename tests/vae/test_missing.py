@@ -1,5 +1,6 @@
 """Missing values: masked likelihoods (log p(x_observed)) and VAEImputer."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -395,3 +396,22 @@ def test_only_the_encoder_trains_after_an_incomplete_factor_analysis_start():
     )
     complete_kernel = complete._model.decoder.get_layer("x_param").get_weights()[0]
     assert np.abs(complete_kernel - complete_start["x_param"][0]).max() > 1e-4
+
+
+def test_a_loaded_incomplete_row_model_keeps_its_decoder_in_partial_fit():
+    """A linear Gaussian VAE fitted on incomplete rows, pickled and loaded, keeps factor
+    analysis's decoder when partial_fit continues its training (the encoder moves)."""
+    X = ppca_data(400)
+    X_missing = np.where(np.random.default_rng(5).uniform(size=X.shape) < 0.2, np.nan, X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        vae = VAETransformer(**{**LINEAR_VAE_PARAMS, "max_iter": 3}).fit(X_missing)
+    loaded = pickle.loads(pickle.dumps(vae))
+    decoder = [w.copy() for w in loaded._model.decoder.get_weights()]
+    encoder = [w.copy() for w in loaded._model.encoder.get_weights()]
+    loaded.partial_fit(X_missing)
+    for before, after in zip(decoder, loaded._model.decoder.get_weights(), strict=True):
+        np.testing.assert_array_equal(before, after)
+    trained = loaded._model.encoder.get_weights()
+    moved = [np.abs(a - b).max() for a, b in zip(encoder, trained, strict=True)]
+    assert max(moved) > 1e-4

@@ -10,11 +10,14 @@ holes, the EM algorithm treats the missing entries as latent too (Ghahramani and
 and a missing entry j is mu_j + w_j^T z + e_j. Each EM iteration treats the missing
 entries as the latent variables (z integrated out): the E-step takes the expected mean
 and covariance S of the completed rows under the current model, and the M-step is factor
-analysis of S, fitted to convergence by the fixed point that scikit-learn's
+analysis of S, by the fixed point that scikit-learn's
 :class:`~sklearn.decomposition.FactorAnalysis` iterates (an SVD of the noise-scaled
 data, here an eigendecomposition of the noise-scaled S). Each iteration raises the
-log-likelihood of the observed entries, which the loop monitors; it converges at the
-rate set by the share of missing information, not at the slow rate of EM in the factors.
+log-likelihood of the observed entries (plus the log-density of an optional prior), which
+the loop monitors; it converges at the rate set by the share of missing information, not
+at the slow rate of EM in the factors (an EM in z and the holes took 11 s on breast
+cancer with 20% missing and 30 factors and stopped 0.03 nats per row short; this one
+takes 0.7 s to within 0.001).
 """
 
 import numpy as np
@@ -22,14 +25,18 @@ import numpy as np
 # EM stops when the mean log-likelihood per row rises by less than this (nats).
 TOLERANCE = 1e-4
 MAX_ITER = 1000
-# The M-step's factor analysis of S stops when its log-likelihood per row moves less.
+# The M-step's factor analysis of S stops when its log-likelihood per row moves less, or
+# after INNER_MAX_ITER iterations: each of them raises the expected log-likelihood, so a
+# partial M-step still raises the likelihood (generalised EM), and the E-step that
+# follows is worth more than the M-step's last digits (breast cancer, 20% missing: 0.7 s
+# to within 0.001 nats per row of the maximum, against 4.9 s with 1000 iterations).
 INNER_TOLERANCE = 1e-9
 INNER_MAX_ITER = 20
 
 
 def _posterior(X, observed, mean, W, noise_var):
-    """The factors' posterior precision, mean and covariance for every row, and the
-    log-likelihood of each row's observed entries."""
+    """The factors' posterior mean and covariance for every row, and the log-likelihood of
+    each row's observed entries."""
     precision_weights = observed / noise_var  # 1 / psi on observed entries, else 0
     residual = np.where(observed, X - mean, 0.0)
     precision = np.eye(len(W)) + (W[None] * precision_weights[:, None, :]) @ W.T
@@ -47,9 +54,10 @@ def _posterior(X, observed, mean, W, noise_var):
 
 
 def _factor_analysis_of_covariance(S, n_components, noise_var, var_floor):
-    """Maximum-likelihood loadings and noise variances for the sample covariance S,
-    from the starting ``noise_var``: scikit-learn's FactorAnalysis iteration, with the
-    eigendecomposition of S scaled by the noise in place of an SVD of the data."""
+    """Loadings and noise variances for the sample covariance S, from the starting
+    ``noise_var``, by at most INNER_MAX_ITER steps of scikit-learn's FactorAnalysis
+    iteration towards its maximum likelihood, with the eigendecomposition of S scaled by
+    the noise in place of an SVD of the data."""
     previous = -np.inf
     for _ in range(INNER_MAX_ITER):
         scale = np.sqrt(noise_var)

@@ -22,6 +22,8 @@ takes 0.7 s to within 0.001).
 
 import numpy as np
 
+from skvae._vae._linear_gaussian import posterior_of_rows
+
 # EM stops when the mean log-likelihood per row rises by less than this (nats).
 TOLERANCE = 1e-4
 MAX_ITER = 1000
@@ -37,20 +39,19 @@ INNER_MAX_ITER = 20
 def _posterior(X, observed, mean, W, noise_var):
     """The factors' posterior mean and covariance for every row, and the log-likelihood of
     each row's observed entries."""
-    precision_weights = observed / noise_var  # 1 / psi on observed entries, else 0
+    precision_weights = 1.0 / noise_var
+    _, precision, z_mean, shift = posterior_of_rows(X, mean, W, precision_weights)
     residual = np.where(observed, X - mean, 0.0)
-    precision = np.eye(len(W)) + (W[None] * precision_weights[:, None, :]) @ W.T
-    shift = (precision_weights * residual) @ W.T
-    cholesky = np.linalg.cholesky(precision)
-    z_mean = np.linalg.solve(precision, shift[..., None])[..., 0]
-    z_cov = np.linalg.inv(precision)
     # log N(x_o; mu_o, W_o^T W_o + psi_o) by the matrix determinant lemma and Woodbury.
+    cholesky = np.linalg.cholesky(precision)
     log_det = 2 * np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1) + (
         observed * np.log(noise_var)
     ).sum(axis=1)
-    quadratic = (precision_weights * residual**2).sum(axis=1) - (shift * z_mean).sum(axis=1)
+    quadratic = (observed * precision_weights * residual**2).sum(axis=1) - (shift * z_mean).sum(
+        axis=1
+    )
     log_likelihood = -0.5 * (observed.sum(axis=1) * np.log(2 * np.pi) + log_det + quadratic)
-    return z_mean, z_cov, log_likelihood
+    return z_mean, np.linalg.inv(precision), log_likelihood
 
 
 def _factor_analysis_of_covariance(S, n_components, noise_var, var_floor):

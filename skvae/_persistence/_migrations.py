@@ -53,6 +53,10 @@ def upgrade_vae_state(state):
     - ``_train_decoder`` of a fitted model (added for issue 20, the linear Gaussian VAE
       fitted by EM on incomplete rows): True, since older models trained their decoder
       (it matters to ``partial_fit`` after loading).
+    - ``n_prior_components`` of an imputer (the state with ``missing_values``; added for
+      issue 20, the latent mixture prior): 1, and a fitted imputer's ``prior_weights_``,
+      ``prior_means_`` and ``prior_covariances_`` the standard normal prior, the only
+      prior older imputers filled with.
 
     Parameters
     ----------
@@ -75,6 +79,9 @@ def upgrade_vae_state(state):
     >>> state = upgrade_vae_state({"n_components": 3, "_model_weights": []})
     >>> state["n_components_"], state["_train_decoder"]
     (3, True)
+    >>> state = upgrade_vae_state({"missing_values": None, "n_components": 2, "_model_weights": []})
+    >>> state["n_prior_components"], state["prior_means_"].tolist()
+    (1, [[0.0, 0.0]])
     >>> upgrade_vae_state({"distribution": None, "dtype_policy": "mixed_bfloat16", "whiten": True})
     {'distribution': None, 'dtype_policy': 'mixed_bfloat16', 'whiten': True}
     """
@@ -87,6 +94,12 @@ def upgrade_vae_state(state):
         _without_whitening(state)
     if "contamination" in state:
         state.setdefault("trim", 0)
+    if "missing_values" in state:
+        state.setdefault("n_prior_components", 1)
+        if "_model_weights" in state and "prior_weights_" not in state:
+            q = state["n_components_"]
+            state["prior_weights_"], state["prior_means_"] = np.ones(1), np.zeros((1, q))
+            state["prior_covariances_"] = np.eye(q)[None]
     if state.get("n_components_lower") is not None and "_model_weights" in state:
         state.setdefault("_hierarchy", "separate")
     _dtype_as_name(state)

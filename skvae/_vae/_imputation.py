@@ -1,8 +1,9 @@
 """``ImputationMixin``: E[x_missing | x_observed] and draws from p(x_missing | x_observed).
 
 Two ways to fill a hole: exactly, in closed form, when the fitted model is linear-Gaussian
-(factor analysis; :mod:`skvae._vae._linear_gaussian`), and otherwise by self-normalised
-importance sampling over the fixed posterior draws that scoring uses.
+(factor analysis, :mod:`skvae._vae._linear_gaussian`, with the latent mixture prior of
+:mod:`skvae._vae._latent_mixture`), and otherwise by self-normalised importance sampling
+over the fixed posterior draws that scoring uses.
 """
 
 from numbers import Integral
@@ -11,7 +12,15 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
-from skvae._vae._linear_gaussian import conditional_draw, conditional_mean
+from skvae._vae._factor_start import PRIOR_ROWS_PER_COLUMN
+from skvae._vae._latent_mixture import (
+    choose_n_clusters,
+    fit_latent_mixture,
+    mixture_conditional_draw,
+    mixture_conditional_mean,
+    rows_for_mixture,
+    standard_prior,
+)
 
 
 def self_normalised_weights(log_w):
@@ -86,24 +95,71 @@ class ImputationMixin:
             and all(kind == "gaussian" for kind in self._modelled_kinds())
         )
 
-    def _linear_gaussian_fill(self, X, rng=None):
-        """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
-        model, or with ``rng`` an exact draw from p(x | x_observed); see
-        :mod:`skvae._vae._linear_gaussian`."""
-        X_data, C = self._split_columns(X)
-        # The decoder's one affine layer, read in float64 (its variables are float32 under
-        # every dtype_policy): rows of the kernel for z are the loadings W, those for the
-        # encoded conditions move the intercept.
+    def _linear_gaussian_parameters(self, C):
+        """The decoder's intercept (per row when it has conditions C), loadings W and noise
+        variances, in float64 (its variables are float32 under every dtype_policy)."""
+        # The decoder's one affine layer: rows of the kernel for z are the loadings W,
+        # those for the encoded conditions move the intercept.
         kernel, bias = (
             to_numpy(w).astype(np.float64) for w in self._model.decoder.get_layer("x_param").weights
         )
         loadings, condition_weights = kernel[: self.n_components_], kernel[self.n_components_ :]
-        intercept = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
-        noise_var = np.exp(observation_log_var(self._model))
+        if condition_weights.size:
+            bias = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
+        return bias, loadings, np.exp(observation_log_var(self._model))
+
+    def _linear_gaussian_fill(self, X, rng=None):
+        """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
+        model with the fitted latent prior (a Gaussian mixture, by default one standard
+        normal component), or with ``rng`` an exact draw from p(x | x_observed); see
+        :mod:`skvae._vae._linear_gaussian` and :mod:`skvae._vae._latent_mixture`."""
+        X_data, C = self._split_columns(X)
+        intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
         X_scaled = (X_data - self.mean_) / self.scale_
+        prior = self._latent_prior()
         if rng is None:
-            return conditional_mean(X_scaled, intercept, loadings, noise_var)
-        return conditional_draw(X_scaled, intercept, loadings, noise_var, rng)
+            return mixture_conditional_mean(X_scaled, intercept, loadings, noise_var, *prior)
+        return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)
+
+    def _latent_prior(self):
+        """The fitted latent mixture: weights, means and covariances."""
+        return self.prior_weights_, self.prior_means_, self.prior_covariances_
+
+    def _fit_latent_prior(self, X):
+        """Fit the latent mixture of a linear Gaussian model on the training rows X (see
+        ``n_prior_components``); other models keep the standard normal prior."""
+        n_clusters = self.n_prior_components
+        (self.prior_weights_, self.prior_means_, self.prior_covariances_) = standard_prior(
+            self.n_components_
+        )
+        # A mixture needs the decoder's single intercept (no conditions) and the rows in
+        # memory; other models fill by importance sampling under their standard prior.
+        if (
+            n_clusters == 1
+            or isinstance(X, np.memmap)
+            or len(self.condition_columns_)
+            or not self._has_linear_gaussian_model()
+        ):
+            return
+        X_data = self._split_columns(self._validate_rows(X))[0]
+        rows = rows_for_mixture(len(X_data), self.n_components_, self._seed)
+        if not len(rows):  # too many latent dimensions for the EM's cost budget
+            return
+        X_scaled = (X_data[rows] - self.mean_) / self.scale_
+        if n_clusters == "auto":
+            prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
+            n_clusters = choose_n_clusters(
+                X_scaled, self.n_components_, self.var_floor, prior_rows, self._seed
+            )
+        elif n_clusters > len(X_scaled):
+            raise ValueError(
+                f"n_prior_components={n_clusters} needs at least as many training rows; "
+                f"got {len(X_scaled)}; pass fewer components"
+            )
+        intercept, loadings, noise_var = self._linear_gaussian_parameters(None)
+        (self.prior_weights_, self.prior_means_, self.prior_covariances_) = fit_latent_mixture(
+            X_scaled, intercept, loadings, noise_var, n_clusters, self._seed
+        )
 
     def multiple_imputations(self, X, n_imputations=5, random_state=None):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
@@ -111,8 +167,10 @@ class ImputationMixin:
         Each draw picks one importance draw z_k per row with probability proportional to
         its weight (sampling-importance-resampling), then samples the missing entries
         from p(x | z_k) with its observation noise. A linear-Gaussian model (the default
-        one, factor analysis) is sampled exactly instead: z from its Gaussian posterior
-        given the observed entries, then the missing entries with their noise. Analyses
+        one) is sampled exactly instead: a component of its latent mixture prior by its
+        responsibility (one component: factor analysis), z from that component's Gaussian
+        posterior given the observed entries, then the missing entries with their noise.
+        Analyses
         repeated over the draws carry the imputation uncertainty (Rubin's rules).
 
         Parameters

@@ -1,9 +1,10 @@
 """``VAEImputer``: fill missing values with their conditional expectation under a VAE."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
@@ -62,16 +63,26 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     entries as latent variables, and a weak prior towards uncorrelated columns worth a
     quarter of a row per column), and training then fits the encoder only: the bound that
     trains it, with the holes of a row set to the column means, would pull the decoder
-    away from the likelihood's maximum.
+    away from the likelihood's maximum. For rows in groups, that model's prior over the
+    latents is a Gaussian mixture (``n_prior_components``; see :ref:`latent-mixture`).
 
     Parameters
     ----------
     missing_values : float or np.nan, default=np.nan
         The placeholder for missing entries, as in :class:`sklearn.impute.SimpleImputer`.
+    n_prior_components : "auto" or int >= 1, default="auto"
+        Components of the Gaussian mixture prior over the latents of a linear Gaussian
+        model (the default), fitted by EM with the decoder fixed on a subset of the
+        training rows (the standard prior beyond about 50 latents); 1 is the standard
+        normal prior (factor analysis). ``"auto"``: the number, 1 to 4, that best fills
+        hidden training entries.
     %(parameters)s
 
     Attributes
     ----------
+    prior_weights_, prior_means_, prior_covariances_ : ndarray
+        The latent prior's K components: weights of shape (K,), means (K, q) and
+        covariances (K, q, q), q = ``n_components_``; ``[1.0]``, 0 and I: standard normal.
     %(attributes)s
 
     See Also
@@ -113,12 +124,14 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     _parameter_constraints = {
         **BaseVAE._parameter_constraints,
         "missing_values": [Real, None],
+        "n_prior_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
         self,
         missing_values=np.nan,
         *,
+        n_prior_components="auto",
         n_components="auto",
         hidden_layer_sizes=(),
         activation="relu",
@@ -183,9 +196,13 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             dtype_policy=dtype_policy,
         )
         self.missing_values = missing_values
+        self.n_prior_components = n_prior_components
 
     def _fit(self, X, callbacks=None):
-        return super()._fit(self._as_nan(X), callbacks=callbacks)
+        X = self._as_nan(X)
+        super()._fit(X, callbacks=callbacks)
+        self._fit_latent_prior(X)
+        return self
 
     def _as_nan(self, X):
         """X with the ``missing_values`` placeholder replaced by NaN (frames stay frames)."""

@@ -36,9 +36,22 @@ INNER_TOLERANCE = 1e-9
 INNER_MAX_ITER = 20
 
 
-def _posterior(X, observed, mean, W, noise_var):
+def factor_posterior(X, observed, mean, W, noise_var):
     """The factors' posterior mean and covariance for every row, and the log-likelihood of
-    each row's observed entries."""
+    each row's observed entries, under x = mean + z W + N(0, diag(noise_var)) with
+    z ~ N(0, I). Shared by the EM here and the latent mixture of
+    :mod:`skvae._vae._latent_mixture`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._missing_factor_analysis import factor_posterior
+    >>> X = np.array([[2.0, np.nan]])
+    >>> z_mean, z_cov, log_lik = factor_posterior(
+    ...     X, ~np.isnan(X), np.zeros(2), np.array([[1.0, -1.0]]), np.ones(2))
+    >>> z_mean.tolist(), z_cov.tolist(), round(float(log_lik[0]), 4)  # x0 ~ N(0, 2)
+    ([[1.0]], [[[0.5]]], -2.2655)
+    """
     precision_weights = 1.0 / noise_var
     _, precision, z_mean, shift = posterior_of_rows(X, mean, W, precision_weights)
     residual = np.where(observed, X - mean, 0.0)
@@ -155,7 +168,7 @@ def factor_analysis_with_missing(
     previous = -np.inf
     n_samples = len(X)
     for _ in range(max_iter):
-        z_mean, z_cov, row_log_likelihood = _posterior(X, observed, mean, W, noise_var)
+        z_mean, z_cov, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
         log_likelihood = float(row_log_likelihood.mean())
         objective = log_likelihood + _log_prior(W, noise_var, prior_rows, n_samples)
         if objective - previous < tol:
@@ -176,6 +189,6 @@ def factor_analysis_with_missing(
         S = (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
         W, noise_var = _factor_analysis_of_covariance(S, n_components, noise_var, var_floor)
     else:
-        _, _, row_log_likelihood = _posterior(X, observed, mean, W, noise_var)
+        _, _, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
         log_likelihood = float(row_log_likelihood.mean())
     return mean, W, noise_var, log_likelihood

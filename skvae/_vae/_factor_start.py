@@ -65,6 +65,29 @@ def starts_from_factor_analysis(params, kinds, n_conditions, X_data):
     )
 
 
+def factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor):
+    """Factor analysis of standardised rows with NaN, by EM with the prior of
+    ``PRIOR_ROWS_PER_COLUMN`` rows per column: the start of a VAE fitted on such rows, and
+    the refits by which :mod:`skvae._vae._latent_mixture` chooses its size.
+
+    Returns
+    -------
+    mean, components, noise_variance : ndarray
+        As :func:`skvae._vae._missing_factor_analysis.factor_analysis_with_missing`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._factor_start import factor_analysis_of_incomplete_rows
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> X[::4, 1] = np.nan
+    >>> [a.shape for a in factor_analysis_of_incomplete_rows(X, 2, 1e-2)]
+    [(3,), (2, 3), (3,)]
+    """
+    prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
+    return factor_analysis_with_missing(X_scaled, n_components, var_floor, prior_rows)[:3]
+
+
 def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     """Weights of a linear Gaussian VAE at factor analysis's solution for ``X_scaled``.
 
@@ -104,8 +127,7 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     ((4, 1), (1, 4), (4,))
     """
     if np.isnan(X_scaled).any():
-        prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
-        mu, W, psi, _ = factor_analysis_with_missing(X_scaled, n_components, var_floor, prior_rows)
+        mu, W, psi = factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor)
     else:
         fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
         W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_

@@ -12,7 +12,6 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
-from skvae._vae._factor_start import PRIOR_ROWS_PER_COLUMN
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -116,14 +115,10 @@ class ImputationMixin:
         X_data, C = self._split_columns(X)
         intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
         X_scaled = (X_data - self.mean_) / self.scale_
-        prior = self._latent_prior()
+        prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
         if rng is None:
             return mixture_conditional_mean(X_scaled, intercept, loadings, noise_var, *prior)
         return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)
-
-    def _latent_prior(self):
-        """The fitted latent mixture: weights, means and covariances."""
-        return self.prior_weights_, self.prior_means_, self.prior_covariances_
 
     def _fit_latent_prior(self, X):
         """Fit the latent mixture of a linear Gaussian model on the training rows X (see
@@ -147,10 +142,7 @@ class ImputationMixin:
             return
         X_scaled = (X_data[rows] - self.mean_) / self.scale_
         if n_clusters == "auto":
-            prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
-            n_clusters = choose_n_clusters(
-                X_scaled, self.n_components_, self.var_floor, prior_rows, self._seed
-            )
+            n_clusters = choose_n_clusters(X_scaled, self.n_components_, self.var_floor, self._seed)
         elif n_clusters > len(X_scaled):
             raise ValueError(
                 f"n_prior_components={n_clusters} needs at least as many training rows; "

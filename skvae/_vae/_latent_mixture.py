@@ -25,8 +25,9 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.cluster import KMeans
 
+from skvae._vae._factor_start import factor_analysis_of_incomplete_rows
 from skvae._vae._linear_gaussian import CHUNK_ROWS, conditional_draw, conditional_mean
-from skvae._vae._missing_factor_analysis import factor_analysis_with_missing, factor_posterior
+from skvae._vae._missing_factor_analysis import factor_posterior
 
 # EM stops when the mean log-likelihood per row rises by less than this (nats), or after
 # MAX_ITER iterations. Latent directions that the loadings barely use move slowly under
@@ -172,13 +173,11 @@ def fit_latent_mixture(X, intercept, W, noise_var, n_clusters, seed):
     z_start = factor_posterior(X, observed, intercept, W, noise_var)[0]
     labels = KMeans(n_clusters, n_init=4, random_state=seed).fit_predict(z_start)
     resp = np.eye(n_clusters)[labels]
-    # The first M-step takes the moments of the standard prior's posteriors.
-    weights, means, covariances = standard_prior(q)
-    weights, means, covariances = (
-        np.full(n_clusters, 1.0 / n_clusters),
-        np.repeat(means, n_clusters, axis=0),
-        np.repeat(covariances, n_clusters, axis=0),
-    )
+    # Every component starts as the standard prior, so the first M-step takes the moments
+    # of the standard prior's posteriors, weighted by the k-means labels.
+    weights = np.full(n_clusters, 1.0 / n_clusters)
+    means = np.zeros((n_clusters, q))
+    covariances = np.repeat(np.eye(q)[None], n_clusters, axis=0)
     previous = -np.inf
     for _ in range(MAX_ITER):
         totals = np.zeros(n_clusters)
@@ -289,16 +288,18 @@ def mixture_conditional_draw(X, intercept, W, noise_var, weights, means, covaria
     return completed
 
 
-def choose_n_clusters(X, n_components, var_floor, prior_rows, seed):
+def choose_n_clusters(X, n_components, var_floor, seed):
     """The number of mixture components whose fill of hidden entries is best.
 
     Hides ``HIDE_FRACTION`` of the observed entries (``HIDE_DRAWS`` times), fits factor
-    analysis by EM to the rest, then a latent mixture of each size from 1 to
-    ``MAX_COMPONENTS`` (at most one per ``MIN_ROWS_PER_COMPONENT`` rows), and returns the
-    size with the smallest mean squared error of the conditional mean on the hidden
-    entries (the smallest size on ties). Sizes are tried in increasing order, and the
-    search stops at the first size that fills worse than the one before: on tables
-    without groups one extra mixture is fitted per draw, not three.
+    analysis by EM to the rest (as the start of a VAE on incomplete rows,
+    :func:`skvae._vae._factor_start.factor_analysis_of_incomplete_rows`), then a latent
+    mixture of each size from 1 to ``MAX_COMPONENTS`` (at most one per
+    ``MIN_ROWS_PER_COMPONENT`` rows), and returns the size with the smallest mean squared
+    error of the conditional mean on the hidden entries (the smallest size on ties).
+    Sizes are tried in increasing order, and the search stops at the first size that
+    fills worse than the one before: on tables without groups one extra mixture is
+    fitted per draw, not three.
 
     Parameters
     ----------
@@ -308,9 +309,6 @@ def choose_n_clusters(X, n_components, var_floor, prior_rows, seed):
         The latent dimension.
     var_floor : float
         Smallest noise variance.
-    prior_rows : float
-        The EM's prior weight (see
-        :func:`skvae._vae._missing_factor_analysis.factor_analysis_with_missing`).
     seed : int
         Seeds the hidden entries and the mixtures' starts.
 
@@ -325,7 +323,7 @@ def choose_n_clusters(X, n_components, var_floor, prior_rows, seed):
     >>> rng = np.random.default_rng(0)
     >>> centres = np.array([[-2.0, 2.0, 0.0], [2.0, 2.0, -2.0], [0.0, -2.0, 2.0]])
     >>> X = centres[rng.integers(3, size=300)] + 0.3 * rng.normal(size=(300, 3))
-    >>> choose_n_clusters(X, 3, 1e-2, 0.75, seed=0) >= 3  # three groups need three or more
+    >>> choose_n_clusters(X, 3, 1e-2, seed=0) >= 3  # three groups need three or more
     True
     """
     rng = np.random.default_rng(seed)
@@ -338,8 +336,8 @@ def choose_n_clusters(X, n_components, var_floor, prior_rows, seed):
         hidden[:, (observed & ~hidden).sum(axis=0) == 0] = False
         if hidden.any():
             X_hidden = np.where(hidden, np.nan, X)
-            fit = factor_analysis_with_missing(X_hidden, n_components, var_floor, prior_rows)
-            draws.append((hidden, X_hidden, fit[:3]))
+            fit = factor_analysis_of_incomplete_rows(X_hidden, n_components, var_floor)
+            draws.append((hidden, X_hidden, fit))
     best_size, best_error = 1, np.inf
     for size in range(1, largest + 1 if draws else 1):
         error = 0.0

@@ -62,11 +62,11 @@ def test_size_chosen_by_hidden_entries_finds_groups_and_keeps_one_gaussian():
     """ "auto" picks several components on grouped rows and one on a single Gaussian."""
     X, _ = with_holes(grouped_rows(), 0.2, 4)
     Z = (X - np.nanmean(X, axis=0)) / np.nanstd(X, axis=0)
-    assert choose_n_clusters(Z, 4, 1e-2, 1.0, seed=0) >= 3
+    assert choose_n_clusters(Z, 4, 1e-2, seed=0) >= 3
     rng = np.random.default_rng(5)
     gaussian, _ = with_holes(rng.normal(size=(450, 2)) @ rng.normal(size=(2, 4)), 0.2, 6)
     gaussian += 0.3 * rng.normal(size=gaussian.shape)
-    assert choose_n_clusters(gaussian, 4, 1e-2, 1.0, seed=0) == 1
+    assert choose_n_clusters(gaussian, 4, 1e-2, seed=0) == 1
 
 
 @pytest.fixture(scope="module")

@@ -142,6 +142,7 @@ class BaseVAE(
         self.n_components_ = self._n_components_for(len(self._modelled_kinds()))
         self._hierarchy = "ladder"  # n_components_lower's architecture (skvae._vae._hierarchy)
         self.batch_size_ = self._batch_size_for(len(rows.X))
+        self.max_iter_ = self._max_iter_for(len(rows.X))
         # Attributes set above are rolled back by fit() if training fails.
         params = {**self._training_params(), **(overrides or {})}
         # The loss rises while the KL weight warms up: progress is judged only afterwards.
@@ -158,8 +159,7 @@ class BaseVAE(
         data = rows.training_data(to_inputs, self._seed, training)
         fitted = trainer.train_model(build, data, training, callbacks or ())
         self._set_fitted_model(fitted.model)
-        self.history_ = fitted.history
-        self.n_iter_ = len(fitted.history["loss"])
+        self.history_, self.n_iter_ = fitted.history, len(fitted.history["loss"])
         self._set_diagnostics(
             *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, to_inputs),
             # "auto" gives more dimensions than the data need by design: no collapse warning.

@@ -70,7 +70,7 @@ PARAMETERS_DOC = (
         Number of epochs over which the KL weight rises linearly from 0 to ``beta``
         (per optimisation step), a remedy for posterior collapse. ``"auto"`` is 0 (no
         warm-up) for the single-layer VAE and, with ``n_components_lower``,
-        ``min(20, max_iter // 10)`` epochs: without warm-up the two-layer model can
+        ``min(20, max_iter_ // 10)`` epochs: without warm-up the two-layer model can
         collapse entirely (see :doc:`hierarchical`).
     free_bits : float, default=0.0
         Nats per latent dimension below which the KL term is not pushed down (Kingma et
@@ -90,9 +90,9 @@ PARAMETERS_DOC = (
         :meth:`score_samples` stays a density in X's units. The decoder then models
         uncorrelated coordinates, so correlation that the latent space leaves unexplained
         is no longer lost: on ``load_breast_cancer`` (30 strongly correlated columns) the
-        held-out log-likelihood rose from about 24 to about 35 nats per row, ahead of PCA
+        held-out log-likelihood rose from about 26 to about 35 nats per row, ahead of PCA
         tuned by cross-validation (28.7), and 7 more of the 12 tables of
-        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.4 nats
+        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.1 nats
         per row, and the latent space then describes whitened axes, so
         :meth:`inverse_transform` reconstructs the large-variance directions worse (see
         :doc:`/density` for every table), so it is off by default. A whitened model
@@ -108,8 +108,14 @@ PARAMETERS_DOC = (
         tables, 128 rows from 512 rows on (the value used is ``batch_size_``).
         :class:`~skvae.VAEImputer` divides by 16 instead of 4: more, smaller steps imputed
         better on every table measured (:doc:`/missing_values`).
-    max_iter : int, default=200
-        Maximum number of epochs.
+    max_iter : int or "auto", default="auto"
+        Maximum number of epochs. ``"auto"`` allows enough epochs for 5,000 optimiser
+        steps, at least 200 and at most 1,000: ``ceil(5000 / ceil(n_samples /
+        batch_size_))`` clipped to [200, 1000] (the value used is ``max_iter_``). Small
+        tables, with a few batches per epoch, then train as many steps as large ones;
+        the stopping rule (``n_iter_no_change``) still ends a fit whose loss has stalled.
+        With a fixed 200 epochs, tables under 600 rows stopped short of their best
+        (:doc:`/density`). :class:`~skvae.VAEImputer` keeps a fixed 500.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the rows, stop when their negative ELBO has not
         improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
@@ -236,6 +242,9 @@ ATTRIBUTES_DOC = """    Attributes
         Number of epochs run.
     batch_size_ : int
         Rows per mini-batch of the fit (``batch_size`` with "auto" resolved).
+    max_iter_ : int
+        The most epochs the fit could run (``max_iter`` with "auto" resolved); ``n_iter_``
+        is the number it ran.
     kl_per_dimension_ : ndarray of shape (n_components,) or \
 (n_components + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;

@@ -117,7 +117,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         whiten=False,
         learning_rate=1e-3,
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=30,

@@ -35,6 +35,15 @@ AUTO_MAX_COMPONENTS = 64
 AUTO_BATCH_SIZE_DIVISOR = 4
 AUTO_BATCH_SIZE_RANGE = (32, 128)
 
+# max_iter="auto": enough epochs for this many optimiser steps, within these bounds. 200
+# epochs of about four batches (800 steps) left the tables under 600 rows short of their
+# best: with more epochs allowed, the stopping rule (n_iter_no_change) ended their fits by
+# epoch 691, 0.07 to 2.5 nats per row higher on held-out rows; digits (11 batches per
+# epoch) gained 2.6 from 455 epochs, and tables of 2000 rows (12 batches) nothing past 200
+# (benchmarks/density.py, docs/density.rst).
+AUTO_MAX_ITER_STEPS = 5000
+AUTO_MAX_ITER_RANGE = (200, 1000)
+
 # Epochs of KL warm-up that kl_warmup="auto" gives a two-layer (hierarchical) model, at
 # most a tenth of max_iter: without warm-up it collapsed entirely on two of three seeds of
 # benchmarks/hierarchical.py, and warm-up raised its median held-out score on all three.
@@ -73,7 +82,7 @@ class VAEParameters(BaseEstimator):
         "whiten": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -108,7 +117,7 @@ class VAEParameters(BaseEstimator):
         whiten=False,
         learning_rate=1e-3,
         batch_size="auto",
-        max_iter=200,
+        max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=30,
@@ -202,7 +211,10 @@ class VAEParameters(BaseEstimator):
             return int(self.kl_warmup)
         if self.n_components_lower is None:
             return 0
-        return min(HIERARCHY_KL_WARMUP, int(self.max_iter) // 10)
+        max_iter = self.max_iter
+        if max_iter == "auto":  # the fit's resolved limit, or the least "auto" gives
+            max_iter = getattr(self, "max_iter_", AUTO_MAX_ITER_RANGE[0])
+        return min(HIERARCHY_KL_WARMUP, int(max_iter) // 10)
 
     def _n_components_for(self, n_columns):
         """``n_components`` for ``n_columns`` modelled columns, with "auto" resolved (see
@@ -241,6 +253,22 @@ class VAEParameters(BaseEstimator):
         low, high = AUTO_BATCH_SIZE_RANGE
         return min(high, max(low, n_rows // self._auto_batch_divisor))
 
+    def _max_iter_for(self, n_rows):
+        """``max_iter`` for ``n_rows`` training rows, with "auto" resolved (see the class
+        docstring): enough epochs for ``AUTO_MAX_ITER_STEPS`` optimiser steps.
+
+        Examples
+        --------
+        >>> from skvae import VAETransformer
+        >>> [VAETransformer()._max_iter_for(n) for n in (100, 1347, 5000, 100_000)]
+        [1000, 455, 200, 200]
+        """
+        if self.max_iter != "auto":
+            return int(self.max_iter)
+        steps_per_epoch = -(-int(n_rows) // self._batch_size_for(n_rows))
+        low, high = AUTO_MAX_ITER_RANGE
+        return min(high, max(low, -(-AUTO_MAX_ITER_STEPS // steps_per_epoch)))
+
     def _training_params(self):
         """get_params() with the resolved ``kl_warmup`` and the hierarchy's architecture
         (the one the fitted model was built with; "ladder" for a new fit): what the
@@ -250,6 +278,7 @@ class VAEParameters(BaseEstimator):
             "kl_warmup": self._kl_warmup_epochs(),
             # Resolved by fit from the number of rows (partial_fit keeps the first fit's).
             "batch_size": getattr(self, "batch_size_", self.batch_size),
+            "max_iter": getattr(self, "max_iter_", self.max_iter),
             "hierarchy": getattr(self, "_hierarchy", "ladder"),
         }
 

@@ -305,6 +305,27 @@ def test_kl_warmup_ramps_the_weight_over_the_given_epochs():
     assert warm.history_["reconstruction"][0] < cold.history_["reconstruction"][0]
 
 
+def test_max_iter_auto_gives_every_table_the_same_step_budget(monkeypatch):
+    """max_iter="auto" caps a fit at ceil(budget / batches per epoch) epochs within its
+    bounds, stores the cap as max_iter_, and leaves the parameter as given."""
+    assert [VAETransformer()._max_iter_for(n) for n in (100, 1347, 5000, 100_000)] == [
+        1000,  # 4 batches of 32 rows per epoch: 1250 epochs for 5000 steps, capped
+        455,  # 11 batches of 128 rows: ceil(5000 / 11)
+        200,  # 40 batches: 125 epochs, raised to the least
+        200,
+    ]
+    assert VAETransformer(max_iter=7)._max_iter_for(100) == 7
+    # The fit uses the resolved cap: a budget of 12 steps is 6 epochs of two 32-row batches.
+    monkeypatch.setattr("skvae._vae._parameters.AUTO_MAX_ITER_STEPS", 12)
+    monkeypatch.setattr("skvae._vae._parameters.AUTO_MAX_ITER_RANGE", (3, 50))
+    X = np.random.default_rng(0).normal(size=(64, 3))
+    vae = VAETransformer(hidden_layer_sizes=(4,), n_iter_no_change=100, random_state=0).fit(X)
+    assert vae.max_iter == "auto"
+    assert vae.max_iter_ == 6
+    assert vae.n_iter_ == 6
+    assert len(vae.history_["loss"]) == 6
+
+
 def test_history_reports_the_loss_terms_per_epoch(fitted_wine):
     """history_ has per-epoch loss = reconstruction + KL (beta = 1, no free bits)."""
     history = fitted_wine.history_

@@ -47,6 +47,8 @@ def upgrade_vae_state(state):
       20, robust training): 0, since older detectors were fitted once, on every row.
     - ``n_components_`` of a fitted model (added with ``n_components="auto"``): its
       ``n_components``, the only value there was.
+    - ``max_iter_`` of a fitted model (added with ``max_iter="auto"``): its ``max_iter``,
+      the only limit there was.
     - ``whiten`` (added for issue 18, whitened real-valued columns): False, and a fitted
       model's ``whitening_`` and ``whitened_features_`` None: older models used the
       columns' own coordinates.
@@ -79,6 +81,8 @@ def upgrade_vae_state(state):
     >>> state = upgrade_vae_state({"n_components": 3, "_model_weights": []})
     >>> state["n_components_"], state["_train_decoder"]
     (3, True)
+    >>> upgrade_vae_state({"max_iter": 200, "_model_weights": []})["max_iter_"]
+    200
     >>> state = upgrade_vae_state({"missing_values": None, "n_components": 2, "_model_weights": []})
     >>> state["n_prior_components"], state["prior_means_"].tolist()
     (1, [[0.0, 0.0]])
@@ -90,6 +94,7 @@ def upgrade_vae_state(state):
     state.setdefault("whiten", False)
     if "_model_weights" in state:
         state.setdefault("n_components_", state.get("n_components"))
+        state.setdefault("max_iter_", state.get("max_iter"))
         state.setdefault("_train_decoder", True)
         _without_whitening(state)
     if "contamination" in state:

@@ -1,13 +1,42 @@
 """The Keras callbacks of skvae's training loop (:mod:`skvae._nn._trainer`).
 
 Each does one job around ``keras.Model.fit``: draw each epoch's batch order, compute the
-validation loss in one compiled call, stop at a non-finite loss, keep the best weights
-when another callback stops training.
+validation loss in one compiled call, stop when the loss stalls (without an eager op per
+epoch), stop at a non-finite loss, keep the best weights when another callback stops
+training.
 """
 
 import math
 
 import keras
+import numpy as np
+
+
+class LossStallStopping(keras.callbacks.EarlyStopping):
+    """``keras.callbacks.EarlyStopping`` for a loss (``mode="min"``), compared in NumPy.
+
+    Keras compares each epoch's loss with the best so far by ``keras.ops.less``: two
+    tensor conversions and an eager op per epoch (0.3 ms, a few percent of a small
+    table's epoch). This compares the same float32 values with NumPy, so it stops at the
+    same epoch.
+
+    Examples
+    --------
+    >>> from skvae._nn._callbacks import LossStallStopping
+    >>> stopper = LossStallStopping(monitor="loss", min_delta=0.5)
+    >>> stopper._set_monitor_op()
+    >>> bool(stopper._is_improvement(9.0, 10.0)), bool(stopper._is_improvement(9.8, 10.0))
+    (True, False)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(mode="min", **kwargs)
+
+    def _is_improvement(self, monitor_value, reference_value):
+        if reference_value is None:
+            return True
+        # min_delta is negative here (mode "min"); ops.less would cast both to float32.
+        return np.float32(monitor_value - self.min_delta) < np.float32(reference_value)
 
 
 class RestoreBestOnStop(keras.callbacks.Callback):

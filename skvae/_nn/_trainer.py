@@ -18,6 +18,7 @@ import numpy as np
 from skvae._nn._batches import ShuffledBatches
 from skvae._nn._callbacks import (
     CompiledValidation,
+    LossStallStopping,
     NonFiniteLossGuard,
     ReshuffleEachEpoch,
     RestoreBestOnStop,
@@ -246,7 +247,7 @@ def train_model(build, data, config, callbacks=()):
     >>> len(fitted.history["loss"])
     3
     """
-    stopper = keras.callbacks.EarlyStopping(
+    stopper = LossStallStopping(
         monitor="val_loss" if config.early_stopping else "loss",
         min_delta=config.tol,
         patience=config.n_iter_no_change,

@@ -14,6 +14,7 @@ import keras
 from keras import ops
 
 from skvae._nn._distribution import ReplicaAwareModel
+from skvae._nn._epoch_metrics import CheapEpochMetrics
 from skvae._nn._likelihoods import kl_to_standard_normal, log_mean_exp
 from skvae._nn._model_pool import PoolableModel
 from skvae._nn._networks import build_decoder, build_encoder, seed_stream
@@ -69,7 +70,7 @@ def refined_for_missing_entries(model, inputs, z_mean, z_log_var, passes):
     return ops.cond(ops.all(mask > 0.5), lambda: (z_mean, z_log_var), refined)
 
 
-class VAE(ReplicaAwareModel, PoolableModel, keras.Model):
+class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
     """Variational autoencoder: encoder, decoder, observation model, latent structure and
     objective, all configured by one :class:`skvae._nn._config.NetworkConfig`.
 

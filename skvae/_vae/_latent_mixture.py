@@ -353,19 +353,21 @@ def choose_n_clusters(X, n_components, var_floor, seed):
 
 def rows_for_mixture(n_samples, n_components, seed):
     """Indices of the rows, drawn at random, that the mixture is fitted on: at most
-    ``MAX_ROWS`` and ``COST_BUDGET / n_components**3``; empty where that is below
-    ``MIN_ROWS`` (and below ``n_samples``).
+    ``MAX_ROWS`` and ``COST_BUDGET / n_components**3``; empty where that budget is below
+    ``MIN_ROWS`` (more than about 46 latent dimensions), however few rows there are.
 
     Examples
     --------
     >>> from skvae._vae._latent_mixture import rows_for_mixture
-    >>> sizes = [(100, 4), (10**6, 4), (10**6, 30), (10**6, 64)]  # (rows, latents)
+    >>> sizes = [(100, 4), (10**6, 4), (10**6, 30), (10**6, 64), (60, 64)]  # (rows, latents)
     >>> [len(rows_for_mixture(n, q, seed=0)) for n, q in sizes]
-    [100, 5000, 740, 0]
+    [100, 5000, 740, 0, 0]
     """
     n_rows = int(min(MAX_ROWS, COST_BUDGET / n_components**3))
-    if n_samples <= n_rows:
-        return np.arange(n_samples)
+    # The budget, not the table, decides: the EM's iterations and the size search make
+    # many q x q solves per row, so 60 rows at q = 64 took 25 s of a 27 s fit.
     if n_rows < MIN_ROWS:
         return np.arange(0)
+    if n_samples <= n_rows:
+        return np.arange(n_samples)
     return np.sort(np.random.default_rng(seed).choice(n_samples, n_rows, replace=False))

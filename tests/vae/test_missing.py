@@ -111,9 +111,7 @@ def test_auto_n_components_gives_one_dimension_per_modelled_column():
     assert imputer.n_components == "auto"
     assert imputer.n_components_ == 6
     assert imputer.kl_per_dimension_.shape == (6,)
-    # n_prior_components=1: the mixture's size search (20 s on 60 rows x 64 latents) is
-    # not what this checks.
-    wide = VAEImputer(n_prior_components=1, max_iter=1, random_state=0).fit(X)
+    wide = VAEImputer(max_iter=1, random_state=0).fit(X)
     assert wide.n_components_ == 64
     # Condition columns are not modelled: they do not count.
     transformer = VAETransformer(n_components="auto", condition_on=[0], max_iter=1)

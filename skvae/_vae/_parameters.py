@@ -37,8 +37,9 @@ AUTO_BATCH_SIZE_RANGE = (32, 128)
 
 # max_iter="auto": enough epochs for this many optimiser steps, within these bounds. 200
 # epochs of about four batches (800 steps) left the tables under 600 rows short of their
-# best: with more epochs allowed, the stopping rule (n_iter_no_change) ended their fits by
-# epoch 691, 0.07 to 2.5 nats per row higher on held-out rows; digits (11 batches per
+# best: with more epochs allowed, the stopping rule (n_iter_no_change=30 then) ended their
+# fits by epoch 691, 0.07 to 2.5 nats per row higher on held-out rows (with the patience of
+# 60 since, some reach the 1,000); digits (11 batches per
 # epoch) gained 2.6 from 455 epochs, and tables of 2000 rows (12 batches) nothing past 200
 # (benchmarks/density.py, docs/density.rst).
 AUTO_MAX_ITER_STEPS = 5000
@@ -120,7 +121,7 @@ class VAEParameters(BaseEstimator):
         max_iter="auto",
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=30,
+        n_iter_no_change=60,
         tol=1e-4,
         objective="elbo",
         n_importance_train=8,

@@ -13,8 +13,6 @@ nothing.
 
 import keras
 
-from skvae._nn._graphs import compiled
-
 
 def _fast_path(model):
     """Whether the shortcuts apply: TensorFlow, no strategy, and only ``Mean`` metrics
@@ -24,6 +22,12 @@ def _fast_path(model):
         and getattr(model, "_distribute_strategy", None) is None
         and all(isinstance(metric, keras.metrics.Mean) for metric in model.metrics)
     )
+
+
+def _zero_all(variables):
+    """Set every variable to zero (a ``Mean``'s reset)."""
+    for variable in variables:
+        variable.assign(keras.ops.zeros(variable.shape, dtype=variable.dtype))
 
 
 class CheapEpochMetrics:
@@ -51,24 +55,17 @@ class CheapEpochMetrics:
         if not _fast_path(self):
             return super().reset_metrics()
         variables = [variable for metric in self.metrics for variable in metric.variables]
-        # The compiled reset captured the metric variables of its trace; compile() makes
-        # new trackers, so it is traced again when they change.
-        cached = self.__dict__.get("_skvae_reset_variables")
-        if (
-            cached is None
-            or len(cached) != len(variables)
-            or any(a is not b for a, b in zip(cached, variables, strict=True))
-        ):
-            self.__dict__["_skvae_reset_variables"] = variables
-            self.__dict__.get("_skvae_graphs", {}).pop("zero_metric_variables", None)
-        compiled(self.zero_metric_variables)()
-        return None
+        cached = self.__dict__.get("_skvae_metric_reset")
+        # The compiled reset captures the variables of its trace, and compile() makes new
+        # trackers: trace it again when they change. (The cache holds the old variables,
+        # so their ids cannot be reused while it is compared with them.)
+        if cached is None or [id(v) for v in cached[0]] != [id(v) for v in variables]:
+            from skvae._nn._tf_graph import graph_function
 
-    def zero_metric_variables(self):
-        """Set every metric variable to zero (a ``Mean``'s reset); returns a dummy zero."""
-        for variable in self.__dict__["_skvae_reset_variables"]:
-            variable.assign(keras.ops.zeros(variable.shape, dtype=variable.dtype))
-        return keras.ops.zeros(())
+            cached = (variables, graph_function(lambda: _zero_all(variables)))
+            self.__dict__["_skvae_metric_reset"] = cached
+        cached[1]()
+        return None
 
     def _get_metrics_result_or_logs(self, logs):
         # The logs of the epoch's last compiled call are the metrics' results after it: no

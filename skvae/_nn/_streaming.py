@@ -166,18 +166,17 @@ def memmap_training_data(X, to_inputs, seed, config):
     return TrainingData(batches, validation)
 
 
-def chunked_posterior_summary(X, kl_per_dimension, posterior_location, to_inputs, chunk_rows=None):
+def chunked_posterior_summary(X, posterior_diagnostics, to_inputs, chunk_rows=None):
     """Mean KL per latent dimension and variance of the posterior location over X's rows.
 
-    ``kl_per_dimension(inputs)`` and ``posterior_location(inputs)`` give, per row, the KL
-    of each latent dimension and the deterministic posterior point (the posterior mean
-    for the diagonal Gaussian); one chunk at a time.
+    ``posterior_diagnostics(inputs)`` gives, per row, the KL of each latent dimension and
+    the deterministic posterior point (the posterior mean for the diagonal Gaussian); one
+    chunk at a time.
     """
     n = 0
     kl_sum = z_sum = z_sq = None
     for chunk in iter_chunks(X, chunk_rows):
-        inputs = to_inputs(chunk)
-        kl, location = kl_per_dimension(inputs), posterior_location(inputs)
+        kl, location = posterior_diagnostics(to_inputs(chunk))
         if kl_sum is None:
             kl_sum, z_sum, z_sq = (np.zeros(location.shape[1]) for _ in range(3))
         kl_sum += kl.sum(axis=0)

@@ -161,7 +161,7 @@ class BaseVAE(
         self._set_fitted_model(fitted.model)
         self.history_, self.n_iter_ = fitted.history, len(fitted.history["loss"])
         self._set_diagnostics(
-            *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, to_inputs),
+            *rows.posterior_summary(self._posterior_diagnostics, to_inputs),
             # "auto" gives more dimensions than the data need by design: no collapse warning.
             warn=params.get("warn", True) and self.n_components != "auto",
         )
@@ -254,7 +254,7 @@ class BaseVAE(
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
         self._set_diagnostics(
-            *rows.posterior_summary(self._kl_per_dimension, self._posterior_location, None),
+            *rows.posterior_summary(self._posterior_diagnostics, None),
             warn=False,
         )
         self._fit_sampler(rows)

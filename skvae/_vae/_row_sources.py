@@ -37,12 +37,13 @@ class InMemoryRows:
         trainer = import_keras_module("skvae._nn._trainer")
         return trainer.in_memory_data(self.inputs_for(to_inputs), seed, config)
 
-    def posterior_summary(self, kl_per_dimension, posterior_location, to_inputs):
+    def posterior_summary(self, posterior_diagnostics, to_inputs):
         """Mean KL per latent dimension and variance of the posterior location over the
         training rows, from their model inputs (X is already validated and coded here;
-        ``to_inputs`` is needed only if the inputs were not built yet)."""
-        inputs = self.inputs_for(to_inputs)
-        return kl_per_dimension(inputs).mean(axis=0), posterior_location(inputs).var(axis=0)
+        ``to_inputs`` is needed only if the inputs were not built yet).
+        ``posterior_diagnostics(inputs)`` gives both per row: (KL per dimension, location)."""
+        kl, location = posterior_diagnostics(self.inputs_for(to_inputs))
+        return kl.mean(axis=0), location.var(axis=0)
 
 
 class MemmapRows:
@@ -64,9 +65,7 @@ class MemmapRows:
         streaming = import_keras_module("skvae._nn._streaming")
         return streaming.memmap_training_data(self.X, to_inputs, seed, config)
 
-    def posterior_summary(self, kl_per_dimension, posterior_location, to_inputs):
+    def posterior_summary(self, posterior_diagnostics, to_inputs):
         """The same summary as :class:`InMemoryRows`, one chunk of X at a time."""
         streaming = import_keras_module("skvae._nn._streaming")
-        return streaming.chunked_posterior_summary(
-            self.X, kl_per_dimension, posterior_location, to_inputs
-        )
+        return streaming.chunked_posterior_summary(self.X, posterior_diagnostics, to_inputs)

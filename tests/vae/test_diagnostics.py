@@ -41,6 +41,25 @@ def test_no_collapse_warning_when_units_are_used():
     assert vae.n_active_units_ == 2
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"posterior": "flow", "n_flows": 1}, {"n_components_lower": 1}],
+    ids=["gaussian", "flow", "hierarchy"],
+)
+def test_fit_diagnostics_match_the_public_methods_on_the_training_rows(params):
+    """kl_per_dimension_ is the mean of kl_divergence(X); active units are those whose
+    posterior location varies over the training rows, whichever posterior computes them."""
+    X = two_factor_data()[:150]
+    vae = VAETransformer(
+        n_components=3, hidden_layer_sizes=(8,), max_iter=3, random_state=0, **params
+    ).fit(X)
+    np.testing.assert_allclose(vae.kl_per_dimension_, vae.kl_divergence(X).mean(axis=0))
+    # transform gives the (top layer's) posterior location, which decides activity.
+    top = vae.transform(X).var(axis=0) > 0.01
+    np.testing.assert_array_equal(vae.active_units_[: vae.n_components_], top)
+    assert np.all(vae.kl_per_dimension_ > 0)
+
+
 def test_elbo_terms_decompose_the_bound():
     """reconstruction - KL is the ELBO: below the importance-weighted bound on average."""
     X = two_factor_data()

@@ -13,6 +13,7 @@ from skvae._vae._aggregate_posterior import (
     draw_from_aggregate_posterior,
     fit_aggregate_posterior,
 )
+from skvae._vae._kl import gaussian_kl
 from skvae._vae._marginals import MarginalsMixin, fit_marginal_quantiles
 from skvae._vae._row_sources import InMemoryRows
 from skvae._vae._value_conditions import ValueConditionsMixin
@@ -133,6 +134,16 @@ n_conditions), default=None
             latent = "aggregate" if has_aggregate else "prior"
         codes = self._sample_codes(n_samples, rng, C, latent)
         return self._to_output(self._calibrated(codes, latent) if calibrate else codes)
+
+    def _posterior_diagnostics(self, inputs):
+        """KL per row and latent dimension, and the deterministic posterior point per row,
+        for model inputs (float64): what the fit's collapse diagnostics summarise. For the
+        plain Gaussian posterior both come from one pass of the encoder: after a fit on
+        many rows that pass costs about as much as an epoch, so it is not run twice."""
+        if self._has_plain_posterior():
+            z_mean, z_log_var = self._posterior_moments(inputs)
+            return gaussian_kl(z_mean, np.exp(z_log_var)), z_mean
+        return self._kl_per_dimension(inputs), self._posterior_location(inputs)
 
     def _fit_sampler(self, rows):
         """Store what sample needs beyond the networks: the aggregate posterior and the

@@ -230,16 +230,6 @@ default=None
             self._model.kl_per_dimension, inputs, self._score_chunk_rows(len(eps)), eps
         ).astype(np.float64)
 
-    def _posterior_diagnostics(self, inputs):
-        """KL per row and latent dimension, and the deterministic posterior point per row,
-        for model inputs (float64). For the plain Gaussian posterior both come from one
-        pass of the encoder: after a fit on many rows this pass over the training rows
-        costs about as much as an epoch, so it is not run twice."""
-        if self._has_plain_posterior():
-            z_mean, z_log_var = self._posterior_moments(inputs)
-            return gaussian_kl(z_mean, np.exp(z_log_var)), z_mean
-        return self._kl_per_dimension(inputs), self._posterior_location(inputs)
-
     def _posterior_location(self, inputs):
         """Deterministic posterior point per row: mu; the flow of mu; for a hierarchy the
         top mean, then the lower layer's posterior mean given it. float64."""

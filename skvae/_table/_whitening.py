@@ -201,6 +201,8 @@ class WhiteningMixin:
         if np.count_nonzero(rotated) < 2:
             return
         holes = rotated & (np.asarray(n_missing) > 0)
+        if holes.any() and self.whiten == "auto":
+            return  # the holes are modelled, in the columns' own coordinates
         if holes.any():
             raise ValueError(
                 "whiten=True needs training rows with no missing value in the continuous "
@@ -228,8 +230,9 @@ class WhiteningMixin:
         complete = observed[:, block].all(axis=1)
         if not complete.all():
             raise ValueError(
-                "this model whitened its real-valued columns (whiten=True), so it needs "
-                f"rows with no missing value in them; got NaN in {np.count_nonzero(~complete)} "
+                f"this model whitened its real-valued columns (whiten={self.whiten!r}), so it "
+                "needs rows with no missing value in them; got NaN in "
+                f"{np.count_nonzero(~complete)} "
                 "row(s). Impute them first (VAEImputer), or fit with whiten=False to model "
                 "rows with holes"
             )

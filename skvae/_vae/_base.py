@@ -309,6 +309,6 @@ class BaseVAE(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # NaN = missing, masked out of the likelihood; a whitened model needs complete rows.
-        tags.input_tags.allow_nan = not self.whiten
+        # NaN = missing, masked out; whiten=True needs complete rows ("auto" falls back).
+        tags.input_tags.allow_nan = isinstance(self.whiten, str) or not self.whiten
         return tags

@@ -80,7 +80,7 @@ PARAMETERS_DOC = (
         Lower bound of the Gaussian observation variance, as a fraction of each feature's
         variance in the training data (a constant feature uses the smallest variance among
         the others). It keeps the density finite on constant or near-discrete columns.
-    whiten : bool, default=False
+    whiten : bool or "auto", default=False
         Model the continuous columns (kinds "gaussian", "student_t", "heteroscedastic"
         and "mixture"; not constant ones, nor discrete ones with at most 20 distinct
         values, which keep their own coordinates) on their principal axes: the standardised
@@ -95,11 +95,16 @@ PARAMETERS_DOC = (
         ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.1 nats
         per row, and the latent space then describes whitened axes, so
         :meth:`inverse_transform` reconstructs the large-variance directions worse (see
-        :doc:`/density` for every table), so it is off by default. A whitened model
-        needs complete rows (no missing value in those columns) in fit and afterwards,
-        and cannot generate rows under given column values (``sample(n,
-        conditions={...})``); not available in :class:`~skvae.VAEImputer`, which models
-        each column given the others.
+        :doc:`/density` for every table), so :class:`~skvae.VAETransformer` does not
+        whiten by default. ``"auto"`` whitens unless a training row has a missing value
+        in a column it would rotate; then every column keeps its own coordinates and the
+        holes are modelled, as with False (``whitening_`` says which happened). It is the
+        default of :class:`~skvae.VAEOutlierDetector`, whose rankings of anomalies it
+        improved on tasks where no default was chosen (:doc:`/anomaly_detection`). A
+        whitened model needs complete rows (no missing value in those columns) in fit and
+        afterwards, and cannot generate rows under given column values (``sample(n,
+        conditions={...})``). :class:`~skvae.VAEImputer`, which models each column given
+        the others, never whitens: True is an error there, and "auto" means False.
     learning_rate : float, default=1e-3
         Adam's step size.
     batch_size : int or "auto", default="auto"

@@ -80,7 +80,7 @@ class VAEParameters(BaseEstimator):
         "kl_warmup": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "free_bits": [Interval(Real, 0, None, closed="left")],
         "var_floor": [Interval(Real, 0, None, closed="neither")],
-        "whiten": ["boolean"],
+        "whiten": ["boolean", StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -198,7 +198,10 @@ class VAEParameters(BaseEstimator):
 
     def _whitens(self):
         """``whiten``, refused where the estimator cannot use it (see the parameter's
-        description and skvae._table._whitening)."""
+        description and skvae._table._whitening). ``"auto"`` whitens where the estimator
+        can; rows with holes then turn it off (``WhiteningMixin._set_whitening``)."""
+        if isinstance(self.whiten, str):  # "auto"
+            return self._whitening_supported
         if self.whiten and not self._whitening_supported:
             raise ValueError(
                 f"{type(self).__name__} does not support whiten=True: it models each column "

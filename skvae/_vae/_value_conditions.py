@@ -48,7 +48,7 @@ class ValueConditionsMixin:
         if self.whitening_ is not None:
             raise ValueError(
                 "conditions as column values need the columns' own coordinates, and this "
-                "model whitened its real-valued columns (whiten=True); fit with "
+                f"model whitened its real-valued columns (whiten={self.whiten!r}); fit with "
                 "whiten=False to generate rows under given column values"
             )
         row, given = self._coded_value_row(conditions)

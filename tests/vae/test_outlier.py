@@ -84,9 +84,9 @@ def test_trimmed_fit_is_a_fit_on_the_rows_the_first_fit_ranks_likeliest(data):
     trimmed = VAEOutlierDetector(trim=0.2, **params).fit(X)
     np.testing.assert_array_equal(trimmed.score_samples(X), plain.score_samples(X))
     assert trimmed.n_features_in_ == 10 and trimmed.n_iter_ == 5
-    # "auto" is 10%, or the contamination when that is larger.
-    assert VAEOutlierDetector()._trim_fraction() == 0.0
-    assert VAEOutlierDetector(trim="auto")._trim_fraction() == 0.1
+    # "auto", the default, is 10%, or the contamination when that is larger.
+    assert VAEOutlierDetector()._trim_fraction() == 0.1
+    assert VAEOutlierDetector(trim=0)._trim_fraction() == 0.0
     assert VAEOutlierDetector(trim="auto", contamination=0.3)._trim_fraction() == 0.3
 
 
@@ -132,11 +132,12 @@ def test_robust_training_models_the_inliers_despite_far_outliers_in_the_training
 
 
 def test_shares_the_transformer_model(data):
-    """Same parameters and seed, fitted once (trim=0): the scores equal VAETransformer's."""
+    """Same parameters and seed, fitted once (trim=0): the scores equal VAETransformer's.
+    The detector's default whiten="auto" is a parameter like any other: passed to both."""
     from skvae import VAETransformer
 
     inliers, _ = data
-    params = dict(n_components=2, max_iter=5, random_state=0)
+    params = dict(n_components=2, max_iter=5, whiten="auto", random_state=0)
     detector = VAEOutlierDetector(trim=0, **params).fit(inliers)
     transformer = VAETransformer(**params).fit(inliers)
     np.testing.assert_array_equal(

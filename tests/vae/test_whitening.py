@@ -1,4 +1,4 @@
-"""whiten=True: the real-valued columns modelled on their principal axes (PCA whitening)."""
+"""whiten=True and "auto": the real-valued columns on their principal axes (PCA whitening)."""
 
 import pickle
 
@@ -129,13 +129,14 @@ def test_whitening_errors_speak_to_the_user():
 # Two epochs leave the unit on the prior; the warning is not what is checked.
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")
 def test_unwhitened_default_keeps_every_column_in_its_own_coordinates():
-    """At the default whiten=False nothing is rotated, and rows with holes still score."""
+    """At VAETransformer's default whiten=False nothing is rotated, and rows with holes
+    still score."""
     X = correlated_rows(n=200)
-    detector = VAEOutlierDetector(n_components=1, max_iter=2, **FAST).fit(X)
-    assert detector.whitening_ is None and detector.whitened_features_ is None
+    vae = VAETransformer(n_components=1, max_iter=2, **FAST).fit(X)
+    assert vae.whitening_ is None and vae.whitened_features_ is None
     holes = X[:5].copy()
     holes[0, 0] = np.nan
-    assert np.isfinite(detector.score_samples(holes)).all()
+    assert np.isfinite(vae.score_samples(holes)).all()
 
 
 def test_memory_mapped_fit_whitens_like_the_in_memory_fit(tmp_path):
@@ -160,3 +161,58 @@ def test_holes_in_a_column_that_is_not_rotated_are_modelled_as_usual():
     vae = VAETransformer(n_components=1, max_iter=3, whiten=True, **FAST).fit(rows)
     assert vae.whitened_features_.tolist() == [0, 1]
     assert np.isfinite(vae.score_samples(rows[:20])).all()
+
+
+def test_auto_whitens_complete_rows_exactly_as_true():
+    """whiten="auto" on rows with no hole is whiten=True, score for score."""
+    X = correlated_rows(300)
+    scores = {
+        whiten: VAETransformer(n_components=1, max_iter=3, whiten=whiten, **FAST)
+        .fit(X)
+        .score_samples(X)
+        for whiten in ("auto", True)
+    }
+    np.testing.assert_array_equal(scores["auto"], scores[True])
+
+
+def test_auto_models_holes_unwhitened_where_true_refuses_them():
+    """With a hole in a rotated column, "auto" is whiten=False (same scores), True an error;
+    the tags say which settings accept NaN."""
+    X = correlated_rows(300)
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="whiten=True needs training rows with no missing"):
+        VAETransformer(n_components=1, max_iter=3, whiten=True, **FAST).fit(X)
+    fitted = {
+        whiten: VAETransformer(n_components=1, max_iter=3, whiten=whiten, **FAST).fit(X)
+        for whiten in ("auto", False)
+    }
+    assert fitted["auto"].whitening_ is None and fitted["auto"].whitened_features_ is None
+    np.testing.assert_array_equal(fitted["auto"].score_samples(X), fitted[False].score_samples(X))
+    allow_nan = {
+        whiten: VAETransformer(whiten=whiten).__sklearn_tags__().input_tags.allow_nan
+        for whiten in ("auto", False, True)
+    }
+    assert allow_nan == {"auto": True, False: True, True: False}
+
+
+def test_detector_whitens_by_default_and_names_the_setting_when_it_refuses_holes():
+    """VAEOutlierDetector's default whiten="auto" rotates complete training rows; a row with
+    a hole scored later gets an error that names the setting and the way out."""
+    X = correlated_rows(300)
+    detector = VAEOutlierDetector(n_components=1, max_iter=3, **FAST).fit(X)
+    assert detector.whiten == "auto"
+    assert detector.whitened_features_.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"whiten='auto'.*fit with whiten=False"):
+        detector.score_samples([[0.0, np.nan]])
+
+
+def test_imputer_auto_never_whitens():
+    """VAEImputer(whiten="auto") models columns in their own coordinates, as whiten=False."""
+    X = correlated_rows(200)
+    X[::7, 0] = np.nan
+    fills = {}
+    for whiten in ("auto", False):
+        imputer = VAEImputer(n_components=1, max_iter=3, whiten=whiten, **FAST).fit(X)
+        assert imputer.whitening_ is None
+        fills[whiten] = imputer.transform(X)
+    np.testing.assert_array_equal(fills["auto"], fills[False])

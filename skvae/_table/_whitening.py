@@ -201,7 +201,7 @@ class WhiteningMixin:
         if np.count_nonzero(rotated) < 2:
             return
         holes = rotated & (np.asarray(n_missing) > 0)
-        if holes.any() and self.whiten == "auto":
+        if holes.any() and isinstance(self.whiten, str):  # "auto"
             return  # the holes are modelled, in the columns' own coordinates
         if holes.any():
             raise ValueError(

@@ -91,6 +91,7 @@ def _fresh_fit_configurations():
         batch_size=128,
     )
     vae = dict(n_components=2, **small)
+    detector_0_1 = dict(trim=0, whiten=False)
     return {
         "plain": (VAETransformer(**vae), X),
         "hetero_es": (
@@ -104,8 +105,9 @@ def _fresh_fit_configurations():
         "mixture": (VAETransformer(**{**vae, "likelihood": "mixture"}), X),
         "cond": (VAETransformer(condition_on=[0], **vae), X),
         "nan": (VAETransformer(**vae), X_nan),
-        "outlier": (VAEOutlierDetector(**vae), X),
-        "outlier_auto": (VAEOutlierDetector(contamination="auto", **vae), X),
+        # 0.1's detector fitted once, unwhitened: the defaults since 2026-12-05 do both.
+        "outlier": (VAEOutlierDetector(**vae, **detector_0_1), X),
+        "outlier_auto": (VAEOutlierDetector(contamination="auto", **vae, **detector_0_1), X),
         "imputer": (VAEImputer(n_components=2, **small), X_nan),
         "vq": (VQVAETransformer(n_codes=8, **small), X),
         "vq_mixed": (

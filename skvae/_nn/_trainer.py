@@ -336,7 +336,16 @@ def train_one_pass(model, X, seed, config):
     ]
     try:
         with training_scope(config.distribution):
-            return run_fit(model, data, config, 1)
+            history = run_fit(model, data, config, 1)
+        # The pass's losses are computed before each step: a last step that overflowed
+        # shows only in the weights, which the next fit or prediction would turn into NaN.
+        if not all(np.isfinite(weight).all() for weight in model.get_weights()):
+            raise ValueError(
+                "Training diverged: the weights became non-finite in this pass. Check X for "
+                "values far outside the range of the rows the model was fitted on, or try a "
+                f"smaller learning_rate (got {config.learning_rate})."
+            )
+        return history
     except BaseException:
         model.set_weights(weights)
         for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):

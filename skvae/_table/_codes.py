@@ -247,7 +247,10 @@ def _column_categories(column, name):
     values = [v for v in np.asarray(column, dtype=object) if not _is_missing(v)]
     if not values:
         raise ValueError(f"column {name!r} has no observed value (all missing); drop it")
+    texts = sum(isinstance(v, (str, np.str_)) for v in values)
     try:
+        if 0 < texts < len(values):  # np.asarray would turn the numbers into text
+            raise TypeError
         cats = np.unique(np.asarray(values))
     except TypeError:  # values of several types: order them by their text
         cats = np.asarray(sorted(set(values), key=str), dtype=object)

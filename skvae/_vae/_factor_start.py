@@ -126,11 +126,18 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     >>> weights["z_mean"][0].shape, weights["x_param"][0].shape, weights["obs_raw_var"].shape
     ((4, 1), (1, 4), (4,))
     """
-    if np.isnan(X_scaled).any():
+    if len(X_scaled) < 2:
+        # One row has no covariance to factor: unit noise and no loadings (sklearn's
+        # FactorAnalysis would divide by its zero variance).
+        mu, W, psi = X_scaled[0], np.zeros((0, X_scaled.shape[1])), np.ones(X_scaled.shape[1])
+    elif np.isnan(X_scaled).any():
         mu, W, psi = factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor)
     else:
         fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
         W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_
+    # Fewer rows than factors: FactorAnalysis returns one loading per row at most. The
+    # factors beyond them get zero loadings, so they start unused, as the data allow.
+    W = np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
     precision_loadings = W / psi  # W psi^-1, (k, p)
     _, rotation = np.linalg.eigh(precision_loadings @ W.T)
     W = rotation.T @ W

@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
 from skvae._vae._latent_mixture import (
@@ -193,6 +194,7 @@ class ImputationMixin:
         """
         if not isinstance(n_imputations, Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
+        check_is_fitted(self)
         rng = check_random_state(random_state)
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))

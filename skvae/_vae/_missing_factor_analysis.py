@@ -162,9 +162,9 @@ def factor_analysis_with_missing(
     mean = np.nanmean(X, axis=0)
     filled = np.where(observed, X, mean)
     noise_var = np.maximum(0.5 * np.var(filled, axis=0), var_floor)
-    W, noise_var = _factor_analysis_of_covariance(
-        np.cov(filled, rowvar=False, bias=True), n_components, noise_var, var_floor
-    )
+    # atleast_2d: np.cov of a single column is a scalar.
+    covariance = np.atleast_2d(np.cov(filled, rowvar=False, bias=True))
+    W, noise_var = _factor_analysis_of_covariance(covariance, n_components, noise_var, var_floor)
     previous = -np.inf
     n_samples = len(X)
     for _ in range(max_iter):

@@ -93,6 +93,11 @@ class ValueConditionsMixin:
         is_given = np.zeros(len(names), dtype=bool)
         for key, value in conditions.items():
             position = self._column_position(key, names)
+            if is_given[position]:
+                raise ValueError(
+                    f"conditions names column {names[position]!r} twice (as {key!r} and by "
+                    "its name or position); give each column once"
+                )
             row[0, position], is_given[position] = value, True
         given = np.flatnonzero(is_given)
         codes = to_codes(row, names, self.column_kinds_, self.categories_)
@@ -102,7 +107,23 @@ class ValueConditionsMixin:
                 f"conditions must give a finite value for each column; got a missing or "
                 f"infinite value for {missing}"
             )
+        # The values a model can score (0/1 columns in [0, 1], whole numbers for integer
+        # columns), which score_samples checks too.
+        self._check_likelihood_support(codes[:, self._data_columns()])
+        self._check_in_output_range(codes[0], given, names)
         return codes, given
+
+    def _check_in_output_range(self, values, given, names):
+        """Generated integer columns are kept in their training range (as their dtype's
+        values): a given value outside it could not be held exactly, so it is an error."""
+        for j in given:
+            entry = self._column_schema["columns"][j]
+            if "low" in entry and not entry["low"] <= values[j] <= entry["high"]:
+                raise ValueError(
+                    f"conditions give column {names[j]!r} the value {values[j]:g}, outside the "
+                    f"range of its training values ({entry['low']:g} to {entry['high']:g}), "
+                    "in which generated rows keep an integer column; give a value in it"
+                )
 
     def _column_position(self, key, names):
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):

@@ -176,6 +176,9 @@ class CodebookMixin:
 
     @property
     def _n_features_out(self):
+        # NotFittedError is an AttributeError: get_feature_names_out's check then says
+        # that the estimator is not fitted.
+        check_is_fitted(self)
         return self.n_latents if self.output == "indices" else self.n_latents * self.code_dim
 
     def __sklearn_tags__(self):

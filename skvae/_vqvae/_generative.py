@@ -128,6 +128,7 @@ class PriorMixin:
         >>> vq.score_samples(X[:4]).shape
         (4,)
         """
+        check_is_fitted(self)
         layout = self._model.layout
         # Encoded in float64 (one-hot blocks for categories), with the mask of observed
         # entries: an ignored unknown category is an all-zero block that adds nothing.

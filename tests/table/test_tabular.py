@@ -84,6 +84,18 @@ def test_unknown_category_errors_or_counts_as_missing(mixed):
     np.testing.assert_allclose(vae_ignore.score_samples(row), vae.score_samples(missing))
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 5 epochs
+def test_a_column_of_numbers_and_text_keeps_both_as_categories():
+    """An object column holding 1 and "a" fits with the categories 1 and "a" (not the
+    text "1", which fit then called unseen) and generates both values."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 2)), columns=["x", "y"]).assign(m=[1, "a"] * 30)
+    vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    assert vae.categories_[2].tolist() == [1, "a"]
+    assert np.isfinite(vae.score(frame))
+    assert set(vae.sample(50, random_state=0)["m"]) == {1, "a"}
+
+
 def test_score_is_a_normalised_mixed_density():
     """For one continuous and one categorical column, the integral-sum of p(x, c) is 1.
 

@@ -236,8 +236,9 @@ def test_exact_fill_follows_the_fitted_model_not_the_parameters():
     set_params(hidden_layer_sizes=())."""
     X = ppca_data(300)
     X[::5, 0] = np.nan
-    with pytest.raises(NotFittedError):
-        VAEImputer().transform(X)
+    for method in (VAEImputer().transform, VAEImputer().multiple_imputations):
+        with pytest.raises(NotFittedError):
+            method(X)
     imputer = VAEImputer(n_components=3, hidden_layer_sizes=(8,), max_iter=3, random_state=0)
     imputer.fit(X)
     assert not imputer._has_linear_gaussian_model()
@@ -417,3 +418,25 @@ def test_a_loaded_incomplete_row_model_keeps_its_decoder_in_partial_fit():
     trained = loaded._model.encoder.get_weights()
     moved = [np.abs(a - b).max() for a, b in zip(encoder, trained, strict=True)]
     assert max(moved) > 1e-4
+
+
+def test_one_column_and_fewer_rows_than_columns():
+    """The default (factor-analysis) imputer fits one column (its holes get the column's
+    mean) and fewer rows than columns (the factors beyond the rows start unused), and a
+    single training row fills each hole with that row's value."""
+    rng = np.random.default_rng(0)
+    column = rng.normal(size=(60, 1))
+    column[:5] = np.nan
+    filled = VAEImputer(max_iter=5, random_state=0).fit_transform(column)
+    np.testing.assert_allclose(filled[:5, 0], np.nanmean(column), rtol=1e-6)
+    X = rng.normal(size=(60, 4))
+    holes = X[10:13].copy()
+    holes[0, 1] = np.nan
+    for n_rows in (1, 2, 3):
+        imputer = VAEImputer(max_iter=5, random_state=0).fit(X[:n_rows])
+        result = imputer.transform(holes)
+        assert np.all(np.isfinite(result))
+        np.testing.assert_array_equal(result[1:], holes[1:])
+    np.testing.assert_allclose(
+        VAEImputer(max_iter=5, random_state=0).fit(X[:1]).transform(holes)[0, 1], X[0, 1]
+    )

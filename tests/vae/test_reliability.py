@@ -569,6 +569,19 @@ def test_divergence_keeps_a_fitted_estimator_as_it_was(fitted, name):
         np.testing.assert_array_equal(estimator.transform(X_TRAIN), Z)
 
 
+def test_partial_fit_that_overflows_keeps_the_model_as_it_was(fitted):
+    """A partial_fit pass whose weights overflow (rows 1e30 times the fitted scale) raises
+    and leaves the model's weights, scores and epoch count as they were, not NaN."""
+    estimator = _copy(fitted["VAETransformer"])
+    scores, n_iter = estimator.score_samples(X_TRAIN), estimator.n_iter_
+    with pytest.raises(ValueError, match="weights became non-finite"):
+        estimator.partial_fit(X_TRAIN * 1e30)
+    np.testing.assert_array_equal(estimator.score_samples(X_TRAIN), scores)
+    assert estimator.n_iter_ == n_iter
+    estimator.partial_fit(X_TRAIN)  # and it trains on as before
+    assert np.all(np.isfinite(estimator.score_samples(X_TRAIN)))
+
+
 @pytest.mark.parametrize("name", ESTIMATOR_NAMES)
 @pytest.mark.parametrize("was_fitted", [False, True], ids=["unfitted", "fitted"])
 def test_keyboard_interrupt_during_training(fitted, monkeypatch, name, was_fitted):

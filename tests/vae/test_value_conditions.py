@@ -73,6 +73,28 @@ def test_bad_conditions_get_clear_errors(line):
         line.sample(5, random_state=0, conditions={0: 40.0})
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 5 epochs
+def test_values_that_generated_rows_cannot_hold_are_rejected():
+    """A 0/1 column given 5, an integer column given 2.5 or a value outside the training
+    range that generated rows are kept in, or a column named twice, raise a clear error
+    instead of rows that silently hold another value."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"a": rng.normal(size=80), "b": rng.integers(0, 5, 80), "d": rng.random(80) > 0.5}
+    )
+    vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    with pytest.raises(ValueError, match=r"Bernoulli columns \['d'\] need values in \[0, 1\]"):
+        vae.sample(3, conditions={"d": 5})
+    with pytest.raises(ValueError, match="column 'b' has kind 'integer' .* but holds 2.5"):
+        vae.sample(3, conditions={"b": 2.5})
+    with pytest.raises(ValueError, match=r"the value 1000, outside the range .* \(0 to 4\)"):
+        vae.sample(3, conditions={"b": 1000})
+    with pytest.raises(ValueError, match="names column 'b' twice"):
+        vae.sample(3, conditions={1: 2, "b": 3})
+    rows = vae.sample(3, random_state=0, conditions={"b": 4, "d": True})
+    assert rows["b"].tolist() == [4, 4, 4] and rows["d"].tolist() == [True, True, True]
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 2 epochs
 def test_a_conditional_model_keeps_its_array_conditions():
     """With condition_on, a dict is refused with a pointer to the array form."""

@@ -16,6 +16,7 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import norm
 from sklearn.datasets import load_digits, load_wine
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import train_test_split
 
 from skvae import CodebookCollapseWarning, VQVAETransformer
@@ -328,3 +329,14 @@ def test_pickle_from_before_the_column_layout_still_samples_and_scores():
     assert not hasattr(restored, "_prior_first")
     np.testing.assert_array_equal(restored.sample(5, random_state=0), vq.sample(5, random_state=0))
     np.testing.assert_array_equal(restored.score_samples(X[:10]), vq.score_samples(X[:10]))
+
+
+def test_an_unfitted_vqvae_says_so():
+    """Methods of an unfitted VQ-VAE raise NotFittedError, not an AttributeError of a
+    private attribute (get_feature_names_out too, as scikit-learn's transformers do)."""
+    X = np.zeros((4, 3))
+    for method in ("transform", "score_samples", "score", "inverse_transform"):
+        with pytest.raises(NotFittedError):
+            getattr(VQVAETransformer(), method)(X)
+    with pytest.raises(NotFittedError):
+        VQVAETransformer().get_feature_names_out()

@@ -42,6 +42,9 @@ class ColumnLayout:
         log-density of continuous columns, the log-Jacobian of the standardisation.
     var_floor : float
         Lower bound of every variance, in scaled units.
+    bounds : array of shape (n_columns, 2), optional
+        Each column's training range [low, high] in scaled units, which the "integer"
+        kind censors its probabilities at (``-inf``/``inf``, or None for all: no bound).
 
     Attributes
     ----------
@@ -64,7 +67,9 @@ class ColumnLayout:
     array([[0. , 0. , 1. , 0.5]], dtype=float32)
     """
 
-    def __init__(self, kinds, n_categories, n_mixture_components, log_scale, var_floor):
+    def __init__(
+        self, kinds, n_categories, n_mixture_components, log_scale, var_floor, bounds=None
+    ):
         self.kinds = list(kinds)
         self.n_columns = len(self.kinds)
         self.n_mixture_components = int(n_mixture_components)
@@ -99,6 +104,8 @@ class ColumnLayout:
                 self.var_floor,
                 self.n_mixture_components,
             )
+            if observation.bounded and bounds is not None:
+                observation.bounds = np.asarray(bounds, dtype="float64")[columns].T
             self.observations.append(observation)
             self.param_offsets[name] = offset
             offset += observation.param_width
@@ -115,33 +122,41 @@ class ColumnLayout:
         )
 
     def structure(self):
-        """What the layout's graphs depend on besides the log scales: kinds, widths and
-        settings, as a hashable tuple (two layouts with equal structures compute the same
-        functions of their log scales)."""
+        """What the layout's graphs depend on besides the columns' data (log scales and
+        bounds): kinds, widths and settings, as a hashable tuple (two layouts with equal
+        structures compute the same functions of their data)."""
         return (tuple(self.kinds), self.column_widths, self.n_mixture_components, self.var_floor)
 
-    def with_log_scales_in(self, make_variable):
-        """A copy whose observations read their log scales from variables.
+    def with_data_in(self, make_variable):
+        """A copy whose observations read the columns' data (their log scales and, for
+        bounded kinds, their bounds) from variables.
 
-        ``make_variable(values)`` makes one variable of float32 ``values`` per kind. A
-        compiled function then reads the log scales when it runs instead of holding them
-        as constants, so it serves a later fit of other columns' scales too (see
-        ``skvae._nn._model_pool``). The copy's :attr:`log_scale_variables` lists them.
+        ``make_variable(values, name)`` makes one variable of float32 ``values``. A
+        compiled function then reads the data when it runs instead of holding them as
+        constants, so it serves a later fit of other columns too (see
+        ``skvae._nn._model_pool``). The copy's :attr:`data_variables` lists them.
 
         Examples
         --------
         >>> import numpy as np
         >>> from skvae._nn._layout import ColumnLayout
         >>> layout = ColumnLayout(["gaussian"] * 2, [0, 0], 1, np.log([2.0, 4.0]), 0.01)
-        >>> held = layout.with_log_scales_in(lambda values: values.copy())
-        >>> np.exp(held.log_scale_variables[0]).tolist(), held is layout
+        >>> held = layout.with_data_in(lambda values, name: values.copy())
+        >>> np.exp(held.data_variables[0]).tolist(), held is layout
         ([2.0, 4.0], False)
         """
         held = copy.copy(self)
         held.observations = [copy.copy(o) for o in self.observations]
+        held.data_variables = []
         for observation in held.observations:
-            observation.log_scale = make_variable(np.asarray(observation.log_scale, "float32"))
-        held.log_scale_variables = [o.log_scale for o in held.observations]
+            observation.log_scale = make_variable(
+                np.asarray(observation.log_scale, "float32"), "log_scale"
+            )
+            held.data_variables.append(observation.log_scale)
+            if observation.bounded:
+                bounds = np.asarray(observation.bounds, "float32")
+                observation.bounds = make_variable(bounds, "bounds")
+                held.data_variables.append(observation.bounds)
         return held
 
     def _blocks(self, params):

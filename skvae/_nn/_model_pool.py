@@ -49,8 +49,8 @@ class PoolableModel:
 
     def reuse_key(self):
         """What the model's traced graphs depend on: its config without the seed (which
-        only sets initial values) and with the layout's structure in place of its log
-        scales (variables: see :meth:`state_variables`). Models with equal keys compute the
+        only sets initial values) and with the layout's structure in place of its
+        columns' data (variables: see :meth:`state_variables`). Models with equal keys compute the
         same functions of their state variables."""
         fields = {f.name: getattr(self.config, f.name) for f in dataclasses.fields(self.config)}
         layout = fields.pop("layout")
@@ -61,9 +61,9 @@ class PoolableModel:
 
     def state_variables(self):
         """Every variable the model's graphs read: its Keras variables, then the variables
-        that hold data (the columns' log scales, untracked by Keras). A twin or a shared
-        graph gets these from the model it stands in for."""
-        return [*self.variables, *self.layout.log_scale_variables]
+        that hold data (the columns' log scales and bounds, untracked by Keras). A twin or
+        a shared graph gets these from the model it stands in for."""
+        return [*self.variables, *self.layout.data_variables]
 
 
 class ModelPool:

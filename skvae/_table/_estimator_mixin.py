@@ -52,6 +52,27 @@ def column_types_doc(kinds):
 """
 
 
+def scaled_integer_bounds(schema, kinds, mean, scale):
+    """Each modelled column's training range [low, high] in scaled units for the
+    "integer" kind, which censors its probabilities there (skvae._nn.observations), and
+    [-inf, inf] for the other columns; ``schema`` holds the modelled columns' entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._estimator_mixin import scaled_integer_bounds
+    >>> schema = [{"low": 0.0, "high": 8.0}, {"dtype": "float64"}]
+    >>> scaled_integer_bounds(schema, ["integer", "student_t"], [2.0, 0.0], [2.0, 1.0])
+    array([[ -1.,   3.],
+           [-inf,  inf]])
+    """
+    bounds = np.tile([-np.inf, np.inf], (len(kinds), 1))
+    for i, (entry, kind) in enumerate(zip(schema, kinds, strict=True)):
+        if kind == "integer" and "low" in entry:
+            bounds[i] = (np.array([entry["low"], entry["high"]]) - mean[i]) / scale[i]
+    return bounds
+
+
 class TableEstimatorMixin(WhiteningMixin):
     """Table handling of an estimator whose model works on coded, encoded rows.
 
@@ -176,6 +197,9 @@ class TableEstimatorMixin(WhiteningMixin):
             )
         self.column_kinds_ = np.asarray(kinds, dtype=object)
         self._column_schema = {"as_frame": as_frame, "columns": schema}
+        # Set with the scaling of in-memory rows; a memory map's columns are fitted on its
+        # first chunk, whose range is not the training range: no bounds.
+        self._integer_bounds = None
 
     def _column_names(self):
         if hasattr(self, "feature_names_in_"):
@@ -229,6 +253,12 @@ class TableEstimatorMixin(WhiteningMixin):
             columns = X_data if continuous.all() else X_data[:, continuous]
             self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
         self._fit_whitening(X_data)
+        self._integer_bounds = scaled_integer_bounds(
+            [self._column_schema["columns"][j] for j in self._data_columns()],
+            self._modelled_kinds(),
+            self.mean_,
+            self.scale_,
+        )
 
     def _build_layout(self):
         """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""
@@ -244,6 +274,8 @@ class TableEstimatorMixin(WhiteningMixin):
             self._layout_mixture_components(),
             self._whitened_log_scale(np.log(self.scale_)),
             self.var_floor,
+            # None for a model fitted before integer columns were censored: as it was.
+            getattr(self, "_integer_bounds", None),
         )
 
     def _encoded_rows(self, X_data, layout, dtype=np.float32):

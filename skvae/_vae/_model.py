@@ -89,11 +89,11 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
 
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
-        # The columns' log scales are variables, not constants of the traced graphs, so
-        # that a pooled model's compiled steps serve the next fit's columns too (see
-        # skvae._nn._model_pool and reuse_key). Untracked: they are not weights.
-        layout = config.layout.with_log_scales_in(
-            lambda values: keras.Variable(values, trainable=False, name="log_scale")
+        # The columns' log scales and bounds are variables, not constants of the traced
+        # graphs, so that a pooled model's compiled steps serve the next fit's columns too
+        # (see skvae._nn._model_pool and reuse_key). Untracked: they are not weights.
+        layout = config.layout.with_data_in(
+            lambda values, name: keras.Variable(values, trainable=False, name=name)
         )
         self.config = config
         self.layout = layout

@@ -38,6 +38,28 @@ def test_held_out_log_probability_approaches_the_true_poisson_entropy(poisson):
     assert best - 0.08 < vae.score(held_out) < best + 0.02
 
 
+def test_probabilities_are_censored_at_the_training_range(poisson):
+    """Counts are never negative: the training range [low, high] holds all of the
+    logistic share's mass (a value below or above it keeps only the Cauchy share, at least
+    0.1% of the mass, so it costs a finite price), and the lowest value, 0, gains the mass
+    that would lie below it: its probability is above the uncensored model's."""
+    vae, held_out = poisson
+    low, high = held_out["count"].min(), vae._column_schema["columns"][0]["high"]
+    assert low == 0
+    values = pd.DataFrame({"count": np.arange(-30, 80)})
+    p = np.exp(vae.score_samples(values))
+    outside = p[values["count"] < 0].sum() + p[values["count"] > high].sum()
+    assert outside < 0.01
+    assert np.all(np.isfinite(np.log(p)))
+    # The same weights as a model saved before the censoring (no bounds in its state).
+    state = vae.__getstate__()
+    del state["_integer_bounds"]
+    uncensored = VAETransformer.__new__(VAETransformer)
+    uncensored.__setstate__(state)
+    zero = pd.DataFrame({"count": [0]})
+    assert vae.score_samples(zero)[0] > uncensored.score_samples(zero)[0] + 0.05
+
+
 def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units():
     """With a column scale of 5, P(x) = (1 - w) L(x) + w C(x), the logistic and Cauchy
     masses of [x - 1/2, x + 1/2] in X's units: the layout's term, in scaled units, has no

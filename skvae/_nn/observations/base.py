@@ -127,6 +127,9 @@ class Observation:
     #: Whether the model learns one log-variance per column (a weight, not a decoder
     #: output) that :meth:`log_prob_terms` and :meth:`sample` receive as ``column_log_var``.
     learned_variance = False
+    #: Whether the kind's probabilities are censored at the training range: the layout
+    #: sets its ``bounds`` (see skvae._nn.observations.continuous.integer).
+    bounded = False
     #: Whether a column's encoded form is its value itself, one number.
     encoded_as_is = True
 

@@ -90,6 +90,26 @@ def test_trimmed_fit_is_a_fit_on_the_rows_the_first_fit_ranks_likeliest(data):
     assert VAEOutlierDetector(trim="auto", contamination=0.3)._trim_fraction() == 0.3
 
 
+@pytest.mark.parametrize("n_iter_no_change, expected", [(30, [10, 30]), (5, [5, 5])])
+def test_the_ranking_fit_waits_at_most_ten_epochs(data, monkeypatch, n_iter_no_change, expected):
+    """trim's first fit only ranks the rows: its stopping rule waits at most 10 epochs for a
+    new best (n_iter_no_change if smaller); the second fit waits n_iter_no_change."""
+    from skvae._nn import _trainer
+
+    patiences, train_model = [], _trainer.train_model
+
+    def recording(build, data, config, callbacks=()):
+        patiences.append(config.n_iter_no_change)
+        return train_model(build, data, config, callbacks)
+
+    monkeypatch.setattr(_trainer, "train_model", recording)
+    inliers, _ = data
+    VAEOutlierDetector(
+        n_components=2, max_iter=3, n_iter_no_change=n_iter_no_change, random_state=0
+    ).fit(inliers[:100])
+    assert patiences == expected
+
+
 def test_trimmed_fit_keeps_a_category_that_only_trimmed_rows_hold():
     """A text category held only by the trimmed rows stays known: every row scores."""
     pd = pytest.importorskip("pandas")

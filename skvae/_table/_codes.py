@@ -114,6 +114,48 @@ def to_codes(X, names, kinds, categories, handle_unknown="error"):
     return codes
 
 
+def condition_codes(X, names, kinds, categories):
+    """:func:`to_codes` for the values that ``sample(conditions=...)`` fixes: a category
+    not seen in fit is an error that names the column, the value and the known categories
+    (``handle_unknown`` is a scoring option; it has no meaning for a value to generate with).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import condition_codes
+    >>> cats = [np.array(["x", "y"], dtype=object)]
+    >>> condition_codes(np.array([["y"]], dtype=object), ["c"], ["categorical"], cats)
+    array([[1.]])
+    >>> condition_codes(np.array([["z"]], dtype=object), ["c"], ["categorical"], cats)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: conditions give column 'c' the category 'z', not seen in fit; its ...
+    """
+    X = np.array(X.to_numpy(dtype=object) if is_frame(X) else X, dtype=object)
+    missing = np.vectorize(is_missing_value, otypes=[bool])(X) if X.size else X.astype(bool)
+    X[missing] = np.nan  # pd.NA, None: NaN, which the callers report as missing
+    for j, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+        for value in X[~missing[:, j], j] if kind != "categorical" else ():
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"conditions give column {name!r} the value {value!r}, but the column "
+                    f"is numeric (kind {kind!r}); give a number"
+                ) from None
+    codes = to_codes(X, names, kinds, categories, handle_unknown="ignore")
+    for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
+        unseen = X[np.isnan(codes[:, j]) & ~missing[:, j], j] if kind == "categorical" else []
+        if len(unseen):
+            shown = [str(c) for c in cats[:10]] + (["..."] if len(cats) > 10 else [])
+            raise ValueError(
+                f"conditions give column {name!r} the category {unseen[0]!r}, not seen in "
+                f"fit; its categories are {shown}"
+            )
+    return codes
+
+
 def from_codes(values, names, kinds, categories, schema, as_frame):
     """Rows in the model's coding (float, shape (n, n_columns)) back to the user's table.
 
@@ -210,11 +252,20 @@ def _inferred_kind(column, default_kind, integer_kind):
 
 
 def _all_bool(column):
-    values = [v for v in column if not _is_missing(v)]
+    values = [v for v in column if not is_missing_value(v)]
     return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)
 
 
-def _is_missing(value):
+def is_missing_value(value):
+    """Whether one cell holds a missing value: ``None``, ``np.nan``, ``pd.NA``, ``pd.NaT``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import is_missing_value
+    >>> [is_missing_value(v) for v in (None, np.nan, 0.0, "a")]
+    [True, True, False, False]
+    """
     if value is None:
         return True
     try:
@@ -244,7 +295,7 @@ def _column_categories(column, name):
     dtype = column.dtype
     if str(dtype) == "category":
         return np.asarray(dtype.categories.to_numpy())
-    values = [v for v in np.asarray(column, dtype=object) if not _is_missing(v)]
+    values = [v for v in np.asarray(column, dtype=object) if not is_missing_value(v)]
     if not values:
         raise ValueError(f"column {name!r} has no observed value (all missing); drop it")
     texts = sum(isinstance(v, (str, np.str_)) for v in values)
@@ -265,7 +316,7 @@ def _category_codes(column, cats, name, handle_unknown):
     codes = np.full(len(values), np.nan)
     unknown = []
     for i, value in enumerate(values):
-        if _is_missing(value):
+        if is_missing_value(value):
             continue
         code = lookup.get(_key(value))
         if code is None:

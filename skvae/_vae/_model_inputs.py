@@ -10,7 +10,7 @@ conditions given for generation, and puts decoded columns back in X's column ord
 import numpy as np
 
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
-from skvae._table._codes import to_codes
+from skvae._table._codes import condition_codes
 from skvae._table._conditions import encode_conditions
 
 
@@ -85,7 +85,7 @@ class ModelInputsMixin:
                 "or one row of values per generated row"
             )
         C = np.asarray(conditions, dtype=object)
-        if C.ndim == 1 and C.shape[0] == n_conditions:
+        if C.shape in ((n_conditions,), (1, n_conditions)):  # one row of values for all
             C = np.broadcast_to(C, (n_rows, n_conditions))
         if C.shape != (n_rows, n_conditions):
             raise ValueError(
@@ -94,7 +94,7 @@ class ModelInputsMixin:
             )
         # Categories (strings, say) become their codes, as in the training rows.
         columns = self.condition_columns_
-        C = to_codes(
+        C = condition_codes(
             C,
             [self._column_names()[j] for j in columns],
             [self.column_kinds_[j] for j in columns],

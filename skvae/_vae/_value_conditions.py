@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
-from skvae._table._codes import to_codes
+from skvae._table._codes import condition_codes
 from skvae._vae._imputation import observation_log_var, self_normalised_weights
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
@@ -100,7 +100,7 @@ class ValueConditionsMixin:
                 )
             row[0, position], is_given[position] = value, True
         given = np.flatnonzero(is_given)
-        codes = to_codes(row, names, self.column_kinds_, self.categories_)
+        codes = condition_codes(row, names, self.column_kinds_, self.categories_)
         missing = [names[j] for j in given if not np.isfinite(codes[0, j])]
         if missing:
             raise ValueError(

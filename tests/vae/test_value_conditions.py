@@ -55,7 +55,9 @@ def test_categories_and_frames():
     # The groups' means differ by 5 and 10: most of that shows in the generated rows.
     assert big["size"].mean() - small["size"].mean() > 3.5
     assert big["weight"].mean() - small["weight"].mean() > 7.0
-    with pytest.raises(ValueError, match="categories not seen during fit"):
+    with pytest.raises(
+        ValueError, match=r"the category 'huge', not seen in fit; its categories are \['big'"
+    ):
         vae.sample(5, conditions={"group": "huge"})
 
 
@@ -67,6 +69,13 @@ def test_bad_conditions_get_clear_errors(line):
         line.sample(5, conditions={})
     with pytest.raises(ValueError, match=r"missing or infinite value for \['x1'\]"):
         line.sample(5, conditions={1: np.nan})
+    # pd.NA and None are missing values too, not "values that are not numbers".
+    for missing in (pd.NA, None):
+        with pytest.raises(ValueError, match=r"missing or infinite value for \['x0'\]"):
+            line.sample(5, conditions={0: missing})
+    # Text for a numeric column gets advice about the condition, not about column_types.
+    with pytest.raises(ValueError, match=r"column 'x1' the value 'tall', but the column is num"):
+        line.sample(5, conditions={1: "tall"})
     with pytest.raises(ValueError, match="leave latent='auto'"):
         line.sample(5, conditions={0: 1.0}, latent="aggregate")
     with pytest.warns(UserWarning, match="unlikely under the model"):
@@ -103,3 +112,32 @@ def test_a_conditional_model_keeps_its_array_conditions():
     vae = VAETransformer(n_components=1, max_iter=2, condition_on=[1], random_state=0).fit(X)
     with pytest.raises(ValueError, match=r"pass the values of those columns as an array"):
         vae.sample(5, conditions={1: 1})
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 2 epochs
+def test_array_conditions_get_errors_about_conditions():
+    """With condition_on, an unseen category, text for a numeric condition and pd.NA are
+    explained as condition errors (no hint at handle_unknown or column_types), and one row
+    of values given as a (1, n_conditions) array serves every generated row."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=200),
+            "size": rng.normal(size=200),
+            "group": rng.choice(["a", "b"], size=200),
+        }
+    )
+    by_group = VAETransformer(n_components=1, max_iter=2, condition_on=["group"], random_state=0)
+    by_group.fit(frame)
+    with pytest.raises(ValueError, match=r"column 'group' the category 'c', not seen in fit; its"):
+        by_group.sample(3, conditions=["c"])
+    rows = by_group.sample(3, random_state=0, conditions=[["b"]])
+    assert rows["group"].tolist() == ["b", "b", "b"]
+    pd.testing.assert_frame_equal(rows, by_group.sample(3, random_state=0, conditions=["b"]))
+    by_size = VAETransformer(n_components=1, max_iter=2, condition_on=["size"], random_state=0)
+    by_size.fit(frame)
+    with pytest.raises(ValueError, match=r"column 'size' the value 'big', but the column is nume"):
+        by_size.sample(3, conditions=["big"])
+    with pytest.raises(ValueError, match="got non-finite or missing values"):
+        by_size.sample(3, conditions=[pd.NA])
+    assert by_size.sample(3, random_state=0, conditions=[1.5])["size"].tolist() == [1.5] * 3

@@ -68,7 +68,9 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
     deterministic, because the importance-sampling noise is fixed at fit time. The
     training code, parameters and scoring are those of :class:`VAETransformer`; with
     ``trim`` the VAE is fitted a second time without the least likely training rows, so
-    that outliers among them do not shape the density.
+    that outliers among them do not shape the density. Its log p(x) has no background
+    share (see :meth:`VAETransformer.score_samples`): capping what an unexpected row costs
+    would blur the ranking of the most anomalous rows.
 
     Parameters
     ----------
@@ -196,6 +198,9 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
         )
         self.contamination = contamination
         self.trim = trim
+
+    # With it, benchmarks/anomaly_detection.py's mean AP fell from 0.385 to 0.367.
+    _scores_with_background = False
 
     def _fit(self, X, callbacks=None):
         trim = self._trim_fraction()

@@ -152,16 +152,25 @@ def test_robust_training_models_the_inliers_despite_far_outliers_in_the_training
 
 
 def test_shares_the_transformer_model(data):
-    """Same parameters and seed, fitted once (trim=0): the scores equal VAETransformer's.
-    The detector's default whiten="auto" is a parameter like any other: passed to both."""
+    """Same parameters and seed, fitted once (trim=0): the scores equal VAETransformer's
+    without its background share, which the detector leaves out (and the transformer's
+    score is that mixed with the background). The detector's default whiten="auto" is a
+    parameter like any other: passed to both."""
+    from scoring import network_scores
+
     from skvae import VAETransformer
+    from skvae._vae._background import background_log_density, with_background
 
     inliers, _ = data
     params = dict(n_components=2, max_iter=5, whiten="auto", random_state=0)
     detector = VAEOutlierDetector(trim=0, **params).fit(inliers)
     transformer = VAETransformer(**params).fit(inliers)
-    np.testing.assert_array_equal(
-        detector.score_samples(inliers[:20]), transformer.score_samples(inliers[:20])
+    assert detector._background is None and transformer._background is not None
+    vae_only = network_scores(transformer, inliers[:20])
+    np.testing.assert_array_equal(detector.score_samples(inliers[:20]), vae_only)
+    background = background_log_density(transformer._background, inliers[:20])
+    np.testing.assert_allclose(
+        transformer.score_samples(inliers[:20]), with_background(vae_only, background)
     )
 
 

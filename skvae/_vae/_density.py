@@ -198,9 +198,10 @@ n_conditions), default=None
         whatever else is in X. Includes all normalising constants and the log-Jacobian of
         the internal scaling, so it is a density in X's units.
 
-        The density is a defensive mixture: 0.99 of the VAE's and 0.01 of a broad
-        background fitted to the training rows in closed form (a multivariate Cauchy over
-        the real-valued columns with their shrunk correlation, the training shares of
+        Except for :class:`~skvae.VAEOutlierDetector`, which scores by the VAE alone, the
+        density is a defensive mixture: 0.99 of the VAE's and 0.01 of a broad background
+        fitted to the training rows in closed form (a multivariate Cauchy over the
+        real-valued columns with their shrunk correlation, the training shares of
         categories). A row the VAE explains loses at most 0.01 nats; a row it did not
         expect costs polynomially, not exponentially, in its distance, so no held-out row
         decides ``score``. ``sample`` draws from the VAE's part.

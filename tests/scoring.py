@@ -3,8 +3,11 @@
 
 
 def network_scores(estimator, X):
-    """``estimator.score_samples(X)`` from the VAE alone: the importance-sampled bound
-    that the estimator mixes with its background (the estimator is left as it was)."""
+    """``estimator.score_samples(X)`` from the model alone: the importance-sampled bound
+    that the estimator mixes with its background (the estimator is left as it was; an
+    estimator without a background, such as the VQ-VAE, scores as usual)."""
+    if not hasattr(estimator, "_background"):
+        return estimator.score_samples(X)
     background = estimator._background
     estimator._background = None
     try:

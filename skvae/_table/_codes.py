@@ -114,6 +114,20 @@ def to_codes(X, names, kinds, categories, handle_unknown="error"):
     return codes
 
 
+def category_counts(categories, columns):
+    """Number of categories of each of ``columns`` (0 for a column that is not
+    categorical), from the fitted ``categories_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import category_counts
+    >>> category_counts([None, np.array(["a", "b", "c"])], [0, 1])
+    [0, 3]
+    """
+    return [0 if categories[j] is None else len(categories[j]) for j in columns]
+
+
 def condition_codes(X, names, kinds, categories):
     """:func:`to_codes` for the values that ``sample(conditions=...)`` fixes: a category
     not seen in fit is an error that names the column, the value and the known categories

@@ -18,7 +18,15 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skvae._table._codes import CONTINUOUS_KINDS, KINDS, fit_columns, from_codes, is_frame, to_codes
+from skvae._table._codes import (
+    CONTINUOUS_KINDS,
+    KINDS,
+    category_counts,
+    fit_columns,
+    from_codes,
+    is_frame,
+    to_codes,
+)
 from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
 from skvae._table._scaling import fit_feature_scaling
 from skvae._table._whitening import WhiteningMixin
@@ -267,10 +275,9 @@ class TableEstimatorMixin(WhiteningMixin):
         # Keras is imported here, on first use, with global random state preserved.
         ColumnLayout = import_keras_module("skvae._nn._layout").ColumnLayout
 
-        data_columns = self._data_columns()
         return ColumnLayout(
             self._modelled_kinds(),
-            [0 if self.categories_[j] is None else len(self.categories_[j]) for j in data_columns],
+            category_counts(self.categories_, self._data_columns()),
             self._layout_mixture_components(),
             self._whitened_log_scale(np.log(self.scale_)),
             self.var_floor,

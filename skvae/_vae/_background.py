@@ -28,15 +28,13 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import gammaln
 
-from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._codes import CONTINUOUS_KINDS, category_counts
+from skvae._table._whitening import EIGENVALUE_FLOOR
 
 BACKGROUND_WEIGHT = 0.01
 # The estimators fit it to at most this many training rows (every k-th row of a larger X):
 # a 50 x 50 correlation matrix is settled long before, and a memory map is read once.
 MAX_BACKGROUND_ROWS = 20_000
-# Eigenvalues of the scatter are floored at this (standardised units): a direction with no
-# spread in training (a constant column, two copies of one column) stays broad.
-SCATTER_EIGENVALUE_FLOOR = 1e-3
 # Pseudo-count added to every category's training count (Jeffreys' prior for two).
 CATEGORY_PSEUDO_COUNT = 0.5
 
@@ -107,7 +105,9 @@ def _shrunk_scatter(U, width):
         return np.eye(width)
     covariance = np.atleast_2d(ledoit_wolf(U)[0])
     eigenvalues, vectors = np.linalg.eigh(covariance)
-    eigenvalues = np.maximum(eigenvalues, SCATTER_EIGENVALUE_FLOOR)
+    # Whitening's floor (standardised units): a direction with no spread in training (a
+    # constant column, two copies of one column) stays broad.
+    eigenvalues = np.maximum(eigenvalues, EIGENVALUE_FLOOR)
     return (vectors * eigenvalues) @ vectors.T
 
 
@@ -226,19 +226,19 @@ class BackgroundMixin:
         if not self._scores_with_background:
             return None
         X = np.asarray(X[:: -(-len(X) // MAX_BACKGROUND_ROWS)], dtype=np.float64)
-        n_categories = [
-            0 if self.categories_[j] is None else len(self.categories_[j])
-            for j in self._data_columns()
-        ]
         return fit_background(
-            self._split_columns(X)[0], self._modelled_kinds(), n_categories, self.mean_, self.scale_
+            self._split_columns(X)[0],
+            self._modelled_kinds(),
+            category_counts(self.categories_, self._data_columns()),
+            self.mean_,
+            self.scale_,
         )
 
-    def _with_background_share(self, X, vae_scores):
-        """The mixture's log p(x) of validated coded rows X from the VAE's. A model saved
-        before the background existed has none, and scores as it did."""
+    def _with_background_share(self, X_data, vae_scores):
+        """The mixture's log p(x) of the modelled columns X_data of validated coded rows,
+        from the VAE's. A model saved before the background existed has none, and scores
+        as it did."""
         background = getattr(self, "_background", None)
         if background is None:
             return vae_scores
-        X_data = self._split_columns(X)[0]
         return with_background(vae_scores, background_log_density(background, X_data))

@@ -237,11 +237,12 @@ n_conditions), default=None
             eps,
             progress=self.verbose >= 1,
         ).astype(np.float64)
-        scores = self._with_background_share(X, scores)
+        X_data = self._split_columns(X)[0]
+        scores = self._with_background_share(X_data, scores)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
         # estimate of log E_q[p(z) / q(z|x)] = log 1 would only add noise. Read from X
         # itself: building the model inputs again just for their mask would double the work.
-        scores[np.isnan(self._split_columns(X)[0]).all(axis=1)] = 0.0
+        scores[np.isnan(X_data).all(axis=1)] = 0.0
         return scores
 
     def score(self, X, y=None):

@@ -7,23 +7,18 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._nn._prediction import predict_in_batches, to_numpy
-from skvae._vae._aggregate_posterior import (
-    code_rows,
-    draw_from_aggregate_posterior,
-    fit_aggregate_posterior,
-)
+from skvae._nn._prediction import predict_in_batches
 from skvae._vae._background import BackgroundMixin
 from skvae._vae._kl import gaussian_kl
-from skvae._vae._marginals import MarginalsMixin, fit_marginal_quantiles
-from skvae._vae._row_sources import InMemoryRows
+from skvae._vae._marginals import MarginalsMixin
+from skvae._vae._sampler import SamplerMixin
 from skvae._vae._value_conditions import ValueConditionsMixin
 
 LATENT_SOURCES = ("auto", "aggregate", "prior")
 MARGINAL_SOURCES = ("auto", "data", "model")
 
 
-class DensityMixin(ValueConditionsMixin, MarginalsMixin, BackgroundMixin):
+class DensityMixin(ValueConditionsMixin, MarginalsMixin, SamplerMixin, BackgroundMixin):
     """``sample``, ``score_samples`` and ``score`` of every VAE estimator.
 
     Examples
@@ -45,8 +40,9 @@ class DensityMixin(ValueConditionsMixin, MarginalsMixin, BackgroundMixin):
         ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
         (Gaussian noise with the learned variances, or Bernoulli draws), so samples have
         the spread of real data. Unconditional draws then have each numeric column
-        mapped onto the training column's distribution, keeping the model's ranks (see
-        ``marginals``).
+        mapped onto the training column's distribution, keeping the model's ranks, and
+        the categories of each 0/1 and categorical column drawn with their training
+        shares (see ``marginals``).
 
         Parameters
         ----------
@@ -79,7 +75,11 @@ n_conditions), default=None
             function through the seen values for a column with at most 20 distinct
             values): the column takes the training marginal (its atoms, skew and range)
             while every row keeps its rank, and with it the dependence the model learned.
-            The rows are then no longer draws from p(x) itself. ``"model"``: the model's
+            In each 0/1 and categorical column the decoder's logits get one offset per
+            category, the same for every row, chosen on a draw of 32768 rows so that the
+            categories come out with their training shares: every row's odds between two
+            categories move by the same factor, so the rows that favour a category
+            still do. The rows are then no longer draws from p(x) itself. ``"model"``: the model's
             draws as they are. ``"auto"`` is ``"data"`` for unconditional draws of a
             model that stored the quantiles (fitted on in-memory rows), else ``"model"``:
             conditional draws keep the model's conditional marginals, which the training
@@ -133,8 +133,9 @@ n_conditions), default=None
         C = self._check_conditions(conditions, n_samples)
         if latent == "auto":
             latent = "aggregate" if has_aggregate else "prior"
-        codes = self._sample_codes(n_samples, rng, C, latent)
-        return self._to_output(self._calibrated(codes, latent) if calibrate else codes)
+        if calibrate:
+            return self._to_output(self._calibrated_draw(n_samples, rng, C, latent))
+        return self._to_output(self._sample_codes(n_samples, rng, C, latent))
 
     def _posterior_diagnostics(self, inputs):
         """KL per row and latent dimension, and the deterministic posterior point per row,
@@ -145,48 +146,6 @@ n_conditions), default=None
             z_mean, z_log_var = self._posterior_moments(inputs)
             return gaussian_kl(z_mean, np.exp(z_log_var)), z_mean
         return self._kl_per_dimension(inputs), self._posterior_location(inputs)
-
-    def _fit_sampler(self, rows):
-        """Store what sample and score_samples need beyond the networks: the aggregate
-        posterior and the training columns' quantiles (None for a memory-mapped X, whose
-        rows are not at hand), and the background share of the score."""
-        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
-        self._background = self._fitted_background(rows.X)
-        self._sorted_references = {}  # sample's cache (skvae._vae._marginals)
-        self._marginal_quantiles = None
-        if isinstance(rows, InMemoryRows):
-            numeric = rows.X[:, self._numeric_code_columns()]
-            self._marginal_quantiles = fit_marginal_quantiles(numeric.astype(np.float64))
-
-    def _sample_codes(self, n_samples, rng, C, latent="prior"):
-        """Generated rows in the model's coding (see :meth:`sample`), under coded C."""
-        # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
-        z = rng.standard_normal((n_samples, self._model.latent_noise_width))
-        if latent == "aggregate":
-            z[:, : self.n_components_] = draw_from_aggregate_posterior(
-                self._aggregate_posterior, n_samples, rng
-            )
-        params = self._decode(z, C, params=True)
-        obs_log_var = self._model.obs_log_var()
-        if obs_log_var is not None:
-            obs_log_var = to_numpy(obs_log_var)
-        X_scaled = self._model.layout.sample_columns(params, obs_log_var, rng)
-        return self._assemble_codes(X_scaled, C)
-
-    def _fitted_aggregate_posterior(self, rows):
-        """The mixture of skvae._vae._aggregate_posterior on training rows' codes: one
-        draw from q(z|x) per row (the posterior location for a flow or a hierarchy's top
-        layer). None for a memory-mapped X, whose rows are not at hand, or under 10 rows."""
-        if not isinstance(rows, InMemoryRows):
-            return None
-        inputs = rows.inputs_for(self._model_input)[code_rows(len(rows.X), self._seed)]
-        if self._has_plain_posterior():
-            z_mean, z_log_var = self._posterior_moments(inputs)
-            eps = np.random.default_rng([self._seed, 7]).standard_normal(z_mean.shape)
-            codes = z_mean + np.exp(0.5 * z_log_var) * eps
-        else:
-            codes = self._posterior_location(inputs)[:, : self.n_components_]
-        return fit_aggregate_posterior(codes, self._seed)
 
     def score_samples(self, X):
         """Log-likelihood log p(x) of each row, in nats, by importance sampling.

@@ -23,6 +23,7 @@ import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._discrete import is_discrete
+from skvae._vae._category_shares import N_TILT_ROWS, category_logit_offsets
 
 # Quantile levels stored per numeric column: 0, 0.001, ..., 1 (the extremes included).
 N_QUANTILE_LEVELS = 1001
@@ -142,10 +143,11 @@ class MarginalsMixin:
         """Whether draws under ``conditions`` can take the training marginals; raises
         for ``marginals="data"`` where they cannot."""
         reason = None
-        if getattr(self, "_marginal_quantiles", None) is None:
+        quantiles = getattr(self, "_marginal_quantiles", None)
+        if quantiles is None and not self._has_category_shares():
             reason = (
-                "this model stored no training quantiles (no numeric column, or fitted on "
-                "a memory-mapped X, or saved by an earlier skvae)"
+                "this model stored no training marginals (fitted on a memory-mapped X, or "
+                "saved by an earlier skvae)"
             )
         elif conditions is not None or len(self.condition_columns_):
             reason = "conditional draws follow the model's conditional marginals"
@@ -156,23 +158,56 @@ class MarginalsMixin:
             )
         return reason is None
 
-    def _calibrated(self, codes, latent):
-        """Coded rows with their numeric columns on the training marginals (see sample)."""
-        columns = self._numeric_code_columns()
-        # The reference draw is a fixed function of the fitted model: drawn once per
-        # latent source and kept until the next fit (not pickled), so that sampling a
-        # few rows at a time does not pay for 8192 rows each call.
+    def _calibrated_draw(self, n_samples, rng, C, latent):
+        """Coded rows on the training marginals (see sample): 0/1 and categorical
+        columns from tilted logits, numeric columns through the quantile map."""
+        sorted_reference, logit_offsets = self._calibration(latent)
+        codes = self._sample_codes(n_samples, rng, C, latent, logit_offsets)
+        if sorted_reference is not None:
+            columns = self._numeric_code_columns()
+            codes[:, columns] = calibrate_marginals(
+                codes[:, columns], sorted_reference, self._marginal_quantiles
+            )
+        return codes
+
+    def _calibration(self, latent):
+        """(sorted numeric reference draw or None, logit offsets) for draws from
+        ``latent``: fixed functions of the fitted model, computed from reference draws of
+        the sampler and kept until the next fit (not pickled), so that sampling a few rows
+        at a time does not pay for the reference draws each call."""
         cache = self.__dict__.setdefault("_sorted_references", {})
         if latent not in cache:
-            seed = int(np.random.SeedSequence([self._seed, 13]).generate_state(1)[0])
-            C = self._check_conditions(None, N_REFERENCE_ROWS)
-            reference = self._sample_codes(N_REFERENCE_ROWS, np.random.RandomState(seed), C, latent)
-            cache[latent] = np.sort(reference[:, columns], axis=0)
-        codes = codes.copy()
-        codes[:, columns] = calibrate_marginals(
-            codes[:, columns], cache[latent], self._marginal_quantiles
-        )
-        return codes
+            logit_offsets = self._category_tilt(latent)
+            sorted_reference = None
+            if getattr(self, "_marginal_quantiles", None) is not None:
+                rng = np.random.RandomState(self._reference_seed(13))
+                C = self._check_conditions(None, N_REFERENCE_ROWS)
+                reference = self._sample_codes(N_REFERENCE_ROWS, rng, C, latent, logit_offsets)
+                sorted_reference = np.sort(reference[:, self._numeric_code_columns()], axis=0)
+            cache[latent] = (sorted_reference, logit_offsets)
+        return cache[latent]
+
+    def _category_tilt(self, latent):
+        """The logit offsets that give 0/1 and categorical columns their training shares
+        (skvae._vae._category_shares), from a reference draw of decoder outputs of its
+        own, larger than the numeric one: the shares' error is that draw's sampling error,
+        about 0.5 / sqrt(N_TILT_ROWS) ~ 0.003. 0 for a model with no such column."""
+        if not self._has_category_shares():
+            return 0.0
+        rng = np.random.RandomState(self._reference_seed(17))
+        C = self._check_conditions(None, N_TILT_ROWS)
+        params = self._decoded_draws(N_TILT_ROWS, rng, C, latent)
+        return category_logit_offsets(params, self._model.layout, self._category_shares)
+
+    def _has_category_shares(self):
+        """Whether fit stored the training shares of a 0/1 or categorical column (None or
+        absent for a memory-mapped X or a model saved by an earlier skvae)."""
+        shares = getattr(self, "_category_shares", None)
+        return shares is not None and any(share is not None for share in shares)
+
+    def _reference_seed(self, stream):
+        """A seed for one of the reference draws, a fixed function of the fit's seed."""
+        return int(np.random.SeedSequence([self._seed, stream]).generate_state(1)[0])
 
     def _numeric_code_columns(self):
         """Positions in X of the modelled columns with a continuous kind."""

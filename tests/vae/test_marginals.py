@@ -93,7 +93,7 @@ def test_marginals_errors_say_what_to_do(fitted):
         vae.sample(2, conditions={"score": 0.0}, marginals="data")
     older = pickle.loads(pickle.dumps(vae))
     older._marginal_quantiles = None  # as a model saved before the calibration
-    with pytest.raises(ValueError, match="stored no training quantiles"):
+    with pytest.raises(ValueError, match="stored no training marginals"):
         older.sample(2, marginals="data")
     # "auto" falls back to the model's own draws there.
     pd.testing.assert_frame_equal(

@@ -1,0 +1,92 @@
+"""``SamplerMixin``: what ``sample`` draws from, fitted once, and the raw draws.
+
+At fit time it stores, beside the networks, the aggregate posterior that z is drawn from,
+the training marginals that unconditional draws are calibrated to
+(``skvae._vae._marginals``, ``skvae._vae._category_shares``) and the background share
+of ``score_samples`` (``skvae._vae._background``). At sample time it draws z, decodes it
+and draws x ~ p(x | z), in two steps, so that calibration can adjust the decoder's
+outputs in between.
+"""
+
+import numpy as np
+
+from skvae._nn._prediction import to_numpy
+from skvae._table._codes import category_counts
+from skvae._vae._aggregate_posterior import (
+    code_rows,
+    draw_from_aggregate_posterior,
+    fit_aggregate_posterior,
+)
+from skvae._vae._category_shares import fit_category_shares
+from skvae._vae._marginals import fit_marginal_quantiles
+from skvae._vae._row_sources import InMemoryRows
+
+
+class SamplerMixin:
+    """Fits what ``sample`` needs beyond the networks, and draws coded rows.
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._sampler import SamplerMixin
+    >>> issubclass(VAETransformer, SamplerMixin)
+    True
+    """
+
+    def _fit_sampler(self, rows):
+        """Store what sample and score_samples need beyond the networks: the aggregate
+        posterior, the training columns' quantiles and category shares (None for a
+        memory-mapped X, whose rows are not at hand), and the background share of the
+        score."""
+        self._aggregate_posterior = self._fitted_aggregate_posterior(rows)
+        self._background = self._fitted_background(rows.X)
+        self._sorted_references = {}  # sample's cache (skvae._vae._marginals)
+        self._marginal_quantiles = self._category_shares = None
+        if isinstance(rows, InMemoryRows):
+            numeric = rows.X[:, self._numeric_code_columns()]
+            self._marginal_quantiles = fit_marginal_quantiles(numeric.astype(np.float64))
+            self._category_shares = fit_category_shares(
+                self._split_columns(rows.X)[0].astype(np.float64),
+                self._modelled_kinds(),
+                category_counts(self.categories_, self._data_columns()),
+            )
+
+    def _sample_codes(self, n_samples, rng, C, latent="prior", logit_offsets=0.0):
+        """Generated rows in the model's coding (see :meth:`sample`), under coded C, with
+        ``logit_offsets`` added to the decoder's outputs."""
+        params = self._decoded_draws(n_samples, rng, C, latent)
+        return self._codes_from_params(params + logit_offsets, rng, C)
+
+    def _decoded_draws(self, n_samples, rng, C, latent):
+        """Decoder outputs for n_samples draws of z (from the prior or the aggregate
+        posterior)."""
+        # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
+        z = rng.standard_normal((n_samples, self._model.latent_noise_width))
+        if latent == "aggregate":
+            z[:, : self.n_components_] = draw_from_aggregate_posterior(
+                self._aggregate_posterior, n_samples, rng
+            )
+        return self._decode(z, C, params=True)
+
+    def _codes_from_params(self, params, rng, C):
+        """One draw x ~ p(x | decoder outputs) per row, in the model's coding."""
+        obs_log_var = self._model.obs_log_var()
+        if obs_log_var is not None:
+            obs_log_var = to_numpy(obs_log_var)
+        X_scaled = self._model.layout.sample_columns(params, obs_log_var, rng)
+        return self._assemble_codes(X_scaled, C)
+
+    def _fitted_aggregate_posterior(self, rows):
+        """The mixture of skvae._vae._aggregate_posterior on training rows' codes: one
+        draw from q(z|x) per row (the posterior location for a flow or a hierarchy's top
+        layer). None for a memory-mapped X, whose rows are not at hand, or under 10 rows."""
+        if not isinstance(rows, InMemoryRows):
+            return None
+        inputs = rows.inputs_for(self._model_input)[code_rows(len(rows.X), self._seed)]
+        if self._has_plain_posterior():
+            z_mean, z_log_var = self._posterior_moments(inputs)
+            eps = np.random.default_rng([self._seed, 7]).standard_normal(z_mean.shape)
+            codes = z_mean + np.exp(0.5 * z_log_var) * eps
+        else:
+            codes = self._posterior_location(inputs)[:, : self.n_components_]
+        return fit_aggregate_posterior(codes, self._seed)

@@ -5,7 +5,9 @@ the average of q(z|x) over the training rows) never match exactly: the prior has
 where no training row's code lies, and rows decoded from there look like no real row.
 Sampling z from a mixture fitted on the codes instead (pythae's ``GaussianMixtureSampler``;
 Ghosh et al., 2020, "From variational to deterministic autoencoders") keeps generated rows
-where the data are. Only the mixture's parameters are kept, never the codes themselves.
+where the data are. The codes are kept in memory only until the mixture is first needed
+(``sample``, pickling or saving), then dropped: a file or pickle holds the mixture's
+parameters, never the codes.
 """
 
 import numpy as np

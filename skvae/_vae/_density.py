@@ -114,7 +114,7 @@ n_conditions), default=None
         if marginals not in MARGINAL_SOURCES:
             raise ValueError(f"marginals must be 'auto', 'data' or 'model'; got {marginals!r}")
         calibrate = marginals != "model" and self._can_calibrate(conditions, marginals)
-        has_aggregate = getattr(self, "_aggregate_posterior", None) is not None
+        has_aggregate = self._aggregate_mixture() is not None
         if latent == "aggregate" and not has_aggregate:
             raise ValueError(
                 "latent='aggregate' needs the aggregate posterior that fit stores, and this "

@@ -64,18 +64,37 @@ def fit_marginal_quantiles(X_numeric):
     levels = np.linspace(0.0, 1.0, N_QUANTILE_LEVELS)
     quantiles = np.full((N_QUANTILE_LEVELS, X_numeric.shape[1]), np.nan)
     discrete = np.zeros(X_numeric.shape[1], dtype=bool)
-    # One sort per column serves both the count of distinct values and the quantiles (on
-    # sorted values np.quantile's selection is cheap): on 100,000 rows this halves the
-    # cost, which every fit pays. Column-major, so that each column is contiguous.
+    # One sort per column serves both the count of distinct values and the quantiles, read
+    # off the sorted values by index: on 100,000 rows this halves the cost, which every
+    # fit pays. Column-major, so that each column is contiguous.
     for j, column in enumerate(np.asfortranarray(X_numeric).T):
         observed = np.sort(column[~np.isnan(column)])
         if observed.size:
             # Discrete columns (skvae._table._discrete) get their generated values snapped.
             n_distinct = 1 + np.count_nonzero(observed[1:] != observed[:-1])
             discrete[j] = is_discrete(n_distinct, observed.size)
-            method = "inverted_cdf" if discrete[j] else "linear"
-            quantiles[:, j] = np.quantile(observed, levels, method=method)
+            quantiles[:, j] = _sorted_quantiles(observed, levels, discrete[j])
     return {"quantiles": quantiles, "discrete": discrete}
+
+
+def _sorted_quantiles(observed, levels, discrete):
+    """``np.quantile(observed, levels)`` of sorted values, bit for bit, by indexing: the
+    ``"inverted_cdf"`` method for a discrete column, ``"linear"`` otherwise. np.quantile
+    partitions the values again for each column, about 1 ms per column of a small table
+    and most of what the quantiles cost a fit (70 ms of digits' 64 columns)."""
+    n = observed.size
+    if discrete:
+        return observed[np.clip(np.ceil(levels * n).astype(int) - 1, 0, n - 1)]
+    position = levels * (n - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, n - 1)
+    weight = position - below
+    low, high = observed[below], observed[above]
+    # NumPy's lerp: from the nearer end, so that the ends are exact.
+    step = high - low
+    values = low + step * weight
+    np.subtract(high, step * (1 - weight), out=values, where=weight >= 0.5)
+    return values
 
 
 def calibrate_marginals(values, sorted_reference, marginals):

@@ -64,6 +64,9 @@ class PicklingMixin:
     """
 
     def __getstate__(self):
+        # The aggregate posterior's mixture is fitted now if it was not yet: the file
+        # or pickle holds the mixture, never the training rows' codes.
+        self._aggregate_mixture()
         # A copy: on Python >= 3.11 the base __getstate__ may return the live __dict__,
         # and popping from it would strip the model from the estimator being pickled.
         state = dict(super().__getstate__())

@@ -22,7 +22,7 @@ def test_aggregate_draws_follow_the_training_codes(fitted):
     """The mixture's draws have the mean and spread of the training rows' codes."""
     vae, X = fitted
     codes = vae.transform(X)[:, 0]
-    mixture = vae._aggregate_posterior
+    mixture = vae._aggregate_mixture()
     assert mixture["weights"].sum() == pytest.approx(1.0)
     rng = np.random.RandomState(0)
     from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
@@ -68,3 +68,23 @@ def test_aggregate_sampling_is_reproducible_and_validated(fitted):
     np.testing.assert_array_equal(
         older.sample(5, random_state=3), vae.sample(5, random_state=3, latent="prior")
     )
+
+
+def test_mixture_is_fitted_on_first_use_and_stored_instead_of_the_codes():
+    """fit keeps the codes and fits no mixture (a search never samples); the first sample
+    fits it and drops the codes; a pickle taken before any sample holds the mixture, not
+    the codes, and draws the same rows."""
+    import pickle
+
+    X = np.random.default_rng(1).normal(size=(120, 3))
+    vae = VAETransformer(max_iter=5, random_state=0).fit(X)
+    assert vae._aggregate_posterior is None and vae._aggregate_codes.shape == (120, 2)
+    restored = pickle.loads(pickle.dumps(vae))
+    assert "_aggregate_codes" not in vae.__dict__  # pickling fitted the mixture
+    assert "_aggregate_codes" not in restored.__dict__
+    assert restored._aggregate_posterior["means"].shape[1] == 2
+    fresh = VAETransformer(max_iter=5, random_state=0).fit(X)
+    np.testing.assert_array_equal(
+        fresh.sample(20, random_state=1), restored.sample(20, random_state=1)
+    )
+    assert "_aggregate_codes" not in fresh.__dict__

@@ -34,8 +34,9 @@ class DensityMixin(ValueConditionsMixin, MarginalsMixin, SamplerMixin, Backgroun
     ):
         """Draw new rows from the generative model: z, then x ~ p(x|z).
 
-        z comes from the aggregate posterior: a Gaussian mixture fitted at fit time on
-        latent codes of (up to 2000) training rows, which avoids the regions of the prior
+        z comes from the aggregate posterior: a Gaussian mixture fitted on latent codes
+        of (up to 2000) training rows that fit keeps (fitted at the first ``sample``,
+        pickling or saving, which then drop the codes), which avoids the regions of the prior
         N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
         ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
         (Gaussian noise with the learned variances, or Bernoulli draws), so samples have

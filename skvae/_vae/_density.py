@@ -36,8 +36,8 @@ class DensityMixin(ValueConditionsMixin, MarginalsMixin, SamplerMixin, Backgroun
 
         z comes from the aggregate posterior: a Gaussian mixture fitted on latent codes
         of (up to 2000) training rows that fit keeps (fitted at the first ``sample``,
-        pickling or saving, which then drop the codes), which avoids the regions of the prior
-        N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
+        pickling or saving, which then drop the codes), which avoids the regions of the
+        prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
         ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
         (Gaussian noise with the learned variances, or Bernoulli draws), so samples have
         the spread of real data. Unconditional draws then have each numeric column
@@ -80,9 +80,10 @@ n_conditions), default=None
             category, the same for every row, chosen on a draw of 32768 rows so that the
             categories come out with their training shares: every row's odds between two
             categories move by the same factor, so the rows that favour a category
-            still do. The rows are then no longer draws from p(x) itself. ``"model"``: the model's
-            draws as they are. ``"auto"`` is ``"data"`` for unconditional draws of a
-            model that stored the quantiles (fitted on in-memory rows), else ``"model"``:
+            still do. The rows are then no longer draws from p(x) itself. ``"model"``:
+            the model's draws as they are. ``"auto"`` is ``"data"`` for unconditional
+            draws of a model that stored the quantiles and shares (fitted on in-memory
+            rows), else ``"model"``:
             conditional draws keep the model's conditional marginals, which the training
             marginals do not describe.
 

@@ -34,10 +34,10 @@ class SamplerMixin:
     """
 
     def _fit_sampler(self, rows):
-        """Store what sample and score_samples need beyond the networks: the aggregate
-        posterior, the training columns' quantiles and category shares (None for a
-        memory-mapped X, whose rows are not at hand), and the background share of the
-        score."""
+        """Store what sample and score_samples need beyond the networks: the codes the
+        aggregate posterior is fitted on, the training columns' quantiles and category
+        shares (None for a memory-mapped X, whose rows are not at hand), and the
+        background share of the score."""
         # The mixture is fitted on first use (_aggregate_mixture): a search that never
         # samples does not pay for it (0.06 s of each digits fit, a third of the sampler).
         self._aggregate_posterior = None

@@ -116,3 +116,22 @@ def test_models_without_shares_sample_as_before(undertrained):
     pd.testing.assert_frame_equal(
         vae.sample(50, random_state=3), pickle.loads(pickle.dumps(vae)).sample(50, random_state=3)
     )
+
+
+def test_a_table_of_categories_only_is_tilted_too():
+    """With no numeric column (no quantiles), unconditional draws still take the training
+    shares, and marginals="data" applies."""
+    rng = np.random.default_rng(3)
+    colour = rng.choice(["red", "green", "blue"], size=400, p=[0.6, 0.3, 0.1])
+    frame = pd.DataFrame(
+        {
+            "colour": pd.Categorical(colour),
+            "flag": (colour == "red") ^ (rng.uniform(size=400) < 0.1),
+        }
+    )
+    vae = VAETransformer(max_iter=3, random_state=0).fit(frame)
+    assert vae._marginal_quantiles is None
+    rows = vae.sample(6000, random_state=0, marginals="data")
+    for column, levels in (("colour", ["red", "green", "blue"]), ("flag", [False, True])):
+        tv = 0.5 * np.abs(shares_of(rows[column], levels) - shares_of(frame[column], levels))
+        assert tv.sum() < 0.02, column

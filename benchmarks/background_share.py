@@ -57,7 +57,7 @@ def run_split(table, split_index):
     """{(nu, w): (held-out scores, probe score)} of one split."""
     import density
 
-    from skvae._vae._background import background_log_density
+    from skvae._vae._background import background_log_density, with_background
 
     X, perturb_test = density.load_table(table)
     train, test = density.splits(X, density.N_SPLITS)[split_index]
@@ -80,7 +80,7 @@ def run_split(table, split_index):
     for nu in DEGREES_OF_FREEDOM:
         b = student_t_background(background, rows, nu)
         for w in WEIGHTS:
-            mixed = network if w == 0 else np.logaddexp(np.log1p(-w) + network, np.log(w) + b)
+            mixed = network if w == 0 else with_background(network, b, w)
             results[nu, w] = (mixed[:-1], mixed[-1])
     return results
 

@@ -128,6 +128,47 @@ def category_counts(categories, columns):
     return [0 if categories[j] is None else len(categories[j]) for j in columns]
 
 
+def discrete_value_counts(X_data, kinds, n_categories):
+    """Training counts of the values of each 0/1 and categorical coded column.
+
+    Parameters
+    ----------
+    X_data : ndarray of shape (n_samples, n_columns)
+        Coded modelled columns (category codes 0, 1, ...; 0/1 values, or shares in
+        [0, 1]; NaN where missing).
+    kinds : sequence of str
+        The column kinds.
+    n_categories : sequence of int
+        Number of categories per column (0 for a column that is not categorical).
+
+    Returns
+    -------
+    counts : list
+        Per column: ``[n - sum, sum]`` over the observed entries of a ``"bernoulli"``
+        column, the count of each category of a ``"categorical"`` one (zeros for a column
+        with no observed entry), None for the other kinds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import discrete_value_counts
+    >>> X = np.array([[0.0, 1.0, 0.2], [2.0, 0.0, 0.1], [2.0, np.nan, 0.3]])
+    >>> counts = discrete_value_counts(X, ["categorical", "bernoulli", "gaussian"], [3, 0, 0])
+    >>> [None if c is None else c.tolist() for c in counts]
+    [[1, 0, 2], [1.0, 1.0], None]
+    """
+    counts = [None] * len(kinds)
+    for j, kind in enumerate(kinds):
+        if kind not in ("bernoulli", "categorical"):
+            continue
+        values = X_data[:, j][~np.isnan(X_data[:, j])]
+        if kind == "bernoulli":  # a share in [0, 1] per row: its mean is P(1)
+            counts[j] = np.array([len(values) - values.sum(), values.sum()])
+        else:
+            counts[j] = np.bincount(values.astype(int), minlength=n_categories[j])
+    return counts
+
+
 def condition_codes(X, names, kinds, categories):
     """:func:`to_codes` for the values that ``sample(conditions=...)`` fixes: a category
     not seen in fit is an error that names the column, the value and the known categories

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import gammaln
 
-from skvae._table._codes import CONTINUOUS_KINDS, category_counts
+from skvae._table._codes import CONTINUOUS_KINDS, category_counts, discrete_value_counts
 from skvae._table._whitening import EIGENVALUE_FLOOR
 
 BACKGROUND_WEIGHT = 0.01
@@ -74,13 +74,8 @@ def fit_background(X_data, kinds, n_categories, mean, scale):
     scatter = _shrunk_scatter(U[~np.isnan(U).any(axis=1)], int(real.sum()))
     width = max([2, *n_categories])  # a 0/1 column has two
     log_probabilities = np.full((len(kinds), width), np.nan)
-    for j, kind in enumerate(kinds):
-        if kind in ("bernoulli", "categorical"):
-            values = X[:, j][~np.isnan(X[:, j])]
-            if kind == "bernoulli":  # a share in [0, 1] per row: its mean is P(1)
-                counts = np.array([len(values) - values.sum(), values.sum()])
-            else:
-                counts = np.bincount(values.astype(int), minlength=n_categories[j])
+    for j, counts in enumerate(discrete_value_counts(X, kinds, n_categories)):
+        if counts is not None:
             counts = counts + CATEGORY_PSEUDO_COUNT
             log_probabilities[j, : len(counts)] = np.log(counts / counts.sum())
     return {

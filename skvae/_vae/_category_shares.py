@@ -20,6 +20,8 @@ training shares; it is solved as the minimum of a convex function (see
 
 import numpy as np
 
+from skvae._table._codes import discrete_value_counts
+
 # Rows of the reference draw of decoder outputs that the tilt is computed on: the shares
 # it gives are off by that draw's sampling error, about 0.5 / sqrt(32768) ~ 0.003.
 N_TILT_ROWS = 32768
@@ -63,16 +65,11 @@ def fit_category_shares(X_data, kinds, n_categories):
     [[0.222, 0.111, 0.667], [0.25, 0.75], None]
     """
     shares = [None] * len(kinds)
-    for j, kind in enumerate(kinds):
-        column = X_data[:, j]
-        observed = column[~np.isnan(column)]
-        if kind not in ("bernoulli", "categorical") or observed.size == 0:
+    for j, counts in enumerate(discrete_value_counts(X_data, kinds, n_categories)):
+        n_observed = 0 if counts is None else np.count_nonzero(~np.isnan(X_data[:, j]))
+        if n_observed == 0:
             continue
-        if kind == "bernoulli":
-            share = np.array([1.0 - observed.mean(), observed.mean()])
-        else:
-            share = np.bincount(observed.astype(int), minlength=n_categories[j]) / observed.size
-        share = np.maximum(share, 0.5 / observed.size)
+        share = np.maximum(counts / n_observed, 0.5 / n_observed)
         shares[j] = share / share.sum()
     return shares
 

@@ -194,7 +194,7 @@ class MarginalsMixin:
         ``latent``: fixed functions of the fitted model, computed from reference draws of
         the sampler and kept until the next fit (not pickled), so that sampling a few rows
         at a time does not pay for the reference draws each call."""
-        cache = self.__dict__.setdefault("_sorted_references", {})
+        cache = self.__dict__.setdefault("_calibrations", {})
         if latent not in cache:
             logit_offsets = self._category_tilt(latent)
             sorted_reference = None

@@ -74,8 +74,8 @@ class PicklingMixin:
         # never stored; the restored estimator trains on one device unless given another.
         if state.get("distribution") is not None:
             state["distribution"] = None
-        # sample's cache of reference draws: recomputed, identically, where it is needed.
-        state.pop("_sorted_references", None)
+        # sample's calibrations, from reference draws: recomputed, identically, when needed.
+        state.pop("_calibrations", None)
         return weights_in_place_of_model(state)
 
     def __setstate__(self, state):

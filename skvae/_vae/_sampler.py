@@ -43,7 +43,7 @@ class SamplerMixin:
         self._aggregate_posterior = None
         self._aggregate_codes = self._training_codes(rows)
         self._background = self._fitted_background(rows.X)
-        self._sorted_references = {}  # sample's cache (skvae._vae._marginals)
+        self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = None
         if isinstance(rows, InMemoryRows):
             numeric = rows.X[:, self._numeric_code_columns()]

@@ -108,7 +108,7 @@ def test_models_without_shares_sample_as_before(undertrained):
     vae, _ = undertrained
     older = pickle.loads(pickle.dumps(vae))
     del older._category_shares
-    older._sorted_references = {}
+    older._calibrations = {}
     rows = older.sample(50, random_state=3)
     model = vae.sample(50, random_state=3, marginals="model")
     assert rows["group"].tolist() == model["group"].tolist()

@@ -87,6 +87,47 @@ def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units()
         np.testing.assert_allclose(log_p, expected, rtol=2e-4)
 
 
+def test_a_column_spanning_a_hundred_million_units_fits_and_scores_as_its_density():
+    """An int64 column with a range of 1e8 (amounts in cents), whose one-unit bins are
+    narrower than float32's spacing in scaled units, fits (it diverged: both edges of a
+    bin rounded to one number, and the bin's mass to 0) and gets log P(x) finite, within
+    the log of the unit bin of a continuous density of the same values: about
+    log(1 / (range)) per row for uniform values."""
+    rng = np.random.default_rng(0)
+    n = 400
+    frame = pd.DataFrame({"a": rng.normal(size=n), "cents": rng.integers(0, 10**8, n)})
+    vae = VAETransformer(max_iter=30, random_state=0).fit(frame[:300])
+    assert vae.column_kinds_[1] == "integer"
+    scores = vae.score_samples(frame[300:])
+    assert np.all(np.isfinite(scores))
+    # N(0, 1) and uniform on [0, 1e8): -1.42 - 18.42 = -19.84 nats per row at best.
+    best = -0.5 * np.log(2 * np.pi * np.e) - np.log(1e8)
+    assert best - 1.5 < scores.mean() < best + 0.3
+    draws = vae.sample(200, random_state=0)["cents"]
+    assert draws.dtype == np.int64 and draws.between(0, 10**8).all()
+
+
+def test_bin_masses_of_bins_narrower_than_float32_spacing_are_width_times_density():
+    """In float32, a bin 1e-7 wide at x = 1.3 has edges that round to one number: its
+    logistic and Cauchy log-masses are still log(width x density) at the centre."""
+    from keras import ops
+
+    from skvae._nn.observations.continuous.integer import (
+        discretized_cauchy_log_prob,
+        discretized_logistic_log_prob,
+    )
+
+    x, loc, half_width = np.float32(1.3), np.float32(0.2), np.float32(5e-8)
+    log_var = np.float32(np.log(0.25))
+    for function, law in (
+        (discretized_logistic_log_prob, stats.logistic(0.2, 0.5)),
+        (discretized_cauchy_log_prob, stats.cauchy(0.2, 0.5)),
+    ):
+        log_p = float(ops.convert_to_numpy(function(x, loc, log_var, half_width)))
+        expected = np.log(2 * 5e-8) + law.logpdf(1.3)
+        assert log_p == pytest.approx(expected, abs=1e-3)
+
+
 def test_samples_and_decoded_values_are_whole_numbers_with_the_data_mean(poisson):
     """Draws of an integer column are whole numbers in the training range, with about the
     training mean, and come back as int64."""

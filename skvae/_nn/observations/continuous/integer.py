@@ -61,6 +61,20 @@ def standardised_bin_edges(x, loc, log_var, half_width):
     return (x - half_width - loc) * inverse_scale, (x + half_width - loc) * inverse_scale
 
 
+def standardised_bin_width(log_var, half_width):
+    """A bin's width 2 h / s in units of the scale s = exp(log_var / 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from keras import ops
+    >>> from skvae._nn.observations.continuous.integer import standardised_bin_width
+    >>> float(ops.convert_to_numpy(standardised_bin_width(np.log(4.0), 0.5)))
+    0.5
+    """
+    return 2.0 * half_width * ops.exp(-0.5 * log_var)
+
+
 def discretized_logistic_log_prob(x, loc, log_var, half_width):
     """log P(x) = log(F(x + h) - F(x - h)) under a logistic of location ``loc`` and squared
     scale exp(log_var) (no sum; ``keras.ops``).
@@ -95,8 +109,10 @@ def discretized_logistic_log_prob(x, loc, log_var, half_width):
     """
     lower, upper = standardised_bin_edges(x, loc, log_var, half_width)
     # 1 - exp(lower - upper) = -expm1(-2 h / s): exact for narrow bins, where 1 - exp(...)
-    # would cancel.
-    bin_mass = ops.log(-ops.expm1(lower - upper))
+    # would cancel. The width comes from h and s, not from upper - lower: a column whose
+    # range spans millions of units has bins narrower than float32's spacing at x, both
+    # edges round to one number, and their difference would be 0 (log 0, a NaN loss).
+    bin_mass = ops.log(-ops.expm1(-standardised_bin_width(log_var, half_width)))
     return bin_mass - ops.softplus(-upper) - ops.softplus(lower)
 
 
@@ -153,14 +169,17 @@ def discretized_cauchy_log_prob(x, loc, log_var, half_width):
     True
     """
     lower, upper = standardised_bin_edges(x, loc, log_var, half_width)
-    # A bin on one side of the location: the ratio form (its denominator is above 1, so
-    # neither branch divides by 0 and the gradients stay finite). A bin around it: the
-    # plain difference, of two arctangents of opposite signs, which does not cancel.
-    one_side = lower * upper > 0.0
-    denominator = ops.where(one_side, 1.0 + lower * upper, 1.0)
+    # The ratio form, atan(b) - atan(a) = atan((b - a) / (1 + a b)), holds wherever
+    # a b > -1; with the exact width for b - a (see discretized_logistic_log_prob) it stays
+    # exact for bins narrower than float32's spacing. It is used where a b > -1/2, so its
+    # denominator is above 1/2: neither branch divides by 0 and the gradients stay finite.
+    # Elsewhere the bin is wide around the location, and the plain difference, of two
+    # arctangents of opposite signs, does not cancel.
+    ratio_form = lower * upper > -0.5
+    denominator = ops.where(ratio_form, 1.0 + lower * upper, 1.0)
     angle = ops.where(
-        one_side,
-        ops.arctan((upper - lower) / denominator),
+        ratio_form,
+        ops.arctan(standardised_bin_width(log_var, half_width) / denominator),
         ops.arctan(upper) - ops.arctan(lower),
     )
     return ops.log(angle) - math.log(math.pi)

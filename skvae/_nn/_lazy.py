@@ -7,12 +7,17 @@ built, through :func:`import_keras_module`.
 import importlib
 import random
 
+import numpy as np
+
 
 def import_keras_module(name):
-    """Import module ``name`` (which imports Keras), keeping Python's global random state.
+    """Import module ``name`` (which imports Keras), keeping Python's and NumPy's global
+    random states.
 
     Keras's first import pulls in ``rich``, which draws from Python's global ``random`` at
-    import time; the state is restored so that fitting never changes global random state.
+    import time, and TensorFlow's first import draws from NumPy's global generator; both
+    states are restored so that fitting never changes global random state, not even the
+    first fit in a process.
 
     Examples
     --------
@@ -23,8 +28,10 @@ def import_keras_module(name):
     >>> random.getstate() == state
     True
     """
-    state = random.getstate()
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()  # noqa: NPY002 - the legacy global generator
     try:
         return importlib.import_module(name)
     finally:
-        random.setstate(state)
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)  # noqa: NPY002

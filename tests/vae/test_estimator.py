@@ -55,6 +55,35 @@ def test_transform_is_the_deterministic_posterior_mean(fitted_wine, wine):
     assert Z1.std(axis=0).min() > 0.05
 
 
+def test_the_first_fit_and_load_in_a_process_keep_numpys_and_pythons_global_rng(tmp_path):
+    """In a fresh process, where the first fit (or unpickling) imports TensorFlow, which
+    draws from NumPy's global generator, fit, pickle.loads and transform leave NumPy's and
+    Python's global random states as they were."""
+    pickle_path = tmp_path / "vae.pkl"
+    script = textwrap.dedent(
+        f"""
+        import pickle, random, sys
+        import numpy as np
+        from sklearn.datasets import load_iris
+        from skvae import VAETransformer
+        X = load_iris().data
+
+        def states():
+            return np.random.get_state()[1].tolist(), np.random.get_state()[2], random.getstate()
+
+        np.random.seed(0); random.seed(0); before = states()
+        if sys.argv[1] == "fit":
+            vae = VAETransformer(max_iter=2, random_state=0).fit(X)
+            open({str(pickle_path)!r}, "wb").write(pickle.dumps(vae))
+        else:
+            pickle.loads(open({str(pickle_path)!r}, "rb").read()).transform(X)
+        assert states() == before, sys.argv[1]
+        """
+    )
+    for step in ("fit", "load"):
+        subprocess.run([sys.executable, "-c", script, step], check=True, capture_output=True)
+
+
 def test_same_random_state_gives_identical_results_and_keeps_global_rng(wine):
     """Two fits with one random_state agree exactly; fit leaves global RNG states untouched."""
     X, _ = wine

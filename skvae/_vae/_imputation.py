@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._table._frames import pandas_index
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -179,7 +180,8 @@ class ImputationMixin:
         -------
         X_draws : ndarray of shape (n_imputations, n_samples, n_features) or list of DataFrame
             Completed copies of X; observed entries are identical in all of them. A list
-            of ``n_imputations`` DataFrames when the model was fitted on a DataFrame.
+            of ``n_imputations`` DataFrames when the model was fitted on a DataFrame (with
+            X's index when X is a pandas DataFrame).
 
         Examples
         --------
@@ -196,10 +198,12 @@ class ImputationMixin:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
         check_is_fitted(self)
         rng = check_random_state(random_state)
+        index = pandas_index(X)
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             completions = [
-                self._complete(X, self._linear_gaussian_fill(X, rng)) for _ in range(n_imputations)
+                self._complete(X, self._linear_gaussian_fill(X, rng), index)
+                for _ in range(n_imputations)
             ]
             return completions if self._column_schema["as_frame"] else np.stack(completions)
         X, weights, _, params = self._importance_draws(X)
@@ -211,7 +215,7 @@ class ImputationMixin:
             u = rng.uniform(size=(len(weights), 1))
             chosen = np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
             filled = self._model.layout.sample_columns(params[rows, chosen], obs_log_var, rng)
-            completions.append(self._complete(X, filled))
+            completions.append(self._complete(X, filled, index))
         if self._column_schema["as_frame"]:
             return completions
         return np.stack(completions)
@@ -230,13 +234,17 @@ class ImputationMixin:
         weights = self_normalised_weights(draws[:, :, 0])
         return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
 
-    def _complete(self, X, filled_scaled):
+    def _complete(self, X, filled_scaled, index=None):
         """X (coded) with its holes taken from ``filled_scaled`` (scaled units), as the
-        user's table: X's dtype, or a DataFrame like the training frame."""
+        user's table: X's dtype, or a DataFrame like the training frame (with ``index``,
+        the user's X's pandas index, if given)."""
         _, C = self._split_columns(X)
         completed = self._assemble_codes(filled_scaled, C)
         observed = ~np.isnan(X)
         completed[observed] = X[observed]
-        if self._column_schema["as_frame"] or "categorical" in self.column_kinds_:
-            return self._to_output(completed)
-        return completed.astype(X.dtype)
+        if not (self._column_schema["as_frame"] or "categorical" in self.column_kinds_):
+            return completed.astype(X.dtype)
+        out = self._to_output(completed)
+        if index is not None and pandas_index(out) is not None:
+            out.index = index
+        return out

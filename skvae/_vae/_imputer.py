@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
+from skvae._table._frames import pandas_index
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc, with_defaults
 from skvae._vae._imputation import ImputationMixin
@@ -228,7 +229,8 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             X with every missing entry replaced by E[x_missing | x_observed] (for a
             categorical column, its most probable category; for a boolean one, True when
             its probability is at least 0.5); observed entries unchanged. A DataFrame
-            with the training frame's dtypes when fitted on one. Exact for a
+            with the training frame's dtypes when fitted on one (and X's index when X is
+            a pandas DataFrame). Exact for a
             linear-Gaussian model, importance-sampled otherwise (see the class notes).
 
         Examples
@@ -243,14 +245,15 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         array([[ 1., -1.]])
         """
         check_is_fitted(self)
+        index = pandas_index(X)
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
-            return self._complete(X, self._linear_gaussian_fill(X))
+            return self._complete(X, self._linear_gaussian_fill(X), index)
         X, weights, expected, _ = self._importance_draws(X)
         # E[x_missing | x_observed]: the weighted average of E[x | z_k] (for a categorical
         # column, of its category probabilities, whose most probable category fills it).
         filled = self._model.layout.columns_from_encoded(np.einsum("nk,nkf->nf", weights, expected))
-        return self._complete(X, filled)
+        return self._complete(X, filled, index)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, since imputation keeps every column.

@@ -15,7 +15,9 @@ probabilities move by the same factors, so which rows favour which category, the
 dependence on the other columns, is kept. The offsets solve a one-margin matrix scaling
 (Sinkhorn 1964): rows of softmax probabilities summing to one, column means to the
 training shares; it is solved as the minimum of a convex function (see
-:func:`tilt_to_shares`).
+:func:`tilt_to_shares`). A category that no training row took (an unused category of a
+pandas category dtype, the 1 of a 0/1 column that is always 0) has a share of 0 and is
+never drawn: its logit's offset is -inf.
 """
 
 import numpy as np
@@ -50,10 +52,8 @@ def fit_category_shares(X_data, kinds, n_categories):
     -------
     shares : list
         Per column, its shares: ``[1 - mean, mean]`` for a ``"bernoulli"`` column, the
-        share of each category for a ``"categorical"`` one; None for other kinds and a
-        column with no observed value. Each share is at least ``0.5 / n_observed`` (as
-        if half a row took a category no training row took), then renormalised, so that
-        every log-share is finite.
+        share of each category for a ``"categorical"`` one (0 for a category no training
+        row took); None for other kinds and a column with no observed value.
 
     Examples
     --------
@@ -62,15 +62,13 @@ def fit_category_shares(X_data, kinds, n_categories):
     >>> X = np.array([[0.0, 1.0, 0.2], [2.0, 0.0, 0.1], [2.0, 1.0, 0.3], [2.0, 1.0, 0.4]])
     >>> shares = fit_category_shares(X, ["categorical", "bernoulli", "gaussian"], [3, 0, 0])
     >>> [None if s is None else s.round(3).tolist() for s in shares]
-    [[0.222, 0.111, 0.667], [0.25, 0.75], None]
+    [[0.25, 0.0, 0.75], [0.25, 0.75], None]
     """
     shares = [None] * len(kinds)
     for j, counts in enumerate(discrete_value_counts(X_data, kinds, n_categories)):
         n_observed = 0 if counts is None else np.count_nonzero(~np.isnan(X_data[:, j]))
-        if n_observed == 0:
-            continue
-        share = np.maximum(counts / n_observed, 0.5 / n_observed)
-        shares[j] = share / share.sum()
+        if n_observed > 0:
+            shares[j] = counts / counts.sum()
     return shares
 
 
@@ -167,6 +165,8 @@ def category_logit_offsets(params, layout, shares):
     >>> offset = category_logit_offsets(params, layout, [np.array([0.1, 0.9])])
     >>> float((1 / (1 + np.exp(-(params + offset)))).mean().round(6))
     0.9
+    >>> category_logit_offsets(params, layout, [np.array([1.0, 0.0])])  # never 1
+    array([-inf])
     """
     offsets = np.zeros(params.shape[1])
     for observation in layout.observations:
@@ -176,12 +176,31 @@ def category_logit_offsets(params, layout, shares):
                 if shares[j] is not None:
                     # A Bernoulli logit l is the two-category softmax of (0, l).
                     pair = np.column_stack([np.zeros(len(params)), params[:, start + i]])
-                    b = tilt_to_shares(pair, shares[j])
-                    offsets[start + i] = b[1] - b[0]
+                    b = tilt_with_absent_categories(pair, shares[j])
+                    offsets[start + i] = np.inf if b[0] == -np.inf else b[1] - b[0]
         elif observation.name == "categorical":
             for j, width in zip(observation.columns, observation.widths, strict=True):
                 if shares[j] is not None:
                     block = slice(start, start + int(width))
-                    offsets[block] = tilt_to_shares(params[:, block], shares[j])
+                    offsets[block] = tilt_with_absent_categories(params[:, block], shares[j])
                 start += int(width)
+    return offsets
+
+
+def tilt_with_absent_categories(logits, shares):
+    """:func:`tilt_to_shares` over the categories with a positive share; -inf for the
+    others, which are then never drawn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._category_shares import tilt_with_absent_categories
+    >>> logits = np.random.default_rng(0).normal(size=(500, 3))
+    >>> b = tilt_with_absent_categories(logits, np.array([0.5, 0.0, 0.5]))
+    >>> bool(b[1] == -np.inf), bool(np.isfinite(b[[0, 2]]).all())
+    (True, True)
+    """
+    present = shares > 0
+    offsets = np.full(len(shares), -np.inf)
+    offsets[present] = tilt_to_shares(logits[:, present], shares[present])
     return offsets

@@ -7,8 +7,7 @@ NaN wherever a value is missing (NaN, None or ``pd.NA``). Generated or decoded r
 other way, back to the training frame's columns, dtypes and category sets.
 
 Kinds (the likelihood of each column) are the observation models of
-:mod:`skvae._nn.observations`, one module each; their names are read from the module names
-there, without importing Keras:
+:mod:`skvae._nn.observations`, one module each (names read without importing Keras):
 
 ``"gaussian"``, ``"heteroscedastic"``, ``"mixture"``, ``"student_t"``, ...
     Continuous: a density in the column's units.
@@ -65,7 +64,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
         categories), None for other kinds.
     schema : list of dict
         Per column: ``dtype`` (the training dtype's name, for frames), ``ordered`` (pandas
-        categoricals) and ``low``/``high`` (integer columns: the range seen in fit).
+        categoricals), ``low``/``high`` (integer columns' range), ``bools`` (object True/False).
 
     Examples
     --------
@@ -91,6 +90,8 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
             observed = values[~np.isnan(values)]
             if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
+            if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
+                entry["bools"] = _all_bool(column)  # read_csv's True/False with blanks
         kinds.append(kind)
         categories.append(cats)
         schema.append(entry)
@@ -250,6 +251,8 @@ def _as_dtype(column, kind, cats, entry, pd):
             return pd.Series(column, dtype=object)
     if dtype in ("bool", "boolean"):
         return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5, dtype=dtype)
+    if entry.get("bools"):  # True/False, not 0/1 or probabilities
+        return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5).astype(object)
     return pd.Series(column).astype(dtype)
 
 

@@ -119,3 +119,36 @@ def test_pandas_nullable_dtypes():
     assert np.isfinite(vae.score_samples(frame[:10])).all()
     sampled = vae.sample(20, random_state=0)
     assert str(sampled["count"].dtype) == "Int64" and str(sampled["flag"].dtype) == "boolean"
+
+
+def test_read_csv_true_false_columns_with_blanks_come_back_as_true_false(tmp_path):
+    """A column of True/False with empty cells, which pandas.read_csv reads as object, is
+    a 0/1 column that sample, inverse_transform and VAEImputer return as True/False (they
+    returned 0.0/1.0, probabilities and fractional fills), also after save and load."""
+    import io
+
+    import skvae
+    from skvae import VAEImputer
+
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.normal(size=n)
+    smoker = np.where(rng.random(n) < 0.1, None, x + 0.3 * rng.normal(size=n) > 0)
+    text = pd.DataFrame({"x": x, "smoker": smoker}).to_csv(index=False)
+    frame = pd.read_csv(io.StringIO(text))
+    assert frame["smoker"].dtype == object and frame["smoker"].isna().any()
+    vae = VAETransformer(max_iter=30, random_state=0).fit(frame)
+    assert vae.column_kinds_.tolist() == ["student_t", "bernoulli"]
+    skvae.save(vae, tmp_path / "vae.skops")
+    loaded = skvae.load(tmp_path / "vae.skops")
+    for model in (vae, loaded):
+        for out in (
+            model.sample(50, random_state=0),
+            model.inverse_transform(model.transform(frame)),
+        ):
+            assert out["smoker"].dtype == object
+            assert all(isinstance(v, (bool, np.bool_)) for v in out["smoker"])
+    filled = VAEImputer(max_iter=30, random_state=0).fit(frame).transform(frame)
+    assert all(isinstance(v, (bool, np.bool_)) for v in filled["smoker"])
+    observed = frame["smoker"].notna()
+    assert filled["smoker"][observed].tolist() == frame["smoker"][observed].tolist()

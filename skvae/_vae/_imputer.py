@@ -229,9 +229,8 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             X with every missing entry replaced by E[x_missing | x_observed] (for a
             categorical column, its most probable category; for a boolean one, True when
             its probability is at least 0.5); observed entries unchanged. A DataFrame
-            with the training frame's dtypes when fitted on one (and X's index when X is
-            a pandas DataFrame). Exact for a
-            linear-Gaussian model, importance-sampled otherwise (see the class notes).
+            with the training frame's dtypes (and a pandas X's index) when fitted on one.
+            Exact for a linear-Gaussian model, importance-sampled otherwise.
 
         Examples
         --------
@@ -250,8 +249,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             X = self._validate_rows(self._as_nan(X))
             return self._complete(X, self._linear_gaussian_fill(X), index)
         X, weights, expected, _ = self._importance_draws(X)
-        # E[x_missing | x_observed]: the weighted average of E[x | z_k] (for a categorical
-        # column, of its category probabilities, whose most probable category fills it).
+        # E[x_missing | x_observed] = the weighted mean of E[x | z_k] (of category shares)
         filled = self._model.layout.columns_from_encoded(np.einsum("nk,nkf->nf", weights, expected))
         return self._complete(X, filled, index)
 

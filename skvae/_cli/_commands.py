@@ -189,7 +189,11 @@ def cmd_report(args):
 
     model = load_model(args.model)
     names = getattr(model, "feature_names_in_", None)
-    data = read_table(args.data, None if names is None else list(names))
+    if names is None:
+        data = read_table(args.data)
+    else:
+        # As the other commands read it: the model's text columns stay categories.
+        data = read_table(args.data, list(names), _model_categorical(model))
     labels = None
     if args.label:
         # Read as it is: labels may be words, which read_table would reject.

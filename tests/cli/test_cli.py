@@ -224,6 +224,26 @@ def test_categorical_columns_from_a_flag(tmp_path, capsys):
     assert "column 'color', row 1: 'red' is not a number" in capsys.readouterr().err
 
 
+def test_report_reads_the_models_text_columns_as_categories(tmp_path, capsys):
+    """report runs on the model's own training CSV when it has a text column."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=120)
+    path = tmp_path / "colors.csv"
+    pd.DataFrame({"x": z, "y": 2 * z, "color": np.where(z > 0, "red", "blue")}).to_csv(
+        path, index=False
+    )
+    model, page = tmp_path / "m.skvae", tmp_path / "r.html"
+    args = ["--max-iter", "3", "--hidden", "8", "--random-state", "0"]
+    assert run("fit", path, "-o", model, *args) == 0
+    assert skvae.load(model).column_kinds_[-1] == "categorical"
+    capsys.readouterr()
+    assert run("report", model, path, "-o", page) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert f"wrote {page}: a report on 120 rows of {path}" in out
+    assert page.read_text().count("data:image/png;base64,") > 0
+
+
 def test_fit_infers_booleans_and_refuses_identifier_columns(tmp_path, capsys):
     """A True/False column is read as Bernoulli; a text column with a value per row (an
     identifier) is a clear error instead of a one-hot block per row."""

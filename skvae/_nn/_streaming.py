@@ -12,7 +12,7 @@ import numpy as np
 from keras.utils import PyDataset
 
 from skvae._nn._trainer import TrainingData, split_validation, validation_batch_size
-from skvae._table._scaling import scaling_from_moments
+from skvae._table._scaling import check_observed, scaling_from_moments
 from skvae._table._whitening import correlation_statistics
 
 # Rows read at once by the chunked passes (statistics, diagnostics): 65536 rows of 50
@@ -70,12 +70,10 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
         mean = mean + delta * weight
         m2 = m2 + m2_b + delta**2 * count * weight
         count = total
-    if np.any(count == 0):
-        raise ValueError(
-            f"column(s) {np.flatnonzero(count == 0).tolist()} have no observed value (all "
-            "NaN); drop them before fitting"
-        )
-    return scaling_from_moments(mean, np.sqrt(m2 / count))
+    # Errors name the columns by their positions in X.
+    names = np.asarray(data_columns).tolist()
+    check_observed(count == 0, names)
+    return scaling_from_moments(mean, np.sqrt(m2 / count), names)
 
 
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):

@@ -259,7 +259,10 @@ class TableEstimatorMixin(WhiteningMixin):
             # X_data itself when every column is continuous: a boolean-mask copy of a
             # C-ordered array is F-ordered, and NumPy's column sums then round otherwise.
             columns = X_data if continuous.all() else X_data[:, continuous]
-            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns)
+            # Errors name the columns as the user knows them: by name, or position in X.
+            labels = np.asarray(getattr(self, "feature_names_in_", np.arange(self.n_features_in_)))
+            names = labels[self._data_columns()][continuous]
+            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(columns, names)
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],

@@ -7,7 +7,7 @@ import numpy as np
 CONSTANT_RTOL = 1e-8
 
 
-def fit_feature_scaling(X):
+def fit_feature_scaling(X, names=None):
     """Mean and scale per feature for x_scaled = (x - mean) / scale, ignoring NaN.
 
     Non-constant features are scaled by their standard deviation. A constant feature has
@@ -17,30 +17,58 @@ def fit_feature_scaling(X):
     zero: the density stays finite, and a held-out row that departs from the constant
     costs a large but finite number of nats.
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The features; NaN marks a missing value.
+    names : sequence of length n_features, default=None
+        How errors name the features, as the user knows them: a DataFrame's column names,
+        or the positions of the features in the user's X. None names them by their
+        positions in X here.
+
     Returns
     -------
     mean, scale : ndarray of shape (n_features,), float64
+
+    Raises
+    ------
+    ValueError
+        If a feature has no observed value, or a variance that overflows float64.
     """
     X = np.asarray(X, dtype=np.float64)
-    unobserved = np.isnan(X).all(axis=0)
-    if unobserved.any():
-        raise ValueError(
-            f"column(s) {np.flatnonzero(unobserved).tolist()} have no observed value (all "
-            "NaN); drop them before fitting"
-        )
+    check_observed(np.isnan(X).all(axis=0), names)
     # Statistics of the observed entries only (NaN marks a missing value).
-    return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0))
+    return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0), names)
 
 
-def scaling_from_moments(mean, std):
+def feature_labels(mask, names=None):
+    """The names (positions when ``names`` is None) of the features where ``mask`` holds,
+    as a list of plain Python values for an error message."""
+    mask = np.asarray(mask, dtype=bool)
+    if names is None:
+        return np.flatnonzero(mask).tolist()
+    return np.asarray(names, dtype=object)[mask].tolist()
+
+
+def check_observed(unobserved, names=None):
+    """Raise the error for features with no observed value (``unobserved`` marks them),
+    naming them as :func:`feature_labels` does."""
+    if np.any(unobserved):
+        raise ValueError(
+            f"column(s) {feature_labels(unobserved, names)} have no observed value (all "
+            "NaN); drop them, or fill in some of their values, before fitting"
+        )
+
+
+def scaling_from_moments(mean, std, names=None):
     """(mean, scale) from each feature's observed mean and standard deviation.
 
     The second half of :func:`fit_feature_scaling`, shared with the chunked statistics of
-    out-of-core fitting (skvae._nn._streaming).
+    out-of-core fitting (skvae._nn._streaming); ``names`` as there.
     """
     if not np.all(np.isfinite(std)):
         raise ValueError(
-            f"column(s) {np.flatnonzero(~np.isfinite(std)).tolist()} are too large to "
+            f"column(s) {feature_labels(~np.isfinite(std), names)} are too large to "
             "standardise (their variance overflows float64); rescale X, e.g. divide by a "
             "power of ten"
         )

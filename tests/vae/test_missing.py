@@ -294,6 +294,39 @@ def test_placeholder_missing_values_and_errors():
         VAETransformer(max_iter=1).fit(all_missing)
 
 
+def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
+    """The all-NaN column error names a DataFrame's column by name, and an array's (also a
+    memory map's) by its position in X, not among the numeric or modelled columns."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "country": rng.choice(["a", "b"], 40),
+            "x": rng.normal(size=40),
+            "colour": rng.choice(["red", "blue"], 40),
+            "empty": np.nan,
+            "y": rng.normal(size=40),
+            "blank": np.nan,
+        }
+    )
+    with pytest.raises(ValueError) as error:
+        VAETransformer(max_iter=1).fit(frame)
+    assert str(error.value).startswith(
+        "column(s) ['empty', 'blank'] have no observed value (all NaN); drop them"
+    )
+    # An array with a condition column in front: column 2 of X, not of the modelled ones.
+    X = rng.normal(size=(40, 3))
+    X[:, 0] = rng.integers(0, 2, size=40)
+    X[:, 2] = np.nan
+    with pytest.raises(ValueError, match=r"^column\(s\) \[2\] have no observed value"):
+        VAETransformer(max_iter=1, condition_on=[0]).fit(X)
+    mapped = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", shape=X.shape)
+    mapped[:] = X
+    with pytest.raises(ValueError, match=r"^column\(s\) \[2\] have no observed value"):
+        VAETransformer(max_iter=1, condition_on=[0]).fit(mapped)
+
+
 def test_refinement_passes_change_only_rows_with_missing_entries():
     """The encoder's missing-entry refinement (3 passes) leaves complete rows bit for bit as
     they are, so a batch of complete rows skips it; in a batch with one incomplete row, only

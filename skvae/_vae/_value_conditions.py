@@ -9,6 +9,7 @@ columns hold exactly the given values, so every generated row meets the conditio
 """
 
 import numbers
+import reprlib
 import warnings
 
 import numpy as np
@@ -24,6 +25,23 @@ DRAWS_PER_ROW = 20
 MAX_DRAW_CHUNKS = 25
 # Fewer effective draws than this mean that the given values are unlikely under the model.
 LOW_EFFECTIVE_DRAWS = 50
+
+
+def _one_value(value, name):
+    """The single value that conditions give column ``name``; a list or array is an error."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    collection = isinstance(value, (list, tuple, set, frozenset, dict))
+    if collection or np.ndim(value) > 0:
+        # An array or a Series is shown on one line, as a list.
+        shown = value if collection else np.asarray(value).tolist()
+        raise ValueError(
+            f"conditions give column {name!r} a {type(value).__name__} of values, "
+            f"{reprlib.repr(shown)}; each condition takes one value per column. To generate "
+            "rows for several values, sample each value separately and concatenate the rows "
+            "(e.g. with pd.concat)"
+        )
+    return value
 
 
 class ValueConditionsMixin:
@@ -98,7 +116,7 @@ class ValueConditionsMixin:
                     f"conditions names column {names[position]!r} twice (as {key!r} and by "
                     "its name or position); give each column once"
                 )
-            row[0, position], is_given[position] = value, True
+            row[0, position], is_given[position] = _one_value(value, names[position]), True
         given = np.flatnonzero(is_given)
         codes = condition_codes(row, names, self.column_kinds_, self.categories_)
         missing = [names[j] for j in given if not np.isfinite(codes[0, j])]

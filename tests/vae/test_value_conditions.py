@@ -82,6 +82,32 @@ def test_bad_conditions_get_clear_errors(line):
         line.sample(5, random_state=0, conditions={0: 40.0})
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 2 epochs
+def test_several_values_for_one_column_are_a_clear_error():
+    """A list, tuple or array of values for a category or a number is a ValueError that
+    names the column and the values and says to sample each value separately; a 0-d array
+    is one value."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=60), "species": rng.choice(["Adelie", "Gentoo"], 60)}
+    )
+    vae = VAETransformer(max_iter=2, random_state=0).fit(frame)
+    with pytest.raises(ValueError) as error:
+        vae.sample(5, random_state=0, conditions={"species": ["Gentoo", "Adelie"]})
+    assert str(error.value).startswith(
+        "conditions give column 'species' a list of values, ['Gentoo', 'Adelie']; each "
+        "condition takes one value per column. To generate rows for several values, sample "
+        "each value separately and concatenate"
+    )
+    for several in [(1.0, 2.0), np.array([1.0, 2.0]), pd.Series([1.0]), [1.0]]:
+        with pytest.raises(ValueError, match=r"column 'x' a \w+ of values, .*one value per col"):
+            vae.sample(5, random_state=0, conditions={"x": several})
+    pd.testing.assert_frame_equal(
+        vae.sample(5, random_state=0, conditions={"x": np.array(1.5), "species": "Gentoo"}),
+        vae.sample(5, random_state=0, conditions={"x": 1.5, "species": "Gentoo"}),
+    )
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 5 epochs
 def test_values_that_generated_rows_cannot_hold_are_rejected():
     """A 0/1 column given 5, an integer column given 2.5 or a value outside the training

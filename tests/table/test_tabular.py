@@ -138,6 +138,37 @@ def test_single_categorical_column_learns_its_frequencies():
     assert set(vae.sample(50, random_state=0)["fruit"]) <= {"apple", "kiwi", "pear"}
 
 
+def test_a_one_category_column_fits_and_scores_without_a_softmax_warning():
+    """A text column with a single category (a filtered table) raises no Keras warning about
+    a softmax over one value, in fit, score_samples, transform or sample; its probability
+    is 1, so scores are finite and generated rows hold the category."""
+    import warnings
+
+    from keras import ops
+
+    from skvae._nn.observations.discrete.categorical import Categorical
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=100), "b": rng.normal(size=100), "country": "NL"})
+    frame.loc[::7, "a"] = np.nan  # incomplete rows: the decoded means fill them in fit
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vae = VAETransformer(max_iter=3, **FAST).fit(frame)
+        scores = vae.score_samples(frame)
+        vae.transform(frame)
+        rows = vae.sample(20, random_state=0)
+    assert [str(w.message) for w in caught if "softmax" in str(w.message)] == []
+    assert vae.categories_[2].tolist() == ["NL"]
+    assert scores.shape == (100,) and np.isfinite(scores).all()
+    assert (rows["country"] == "NL").all()
+    # The probability of a one-category block is exactly 1; a wider block's is the softmax.
+    columns = Categorical([0, 1], np.array([0, 1]), np.array([1, 3]), np.zeros(2), 0.01, 1)
+    logits = np.array([[2.5, 0.1, -1.0, 3.0], [-4.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+    one, three = (ops.convert_to_numpy(p) for p in columns.expected(logits))
+    np.testing.assert_array_equal(one, np.ones((2, 1), dtype=np.float32))
+    np.testing.assert_array_equal(three, ops.convert_to_numpy(ops.softmax(logits[:, 1:])))
+
+
 def test_bimodal_column_gives_bimodal_samples_with_mixture_likelihood():
     """A bimodal column comes back bimodal: KS to the data below 0.1.
 

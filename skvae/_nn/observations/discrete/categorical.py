@@ -76,7 +76,12 @@ class Categorical(Observation):
         ]
 
     def expected(self, params):
-        return [ops.softmax(logits, axis=-1) for _, _, logits in self._blocks(params)]
+        # A column with one category has probability 1 (a softmax over one logit is 1, and
+        # Keras warns that it is likely a mistake).
+        return [
+            ops.softmax(logits, axis=-1) if width > 1 else ops.ones_like(logits)
+            for _, width, logits in self._blocks(params)
+        ]
 
     def sample(self, params, column_log_var, rng):
         return np.column_stack(

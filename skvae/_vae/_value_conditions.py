@@ -2,10 +2,20 @@
 
 A model without ``condition_on`` still defines p(x_rest | x_given) for any subset of its
 columns, as it does for the holes of an incomplete row. The given values form one row whose
-other entries are missing; latent points are drawn from the encoder's q(z | x_given) and
-resampled in proportion to their importance weights p(x_given | z) p(z) / q(z | x_given)
+other entries are missing; latent points are drawn from a proposal and resampled in
+proportion to their importance weights p(x_given | z) p(z) / proposal(z)
 (sampling-importance-resampling), and the other columns are drawn from p(x | z). The given
 columns hold exactly the given values, so every generated row meets the condition.
+
+The proposal is the encoder's q(z | x_given) where the posterior is a plain Gaussian, in a
+defensive mixture with the prior (Hesterberg 1995): half the draws from each, weighted by
+the mixture's density. The encoder never saw rows with most entries missing, and for a
+value shared by many rows (a category of half the table) its q(z | x_given) is much
+narrower than p(z | x_given): alone, it gave the rows of penguins' island "Biscoe" body
+masses 0.78 times as spread as the real ones, from a few dozen effective draws. Under
+the mixture a weight is at most 2 p(x_given | z), so a common value cannot fall back on a
+few draws, while a rare one still gets draws where q(z | x_given) puts them. A flow or a
+hierarchy keeps q(z | x_given) alone (its density at a prior draw has no closed form).
 """
 
 import numbers
@@ -25,6 +35,25 @@ DRAWS_PER_ROW = 20
 MAX_DRAW_CHUNKS = 25
 # Fewer effective draws than this mean that the given values are unlikely under the model.
 LOW_EFFECTIVE_DRAWS = 50
+
+
+def log_defensive_ratio(noise, mean, log_var):
+    """log(mixture(z) / q(z)) for z = mean + exp(log_var / 2) * noise, where the mixture is
+    (q(z) + N(z; 0, I)) / 2 and q = N(mean, diag exp(log_var)); subtracted from the log
+    weight p(x_given | z) p(z) / q(z), it gives the mixture's weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._value_conditions import log_defensive_ratio
+    >>> # q is the prior itself: the mixture equals q.
+    >>> float(log_defensive_ratio(np.array([[0.3, -1.0]]), np.zeros(2), np.zeros(2))[0])
+    0.0
+    """
+    z = mean + np.exp(0.5 * log_var) * noise
+    # log N(z; 0, I) - log q(z): the normalising constants' 2 pi cancel.
+    log_prior_ratio = -0.5 * np.sum(np.square(z) - log_var - np.square(noise), axis=1)
+    return np.logaddexp(0.0, log_prior_ratio) - np.log(2.0)
 
 
 def _one_value(value, name):
@@ -71,20 +100,26 @@ class ValueConditionsMixin:
             )
         row, given = self._coded_value_row(conditions)
         n_chunks = int(np.clip(-(-DRAWS_PER_ROW * n_samples // DRAW_CHUNK), 1, MAX_DRAW_CHUNKS))
-        width = self._posterior_noise_width()
         inputs = self._prediction_inputs(row)
+        noise = rng.standard_normal((n_chunks * DRAW_CHUNK, self._posterior_noise_width()))
+        # Only one layer of the plain Gaussian q(z | x) under p(z) = N(0, I) has a closed-form
+        # KL (skvae._vae._latents): a flow or a hierarchy does not.
+        defensive = bool(self._model.latents.closed_form_kl)
+        if defensive:
+            # The second half of the draws come from the prior: the noise that q(z | x_given)
+            # turns into z ~ N(0, I).
+            mean, log_var = self._posterior_moments(inputs)
+            noise[len(noise) // 2 :] = (noise[len(noise) // 2 :] - mean) * np.exp(-0.5 * log_var)
         draws = np.concatenate(
             [
-                predict_in_batches(
-                    self._model.importance_draws,
-                    inputs,
-                    1,
-                    rng.standard_normal((DRAW_CHUNK, width)).astype(np.float32),
-                )[0]
-                for _ in range(n_chunks)
+                predict_in_batches(self._model.importance_draws, inputs, 1, chunk)[0]
+                for chunk in np.split(noise.astype(np.float32), n_chunks)
             ]
         ).astype(np.float64)
-        weights = self_normalised_weights(draws[:, 0])
+        log_weights = draws[:, 0]
+        if defensive:
+            log_weights = log_weights - log_defensive_ratio(noise, mean[0], log_var[0])
+        weights = self_normalised_weights(log_weights)
         effective = 1.0 / np.sum(weights**2)
         if effective < LOW_EFFECTIVE_DRAWS:
             warnings.warn(

@@ -167,3 +167,54 @@ def test_array_conditions_get_errors_about_conditions():
     with pytest.raises(ValueError, match="got non-finite or missing values"):
         by_size.sample(3, conditions=[pd.NA])
     assert by_size.sample(3, random_state=0, conditions=[1.5])["size"].tolist() == [1.5] * 3
+
+
+def test_a_common_category_is_drawn_from_the_models_conditional_with_its_spread():
+    """Given a category of half the rows of a penguin-like table, the generated rows have
+    the mean and spread of the model's own p(x_rest | x_given), read off by rejection
+    from 60,000 draws of its prior, and no warning says the value is unlikely: the
+    proposal mixes the encoder's q(z | x_given) with the prior. Alone, q(z | x_given) was
+    too narrow for a common value: about 20 effective draws of 20,480, a warning, and
+    lengths 15 to 22 % less spread than the model's."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    n = 600
+    species = rng.choice(3, size=n, p=[0.45, 0.35, 0.2])
+    island = np.where(species == 2, 2, np.where(species == 1, rng.choice(2, n), rng.choice(3, n)))
+    sex = rng.choice(2, size=n)
+    frame = pd.DataFrame(
+        {
+            "length": np.array([39.0, 48.0, 49.0])[species] + 2 * sex + 2.5 * rng.normal(size=n),
+            "depth": np.array([18.0, 15.0, 18.5])[species] + sex + rng.normal(size=n),
+            "mass": np.array([3700.0, 5100.0, 3700.0])[species]
+            + 500 * sex
+            + 350 * rng.normal(size=n),
+            "species": pd.Categorical(np.array(["A", "G", "C"])[species]),
+            "island": pd.Categorical(np.array(["T", "B", "D"])[island]),
+            "sex": pd.Categorical(np.array(["f", "m"])[sex]),
+        }
+    )
+    vae = VAETransformer(random_state=0).fit(frame)
+    reference = vae.sample(60000, random_state=1, latent="prior", marginals="model")
+    for column, value in (("sex", "m"), ("island", "B")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            rows = vae.sample(1000, random_state=0, conditions={column: value})
+        model = reference[reference[column] == value]
+        for name in ("length", "mass"):
+            assert rows[name].std() == pytest.approx(model[name].std(), rel=0.08)
+            assert abs(rows[name].mean() - model[name].mean()) < 0.1 * model[name].std()
+
+
+def test_the_defensive_weight_correction_is_the_mixtures_density_over_q():
+    """log_defensive_ratio(noise, mean, log_var) = log(((q(z) + N(z; 0, I)) / 2) / q(z))
+    at z = mean + exp(log_var / 2) * noise, computed here from the two densities."""
+    from skvae._vae._value_conditions import log_defensive_ratio
+
+    noise, mean, log_var = np.array([[0.5, -1.0]]), np.array([1.0, 0.0]), np.log([0.25, 4.0])
+    z = mean + np.exp(0.5 * log_var) * noise
+    log_q = -0.5 * np.sum(np.log(2 * np.pi) + log_var + noise**2)
+    log_p = -0.5 * np.sum(np.log(2 * np.pi) + z**2)
+    expected = np.log(0.5 * (np.exp(log_q) + np.exp(log_p))) - log_q
+    assert log_defensive_ratio(noise, mean, log_var)[0] == pytest.approx(expected)

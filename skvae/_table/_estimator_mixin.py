@@ -27,7 +27,13 @@ from skvae._table._codes import (
     is_frame,
     to_codes,
 )
-from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
+from skvae._table._frames import (
+    enum_columns,
+    frame_library,
+    from_pandas,
+    integer_column_labels,
+    to_pandas,
+)
 from skvae._table._scaling import fit_feature_scaling
 from skvae._table._whitening import WhiteningMixin
 
@@ -205,6 +211,8 @@ class TableEstimatorMixin(WhiteningMixin):
             )
         self.column_kinds_ = np.asarray(kinds, dtype=object)
         self._column_schema = {"as_frame": as_frame, "columns": schema}
+        if as_frame and not hasattr(self, "feature_names_in_"):
+            self._column_schema["labels"] = integer_column_labels(X)
         # Set with the scaling of in-memory rows; a memory map's columns are fitted on its
         # first chunk, whose range is not the training range: no bounds.
         self._integer_bounds = None
@@ -323,6 +331,7 @@ class TableEstimatorMixin(WhiteningMixin):
         )
         if not schema["as_frame"]:
             return out.astype(self._fit_dtype)
+        out.columns = schema.get("labels") or out.columns
         library = schema.get("library")  # None: pandas (and every state from before)
         if library is None:
             return out

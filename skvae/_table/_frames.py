@@ -109,3 +109,25 @@ def pandas_index(X):
     if module == "pandas" and hasattr(X, "columns") and hasattr(X, "index"):
         return X.index
     return None
+
+
+def integer_column_labels(frame):
+    """A pandas frame's column labels as ints if they all are integers (the labels of
+    ``pd.read_csv(header=None)`` or ``pd.DataFrame(array)``, which scikit-learn does not
+    take as feature names, so that frames come back with them), else None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._frames import integer_column_labels
+    >>> integer_column_labels(pd.DataFrame([[1.0, 2.0]]))
+    [0, 1]
+    >>> integer_column_labels(pd.DataFrame({"a": [1.0]})) is None
+    True
+    """
+    import numbers
+
+    labels = list(frame.columns)
+    if labels and all(isinstance(label, numbers.Integral) for label in labels):
+        return [int(label) for label in labels]
+    return None

@@ -152,3 +152,30 @@ def test_read_csv_true_false_columns_with_blanks_come_back_as_true_false(tmp_pat
     assert all(isinstance(v, (bool, np.bool_)) for v in filled["smoker"])
     observed = frame["smoker"].notna()
     assert filled["smoker"][observed].tolist() == frame["smoker"][observed].tolist()
+
+
+def test_frames_with_integer_column_labels_come_back_with_them(tmp_path):
+    """A DataFrame whose columns are labelled 0, 1, ... (pd.read_csv(header=None),
+    pd.DataFrame(array)), which scikit-learn takes for no feature names, comes back from
+    sample, inverse_transform and VAEImputer with those labels (they came back as x0,
+    x1, ..., so filled[0] raised KeyError), also after save and load; conditions name
+    its columns by those labels, the positions."""
+    import skvae
+    from skvae import VAEImputer
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({0: rng.normal(size=100), 1: rng.choice(["u", "v"], 100)})
+    frame.loc[:9, 0] = np.nan
+    vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    assert not hasattr(vae, "feature_names_in_")
+    skvae.save(vae, tmp_path / "vae.skops")
+    for model in (vae, skvae.load(tmp_path / "vae.skops")):
+        assert list(model.sample(3, random_state=0).columns) == [0, 1]
+        assert list(model.inverse_transform(model.transform(frame)).columns) == [0, 1]
+        assert (model.sample(3, random_state=0, conditions={1: "v"})[1] == "v").all()
+    filled = VAEImputer(max_iter=5, random_state=0).fit_transform(frame)
+    assert list(filled.columns) == [0, 1] and filled[0].notna().all()
+    # String labels are unchanged: feature names, as before.
+    named = frame.rename(columns={0: "a", 1: "b"})
+    columns = VAETransformer(max_iter=2, random_state=0).fit(named).sample(2).columns
+    assert list(columns) == ["a", "b"]

@@ -6,6 +6,29 @@ Imported lazily, and only when Keras runs on TensorFlow.
 import tensorflow as tf
 
 
+class OwnTraceCount:
+    """``fn`` behind an object of its own, for ``tf.function``.
+
+    TensorFlow counts a function's traces by its code object, so the closures of one
+    function, or one method of many models, added to one count although each is traced
+    once, as it must be (a graph per model, per architecture, per input shape), and it
+    warned of "excessive retracing" after five models in a process (a grid search). An
+    object has no code object: each function then counts its own traces.
+
+    Examples
+    --------
+    >>> from skvae._nn._tf_graph import OwnTraceCount
+    >>> OwnTraceCount(lambda x, y=1: x + y)(2, y=3)
+    5
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+
 def graph_function(fn, any_rows=False):
     """``fn`` as a ``tf.function``: traced once per input signature, then run as a graph.
 
@@ -21,7 +44,7 @@ def graph_function(fn, any_rows=False):
     [2.0, 2.0]
     """
     # autograph=False: the model methods are straight-line keras.ops code.
-    return tf.function(fn, autograph=False, reduce_retracing=any_rows)
+    return tf.function(OwnTraceCount(fn), autograph=False, reduce_retracing=any_rows)
 
 
 def shared_graph_function(method, state):
@@ -72,7 +95,7 @@ def shared_graph_function(method, state):
         )
         graph = graphs.get(signature)
         if graph is None:
-            graph = graphs[signature] = tf.function(pure, autograph=False)
+            graph = graphs[signature] = tf.function(OwnTraceCount(pure), autograph=False)
         return graph([variable.value for variable in state(model)], *args)
 
     return call

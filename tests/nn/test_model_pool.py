@@ -137,3 +137,31 @@ def test_the_pool_keeps_few_idle_models_and_drops_the_least_recently_used_archit
     pool.give_back("c", 4)  # a third architecture: "a", the least recently used, goes
     assert len(pool) == 2
     assert pool.take("a") is None and pool.take("b") == 3 and pool.take("c") == 4
+
+
+def test_a_search_over_many_architectures_logs_no_retracing_warning_of_skvaes_graphs():
+    """Fitting and scoring seven architectures in a row (a grid search) traces each of
+    skvae's graphs once, and TensorFlow's "excessive retracing" warning names none of
+    them: it counted the traces of all closures of one function together and warned from
+    the fifth model on (Keras's own training function still counts that way)."""
+    import logging
+
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    handler = Keep()
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        X = np.random.default_rng(0).normal(size=(60, 8))
+        for k in range(1, 8):
+            vae = VAETransformer(n_components=k, max_iter=2, random_state=0).fit(X)
+            vae.score_samples(X)
+            vae.transform(X)
+    finally:
+        logger.removeHandler(handler)
+    retracing = [message for message in records if "retracing" in message]
+    assert not [m for m in retracing if "multi_step_on_iterator" not in m], retracing

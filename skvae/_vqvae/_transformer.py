@@ -206,6 +206,9 @@ class VQVAETransformer(
         self.random_state = random_state
         self.verbose = verbose
 
+    # Defined here so that scikit-learn's set_output wraps it (it wraps only a class's own).
+    transform = CodebookMixin.transform
+
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, callbacks=None):

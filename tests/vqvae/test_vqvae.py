@@ -340,3 +340,25 @@ def test_an_unfitted_vqvae_says_so():
             getattr(VQVAETransformer(), method)(X)
     with pytest.raises(NotFittedError):
         VQVAETransformer().get_feature_names_out()
+
+
+def test_set_output_pandas_applies_to_transform_as_to_fit_transform():
+    """With set_output(transform="pandas"), transform returns a DataFrame as fit_transform
+    does (it returned an array: scikit-learn wraps only methods a class defines itself),
+    with the same values and the feature names out as columns, also in a
+    ColumnTransformer."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+
+    X = np.random.default_rng(0).normal(size=(120, 4))
+    vq = VQVAETransformer(n_codes=8, max_iter=2, random_state=0).set_output(transform="pandas")
+    fitted = vq.fit_transform(X)
+    codes = vq.transform(X)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == list(vq.get_feature_names_out())
+    np.testing.assert_array_equal(codes.to_numpy(), fitted.to_numpy())
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    vq = VQVAETransformer(n_codes=8, max_iter=2, random_state=0)
+    ct = ColumnTransformer([("vq", vq, ["a", "b", "c"]), ("keep", "passthrough", ["d"])])
+    ct.set_output(transform="pandas").fit(frame)
+    assert isinstance(ct.transform(frame), pd.DataFrame)

@@ -4,6 +4,7 @@ reconstructions of rows through it."""
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from skvae._table._frames import first_rows
 from skvae.plot._data import (
     conditions_of,
     data_columns,
@@ -258,7 +259,7 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
     >>> ax.get_images()[0].get_array().shape  # 4 real and 4 reconstructed rows, 13 columns
     (8, 13)
     """
-    Z, X = encode(estimator, X.iloc[:n_rows] if hasattr(X, "iloc") else np.asarray(X)[:n_rows])
+    Z, X = encode(estimator, first_rows(X, n_rows))
     rebuilt = decode(estimator, Z, conditions_of(estimator, X))
     real = X.astype(np.float64)
     ax = single_axes(ax, (8, 3.5) if image_shape is not None else (8, 5))

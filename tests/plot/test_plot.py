@@ -352,3 +352,22 @@ def test_report_command(tmp_path, capsys):
     assert "no column 'nope' for --label" in capsys.readouterr().err
     assert main(["report", str(model), str(data), "-o", str(out), "--image-shape", "2,2"]) == 1
     assert "image_shape=(2, 2) must be (height, width)" in capsys.readouterr().err
+
+
+def test_reconstructions_and_report_take_a_polars_frame_with_a_text_column(tmp_path):
+    """A model fitted on a polars frame with a text column draws the same reconstructions
+    from the polars frame as from its pandas copy, and writes its report (both failed:
+    the first rows were taken as an array of objects)."""
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=150), "c": rng.choice(["x", "y", "z"], 150)})
+    vae = VAETransformer(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    vae.fit(pl.from_pandas(frame))
+    from_polars = plot.reconstructions(vae, pl.from_pandas(frame), n_rows=4)
+    from_pandas = plot.reconstructions(vae, frame, n_rows=4)
+    np.testing.assert_array_equal(
+        from_polars.get_images()[0].get_array(), from_pandas.get_images()[0].get_array()
+    )
+    plt.close("all")
+    path = plot.report(vae, pl.from_pandas(frame), tmp_path / "report.html")
+    assert Path(path).read_text().count("<img") >= 3

@@ -70,9 +70,7 @@ class VAEOutlierDetector(OutlierMixin, BaseVAE):
     ``trim`` the VAE is fitted a second time without the least likely training rows, so
     that outliers among them do not shape the density. Its log p(x) has no background
     share (see :meth:`VAETransformer.score_samples`): capping what an unexpected row costs
-    would blur the ranking of the most anomalous rows. A row with missing values is scored
-    by log p(x_observed), which rises with each hole: rank rows with the same observed
-    columns together (see docs/anomaly_detection.rst).
+    would blur the ranking of the most anomalous rows. Each hole raises a row's score.
 
     Parameters
     ----------

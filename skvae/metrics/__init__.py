@@ -12,10 +12,12 @@ the model never saw (a holdout): the distance to the closest training record of 
 and of holdout rows, and the ROC AUC of a distance-based membership-inference attack.
 
 Every function takes NumPy arrays (all columns numeric) or two pandas DataFrames with the
-same columns, which may mix numeric, boolean, categorical and string columns. In a frame,
-a column is *categorical* when its dtype is ``category``, ``object``, a string dtype or a
-boolean dtype, and *numeric* otherwise; missing values (NaN, None, ``pd.NA``) are left out
-of each statistic.
+same columns, which may mix numeric, boolean, categorical and string columns; polars
+DataFrames and pyarrow Tables are converted to pandas first, so they behave alike. In a
+frame, a column is *categorical* when its dtype is ``category``, ``object``, a string dtype
+or a boolean dtype, and *numeric* otherwise; missing values (NaN in arrays; NaN, None,
+``pd.NA`` in frames) are left out of each statistic. A statistic that cannot use an
+infinite value (a correlation, a distance) raises a ValueError naming its column.
 """
 
 from skvae.metrics._dependence import (

@@ -8,33 +8,44 @@ categorical columns, the correlation ratio between a categorical and a numeric o
 
 import numpy as np
 
-from skvae.metrics._frames import as_2d_float, check_frames, is_categorical, is_frame
-
-
-def _numeric_matrix(frame):
-    """Float64 values of numeric frame columns, NaN where missing (nullable dtypes too)."""
-    return np.column_stack(
-        [frame[name].to_numpy(dtype=np.float64, na_value=np.nan) for name in frame.columns]
-    )
+from skvae.metrics._frames import (
+    as_pandas,
+    as_sample,
+    check_frames,
+    float_tables,
+    is_categorical,
+    is_frame,
+    missing_mask,
+    numeric_matrix,
+    reject_infinite,
+)
 
 
 def correlation_difference(real, synthetic):
     """Mean absolute difference between the Pearson correlation matrices (off-diagonal).
 
-    For DataFrames, only the numeric columns enter (each pair over the rows where both are
-    observed); pairs involving categorical or boolean columns are measured by
+    Each pair of columns is correlated over the rows where both are observed (missing
+    values are NaN in arrays; NaN, None and ``pd.NA`` in frames). For DataFrames, only the
+    numeric columns enter; pairs involving categorical or boolean columns are measured by
     :func:`association_difference`.
 
     Parameters
     ----------
     real, synthetic : array-like or DataFrame of shape (n, n_features) and (m, n_features)
-        Real and synthetic rows; constant columns count as uncorrelated.
+        Real and synthetic rows, two arrays or two DataFrames with the same columns
+        (polars DataFrames and pyarrow Tables are converted to pandas); constant columns
+        count as uncorrelated.
 
     Returns
     -------
     difference : float
         In [0, 2]; 0 when every pairwise correlation is reproduced (also when there are
         fewer than two numeric columns).
+
+    Raises
+    ------
+    ValueError
+        If the columns differ, or a numeric column holds an infinite value.
 
     Examples
     --------
@@ -45,7 +56,12 @@ def correlation_difference(real, synthetic):
     >>> real = np.hstack([z, z + 0.1 * rng.normal(size=(1000, 1))])
     >>> round(correlation_difference(real, rng.normal(size=(1000, 2))), 1)
     1.0
+    >>> holes = real.copy()
+    >>> holes[::10, 0] = np.nan
+    >>> round(correlation_difference(holes, real), 3)
+    0.0
     """
+    names = ["real", "synthetic"]
     (real, synthetic), frames = check_frames({"real": real, "synthetic": synthetic})
     if frames:
         numeric = [name for name in real.columns if not is_categorical(real[name])]
@@ -53,25 +69,47 @@ def correlation_difference(real, synthetic):
             return 0.0
         import pandas as pd  # present: the arguments are DataFrames
 
-        # pandas' corr() uses, for each pair, the rows where both columns are observed.
-        correlations = [
-            np.nan_to_num(pd.DataFrame(_numeric_matrix(frame[numeric])).corr().to_numpy())
-            for frame in (real, synthetic)
+        matrices = [
+            numeric_matrix(frame[numeric], names, name)
+            for name, frame in zip(names, (real, synthetic), strict=True)
         ]
-        off_diagonal = ~np.eye(len(numeric), dtype=bool)
-        return float(np.abs(correlations[0] - correlations[1])[off_diagonal].mean())
-    real, synthetic = as_2d_float(real, "real"), as_2d_float(synthetic, "synthetic")
-    n = real.shape[1]
-    if n < 2:
-        return 0.0
-    off_diagonal = ~np.eye(n, dtype=bool)
+        for name, X in zip(names, matrices, strict=True):
+            reject_infinite(X, name, numeric)
+        # pandas' corr() uses, for each pair, the rows where both columns are observed.
+        correlations = [np.nan_to_num(pd.DataFrame(X).corr().to_numpy()) for X in matrices]
+    else:
+        real, synthetic = float_tables({"real": real, "synthetic": synthetic})
+        if real.shape[1] < 2:
+            return 0.0
+        for name, X in zip(names, (real, synthetic), strict=True):
+            reject_infinite(X, name, list(range(X.shape[1])))
+        correlations = [_pairwise_correlations(X) for X in (real, synthetic)]
+    off_diagonal = ~np.eye(len(correlations[0]), dtype=bool)
+    return float(np.abs(correlations[0] - correlations[1])[off_diagonal].mean())
 
-    def correlations(X):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            C = np.corrcoef(X, rowvar=False)
-        return np.nan_to_num(C)
 
-    return float(np.abs(correlations(real) - correlations(synthetic))[off_diagonal].mean())
+def _pairwise_correlations(X):
+    """Pearson correlations of X's columns, each pair over the rows where both are observed
+    (as pandas' ``DataFrame.corr``); 0 for a pair where either column is constant."""
+    complete = ~np.isnan(X).any(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if complete.all():  # on X itself: a copy's memory layout may change the last bits
+            return np.nan_to_num(np.corrcoef(X, rowvar=False))
+        C = np.eye(X.shape[1])
+        if complete.sum() >= 2:
+            C[np.ix_(complete, complete)] = np.nan_to_num(np.corrcoef(X[:, complete], rowvar=False))
+    columns, observed = np.asfortranarray(X), np.asfortranarray(~np.isnan(X))
+    for i, j in zip(*np.triu_indices(X.shape[1], k=1), strict=True):
+        if complete[i] and complete[j]:
+            continue
+        both = observed[:, i] & observed[:, j]
+        x, y = columns[both, i], columns[both, j]
+        if len(x) < 2 or x.min() == x.max() or y.min() == y.max():
+            C[i, j] = C[j, i] = 0.0
+            continue
+        x, y = x - x.mean(), y - y.mean()
+        C[i, j] = C[j, i] = np.clip(x @ y / np.sqrt((x @ x) * (y @ y)), -1.0, 1.0)
+    return C
 
 
 def cramers_v(a, b):
@@ -90,12 +128,13 @@ def cramers_v(a, b):
     Parameters
     ----------
     a, b : array-like of shape (n,)
-        Paired values of two categorical columns, without missing values.
+        Paired values of two categorical columns. A pair with a missing value (NaN,
+        None, ``pd.NA``) is left out.
 
     Returns
     -------
     v : float
-        In [0, 1].
+        In [0, 1]; 0 when no pair is complete.
 
     Examples
     --------
@@ -107,10 +146,12 @@ def cramers_v(a, b):
     >>> round(cramers_v(["x", "x", "x", "y", "y", "y"], ["p", "p", "q", "q", "q", "q"]), 4)
     0.7071
     """
-    a_codes, n_a = _codes(a)
-    b_codes, n_b = _codes(b)
-    if len(a_codes) != len(b_codes):
-        raise ValueError(f"a and b must be paired samples; got {len(a_codes)} and {len(b_codes)}")
+    a, b = as_sample(a), as_sample(b)
+    if len(a) != len(b):
+        raise ValueError(f"a and b must be paired samples; got {len(a)} and {len(b)}")
+    complete = ~(missing_mask(a) | missing_mask(b))
+    a_codes, n_a = _codes(a[complete])
+    b_codes, n_b = _codes(b[complete])
     if min(n_a, n_b) < 2:
         return 0.0
     table = np.zeros((n_a, n_b))
@@ -136,14 +177,20 @@ def correlation_ratio(categories, values):
     Parameters
     ----------
     categories : array-like of shape (n,)
-        Values of a categorical column, without missing values.
+        Values of a categorical column.
     values : array-like of shape (n,)
-        The paired values of a numeric column.
+        The paired values of a numeric column. A pair with a missing value (NaN, None,
+        ``pd.NA``) in either is left out.
 
     Returns
     -------
     eta : float
-        In [0, 1].
+        In [0, 1]; 0 when no pair is complete.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` holds an infinite value in a complete pair.
 
     Examples
     --------
@@ -154,13 +201,25 @@ def correlation_ratio(categories, values):
     0.0
     >>> correlation_ratio(["a", "a", "b", "b"], [0.0, 2.0, 2.0, 4.0])
     0.7071067811865476
+    >>> round(correlation_ratio(["a", "a", "b", "b", None], [0.0, 2.0, 2.0, float("nan"), 9.0]), 4)
+    0.5
     """
-    codes, n_groups = _codes(categories)
+    categories = as_sample(categories)
     values = np.asarray(values, dtype=np.float64)
-    if len(codes) != len(values):
+    if len(categories) != len(values):
         raise ValueError(
-            f"categories and values must be paired samples; got {len(codes)} and {len(values)}"
+            f"categories and values must be paired samples; got {len(categories)} and {len(values)}"
         )
+    complete = ~(missing_mask(categories) | np.isnan(values))
+    codes, n_groups = _codes(categories[complete])
+    values = values[complete]
+    if np.isinf(values).any():
+        raise ValueError(
+            "values has infinite values; replace them with finite numbers, or with NaN to "
+            "leave their pairs out"
+        )
+    if len(values) == 0:
+        return 0.0
     centred = values - values.mean()
     total = float(np.sum(centred**2))
     if total == 0.0:
@@ -173,7 +232,7 @@ def correlation_ratio(categories, values):
 def _codes(values):
     """Integer codes 0..k-1 of a sample's distinct values (any hashable values)."""
     lookup = {}
-    codes = np.array([lookup.setdefault(v, len(lookup)) for v in np.asarray(values).tolist()])
+    codes = np.array([lookup.setdefault(v, len(lookup)) for v in values.tolist()])
     return codes.astype(np.intp), len(lookup)
 
 
@@ -187,12 +246,19 @@ def associations(frame):
     Parameters
     ----------
     frame : DataFrame
-        Table with categorical (``category``, ``object``, string, boolean) columns.
+        Table with categorical (``category``, ``object``, string, boolean) columns; a
+        polars DataFrame or pyarrow Table is converted to pandas.
 
     Returns
     -------
     associations : dict
         ``{(column_a, column_b): value in [0, 1]}``, pairs in column order.
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame, or a numeric column paired with a categorical
+        one holds an infinite value.
 
     Examples
     --------
@@ -203,6 +269,7 @@ def associations(frame):
     >>> associations(frame)
     {('size', 'color'): 1.0, ('size', 'flag'): 0.0, ('color', 'flag'): 0.0}
     """
+    frame = as_pandas(frame)
     if not is_frame(frame):
         raise ValueError(
             "associations needs a pandas DataFrame whose dtypes say which columns are "
@@ -212,9 +279,10 @@ def associations(frame):
     return _associations(frame, {name: is_categorical(frame[name]) for name in frame.columns})
 
 
-def _associations(frame, categorical):
+def _associations(frame, categorical, name="frame"):
     """associations(frame) with the categorical columns given (by the real frame's dtypes,
-    so that a synthetic frame with, say, 0/1 floats for a boolean is measured alike)."""
+    so that a synthetic frame with, say, 0/1 floats for a boolean is measured alike);
+    ``name`` names the frame in the error for an infinite value."""
     names = list(frame.columns)
     result = {}
     for i, a in enumerate(names):
@@ -230,9 +298,9 @@ def _associations(frame, categorical):
                 )
             else:
                 cat, num = (a, b) if categorical[a] else (b, a)
-                result[(a, b)] = correlation_ratio(
-                    both[cat].astype(object).to_numpy(), both[num].to_numpy(dtype=np.float64)
-                )
+                values = both[num].to_numpy(dtype=np.float64)
+                reject_infinite(values[:, None], name, [num])
+                result[(a, b)] = correlation_ratio(both[cat].astype(object).to_numpy(), values)
     return result
 
 
@@ -248,7 +316,8 @@ def association_difference(real, synthetic):
     Parameters
     ----------
     real, synthetic : DataFrame of shape (n, n_features) and (m, n_features)
-        Real and synthetic rows with the same columns.
+        Real and synthetic rows with the same columns (polars DataFrames and pyarrow
+        Tables are converted to pandas).
 
     Returns
     -------
@@ -265,6 +334,7 @@ def association_difference(real, synthetic):
     >>> association_difference(real, real), association_difference(real, shuffled)
     (0.0, 1.0)
     """
+    real, synthetic = as_pandas(real), as_pandas(synthetic)
     if not (is_frame(real) and is_frame(synthetic)):
         raise ValueError(
             "association_difference compares categorical columns, which need pandas "
@@ -273,8 +343,8 @@ def association_difference(real, synthetic):
         )
     (real, synthetic), _ = check_frames({"real": real, "synthetic": synthetic})
     categorical = {name: is_categorical(real[name]) for name in real.columns}
-    real_assoc = _associations(real, categorical)
-    synthetic_assoc = _associations(synthetic, categorical)
+    real_assoc = _associations(real, categorical, "real")
+    synthetic_assoc = _associations(synthetic, categorical, "synthetic")
     if not real_assoc:
         return 0.0
     return float(np.mean([abs(real_assoc[k] - synthetic_assoc[k]) for k in real_assoc]))

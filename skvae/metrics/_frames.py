@@ -1,11 +1,14 @@
-"""Checking the tables the metrics compare: arrays or DataFrames, and which columns are
-categorical.
+"""Checking the tables the metrics compare: arrays or DataFrames, which columns are
+categorical, and which values are missing.
 
 Shared by every metric of :mod:`skvae.metrics`, so that each one accepts the same inputs
-and reports a mismatch between the real and synthetic tables in the same words.
+and reports a mismatch between the real and synthetic tables in the same words. polars
+DataFrames and pyarrow Tables are converted to pandas on the way in.
 """
 
 import numpy as np
+
+from skvae._table._frames import frame_library, to_pandas
 
 
 def as_2d_float(X, name):
@@ -36,6 +39,183 @@ def as_2d_float(X, name):
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array; got shape {X.shape}")
     return X
+
+
+def float_tables(tables):
+    """Tables given as arrays: 2-D float64 arrays with as many columns as the first one.
+
+    Parameters
+    ----------
+    tables : dict
+        Maps argument names to array-likes; the first one fixes the number of columns.
+
+    Returns
+    -------
+    arrays : list of ndarray
+        The tables in the same order.
+
+    Examples
+    --------
+    >>> from skvae.metrics._frames import float_tables
+    >>> [X.shape for X in float_tables({"real": [[1, 2]], "synthetic": [[3, 4], [5, 6]]})]
+    [(1, 2), (2, 2)]
+    >>> float_tables({"real": [[1, 2, 3]], "synthetic": [[1, 2]]})
+    Traceback (most recent call last):
+    ...
+    ValueError: real and synthetic must have the same columns; got 3 and 2. Pass the same \
+columns in the same order
+    """
+    names = list(tables)
+    arrays = [as_2d_float(X, name) for name, X in tables.items()]
+    for name, X in zip(names[1:], arrays[1:], strict=True):
+        if X.shape[1] != arrays[0].shape[1]:
+            raise ValueError(
+                f"{names[0]} and {name} must have the same columns; got "
+                f"{arrays[0].shape[1]} and {X.shape[1]}. Pass the same columns in the "
+                "same order"
+            )
+    return arrays
+
+
+def reject_infinite(X, name, columns):
+    """Raise a ValueError naming the first column of ``X`` that holds an infinite value.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, n_features)
+        Float values, NaN where missing.
+    name : str
+        The table's argument name, for the message.
+    columns : list
+        The column labels, for the message.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae.metrics._frames import reject_infinite
+    >>> reject_infinite(np.array([[1.0, np.nan]]), "real", ["a", "b"])  # NaN is missing
+    >>> reject_infinite(np.array([[1.0, -np.inf]]), "real", ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: real has infinite values in column 'b'; replace them with finite numbers, \
+or with NaN to count them as missing
+    """
+    infinite = np.isinf(X).any(axis=0)
+    if infinite.any():
+        raise ValueError(
+            f"{name} has infinite values in column {columns[int(np.argmax(infinite))]!r}; "
+            "replace them with finite numbers, or with NaN to count them as missing"
+        )
+
+
+def numeric_matrix(frame, names, name):
+    """Float64 values of a frame's numeric columns, NaN where missing (nullable dtypes too).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The columns that are numeric in the first table, ``names[0]``.
+    names : list of str
+        The argument names of all the tables compared, for the message.
+    name : str
+        The argument name of ``frame``.
+
+    Returns
+    -------
+    X : ndarray of shape (n, n_columns)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae.metrics._frames import numeric_matrix
+    >>> frame = pd.DataFrame({"n": pd.array([1, None], dtype="Int64")})
+    >>> numeric_matrix(frame, ["real", "synthetic"], "real").tolist()
+    [[1.0], [nan]]
+    """
+    columns = []
+    for column in frame.columns:
+        try:
+            columns.append(frame[column].to_numpy(dtype=np.float64, na_value=np.nan))
+        except (TypeError, ValueError):
+            tables = "both frames" if len(names) == 2 else "all tables"
+            raise ValueError(
+                f"column {column!r} is numeric in {names[0]} but holds values that are not "
+                f"numbers in {name} (dtype {frame[column].dtype}); give {tables} the same dtypes"
+            ) from None
+    return np.column_stack(columns)
+
+
+def is_missing(value):
+    """Whether one value is missing: None, NaN, ``pd.NA`` or ``NaT``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae.metrics._frames import is_missing
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0.0, "a")]
+    [True, True, True, True, False, False]
+    """
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pd.NA: its comparisons are NA, which has no truth value
+        return True
+
+
+def as_sample(values):
+    """A 1-D sample as an array: NumPy's dtype for numbers, objects for anything else.
+
+    A list mixing strings and NaN stays objects rather than becoming strings ("nan").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae.metrics._frames import as_sample
+    >>> as_sample([1, 2]).dtype, as_sample(["a", np.nan]).tolist()
+    (dtype('int64'), ['a', nan])
+    """
+    array = np.asarray(values)
+    if array.dtype.kind in "US" and not isinstance(values, np.ndarray):
+        array = np.asarray(values, dtype=object)
+    return array
+
+
+def missing_mask(sample):
+    """Which values of a 1-D array (see :func:`as_sample`) are missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae.metrics._frames import missing_mask
+    >>> missing_mask(np.array([1.0, np.nan])).tolist(), missing_mask(np.array(["a", None])).tolist()
+    ([False, True], [False, True])
+    """
+    kind = sample.dtype.kind
+    if kind in "fc":
+        return np.isnan(sample)
+    if kind in "mM":
+        return np.isnat(sample)
+    if kind == "O":
+        return np.fromiter((is_missing(v) for v in sample.tolist()), bool, count=len(sample))
+    return np.zeros(len(sample), dtype=bool)
+
+
+def as_pandas(X):
+    """``X`` as a pandas DataFrame if it is a polars DataFrame or a pyarrow Table, else ``X``.
+
+    Their string, categorical and boolean columns become pandas columns that
+    :func:`is_categorical` counts as categorical, as for a frame fitted on pandas.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from skvae.metrics._frames import as_pandas, is_categorical
+    >>> frame = as_pandas(pl.DataFrame({"size": [1.0], "color": ["red"]}))
+    >>> type(frame).__module__.split(".")[0], [is_categorical(frame[c]) for c in frame]
+    ('pandas', [False, True])
+    """
+    return to_pandas(X) if frame_library(X) is not None else X
 
 
 def is_frame(X):
@@ -93,6 +273,8 @@ def is_categorical(column):
 def check_frames(frames):
     """Both (all) NumPy, or all DataFrames with the same columns; frames reordered alike.
 
+    polars DataFrames and pyarrow Tables count as DataFrames: they are converted to pandas.
+
     Parameters
     ----------
     frames : dict
@@ -114,7 +296,7 @@ def check_frames(frames):
     >>> list(synthetic.columns), frames
     (['a', 'b'], True)
     """
-    names, values = list(frames), list(frames.values())
+    names, values = list(frames), [as_pandas(v) for v in frames.values()]
     frame_flags = [is_frame(v) for v in values]
     if not any(frame_flags):
         return values, False

@@ -5,9 +5,17 @@ for discrete and categorical ones, and :func:`marginal_distances`, which picks o
 for each column.
 """
 
+import numbers
+
 import numpy as np
 
-from skvae.metrics._frames import as_2d_float, check_frames, is_categorical
+from skvae.metrics._frames import (
+    as_sample,
+    check_frames,
+    float_tables,
+    is_categorical,
+    missing_mask,
+)
 
 # A numeric column with at most this many distinct values is compared as discrete (total
 # variation) rather than continuous (Kolmogorov-Smirnov).
@@ -16,6 +24,9 @@ MAX_DISCRETE_VALUES = 20
 
 def ks_statistic(a, b):
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two ECDFs.
+
+    Missing values (NaN) are left out of each sample; infinite values count as values
+    beyond every finite one.
 
     Parameters
     ----------
@@ -27,6 +38,11 @@ def ks_statistic(a, b):
     statistic : float
         In [0, 1]; 0 when the empirical distributions coincide.
 
+    Raises
+    ------
+    ValueError
+        If a sample has no observed value (it is empty or all missing).
+
     Examples
     --------
     >>> from skvae.metrics import ks_statistic
@@ -34,16 +50,32 @@ def ks_statistic(a, b):
     0.0
     >>> ks_statistic([0, 0, 0], [1, 1, 1])
     1.0
+    >>> ks_statistic([1, 2, 3, float("nan")], [1, 2, 3])
+    0.0
     """
-    a, b = np.sort(np.asarray(a, float)), np.sort(np.asarray(b, float))
+    a = np.sort(_observed_numbers(a, "a"))
+    b = np.sort(_observed_numbers(b, "b"))
     grid = np.concatenate([a, b])
     cdf_a = np.searchsorted(a, grid, side="right") / len(a)
     cdf_b = np.searchsorted(b, grid, side="right") / len(b)
     return float(np.max(np.abs(cdf_a - cdf_b)))
 
 
+def _observed_numbers(values, name):
+    values = np.asarray(values, float)
+    return _nonempty(values[~np.isnan(values)], name)
+
+
+def _nonempty(values, name):
+    if len(values) == 0:
+        raise ValueError(f"{name} has no observed value (it is empty or all missing)")
+    return values
+
+
 def total_variation(a, b):
     """Total-variation distance between the value frequencies of two discrete samples.
+
+    Missing values (NaN, None, ``pd.NA``) are left out of each sample.
 
     Parameters
     ----------
@@ -55,6 +87,11 @@ def total_variation(a, b):
     distance : float
         Half the L1 distance between the two frequency tables, in [0, 1].
 
+    Raises
+    ------
+    ValueError
+        If a sample has no observed value (it is empty or all missing).
+
     Examples
     --------
     >>> from skvae.metrics import total_variation
@@ -62,8 +99,12 @@ def total_variation(a, b):
     0.25
     >>> total_variation(["a", "b", "b", "c"], ["b", "b", "c", "c"])
     0.25
+    >>> total_variation(["a", "b", None], ["a", "b"])
+    0.0
     """
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = as_sample(a), as_sample(b)
+    a = _nonempty(a[~missing_mask(a)], "a")
+    b = _nonempty(b[~missing_mask(b)], "b")
     if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":
         values = np.union1d(a, b)
         freq_a = np.array([np.mean(a == v) for v in values])
@@ -98,18 +139,26 @@ def marginal_distances(real, synthetic):
     ``synthetic`` are compared as discrete (total variation distance), the other numeric
     columns as continuous (Kolmogorov-Smirnov statistic, which handles ties, so a
     continuous synthetic column is fairly compared with an integer-valued real one).
-    Missing values in frames are left out.
+    Missing values (NaN in arrays; NaN, None and ``pd.NA`` in frames) are left out of
+    each column.
 
     Parameters
     ----------
     real, synthetic : array-like or DataFrame of shape (n, n_features) and (m, n_features)
         Real and synthetic rows: two arrays, or two DataFrames with the same columns
-        (``synthetic``'s columns are matched to ``real``'s by name).
+        (``synthetic``'s columns are matched to ``real``'s by name; polars DataFrames and
+        pyarrow Tables are converted to pandas).
 
     Returns
     -------
     distances : ndarray of shape (n_features,)
         One distance in [0, 1] per column, in ``real``'s column order (lower is better).
+
+    Raises
+    ------
+    ValueError
+        If the columns differ, a column has no observed value in either table, or a
+        column holds numbers in one frame and values that are not numbers in the other.
 
     Examples
     --------
@@ -132,28 +181,52 @@ def marginal_distances(real, synthetic):
             categorical = is_categorical(real[name])
             r = _observed(real[name], categorical)
             s = _observed(synthetic[name], categorical)
-            if len(r) == 0 or len(s) == 0:
-                raise ValueError(
-                    f"column {name!r} has no observed value in "
-                    f"{'real' if len(r) == 0 else 'synthetic'}; drop it from both frames"
-                )
-            if categorical or _both_discrete(r, s):
-                distances.append(total_variation(r, s))
-            else:
-                distances.append(ks_statistic(r, s))
+            _check_observed(name, r, s, "frames")
+            if categorical:
+                _check_kinds(name, r, s, real[name].dtype, synthetic[name].dtype)
+            distances.append(_distance(r, s, categorical))
         return np.array(distances)
-    real, synthetic = as_2d_float(real, "real"), as_2d_float(synthetic, "synthetic")
-    if real.shape[1] != synthetic.shape[1]:
+    real, synthetic = float_tables({"real": real, "synthetic": synthetic})
+    distances = []
+    for index, (r, s) in enumerate(zip(real.T, synthetic.T, strict=True)):
+        r, s = r[~np.isnan(r)], s[~np.isnan(s)]
+        _check_observed(index, r, s, "arrays")
+        distances.append(_distance(r, s, False))
+    return np.array(distances)
+
+
+def _distance(real, synthetic, categorical):
+    """The distance of one column's observed values: TV if discrete, else KS."""
+    if categorical or _both_discrete(real, synthetic):
+        return total_variation(real, synthetic)
+    return ks_statistic(real, synthetic)
+
+
+def _check_observed(name, real, synthetic, tables):
+    if len(real) == 0 or len(synthetic) == 0:
         raise ValueError(
-            f"real and synthetic must have the same columns; got {real.shape[1]} and "
-            f"{synthetic.shape[1]}"
+            f"column {name!r} has no observed value in "
+            f"{'real' if len(real) == 0 else 'synthetic'}; drop it from both {tables}"
         )
-    return np.array(
-        [
-            total_variation(r, s) if _both_discrete(r, s) else ks_statistic(r, s)
-            for r, s in zip(real.T, synthetic.T, strict=True)
-        ]
-    )
+
+
+def _check_kinds(name, real, synthetic, real_dtype, synthetic_dtype):
+    """A ValueError when a categorical column holds only numbers in one frame and no number
+    in the other: no value could match, so the distance would be 1 whatever the rows."""
+    kinds = [_number_kind(real), _number_kind(synthetic)]
+    if sorted(kinds) == ["no numbers", "only numbers"]:
+        raise ValueError(
+            f"column {name!r} holds {kinds[0]} in real (dtype {real_dtype}) but "
+            f"{kinds[1]} in synthetic (dtype {synthetic_dtype}); give both frames the same "
+            "dtypes"
+        )
+
+
+def _number_kind(values):
+    is_number = [isinstance(v, numbers.Number | np.bool_) for v in set(values.tolist())]
+    if all(is_number):
+        return "only numbers"
+    return "no numbers" if not any(is_number) else "numbers and other values"
 
 
 def _observed(column, categorical):

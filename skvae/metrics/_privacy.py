@@ -15,7 +15,13 @@ from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from skvae.metrics._frames import as_2d_float, check_frames, is_categorical
+from skvae.metrics._frames import (
+    check_frames,
+    float_tables,
+    is_categorical,
+    numeric_matrix,
+    reject_infinite,
+)
 
 # Two one-hot vectors of different categories differ in two entries, so scaling them by
 # sqrt(1/2) makes the squared distance 1/2 + 1/2 = 1: a category mismatch weighs as much as
@@ -205,14 +211,7 @@ def _points(tables):
     names = list(tables)
     values, frames = check_frames(tables)
     if not frames:
-        arrays = [as_2d_float(X, name) for name, X in zip(names, values, strict=True)]
-        for name, X in zip(names[1:], arrays[1:], strict=True):
-            if X.shape[1] != arrays[0].shape[1]:
-                raise ValueError(
-                    f"{names[0]} and {name} must have the same columns; got "
-                    f"{arrays[0].shape[1]} and {X.shape[1]}. Pass the same columns in the "
-                    "same order"
-                )
+        arrays = float_tables(dict(zip(names, values, strict=True)))
         return _standardise(arrays, names, list(range(arrays[0].shape[1])))
     reference = values[0]
     numeric = [c for c in reference.columns if not is_categorical(reference[c])]
@@ -220,7 +219,8 @@ def _points(tables):
     blocks = [[] for _ in values]
     if numeric:
         matrices = [
-            _numeric_matrix(frame[numeric], name) for name, frame in zip(names, values, strict=True)
+            numeric_matrix(frame[numeric], names, name)
+            for name, frame in zip(names, values, strict=True)
         ]
         for block, scaled in zip(blocks, _standardise(matrices, names, numeric), strict=True):
             block.append(scaled)
@@ -231,30 +231,11 @@ def _points(tables):
     return [np.hstack(block) for block in blocks]
 
 
-def _numeric_matrix(frame, name):
-    """Float64 values of a frame's numeric columns, NaN where missing."""
-    columns = []
-    for column in frame.columns:
-        try:
-            columns.append(frame[column].to_numpy(dtype=np.float64, na_value=np.nan))
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"column {column!r} is numeric in train but holds values that are not numbers "
-                f"in {name} (dtype {frame[column].dtype}); give all tables the same dtypes"
-            ) from None
-    return np.column_stack(columns)
-
-
 def _standardise(matrices, names, columns):
     """Numeric matrices centred and scaled by the first one's observed columns; missing
     values become the training mean (0 after centring)."""
     for name, X in zip(names, matrices, strict=True):
-        infinite = np.isinf(X).any(axis=0)
-        if infinite.any():
-            raise ValueError(
-                f"{name} has infinite values in column {columns[int(np.argmax(infinite))]!r}; "
-                "replace them with finite numbers, or with NaN to count them as missing"
-            )
+        reject_infinite(X, name, columns)
     train = matrices[0]
     observed = ~np.isnan(train)
     counts = np.maximum(observed.sum(axis=0), 1)

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from skvae.metrics._frames import check_frames, is_categorical
+from skvae.metrics._frames import as_pandas, check_frames, is_categorical
 
 
 def _as_text(X):
@@ -28,7 +28,8 @@ def frame_classifier(frame):
     Parameters
     ----------
     frame : DataFrame
-        Rows whose column dtypes decide the encoding.
+        Rows whose column dtypes decide the encoding (a polars DataFrame or a pyarrow
+        Table is read as its pandas conversion).
 
     Returns
     -------
@@ -43,6 +44,7 @@ def frame_classifier(frame):
     >>> frame_classifier(X).fit(X, [0, 0, 1, 1]).predict(X).tolist()
     [0, 0, 1, 1]
     """
+    frame = as_pandas(frame)
     categorical = [name for name in frame.columns if is_categorical(frame[name])]
     numeric = [name for name in frame.columns if name not in categorical]
     encoder = ColumnTransformer(

@@ -131,28 +131,3 @@ def integer_column_labels(frame):
     if labels and all(isinstance(label, numbers.Integral) for label in labels):
         return [int(label) for label in labels]
     return None
-
-
-def first_rows(X, n_rows):
-    """The first ``n_rows`` rows of a table as it is: a pandas, polars or pyarrow frame
-    stays one (with its column names and dtypes), anything else becomes an array.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skvae._table._frames import first_rows
-    >>> first_rows(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), 2)["x"].tolist()
-    [1.0, 2.0]
-    >>> first_rows([[1.0], [2.0], [3.0]], 1).tolist()
-    [[1.0]]
-    """
-    library = frame_library(X)
-    if hasattr(X, "iloc"):
-        return X.iloc[:n_rows]
-    if library == "polars":
-        return X.head(n_rows)
-    if library == "pyarrow":
-        return X.slice(0, n_rows)
-    import numpy as np
-
-    return np.asarray(X)[:n_rows]

@@ -143,3 +143,24 @@ def real_and_sampled(estimator, X, n_samples, random_state):
     columns = data_columns(estimator)
     real = X[:, columns].astype(np.float64)
     return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns
+
+
+def first_rows(X, n_rows):
+    """The first ``n_rows`` rows of a table as it is: a pandas DataFrame, polars DataFrame
+    or pyarrow Table stays one (with its column names and dtypes), anything else becomes
+    an array.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae.plot._data import first_rows
+    >>> first_rows(pd.DataFrame({"x": [1.0, 2.0, 3.0]}), 2)["x"].tolist()
+    [1.0, 2.0]
+    >>> first_rows([[1.0], [2.0], [3.0]], 1).tolist()
+    [[1.0]]
+    """
+    if hasattr(X, "iloc"):
+        return X.iloc[:n_rows]
+    if hasattr(X, "schema") and hasattr(X, "slice"):  # polars DataFrame, pyarrow Table
+        return X.slice(0, n_rows)
+    return np.asarray(X)[:n_rows]

@@ -4,13 +4,13 @@ reconstructions of rows through it."""
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._table._frames import first_rows
 from skvae.plot._data import (
     conditions_of,
     data_columns,
     decode,
     encode,
     feature_names,
+    first_rows,
     standardised,
 )
 from skvae.plot._figure import (

@@ -91,26 +91,6 @@ def from_pandas(frame, library, enums=()):
     return pyarrow.Table.from_pandas(frame, preserve_index=False)
 
 
-def pandas_index(X):
-    """X's index if X is a pandas DataFrame, else None: what a table the estimator returns
-    for X's rows carries, as scikit-learn's transformers keep it.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from skvae._table._frames import pandas_index
-    >>> pandas_index(pd.DataFrame({"x": [1.0, 2.0]}, index=[7, 3])).tolist()
-    [7, 3]
-    >>> pandas_index(np.ones((2, 1))) is None
-    True
-    """
-    module = type(X).__module__.split(".")[0]
-    if module == "pandas" and hasattr(X, "columns") and hasattr(X, "index"):
-        return X.index
-    return None
-
-
 def integer_column_labels(frame):
     """A pandas frame's column labels as ints if they all are integers (the labels of
     ``pd.read_csv(header=None)`` or ``pd.DataFrame(array)``, which scikit-learn does not

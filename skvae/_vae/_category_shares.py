@@ -66,8 +66,8 @@ def fit_category_shares(X_data, kinds, n_categories):
     """
     shares = [None] * len(kinds)
     for j, counts in enumerate(discrete_value_counts(X_data, kinds, n_categories)):
-        n_observed = 0 if counts is None else np.count_nonzero(~np.isnan(X_data[:, j]))
-        if n_observed > 0:
+        # The counts sum to the column's observed entries (all zeros when it has none).
+        if counts is not None and counts.sum() > 0:
             shares[j] = counts / counts.sum()
     return shares
 

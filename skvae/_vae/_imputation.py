@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, to_numpy
-from skvae._table._frames import pandas_index
+from skvae._table._codes import is_frame
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -198,7 +198,7 @@ class ImputationMixin:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
         check_is_fitted(self)
         rng = check_random_state(random_state)
-        index = pandas_index(X)
+        index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             completions = [
@@ -245,6 +245,6 @@ class ImputationMixin:
         if not (self._column_schema["as_frame"] or "categorical" in self.column_kinds_):
             return completed.astype(X.dtype)
         out = self._to_output(completed)
-        if index is not None and pandas_index(out) is not None:
+        if index is not None and is_frame(out):
             out.index = index
         return out

@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
-from skvae._table._frames import pandas_index
+from skvae._table._codes import is_frame
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc, with_defaults
 from skvae._vae._imputation import ImputationMixin
@@ -244,7 +244,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         array([[ 1., -1.]])
         """
         check_is_fitted(self)
-        index = pandas_index(X)
+        index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             return self._complete(X, self._linear_gaussian_fill(X), index)

@@ -8,6 +8,7 @@ DataFrames and pyarrow Tables are converted to pandas on the way in.
 
 import numpy as np
 
+from skvae._table._codes import is_missing_value
 from skvae._table._frames import frame_library, to_pandas
 
 
@@ -145,24 +146,6 @@ def numeric_matrix(frame, names, name):
     return np.column_stack(columns)
 
 
-def is_missing(value):
-    """Whether one value is missing: None, NaN, ``pd.NA`` or ``NaT``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skvae.metrics._frames import is_missing
-    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, pd.NaT, 0.0, "a")]
-    [True, True, True, True, False, False]
-    """
-    if value is None:
-        return True
-    try:
-        return bool(value != value)  # NaN and NaT differ from themselves
-    except TypeError:  # pd.NA: its comparisons are NA, which has no truth value
-        return True
-
-
 def as_sample(values):
     """A 1-D sample as an array: NumPy's dtype for numbers, objects for anything else.
 
@@ -197,7 +180,7 @@ def missing_mask(sample):
     if kind in "mM":
         return np.isnat(sample)
     if kind == "O":
-        return np.fromiter((is_missing(v) for v in sample.tolist()), bool, count=len(sample))
+        return np.fromiter((is_missing_value(v) for v in sample.tolist()), bool, count=len(sample))
     return np.zeros(len(sample), dtype=bool)
 
 

@@ -52,11 +52,13 @@ class LazyModelInputs:
         return self.build(self.X[rows])
 
 
-def predict_in_batches(method, X, batch_rows, *args, progress=False):
+def predict_in_batches(method, X, batch_rows, *args, row_args=(), progress=False):
     """Apply a model method to fixed-size row chunks of X and stack the NumPy results.
 
     ``method(chunk, *args)`` is compiled once per architecture (see
-    :func:`skvae._nn._graphs.shared_compiled`); it must not assign variables.
+    :func:`skvae._nn._graphs.shared_compiled`); it must not assign variables. Arrays in
+    ``row_args`` have one entry per row of X and are chunked (and padded) with it:
+    ``method(chunk, *row_chunks, *args)``.
     Every chunk has exactly ``batch_rows`` rows (the last is zero-padded): with one input
     shape the backend runs the same kernels (and one traced graph) for every call, so a
     row's float32 result does not depend on how many other rows came with it or where
@@ -80,13 +82,17 @@ def predict_in_batches(method, X, batch_rows, *args, progress=False):
     for block_start in range(0, n_rows, block_rows):
         block = X[block_start : block_start + block_rows]
         for start in range(0, len(block), batch_rows):
-            chunk = block[start : start + batch_rows]
-            n_real = len(chunk)
-            if n_real < batch_rows:
-                chunk = np.concatenate(
-                    [chunk, np.zeros((batch_rows - n_real,) + chunk.shape[1:], chunk.dtype)]
-                )
-            parts.append(to_numpy(fn(chunk, *args))[:n_real])
+            rows = slice(block_start + start, block_start + start + batch_rows)
+            chunks = [_padded(block[start : start + batch_rows], batch_rows)]
+            chunks += [_padded(array[rows], batch_rows) for array in row_args]
+            parts.append(to_numpy(fn(*chunks, *args))[: min(batch_rows, len(block) - start)])
         if bar is not None:
             bar.update(min(block_start + block_rows, n_rows))
     return np.concatenate(parts, axis=0)
+
+
+def _padded(chunk, n_rows):
+    """``chunk`` with zero rows appended up to ``n_rows``."""
+    if len(chunk) == n_rows:
+        return chunk
+    return np.concatenate([chunk, np.zeros((n_rows - len(chunk),) + chunk.shape[1:], chunk.dtype)])

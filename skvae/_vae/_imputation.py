@@ -12,8 +12,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._nn._prediction import predict_in_batches, to_numpy
+from skvae._nn._prediction import to_numpy
 from skvae._table._codes import is_frame
+from skvae._vae._defensive_draws import DefensiveDrawsMixin
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -22,20 +23,6 @@ from skvae._vae._latent_mixture import (
     rows_for_mixture,
     standard_prior,
 )
-
-
-def self_normalised_weights(log_w):
-    """Importance weights normalised to sum to 1 over the last axis (the draws).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._vae._imputation import self_normalised_weights
-    >>> self_normalised_weights(np.log([[1.0, 3.0]])).tolist()
-    [[0.25, 0.75]]
-    """
-    weights = np.exp(log_w - log_w.max(axis=-1, keepdims=True))
-    return weights / weights.sum(axis=-1, keepdims=True)
 
 
 def observation_log_var(model):
@@ -70,7 +57,7 @@ def noise_variance(model, kinds, scale, whitened_features):
     return variance
 
 
-class ImputationMixin:
+class ImputationMixin(DefensiveDrawsMixin):
     """The imputation machinery of :class:`~skvae.VAEImputer`.
 
     Examples
@@ -223,15 +210,8 @@ class ImputationMixin:
     def _importance_draws(self, X):
         """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
         X = self._validate_rows(self._as_nan(X))
-        eps = self._importance_noise()
-        draws = predict_in_batches(
-            self._model.importance_draws,
-            self._prediction_inputs(X),
-            self._score_chunk_rows(len(eps)) // 2,
-            eps,
-        ).astype(np.float64)
+        weights, draws = self._defensive_draws(X)
         width = self._model.layout.input_width
-        weights = self_normalised_weights(draws[:, :, 0])
         return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
 
     def _complete(self, X, filled_scaled, index=None):

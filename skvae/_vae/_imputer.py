@@ -38,15 +38,15 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     The VAE is fitted with missing entries masked out of its likelihood (Mattei and
     Frellsen, 2019), so rows with holes still train it. Each hole is then filled with its
     conditional expectation E[x_missing | x_observed] under the model, estimated by
-    self-normalised importance sampling over q(z | x_observed) with
-    ``n_importance_samples`` draws: the weighted average of the decoder means. When the
-    model is linear-Gaussian (the default ``hidden_layer_sizes=()`` with every modelled
-    column ``"gaussian"``, the default posterior and one latent layer), it is factor
-    analysis, and the conditional expectation is computed exactly in closed form instead
-    (no Monte Carlo error, and no reliance on the encoder's guess of the posterior of a
-    row with holes). Observed entries are returned unchanged. :meth:`multiple_imputations`
-    draws plausible values instead (multiple imputation), by
-    sampling-importance-resampling.
+    self-normalised importance sampling with ``n_importance_samples`` draws, half from
+    q(z | x_observed) and half from the prior (a defensive mixture): the weighted
+    average of the decoder means. When the model is linear-Gaussian (the default
+    ``hidden_layer_sizes=()`` with every modelled column ``"gaussian"``, the default
+    posterior and one latent layer), it is factor analysis, and the conditional
+    expectation is computed exactly in closed form instead (no Monte Carlo error, and no
+    reliance on the encoder's guess of the posterior of a row with holes). Observed
+    entries are returned unchanged. :meth:`multiple_imputations` draws plausible values
+    instead (multiple imputation), by sampling-importance-resampling.
 
     The defaults follow MIWAE: training maximises the importance-weighted bound with
     ``n_importance_train=20`` draws per row, and imputation uses

@@ -26,7 +26,8 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
-from skvae._vae._imputation import observation_log_var, self_normalised_weights
+from skvae._vae._defensive_draws import log_defensive_ratio, self_normalised_weights
+from skvae._vae._imputation import observation_log_var
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
 # generated row, between 1 and 25 chunks.
@@ -35,25 +36,6 @@ DRAWS_PER_ROW = 20
 MAX_DRAW_CHUNKS = 25
 # Fewer effective draws than this mean that the given values are unlikely under the model.
 LOW_EFFECTIVE_DRAWS = 50
-
-
-def log_defensive_ratio(noise, mean, log_var):
-    """log(mixture(z) / q(z)) for z = mean + exp(log_var / 2) * noise, where the mixture is
-    (q(z) + N(z; 0, I)) / 2 and q = N(mean, diag exp(log_var)); subtracted from the log
-    weight p(x_given | z) p(z) / q(z), it gives the mixture's weight.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._vae._value_conditions import log_defensive_ratio
-    >>> # q is the prior itself: the mixture equals q.
-    >>> float(log_defensive_ratio(np.array([[0.3, -1.0]]), np.zeros(2), np.zeros(2))[0])
-    0.0
-    """
-    z = mean + np.exp(0.5 * log_var) * noise
-    # log N(z; 0, I) - log q(z): the normalising constants' 2 pi cancel.
-    log_prior_ratio = -0.5 * np.sum(np.square(z) - log_var - np.square(noise), axis=1)
-    return np.logaddexp(0.0, log_prior_ratio) - np.log(2.0)
 
 
 def _one_value(value, name):

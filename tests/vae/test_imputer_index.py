@@ -26,10 +26,13 @@ def test_imputer_outputs_keep_the_index_of_the_users_frame(with_category):
     imputer = VAEImputer(random_state=0).fit(train)
     filled = imputer.transform(test)
     draws = imputer.multiple_imputations(test, 2, random_state=0)
-    for out, tolerance in ((filled, 0.3), (draws[0], 1.5), (draws[1], 1.5)):
+    # The mean fill is within 0.3 of 2 a in every row; a draw carries the model's noise
+    # (about 0.5 here), so the draws are held to their median error. A row's value put in
+    # another row would miss by about 2.
+    for out, summary, tolerance in ((filled, np.max, 0.3), *((d, np.median, 0.8) for d in draws)):
         assert out.index.equals(test.index)
         merged = test.fillna(out)
         assert merged["b"].notna().all()
-        assert np.abs(merged.loc[holes, "b"] - 2 * test.loc[holes, "a"]).max() < tolerance
+        assert summary(np.abs(merged.loc[holes, "b"] - 2 * test.loc[holes, "a"])) < tolerance
     imputer.set_output(transform="pandas")
     assert imputer.transform(test).index.equals(test.index)

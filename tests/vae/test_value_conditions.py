@@ -210,7 +210,7 @@ def test_a_common_category_is_drawn_from_the_models_conditional_with_its_spread(
 def test_the_defensive_weight_correction_is_the_mixtures_density_over_q():
     """log_defensive_ratio(noise, mean, log_var) = log(((q(z) + N(z; 0, I)) / 2) / q(z))
     at z = mean + exp(log_var / 2) * noise, computed here from the two densities."""
-    from skvae._vae._value_conditions import log_defensive_ratio
+    from skvae._vae._defensive_draws import log_defensive_ratio
 
     noise, mean, log_var = np.array([[0.5, -1.0]]), np.array([1.0, 0.0]), np.log([0.25, 4.0])
     z = mean + np.exp(0.5 * log_var) * noise

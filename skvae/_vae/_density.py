@@ -157,7 +157,10 @@ n_conditions), default=None
         expectation that tightens as the number of draws grows (with one draw it is the
         ELBO). The noise is fixed at fit time, so the same row always gets the same score,
         whatever else is in X. Includes all normalising constants and the log-Jacobian of
-        the internal scaling, so it is a density in X's units.
+        the internal scaling, so it is a density in X's units. A row with missing
+        entries (NaN) gets the density of its observed entries, log p(x_observed);
+        :class:`~skvae.VAEOutlierDetector` scores it by E[log p(x) | x_observed] instead,
+        so that it ranks with complete rows.
 
         Except for :class:`~skvae.VAEOutlierDetector`, which scores by the VAE alone, the
         density is a defensive mixture: 0.99 of the VAE's and 0.01 of a broad background

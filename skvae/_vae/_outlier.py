@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc, with_defaults
+from skvae._vae._hole_scores import HoleScoresMixin
 
 # contamination="auto" flags the training rows whose log-likelihood lies below Tukey's
 # lower fence: the first quartile minus this many interquartile ranges.
@@ -60,17 +61,17 @@ DETECTOR_DEFAULTS = {
 @savable
 @with_defaults(DETECTOR_DEFAULTS)
 @fill_doc
-class VAEOutlierDetector(OutlierMixin, BaseVAE):
+class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
     """Outlier detection with a variational autoencoder's log-likelihood.
 
     Fits a VAE to the training rows and scores each row by its importance-sampled
     log-likelihood log p(x) (:meth:`score_samples`): higher is more normal. Scores are
-    deterministic, because the importance-sampling noise is fixed at fit time. The
-    training code, parameters and scoring are those of :class:`VAETransformer`; with
-    ``trim`` the VAE is fitted a second time without the least likely training rows, so
-    that outliers among them do not shape the density. Its log p(x) has no background
-    share (see :meth:`VAETransformer.score_samples`): capping what an unexpected row costs
-    would blur the ranking of the most anomalous rows. Each hole raises a row's score.
+    deterministic (the importance-sampling noise is fixed at fit time). The training
+    code and parameters are those of :class:`VAETransformer`; with ``trim`` the VAE is
+    fitted again without the least likely training rows, so that outliers among them do
+    not shape the density. Its log p(x) has no background share (see
+    :meth:`VAETransformer.score_samples`), which would blur the ranking of the most
+    anomalous rows. A row with holes scores E[log p(x) | x_observed] (see the user guide).
 
     Parameters
     ----------

@@ -30,11 +30,12 @@ def self_normalised_weights(log_w):
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
-def log_defensive_ratio(noise, mean, log_var):
+def log_defensive_ratio(noise, mean, log_var, prior_share=0.5):
     """log(mixture(z) / q(z)) for z = mean + exp(log_var / 2) * noise, where the mixture is
-    (q(z) + N(z; 0, I)) / 2 and q = N(mean, diag exp(log_var)); subtracted from the log
-    weight p(x_given | z) p(z) / q(z), it gives the mixture's weight. The latent
-    dimensions are the last axis; the others broadcast (a row's q against its draws).
+    (1 - prior_share) q(z) + prior_share N(z; 0, I) and q = N(mean, diag exp(log_var));
+    subtracted from the log weight p(x_given | z) p(z) / q(z), it gives the mixture's
+    weight. The latent dimensions are the last axis; the others broadcast (a row's q
+    against its draws).
 
     Examples
     --------
@@ -47,7 +48,7 @@ def log_defensive_ratio(noise, mean, log_var):
     z = mean + np.exp(0.5 * log_var) * noise
     # log N(z; 0, I) - log q(z): the normalising constants' 2 pi cancel.
     log_prior_ratio = -0.5 * np.sum(np.square(z) - log_var - np.square(noise), axis=-1)
-    return np.logaddexp(0.0, log_prior_ratio) - np.log(2.0)
+    return np.logaddexp(np.log1p(-prior_share), np.log(prior_share) + log_prior_ratio)
 
 
 class DefensiveDrawsMixin:
@@ -80,6 +81,7 @@ class DefensiveDrawsMixin:
             draws = predict_in_batches(method, inputs, chunk, eps).astype(np.float64)
             return self_normalised_weights(draws[:, :, 0]), draws
         half = len(eps) // 2
+        prior_share = (len(eps) - half) / len(eps)  # 0.5 unless the draws are odd
         weights, draws = [], []
         # Chunk by chunk, so that the per-row noise held at once stays that of one chunk.
         for start in range(0, len(X), chunk):
@@ -92,7 +94,9 @@ class DefensiveDrawsMixin:
                 method, inputs, chunk, row_args=(noise.astype(np.float32),)
             ).astype(np.float64)
             weights.append(
-                self_normalised_weights(part[:, :, 0] - log_defensive_ratio(noise, mean, log_var))
+                self_normalised_weights(
+                    part[:, :, 0] - log_defensive_ratio(noise, mean, log_var, prior_share)
+                )
             )
             draws.append(part)
         return np.concatenate(weights), np.concatenate(draws)

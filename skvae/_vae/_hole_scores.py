@@ -43,31 +43,40 @@ class RowSharedNoise:
 
     Each draw of shape (n_rows, ...) is one draw of shape (...) repeated for every row
     (common random numbers across rows), made from uniforms by inverse CDF. A row's draws
-    then do not depend on how many rows, or which, are drawn with it. It has the methods
-    the observation models' ``sample`` call: ``uniform``, ``standard_normal``,
-    ``standard_t``, ``logistic`` and ``standard_cauchy``.
+    then do not depend on how many rows, or which, are drawn with it. A first axis of
+    n_rows * k entries holds k entries per row, row after row (as a mixture column's
+    component draws for (n_rows, k) flattened): each of the k gets its own draw. It has
+    the methods the observation models' ``sample`` call: ``uniform``,
+    ``standard_normal``, ``standard_t``, ``logistic`` and ``standard_cauchy``.
 
     Parameters
     ----------
     rng : numpy.random.Generator
         Source of the shared uniforms.
+    n_rows : int
+        The number of rows that share each draw.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skvae._vae._hole_scores import RowSharedNoise
-    >>> noise = RowSharedNoise(np.random.default_rng(0)).standard_normal((3, 2))
+    >>> noise = RowSharedNoise(np.random.default_rng(0), n_rows=3).standard_normal((3, 2))
     >>> bool(np.all(noise == noise[0]))
     True
     """
 
-    def __init__(self, rng):
+    def __init__(self, rng, n_rows):
         self._rng = rng
+        self._n_rows = n_rows
 
     def uniform(self, size):
         size = tuple(np.atleast_1d(size))
-        u = self._rng.uniform(size=(1, *size[1:]))
-        return np.broadcast_to(np.clip(u, UNIFORM_EDGE, 1.0 - UNIFORM_EDGE), size).copy()
+        per_row, rest = divmod(size[0], self._n_rows)
+        if rest:
+            raise ValueError(f"a draw of {size[0]} entries for {self._n_rows} rows")
+        u = self._rng.uniform(size=(per_row, *size[1:]))
+        u = np.clip(u, UNIFORM_EDGE, 1.0 - UNIFORM_EDGE)
+        return np.tile(u, (self._n_rows,) + (1,) * (len(size) - 1))
 
     def standard_normal(self, size):
         return ndtri(self.uniform(size))
@@ -127,7 +136,7 @@ class HoleScoresMixin(DefensiveDrawsMixin):
         params = draws[:, :, 1 + self._model.layout.input_width :]
         obs_log_var = observation_log_var(self._model)
         # Fixed for the model (the importance noise uses stream 1 of the same seed).
-        noise = RowSharedNoise(np.random.default_rng([self._seed, 2]))
+        noise = RowSharedNoise(np.random.default_rng([self._seed, 2]), len(X))
         C = self._split_columns(X)[1]
         holes = np.isnan(X)
         completions = []
@@ -143,8 +152,9 @@ class HoleScoresMixin(DefensiveDrawsMixin):
         return scores.reshape(N_COMPLETIONS, len(X)).mean(axis=0)
 
     def _whole_numbers(self, codes):
-        """Coded rows with integer columns rounded and clipped to their training range, as
-        :meth:`sample` returns them."""
+        """Coded rows with their "integer" columns rounded and clipped to their training
+        range: that kind's model puts its mass on those whole numbers. (A column of
+        whole numbers modelled as continuous keeps its continuous draws.)"""
         for j, (kind, entry) in enumerate(
             zip(self.column_kinds_, self._column_schema["columns"], strict=True)
         ):

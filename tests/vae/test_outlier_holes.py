@@ -102,3 +102,18 @@ def test_holes_in_integer_and_category_columns_are_completed_with_their_own_valu
     complete = detector.score_samples(frame)
     for rows in (slice(0, None, 4), slice(1, None, 4)):
         assert scores[rows].mean() == pytest.approx(complete[rows].mean(), abs=0.3)
+
+
+def test_shared_noise_repeats_each_draw_down_the_rows_and_not_across_columns():
+    """RowSharedNoise gives every row the same draws, and the k entries of a row in a
+    flattened (n_rows * k) first axis (a mixture column's component draws) their own."""
+    from skvae._nn.observations.base import draw_categories
+    from skvae._vae._hole_scores import RowSharedNoise
+
+    noise = RowSharedNoise(np.random.default_rng(0), n_rows=50)
+    codes = draw_categories(np.zeros((50 * 8, 10)), noise).reshape(50, 8)
+    assert np.all(codes == codes[0])
+    assert len(np.unique(codes[0])) > 3  # uniform over 10 categories, 8 columns
+    t = noise.standard_t(np.full((50, 400), 3.0))
+    assert np.all(t == t[0]) and np.all(np.isfinite(t))
+    assert abs(np.median(t[0])) < 0.2 and 0.6 < np.mean(np.abs(t[0]) < 1.64) < 0.9

@@ -51,6 +51,42 @@ def log_defensive_ratio(noise, mean, log_var, prior_share=0.5):
     return np.logaddexp(np.log1p(-prior_share), np.log(prior_share) + log_prior_ratio)
 
 
+def with_prior_draws(noise, mean, log_var):
+    """``noise`` (float64) with the second half of its draws (the second-to-last axis)
+    replaced by the noise that q = N(mean, diag exp(log_var)) turns into z = that half's
+    values: draws of the prior N(0, I) fed through q's reparameterisation. ``mean`` and
+    ``log_var`` broadcast against the draws (one q per row: shape (..., 1, d)).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._defensive_draws import with_prior_draws
+    >>> eps, mean, log_var = np.array([[0.5], [-1.0]]), np.array([2.0]), np.log([4.0])
+    >>> noise = with_prior_draws(eps, mean, log_var)
+    >>> (mean + np.exp(0.5 * log_var) * noise).ravel().tolist()  # q's draw, then eps itself
+    [3.0, -1.0]
+    """
+    half = noise.shape[-2] // 2
+    shape = np.broadcast_shapes(noise.shape, np.shape(mean))
+    out = np.array(np.broadcast_to(noise, shape), dtype=np.float64)
+    out[..., half:, :] = (noise[..., half:, :] - mean) * np.exp(-0.5 * log_var)
+    return out
+
+
+def resampled_draws(weights, u):
+    """Index of one draw per row, drawn with the row's ``weights`` (n, K) by inverse CDF
+    at the uniforms ``u`` (n, 1): sampling-importance-resampling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._defensive_draws import resampled_draws
+    >>> resampled_draws(np.array([[0.5, 0.5], [0.1, 0.9]]), np.array([[0.7], [0.05]]))
+    array([1, 0])
+    """
+    return np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
+
+
 class DefensiveDrawsMixin:
     """Importance draws of p(z | x_observed) from the defensive mixture (see the module).
 
@@ -80,16 +116,15 @@ class DefensiveDrawsMixin:
             inputs = self._prediction_inputs(X)
             draws = predict_in_batches(method, inputs, chunk, eps).astype(np.float64)
             return self_normalised_weights(draws[:, :, 0]), draws
-        half = len(eps) // 2
-        prior_share = (len(eps) - half) / len(eps)  # 0.5 unless the draws are odd
+        # with_prior_draws gives the prior the second half: 0.5 unless the draws are odd.
+        prior_share = (len(eps) - len(eps) // 2) / len(eps)
         weights, draws = [], []
         # Chunk by chunk, so that the per-row noise held at once stays that of one chunk.
         for start in range(0, len(X), chunk):
             inputs = self._prediction_inputs(X[start : start + chunk])
             mean, log_var = (m[:, None, :] for m in self._posterior_moments(inputs))
-            # The noise that each row's q turns into the shared prior draws z = eps.
-            noise = np.broadcast_to(eps, (len(mean), *eps.shape)).astype(np.float64)
-            noise[:, half:] = (eps[half:] - mean) * np.exp(-0.5 * log_var)
+            # Each row's noise: its q turns the second half into the shared prior draws.
+            noise = with_prior_draws(eps, mean, log_var)
             part = predict_in_batches(
                 method, inputs, chunk, row_args=(noise.astype(np.float32),)
             ).astype(np.float64)

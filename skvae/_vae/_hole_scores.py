@@ -24,7 +24,7 @@ row's score is deterministic and ignores the other rows scored with it.
 import numpy as np
 from scipy.special import ndtri, stdtrit
 
-from skvae._vae._defensive_draws import DefensiveDrawsMixin
+from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
 from skvae._vae._imputation import observation_log_var
 
 # Completions averaged per row with holes: the mean's Monte Carlo error is the spread of
@@ -90,20 +90,6 @@ class RowSharedNoise:
 
     def standard_cauchy(self, size):
         return np.tan(np.pi * (self.uniform(size) - 0.5))
-
-
-def resampled_draws(weights, u):
-    """Index of one draw per row, drawn with the row's ``weights`` (n, K) by inverse CDF
-    at the uniforms ``u`` (n, 1).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._vae._hole_scores import resampled_draws
-    >>> resampled_draws(np.array([[0.5, 0.5], [0.1, 0.9]]), np.array([[0.7], [0.05]]))
-    array([1, 0])
-    """
-    return np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
 
 
 class HoleScoresMixin(DefensiveDrawsMixin):

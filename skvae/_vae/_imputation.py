@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import to_numpy
 from skvae._table._codes import is_frame
-from skvae._vae._defensive_draws import DefensiveDrawsMixin
+from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -200,7 +200,7 @@ class ImputationMixin(DefensiveDrawsMixin):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
             rows = np.arange(len(weights))
             u = rng.uniform(size=(len(weights), 1))
-            chosen = np.minimum((u > np.cumsum(weights, axis=1)).sum(axis=1), weights.shape[1] - 1)
+            chosen = resampled_draws(weights, u)
             filled = self._model.layout.sample_columns(params[rows, chosen], obs_log_var, rng)
             completions.append(self._complete(X, filled, index))
         if self._column_schema["as_frame"]:

@@ -26,7 +26,11 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
-from skvae._vae._defensive_draws import log_defensive_ratio, self_normalised_weights
+from skvae._vae._defensive_draws import (
+    log_defensive_ratio,
+    self_normalised_weights,
+    with_prior_draws,
+)
 from skvae._vae._imputation import observation_log_var
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
@@ -91,7 +95,7 @@ class ValueConditionsMixin:
             # The second half of the draws come from the prior: the noise that q(z | x_given)
             # turns into z ~ N(0, I).
             mean, log_var = self._posterior_moments(inputs)
-            noise[len(noise) // 2 :] = (noise[len(noise) // 2 :] - mean) * np.exp(-0.5 * log_var)
+            noise = with_prior_draws(noise, mean, log_var)
         draws = np.concatenate(
             [
                 predict_in_batches(self._model.importance_draws, inputs, 1, chunk)[0]
@@ -100,7 +104,7 @@ class ValueConditionsMixin:
         ).astype(np.float64)
         log_weights = draws[:, 0]
         if defensive:
-            log_weights = log_weights - log_defensive_ratio(noise, mean[0], log_var[0])
+            log_weights = log_weights - log_defensive_ratio(noise, mean, log_var)
         weights = self_normalised_weights(log_weights)
         effective = 1.0 / np.sum(weights**2)
         if effective < LOW_EFFECTIVE_DRAWS:

@@ -63,6 +63,15 @@ and ECOD need complete rows, so they get the rows filled by
 ``IterativeImputer(random_state=0)`` (fitted on the same rows), as a user of them would
 fill them.
 
+``--screen-holes RATE`` screens rows with holes with detectors fitted on complete rows:
+each detector is fitted on the complete contaminated rows, then scores and flags the same
+rows with each entry missing with probability RATE (MCAR, the same masks as ``--holes``),
+as a detector fitted on complete history screens incoming rows with holes. The VAEs score
+them as they are (a whitened model integrates over the holes in its rotated columns);
+IsolationForest, ``LOF`` (then ``novelty=True``) and ECOD score them filled by an
+``IterativeImputer(random_state=0)`` fitted on the training rows, and an added row
+``VAE (imputed)`` is the default VAE on those filled rows.
+
 ``--vae-params JSON`` adds a row ``VAE <JSON>``: ``VAEOutlierDetector(random_state=0,
 **params)``, e.g. ``--vae-params '{"hidden_layer_sizes": [16, 16]}'`` (lists become
 tuples).
@@ -88,6 +97,9 @@ Run:  python benchmarks/anomaly_detection.py           (63 cells, 252 VAE fits: 
                                                         chosen on; about 5 minutes)
       python benchmarks/anomaly_detection.py --holes 0.2 --detectors VAE IsolationForest
           LOF ECOD                                     (20% of the entries missing)
+      python benchmarks/anomaly_detection.py --screen-holes 0.2 --tables unseen
+                                                       (fitted on complete rows, screening
+                                                        rows with 20% of entries missing)
 """
 
 import argparse
@@ -210,38 +222,64 @@ def imputed_first(X):
     return IterativeImputer(random_state=0).fit_transform(X)
 
 
-def fit_vae(estimator):
-    def run(X):
+def imputed_with(X_fit, X_score):
+    """The holes of the rows to screen filled by an imputer fitted on the training rows."""
+    if not np.isnan(X_score).any():
+        return X_score
+    return IterativeImputer(random_state=0).fit(X_fit).transform(X_score)
+
+
+# Each fit_* function fits a fresh detector and returns (anomaly scores, flagged rows):
+# of X itself (fit_predict's setting) or, given X_score, of those rows (--screen-holes).
+
+
+def fit_vae(estimator, impute=False):
+    def run(X, X_score=None):
         model = clone(estimator)
-        labels = model.fit_predict(X)
-        return -model.score_samples(X), labels == -1
+        if X_score is None:
+            labels = model.fit_predict(X)
+            return -model.score_samples(X), labels == -1
+        model.fit(X)
+        X_score = imputed_with(X, X_score) if impute else X_score
+        return -model.score_samples(X_score), model.predict(X_score) == -1
 
     return run
 
 
-def fit_isolation_forest(X):
+def fit_isolation_forest(X, X_score=None):
     X = imputed_first(X)
     model = make_pipeline(StandardScaler(), IsolationForest(random_state=0))
-    labels = model.fit_predict(X)
-    return -model.score_samples(X), labels == -1
+    if X_score is None:
+        labels = model.fit_predict(X)
+        return -model.score_samples(X), labels == -1
+    X_score = imputed_with(X, X_score)
+    model.fit(X)
+    return -model.score_samples(X_score), model.predict(X_score) == -1
 
 
-def fit_lof(X):
+def fit_lof(X, X_score=None):
     X = imputed_first(X)
-    model = make_pipeline(StandardScaler(), LocalOutlierFactor())
-    labels = model.fit_predict(X)
-    return -model[-1].negative_outlier_factor_, labels == -1
+    if X_score is None:
+        model = make_pipeline(StandardScaler(), LocalOutlierFactor())
+        labels = model.fit_predict(X)
+        return -model[-1].negative_outlier_factor_, labels == -1
+    X_score = imputed_with(X, X_score)
+    model = make_pipeline(StandardScaler(), LocalOutlierFactor(novelty=True)).fit(X)
+    return -model.score_samples(X_score), model.predict(X_score) == -1
 
 
-def fit_ecod(X):
+def fit_ecod(X, X_score=None):
     from pyod.models.ecod import ECOD
 
     X = imputed_first(X)
     model = ECOD().fit(X)
-    return model.decision_scores_, model.labels_ == 1
+    if X_score is None:
+        return model.decision_scores_, model.labels_ == 1
+    X_score = imputed_with(X, X_score)
+    return model.decision_function(X_score), model.predict(X_score) == 1
 
 
-def detectors(vae_params=None):
+def detectors(vae_params=None, screening=False):
     """Name -> function fitting a fresh detector on X: (anomaly scores, flagged rows)."""
     out = {
         "VAE": fit_vae(VAEOutlierDetector(random_state=0)),
@@ -254,6 +292,8 @@ def detectors(vae_params=None):
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in vae_params.items()}
         name = "VAE " + json.dumps(vae_params, separators=(",", ":"))
         out[name] = fit_vae(VAEOutlierDetector(random_state=0, **params))
+    if screening:
+        out["VAE (imputed)"] = fit_vae(VAEOutlierDetector(random_state=0), impute=True)
     out |= {
         "IsolationForest": fit_isolation_forest,
         "LOF": fit_lof,
@@ -267,10 +307,10 @@ def detectors(vae_params=None):
     return out
 
 
-def evaluate(X, y, fit):
+def evaluate(X, y, fit, X_score=None):
     """AP, AUROC, share flagged, precision and recall of the flags, seconds."""
     start = time.perf_counter()
-    scores, flagged = fit(X)
+    scores, flagged = fit(X, X_score)
     seconds = time.perf_counter() - start
     hits = np.sum(flagged & (y == 1))
     return {
@@ -375,15 +415,25 @@ def main(argv=None):
         "get the rows filled by IterativeImputer",
     )
     parser.add_argument(
+        "--screen-holes",
+        type=float,
+        default=0.0,
+        metavar="RATE",
+        help="fit on the complete rows, then score the same rows with each entry missing "
+        "with this probability; adds the row 'VAE (imputed)'",
+    )
+    parser.add_argument(
         "--vae-params",
         type=json.loads,
         metavar="JSON",
         help="add a row VAEOutlierDetector(random_state=0, **params)",
     )
     args = parser.parse_args(argv)
+    if args.holes and args.screen_holes:
+        parser.error("--holes and --screen-holes are two settings; choose one")
     warnings.simplefilter("ignore", PosteriorCollapseWarning)
     seeds = (0,) if args.quick else SEEDS
-    fits = detectors(args.vae_params)
+    fits = detectors(args.vae_params, screening=bool(args.screen_holes))
     if args.detectors:
         unknown = set(args.detectors) - set(fits)
         if unknown:
@@ -398,8 +448,9 @@ def main(argv=None):
             for seed in seeds:
                 X, y = contaminated(X_normal, X_anomaly, rate, seed)
                 X = punched(X, args.holes, seed)
+                X_score = punched(X, args.screen_holes, seed) if args.screen_holes else None
                 sizes[table_name, rate] = (len(X), int(y.sum()))
-                run = {name: evaluate(X, y, fit) for name, fit in fits.items()}
+                run = {name: evaluate(X, y, fit, X_score) for name, fit in fits.items()}
                 cells.setdefault((table_name, rate), []).append(run)
                 print(
                     f"{table_name} {rate:.0%} seed {seed}: "

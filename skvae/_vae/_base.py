@@ -39,6 +39,7 @@ from skvae._vae._model_inputs import ModelInputsMixin
 from skvae._vae._parameters import VAEParameters
 from skvae._vae._pickling import PicklingMixin, build_vae, state_restored_on_failure
 from skvae._vae._row_sources import InMemoryRows, MemmapRows
+from skvae._vae._whitened_holes import WhitenedHolesMixin
 
 # Burda et al. (2015): a latent unit is active when Cov_x(E_q[z_i | x]) exceeds this.
 ACTIVE_UNIT_THRESHOLD = 0.01
@@ -65,6 +66,7 @@ def warn_posterior_collapse(n_active, n_units):
 class BaseVAE(
     ModelInputsMixin,
     LatentInspectionMixin,
+    WhitenedHolesMixin,
     DensityMixin,
     PicklingMixin,
     TableEstimatorMixin,
@@ -102,12 +104,11 @@ class BaseVAE(
         y : None
             Ignored; present for API consistency.
         callbacks : list of keras.callbacks.Callback, default=None
-            Keras callbacks run during training, after skvae's own (the divergence guard
-            and the early stopper), as in ``keras.Model.fit``. One that sets
-            ``self.model.stop_training`` ends the fit cleanly: the estimator is fitted
-            with the weights so far (the best epoch's, with ``early_stopping``). The
-            model they see works on the internally scaled data (under TensorFlow, a
-            pooled twin of the estimator's model; see :doc:`/scale`).
+            Keras callbacks run during training, after skvae's own (the divergence guard and the
+            early stopper), as in ``keras.Model.fit``. One that sets ``self.model.stop_training``
+            ends the fit cleanly: the estimator is fitted with the weights so far (the best epoch's,
+            with ``early_stopping``). The model they see works on the internally scaled data (under
+            TensorFlow, a pooled twin of the estimator's model; see :doc:`/scale`).
 
         Returns
         -------
@@ -196,7 +197,7 @@ class BaseVAE(
         X = X if train_rows is None else X[train_rows]
         self._fit_scaling(self._split_columns(X)[0])
         self._fit_dtype = X.dtype.name  # a name, so the state holds no NumPy type (skops)
-        return InMemoryRows(X)
+        return InMemoryRows(self._filled_for_training(X))
 
     def _prepare_memmap(self, X):
         """The same for a memory-mapped X, without loading it: statistics and checks each

@@ -96,15 +96,19 @@ PARAMETERS_DOC = (
         per row, and the latent space then describes whitened axes, so
         :meth:`inverse_transform` reconstructs the large-variance directions worse (see
         :doc:`/density` for every table), so :class:`~skvae.VAETransformer` does not
-        whiten by default. ``"auto"`` whitens unless a training row has a missing value
-        in a column it would rotate; then every column keeps its own coordinates and the
-        holes are modelled, as with False (``whitening_`` says which happened). It is the
-        default of :class:`~skvae.VAEOutlierDetector`, whose rankings of anomalies it
-        improved on tasks where no default was chosen (:doc:`/anomaly_detection`). A
-        whitened model needs complete rows (no missing value in those columns) in fit and
-        afterwards, and cannot generate rows under given column values (``sample(n,
-        conditions={...})``). :class:`~skvae.VAEImputer`, which models each column given
-        the others, never whitens: True is an error there, and "auto" means False.
+        whiten by default. ``"auto"`` whitens complete training rows. Where a training row has a
+        missing value in a column it would rotate, :class:`~skvae.VAETransformer` keeps every
+        column in its own coordinates and models the holes, as with False (``whitening_`` says
+        which happened), while :class:`~skvae.VAEOutlierDetector`, whose default it is, still
+        whitens: the correlation is then the EM estimate from every row's observed entries, and
+        fit fills each such hole with a draw from its Gaussian conditional given the row's
+        observed columns. On tasks where no default was chosen whitening improved the detector's
+        rankings of anomalies, with and without holes (:doc:`/anomaly_detection`). ``transform``
+        of a whitened model needs complete rows (no missing value in those columns), and so does
+        fit with True; ``score_samples`` integrates over such holes by importance sampling
+        (:ref:`whitened-holes`). A whitened model cannot generate rows under given column values
+        (``sample(n, conditions={...})``). :class:`~skvae.VAEImputer`, which models each column
+        given the others, never whitens: True is an error there, and "auto" means False.
     learning_rate : float, default=1e-3
         Adam's step size.
     batch_size : int or "auto", default="auto"

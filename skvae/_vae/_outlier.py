@@ -39,17 +39,18 @@ RANKING_N_ITER_NO_CHANGE = 10
 # of benchmarks/anomaly_detection.py, 60 lowered the mean average precision from 0.360 to
 # 0.354 and the mean AUROC from 0.840 to 0.806 (wine: AP 0.179 to 0.108, AUROC 0.826 to
 # 0.546), for gains on iris (0.196 to 0.225) and heavy tails (0.607 to 0.628).
-# whiten="auto" and trim="auto": the real-valued columns on their principal axes (unless
-# the training rows have holes in them), fitted a second time without the least likely
-# 10% of the rows, so that the correlation structure is the inliers'. Chosen on the 63
-# cells of benchmarks/anomaly_detection.py, where of the settings measured it had the
-# highest mean and median average precision (0.384 and 0.266; whitening alone 0.368 and
-# 0.245; neither, the previous default, 0.360 and 0.265), then checked on the 45 cells
-# of `--tables unseen` (penguins and wine tasks no default had been chosen on): mean AP
-# 0.680 against 0.599 (whitening alone) and 0.511 (neither), median 0.704 against 0.583
-# and 0.538, ahead of both on 4 of the 5 tasks. It costs a second fit. (At whiten=False
-# trimming had lowered the suite's mean AP, 0.360 to 0.340: unwhitened, the model gave
-# most anomalies a low likelihood anyway.) See docs/anomaly_detection.rst.
+# whiten="auto" and trim="auto": the real-valued columns on their principal axes (also
+# with holes in them since 2026-12-06: skvae._vae._whitened_holes), fitted a second time
+# without the least likely 10% of the rows, so that the correlation structure is the
+# inliers'. Chosen on the 63 cells of benchmarks/anomaly_detection.py, where of the
+# settings measured it had the highest mean and median average precision (0.384 and 0.266;
+# whitening alone 0.368 and 0.245; neither, the previous default, 0.360 and 0.265), then
+# checked on the 45 cells of `--tables unseen` (penguins and wine tasks no default had
+# been chosen on): mean AP 0.680 against 0.599 (whitening alone) and 0.511 (neither),
+# median 0.704 against 0.583 and 0.538, ahead of both on 4 of the 5 tasks. It costs a
+# second fit. (At whiten=False trimming had lowered the suite's mean AP, 0.360 to 0.340:
+# unwhitened, the model gave most anomalies a low likelihood anyway.) See
+# docs/anomaly_detection.rst.
 DETECTOR_DEFAULTS = {
     "n_components": '"auto"',
     "n_iter_no_change": "30",

@@ -117,8 +117,8 @@ def test_whitening_errors_speak_to_the_user():
     with pytest.raises(ValueError, match=message):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(holes)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
-    with pytest.raises(ValueError, match="got NaN in 1 row"):
-        vae.score_samples(holes)
+    with pytest.raises(ValueError, match="this method needs rows with no missing .* 1 row"):
+        vae.transform(holes)
     assert not hasattr(VAETransformer(max_iter=1, whiten=True, **FAST), "whitening_")
     with pytest.raises(ValueError, match="need the columns' own coordinates"):
         vae.sample(3, conditions={0: 0.5})
@@ -197,13 +197,15 @@ def test_auto_models_holes_unwhitened_where_true_refuses_them():
 
 def test_detector_whitens_by_default_and_names_the_setting_when_it_refuses_holes():
     """VAEOutlierDetector's default whiten="auto" rotates complete training rows; a row with
-    a hole scored later gets an error that names the setting and the way out."""
+    a hole scored later is scored (skvae._vae._whitened_holes), and a method that needs
+    its rotated coordinates gets an error that names the setting and the way out."""
     X = correlated_rows(300)
     detector = VAEOutlierDetector(n_components=1, max_iter=3, **FAST).fit(X)
     assert detector.whiten == "auto"
     assert detector.whitened_features_.tolist() == [0, 1]
+    assert np.isfinite(detector.score_samples([[0.0, np.nan]])).all()
     with pytest.raises(ValueError, match=r"whiten='auto'.*fit with whiten=False"):
-        detector.score_samples([[0.0, np.nan]])
+        detector.kl_divergence([[0.0, np.nan]])
 
 
 def test_imputer_auto_never_whitens():

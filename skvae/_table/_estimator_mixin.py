@@ -307,7 +307,7 @@ class TableEstimatorMixin(WhiteningMixin):
         # Clipped so that float32 arithmetic stays finite for rows far outside the training
         # range: such rows still get hugely negative scores, never -inf or NaN.
         X_scaled = np.where(observed, (X_data - self.mean_) / self.scale_, 0.0)
-        X_scaled = self._whitened(X_scaled, observed)
+        X_scaled, observed = self._whitened(X_scaled, observed)
         X_scaled = np.clip(X_scaled, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
         return layout.encode_rows(X_scaled, observed, dtype=dtype)
 

@@ -23,6 +23,7 @@ latent space then describes whitened axes, which worsens reconstructions
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._conditionals import conditional_means
 from skvae._table._discrete import MAX_DISCRETE_VALUES, is_discrete
 
 # Column kinds whose values can be rotated together: densities on the whole real line.
@@ -37,6 +38,8 @@ EIGENVALUE_FLOOR = 1e-3
 # this many iterations, or when no entry moves by more than EM_TOL.
 EM_MAX_ITER = 100
 EM_TOL = 1e-4
+# With holes, a column missing in more than this share of the training rows is not rotated.
+MAX_ROTATED_MISSING_SHARE = 0.5
 
 
 def correlation_statistics(blocks, mean, scale):
@@ -104,6 +107,11 @@ def em_correlation(S, max_iter=EM_MAX_ITER, tol=EM_TOL):
     counts = (~holes).T.astype(float) @ (~holes)
     covariance = observed.T @ observed / np.maximum(counts, 1)
     covariance = covariance + np.diag(np.where(np.diag(counts) > 0, 0.0, 1.0))
+    # Products over different subsets of rows need not form a covariance matrix (a column
+    # observed in a few rows can give a "correlation" above 1), and EM started there can
+    # stop before it becomes one: the start's eigenvalues are floored.
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    covariance = (eigenvectors * np.maximum(eigenvalues, EIGENVALUE_FLOOR)) @ eigenvectors.T
     for _ in range(max_iter):
         total = np.zeros_like(covariance)
         for missing, rows in groups:
@@ -276,6 +284,11 @@ class WhiteningMixin:
         """
         discrete = is_discrete(n_values, n_rows - np.asarray(n_missing))
         rotated = (np.diag(correlation) > 0.25) & ~discrete
+        if modelled_holes:
+            # A column missing in most rows keeps its own coordinates, where its holes are
+            # modelled: EM's estimate of its correlations, and the draws that fill it for
+            # training, would rest on its few observed entries.
+            rotated &= np.asarray(n_missing) <= MAX_ROTATED_MISSING_SHARE * n_rows
         if np.count_nonzero(rotated) < 2:
             return
         holes = rotated & (np.asarray(n_missing) > 0)
@@ -300,24 +313,28 @@ class WhiteningMixin:
         return log_scale
 
     def _whitened(self, X_scaled, observed):
-        """Standardised modelled columns with the whitened ones rotated (rows with a hole
-        in them cannot be: a clear error; scoring integrates over such holes before it
-        gets here, skvae._vae._whitened_holes)."""
+        """(standardised modelled columns with the whitened ones rotated, observed mask).
+
+        A row with holes in the rotated columns has them filled by their conditional means
+        given its observed rotated entries, under the correlation the whitening was fitted
+        on, and counts as complete there: how ``transform`` and the posterior's
+        diagnostics encode it (a model that whitened rows with holes was trained on them
+        filled). Scores integrate over such holes instead, before they get here
+        (skvae._vae._whitened_holes)."""
         if self.whitening_ is None:
-            return X_scaled
+            return X_scaled, observed
         block = self.whitened_features_
-        complete = observed[:, block].all(axis=1)
-        if not complete.all():
-            raise ValueError(
-                f"this model whitened its real-valued columns (whiten={self.whiten!r}), so this "
-                "method needs rows with no missing value in them (score_samples and the "
-                "methods built on it integrate over the holes); got NaN in "
-                f"{np.count_nonzero(~complete)} row(s). Impute them first (VAEImputer), or "
-                "fit with whiten=False to model rows with holes"
+        X_scaled, observed = X_scaled.copy(), observed.copy()
+        holes = ~observed[:, block]
+        if holes.any():
+            rows = holes.any(axis=1)
+            S = np.where(holes[rows], np.nan, X_scaled[np.ix_(rows, block)])
+            X_scaled[np.ix_(rows, block)] = conditional_means(
+                S, self.whitening_ @ self.whitening_.T
             )
-        X_scaled = X_scaled.copy()
+            observed[:, block] = True
         X_scaled[:, block] = X_scaled[:, block] @ self.whitening_
-        return X_scaled
+        return X_scaled, observed
 
     def _unwhitened(self, X_scaled):
         """The inverse of :meth:`_whitened` on complete rows."""

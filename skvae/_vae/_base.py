@@ -197,7 +197,7 @@ class BaseVAE(
         X = X if train_rows is None else X[train_rows]
         self._fit_scaling(self._split_columns(X)[0])
         self._fit_dtype = X.dtype.name  # a name, so the state holds no NumPy type (skops)
-        return InMemoryRows(self._filled_for_training(X))
+        return InMemoryRows(X, self._filled_for_training(X))
 
     def _prepare_memmap(self, X):
         """The same for a memory-mapped X, without loading it: statistics and checks each

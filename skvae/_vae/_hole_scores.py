@@ -105,7 +105,7 @@ class HoleScoresMixin(DefensiveDrawsMixin):
 
     # whiten="auto" whitens training rows with holes too (skvae._table._whitening): on the
     # tasks of `benchmarks/anomaly_detection.py --tables unseen --holes 0.2` it raised the
-    # mean average precision from 0.575 to 0.631 (docs/anomaly_detection.rst).
+    # mean average precision from 0.575 to 0.638 (docs/anomaly_detection.rst).
     _whitens_rows_with_holes = True
 
     def _score_rows(self, X):

@@ -21,8 +21,11 @@ class InMemoryRows:
     np.float64(8.0)
     """
 
-    def __init__(self, X):
+    def __init__(self, X, train_X=None):
+        # train_X: the rows to train on, when they differ from X (a whitened detector
+        # trains on rows whose holes were filled; statistics are read off X itself).
         self.X = X
+        self.train_X = X if train_X is None else train_X
         self.inputs = None
 
     def inputs_for(self, to_inputs):
@@ -35,7 +38,9 @@ class InMemoryRows:
         """Seeded batches of the model inputs, with the early-stopping split of ``config``
         (a :class:`~skvae._nn._training_config.TrainingConfig`)."""
         trainer = import_keras_module("skvae._nn._trainer")
-        return trainer.in_memory_data(self.inputs_for(to_inputs), seed, config)
+        same = self.train_X is self.X
+        inputs = self.inputs_for(to_inputs) if same else to_inputs(self.train_X)
+        return trainer.in_memory_data(inputs, seed, config)
 
     def posterior_summary(self, posterior_diagnostics, to_inputs):
         """Mean KL per latent dimension and variance of the posterior location over the

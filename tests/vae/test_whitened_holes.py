@@ -7,7 +7,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from skvae import VAEOutlierDetector, VAETransformer
-from skvae._vae._whitened_holes import conditional_t_draws
+from skvae._table._conditionals import conditional_draws
+from skvae._table._whitening import em_correlation
 
 FAST = dict(hidden_layer_sizes=(32,), batch_size=64, learning_rate=3e-3, random_state=0)
 
@@ -45,24 +46,31 @@ def _log_trapezoid(grid, log_values):
     return logsumexp(log_values + weights)
 
 
-def test_conditional_draws_follow_the_conditional_student_t():
-    """The draws' log-densities are scipy's multivariate t at the Gaussian conditional's mean
-    and scale, and their median sits on the regression of the holes on the observed part."""
+def test_conditional_draws_follow_the_conditional_student_t_and_gaussian():
+    """The draws' log-densities are scipy's: the conditional of a joint Student-t is a t
+    with df + n_observed degrees of freedom and a scale widened by (df + delta) / (df +
+    n_observed); the Gaussian's is the regression's normal. Draws centre on the
+    regression of the holes on the observed part; complete rows are left as they are."""
     correlation = np.array([[1.0, 0.9, 0.3], [0.9, 1.0, 0.2], [0.3, 0.2, 1.0]])
     rng = np.random.default_rng(0)
-    noise, chi2 = rng.normal(size=(40000, 3)), rng.chisquare(5.0, size=40000)
+    noise, uniforms = rng.normal(size=(40000, 3)), rng.uniform(size=40000)
     S = np.array([[np.nan, 1.5, np.nan], [0.5, -1.0, 2.0]])
-    filled, log_density = conditional_t_draws(S, np.linalg.inv(correlation), noise, chi2, 5.0)
+    precision = np.linalg.inv(correlation)
     missing = [0, 2]  # column 1 is observed
     scale = correlation[np.ix_(missing, missing)] - np.outer(
         correlation[missing, 1], correlation[1, missing]
     )
     mean = correlation[missing, 1] * 1.5
-    expected = stats.multivariate_t(mean, scale, df=5.0).logpdf(filled[:5, 0][:, missing])
-    np.testing.assert_allclose(log_density[:5, 0], expected, rtol=1e-10)
+    widening = (5.0 + 1.5**2) / (5.0 + 1)
+    filled, log_density = conditional_draws(S, precision, noise, uniforms, 5.0)
+    expected = stats.multivariate_t(mean, widening * scale, df=6.0)
+    np.testing.assert_allclose(log_density[:5, 0], expected.logpdf(filled[:5, 0][:, missing]))
     np.testing.assert_allclose(np.median(filled[:, 0, missing], axis=0), mean, atol=0.02)
-    # A complete row is left as it is, with a log-density of 0.
     assert (filled[:, 1] == S[1]).all() and (log_density[:, 1] == 0).all()
+    filled, log_density = conditional_draws(S, precision, noise)
+    expected = stats.multivariate_normal(mean, scale)
+    np.testing.assert_allclose(log_density[:5, 0], expected.logpdf(filled[:5, 0][:, missing]))
+    np.testing.assert_allclose(np.mean(filled[:, 0, missing], axis=0), mean, atol=0.02)
 
 
 def test_transformer_density_of_a_row_with_a_hole_is_the_integral_over_it(rows):
@@ -137,3 +145,36 @@ def test_detector_whitens_training_rows_with_holes_where_the_transformer_does_no
         for row in missing:
             row[rng.choice(3, size=n_holes, replace=False)] = np.nan
         assert detector.score_samples(missing).mean() == pytest.approx(complete.mean(), abs=0.3)
+
+
+def test_a_column_missing_in_most_rows_is_not_rotated_and_em_stays_a_covariance():
+    """With holes in training, a column observed in 4 of 400 rows keeps its own
+    coordinates (its correlations would rest on 4 rows), so those rows are not flagged for
+    it; em_correlation on such columns still returns a valid covariance matrix (its start,
+    products over different subsets of rows, is floored to one)."""
+    correlation = [[1.0, 0.8, 0.5], [0.8, 1.0, 0.4], [0.5, 0.4, 1.0]]
+    rng = np.random.default_rng(15)
+    X = rng.multivariate_normal([0, 0, 0], correlation, 400) * [1, 5, 2] + [0, 10, -3]
+    X[4:, 2] = np.nan
+    detector = VAEOutlierDetector(
+        n_components=1, hidden_layer_sizes=(16,), max_iter=40, trim=0, random_state=0
+    ).fit(X)
+    assert detector.whitened_features_.tolist() == [0, 1]
+    assert detector.predict(X[:4]).tolist() == [1, 1, 1, 1]
+    for seed in range(20):
+        rows = np.random.default_rng(seed).multivariate_normal([0, 0, 0], correlation, 400)
+        rows[4:, 2] = np.nan
+        assert np.linalg.eigvalsh(em_correlation(rows)).min() > 0
+
+
+def test_statistics_of_rows_with_holes_are_read_off_the_rows_not_their_fills():
+    """A detector trains on its rows with their rotated holes filled by Gaussian draws,
+    but sample()'s marginals come from the rows as observed: a positive, skewed column
+    with 40% holes is never sampled below its smallest observed value."""
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=600)
+    X = np.column_stack([np.exp(t + 0.3 * rng.normal(size=600)), t, t + rng.normal(size=600)])
+    X[rng.uniform(size=600) < 0.4, 0] = np.nan
+    detector = VAEOutlierDetector(n_components=1, max_iter=20, trim=0, **FAST).fit(X)
+    assert 0 in detector.whitened_features_
+    assert detector.sample(3000, random_state=0)[:, 0].min() >= np.nanmin(X[:, 0])

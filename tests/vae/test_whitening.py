@@ -109,7 +109,8 @@ def test_whitened_fit_is_reproducible_and_survives_pickling():
 
 
 def test_whitening_errors_speak_to_the_user():
-    """Holes, conditions by column values and the imputer get clear errors with whiten."""
+    """Holes in fit, conditions by column values and the imputer get clear errors with
+    whiten=True; transform takes rows with holes."""
     X = correlated_rows(n=200)
     holes = X.copy()
     holes[3, 1] = np.nan
@@ -117,8 +118,14 @@ def test_whitening_errors_speak_to_the_user():
     with pytest.raises(ValueError, match=message):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(holes)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
-    with pytest.raises(ValueError, match="this method needs rows with no missing .* 1 row"):
-        vae.transform(holes)
+    # transform encodes a row with a hole as the row with the hole at its conditional mean.
+    correlation = np.linalg.inv(vae.whitening_ @ vae.whitening_.T)
+    filled = holes[3:4].copy()
+    standardised = (filled[0, 0] - vae.mean_[0]) / vae.scale_[0]
+    filled[0, 1] = (
+        vae.mean_[1] + vae.scale_[1] * correlation[1, 0] / correlation[0, 0] * standardised
+    )
+    np.testing.assert_allclose(vae.transform(holes[3:4]), vae.transform(filled), rtol=1e-5)
     assert not hasattr(VAETransformer(max_iter=1, whiten=True, **FAST), "whitening_")
     with pytest.raises(ValueError, match="need the columns' own coordinates"):
         vae.sample(3, conditions={0: 0.5})
@@ -195,17 +202,18 @@ def test_auto_models_holes_unwhitened_where_true_refuses_them():
     assert allow_nan == {"auto": True, False: True, True: False}
 
 
-def test_detector_whitens_by_default_and_names_the_setting_when_it_refuses_holes():
+def test_detector_whitens_by_default_and_takes_rows_with_holes_later():
     """VAEOutlierDetector's default whiten="auto" rotates complete training rows; a row with
-    a hole scored later is scored (skvae._vae._whitened_holes), and a method that needs
-    its rotated coordinates gets an error that names the setting and the way out."""
+    a hole given later is scored (skvae._vae._whitened_holes) and encoded for its
+    diagnostics (the hole at its conditional mean)."""
     X = correlated_rows(300)
     detector = VAEOutlierDetector(n_components=1, max_iter=3, **FAST).fit(X)
     assert detector.whiten == "auto"
     assert detector.whitened_features_.tolist() == [0, 1]
-    assert np.isfinite(detector.score_samples([[0.0, np.nan]])).all()
-    with pytest.raises(ValueError, match=r"whiten='auto'.*fit with whiten=False"):
-        detector.kl_divergence([[0.0, np.nan]])
+    holes = [[0.0, np.nan], [np.nan, np.nan]]
+    assert np.isfinite(detector.score_samples(holes)).all()
+    assert np.isfinite(detector.kl_divergence(holes)).all()
+    assert detector.predict(holes).tolist() == [1, 1]
 
 
 def test_imputer_auto_never_whitens():

@@ -320,12 +320,21 @@ class WhiteningMixin:
         on, and counts as complete there: how ``transform`` and the posterior's
         diagnostics encode it (a model that whitened rows with holes was trained on them
         filled). Scores integrate over such holes instead, before they get here
-        (skvae._vae._whitened_holes)."""
+        (skvae._vae._whitened_holes). whiten=True, whose tags refuse NaN (its fit cannot
+        take it), refuses such rows here with a clear error."""
         if self.whitening_ is None:
             return X_scaled, observed
         block = self.whitened_features_
         X_scaled, observed = X_scaled.copy(), observed.copy()
         holes = ~observed[:, block]
+        if holes.any() and self.whiten is True:
+            raise ValueError(
+                "this model was fitted with whiten=True, which needs rows with no missing "
+                "value in the columns it rotates (score_samples integrates over such holes); "
+                f"got NaN in {np.count_nonzero(holes.any(axis=1))} row(s). Use "
+                'whiten="auto", which encodes them with the holes at their conditional '
+                "means, impute them first (VAEImputer), or fit with whiten=False"
+            )
         if holes.any():
             rows = holes.any(axis=1)
             S = np.where(holes[rows], np.nan, X_scaled[np.ix_(rows, block)])

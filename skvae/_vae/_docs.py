@@ -103,12 +103,14 @@ PARAMETERS_DOC = (
         whitens: the correlation is then the EM estimate from every row's observed entries, and
         fit fills each such hole with a draw from its Gaussian conditional given the row's
         observed columns. On tasks where no default was chosen whitening improved the detector's
-        rankings of anomalies, with and without holes (:doc:`/anomaly_detection`). ``transform``
-        of a whitened model needs complete rows (no missing value in those columns), and so does
-        fit with True; ``score_samples`` integrates over such holes by importance sampling
-        (:ref:`whitened-holes`). A whitened model cannot generate rows under given column values
-        (``sample(n, conditions={...})``). :class:`~skvae.VAEImputer`, which models each column
-        given the others, never whitens: True is an error there, and "auto" means False.
+        rankings of anomalies, with and without holes (:doc:`/anomaly_detection`).
+        ``score_samples`` of a whitened model integrates over holes in the rotated columns by
+        importance sampling (:ref:`whitened-holes`); ``transform`` encodes such a row with its
+        holes at their conditional means. True, whose tags refuse NaN, needs complete rows (no
+        missing value in those columns) in fit and ``transform``. A whitened model cannot
+        generate rows under given column values (``sample(n, conditions={...})``).
+        :class:`~skvae.VAEImputer`, which models each column given the others, never whitens:
+        True is an error there, and "auto" means False.
     learning_rate : float, default=1e-3
         Adam's step size.
     batch_size : int or "auto", default="auto"

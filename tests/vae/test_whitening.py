@@ -109,8 +109,8 @@ def test_whitened_fit_is_reproducible_and_survives_pickling():
 
 
 def test_whitening_errors_speak_to_the_user():
-    """Holes in fit, conditions by column values and the imputer get clear errors with
-    whiten=True; transform takes rows with holes."""
+    """Holes in fit and transform, conditions by column values and the imputer get clear
+    errors with whiten=True; "auto" transforms rows with holes."""
     X = correlated_rows(n=200)
     holes = X.copy()
     holes[3, 1] = np.nan
@@ -118,7 +118,11 @@ def test_whitening_errors_speak_to_the_user():
     with pytest.raises(ValueError, match=message):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(holes)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
-    # transform encodes a row with a hole as the row with the hole at its conditional mean.
+    # whiten=True's tags refuse NaN; "auto" (on complete rows the same fit as True, see
+    # below) encodes a row with a hole as the row with the hole at its conditional mean.
+    with pytest.raises(ValueError, match=r"whiten=True, which needs rows .* 1 row"):
+        vae.transform(holes)
+    vae.set_params(whiten="auto")
     correlation = np.linalg.inv(vae.whitening_ @ vae.whitening_.T)
     filled = holes[3:4].copy()
     standardised = (filled[0, 0] - vae.mean_[0]) / vae.scale_[0]
@@ -126,6 +130,7 @@ def test_whitening_errors_speak_to_the_user():
         vae.mean_[1] + vae.scale_[1] * correlation[1, 0] / correlation[0, 0] * standardised
     )
     np.testing.assert_allclose(vae.transform(holes[3:4]), vae.transform(filled), rtol=1e-5)
+    vae.set_params(whiten=True)
     assert not hasattr(VAETransformer(max_iter=1, whiten=True, **FAST), "whitening_")
     with pytest.raises(ValueError, match="need the columns' own coordinates"):
         vae.sample(3, conditions={0: 0.5})

@@ -292,9 +292,9 @@ class WhiteningMixin:
         if np.count_nonzero(rotated) < 2:
             return
         holes = rotated & (np.asarray(n_missing) > 0)
-        if holes.any() and isinstance(self.whiten, str) and not modelled_holes:
-            return  # "auto" on a memory map: the holes modelled in the columns' coordinates
         if holes.any() and not modelled_holes:
+            if isinstance(self.whiten, str):
+                return  # "auto": the holes are modelled in the columns' own coordinates
             raise ValueError(
                 "whiten=True needs training rows with no missing value in the continuous "
                 f"columns it rotates; got NaN in column(s) {candidates[holes].tolist()} of the "
@@ -302,6 +302,17 @@ class WhiteningMixin:
             )
         self.whitening_ = whitening_from_correlation(correlation[np.ix_(rotated, rotated)])
         self.whitened_features_ = candidates[rotated]
+
+    def _whitened_precision(self):
+        """The inverse of the (floored) correlation of the whitened columns, in standardised
+        units: ``W W^T``, since ``W`` whitens it. The conditionals of their holes given a
+        row's observed entries come from it (skvae._table._conditionals)."""
+        return self.whitening_ @ self.whitening_.T
+
+    def _rotated_columns(self):
+        """(positions in coded X, mean, scale) of the whitened columns."""
+        block = self.whitened_features_
+        return self._data_columns()[block], self.mean_[block], self.scale_[block]
 
     def _whitened_log_scale(self, log_scale):
         """Per-column log-scales with the whitened columns' axes added: the layout subtracts
@@ -325,7 +336,7 @@ class WhiteningMixin:
         if self.whitening_ is None:
             return X_scaled, observed
         block = self.whitened_features_
-        X_scaled, observed = X_scaled.copy(), observed.copy()
+        X_scaled = X_scaled.copy()
         holes = ~observed[:, block]
         if holes.any() and self.whiten is True:
             raise ValueError(
@@ -338,9 +349,8 @@ class WhiteningMixin:
         if holes.any():
             rows = holes.any(axis=1)
             S = np.where(holes[rows], np.nan, X_scaled[np.ix_(rows, block)])
-            X_scaled[np.ix_(rows, block)] = conditional_means(
-                S, self.whitening_ @ self.whitening_.T
-            )
+            X_scaled[np.ix_(rows, block)] = conditional_means(S, self._whitened_precision())
+            observed = observed.copy()
             observed[:, block] = True
         X_scaled[:, block] = X_scaled[:, block] @ self.whitening_
         return X_scaled, observed

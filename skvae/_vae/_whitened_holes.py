@@ -76,8 +76,7 @@ class WhitenedHolesMixin:
         """Which validated coded rows of X have a hole in a rotated column."""
         if getattr(self, "whitening_", None) is None:
             return np.zeros(len(X), dtype=bool)
-        X_data = self._split_columns(X)[0]
-        return np.isnan(X_data[:, self.whitened_features_]).any(axis=1)
+        return np.isnan(X[:, self._rotated_columns()[0]]).any(axis=1)
 
     def _integrated_scores(self, X):
         """The importance-sampling estimates of the module docstring for coded rows X, each
@@ -109,13 +108,11 @@ class WhitenedHolesMixin:
         rows = self._whitened_hole_rows(X)
         if not rows.any():
             return X
-        block = self.whitened_features_
-        data = self._data_columns()[block]
-        mean, scale = self.mean_[block], self.scale_[block]
+        data, mean, scale = self._rotated_columns()
         rng = np.random.default_rng([self._seed, 4])
-        noise = rng.standard_normal((1, np.count_nonzero(rows), len(block)))
+        noise = rng.standard_normal((1, np.count_nonzero(rows), len(data)))
         S = (X[np.ix_(rows, data)] - mean) / scale
-        filled, _ = conditional_draws(S, self.whitening_ @ self.whitening_.T, noise)
+        filled, _ = conditional_draws(S, self._whitened_precision(), noise)
         X = X.copy()
         X[np.ix_(rows, data)] = np.where(
             np.isnan(S), filled[0] * scale + mean, X[np.ix_(rows, data)]
@@ -126,17 +123,16 @@ class WhitenedHolesMixin:
         """WHITENED_COMPLETIONS copies of coded rows X with the holes of their rotated
         columns filled from the proposal, stacked copy after copy, and each filling's
         log-density under it in X's units, of shape (WHITENED_COMPLETIONS, n_rows)."""
-        block = self.whitened_features_
-        data = self._data_columns()[block]
-        mean, scale = self.mean_[block], self.scale_[block]
+        data, mean, scale = self._rotated_columns()
         # Fixed for the model (the importance noise uses stream 1 of the seed, the hole
         # scores' completions stream 2).
         rng = np.random.default_rng([self._seed, 3])
-        noise = rng.standard_normal((WHITENED_COMPLETIONS, len(block)))
+        noise = rng.standard_normal((WHITENED_COMPLETIONS, len(data)))
         uniforms = rng.uniform(size=WHITENED_COMPLETIONS)
         S = (X[:, data] - mean) / scale
-        precision = self.whitening_ @ self.whitening_.T
-        filled, log_proposal = conditional_draws(S, precision, noise, uniforms, PROPOSAL_DF)
+        filled, log_proposal = conditional_draws(
+            S, self._whitened_precision(), noise, uniforms, PROPOSAL_DF
+        )
         completions = np.repeat(X[None], WHITENED_COMPLETIONS, axis=0)
         holes = np.isnan(S)
         completions[:, :, data] = np.where(holes, filled * scale + mean, X[:, data])

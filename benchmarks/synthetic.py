@@ -42,8 +42,19 @@ one fitted model on diabetes's 133 test rows):
   random_state=s, marginals="model")``, its draws as they are (the default before the
   marginal calibration);
 * ``Gaussian copula``: :func:`gaussian_copula` below, what SDV's ``GaussianCopula`` does
-  with empirical marginals. SDV, and CTGAN's TVAE, could not be installed here: they need
-  PyTorch, and this project runs on TensorFlow;
+  with empirical marginals;
+* ``TVAE (SDV)`` and ``GaussianCopula (SDV)``: SDV's ``TVAESynthesizer`` (CTGAN's TVAE:
+  300 epochs, mode-specific normalisation of numeric columns by a Bayesian Gaussian
+  mixture each) and ``GaussianCopulaSynthesizer`` (parametric marginals, beta by
+  default), at their defaults with the metadata SDV detects from the training frame;
+  the global NumPy, Python and PyTorch generators seeded with s before the fit and with
+  each draw's random state before it. Only where ``import sdv`` works: SDV needs
+  PyTorch and (SDV 2.0) pandas < 3, so it is installed in its own environment that
+  sees this one's packages::
+
+      python -m venv --system-site-packages .venv-sdv
+      .venv-sdv/bin/pip install sdv
+      .venv-sdv/bin/python benchmarks/synthetic.py
 * ``independent``: each training column permuted separately: exact marginals, no
   dependence (a bound);
 * ``real half``: the training rows split in two halves (stratified); every measure is
@@ -102,6 +113,7 @@ Run:  python benchmarks/synthetic.py           (3 seeds; 3.5 min on 2 cores shar
 """
 
 import argparse
+import functools
 import json
 import os
 import time
@@ -144,6 +156,9 @@ VAE, MODEL, COPULA, INDEPENDENT, HALF = (
     "independent",
     "real half",
 )
+# SDV's synthesizers at their defaults, where SDV can be imported (it needs PyTorch and,
+# at SDV 2.0, pandas < 3: install it in a separate environment, see the module docstring).
+SDV_TVAE, SDV_COPULA = "TVAE (SDV)", "GaussianCopula (SDV)"
 MEASURES = ("KS", "TV", "corr", "assoc", "TSTR gap", "DCR ratio", "MIA AUC")
 # measure: (target, "<" or ">="); MIA has none (about 0.5 is good).
 TARGETS = {"KS": (0.05, "<"), "TV": (0.03, "<"), "corr": (0.03, "<"), "TSTR gap": (0.02, "<")}
@@ -273,6 +288,58 @@ def gaussian_copula(train, n_samples, random_state=0):
                 values = np.round(values).astype(second)
             out[name] = values
     return pd.DataFrame(out, columns=train.columns)
+
+
+@functools.cache
+def sdv_available():
+    """Whether SDV can be imported (its rows are skipped otherwise). Called before any fit:
+    it also imports PyTorch's compiler package, whose first import (by torch.optim, in
+    TVAE's fit) loads Triton, which crashed the process (segmentation fault) once
+    TensorFlow was loaded."""
+    try:
+        import sdv  # noqa: F401
+        import torch._dynamo  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def sdv_synthesizer(kind, train, random_state=0):
+    """SDV's ``TVAESynthesizer`` (CTGAN's TVAE) or ``GaussianCopulaSynthesizer`` at its
+    defaults, fitted on the training rows, as a user calls it: metadata detected from the
+    frame. SDV refuses pandas' category dtype, so categorical columns go in as objects
+    (:func:`like` restores the dtype of the rows it draws). Its training and sampling
+    draw from the global NumPy and PyTorch generators, so both are seeded first (the
+    other contenders do not read them)."""
+    from sdv.metadata import Metadata
+    from sdv.single_table import GaussianCopulaSynthesizer, TVAESynthesizer
+
+    objects = {c: object for c in train.columns if isinstance(train[c].dtype, pd.CategoricalDtype)}
+    data = {"table": train.astype(objects)}
+    seed_globals(random_state)
+    metadata = Metadata.detect_from_dataframes(data)
+    synthesizer = {"tvae": TVAESynthesizer, "copula": GaussianCopulaSynthesizer}[kind](metadata)
+    synthesizer.fit(data)
+    return synthesizer
+
+
+def seed_globals(random_state):
+    """Seed the global generators SDV reads (NumPy's, Python's, PyTorch's)."""
+    import random
+
+    import torch
+
+    np.random.seed(random_state)  # noqa: NPY002 (SDV reads the global generator)
+    random.seed(random_state)
+    torch.manual_seed(random_state)
+
+
+def sdv_sample(synthesizer, n_samples, random_state=0):
+    """``n_samples`` rows drawn from a fitted SDV synthesizer (a frame)."""
+    seed_globals(random_state)
+    synthesizer.reset_sampling()
+    rows = synthesizer.sample(n_samples)
+    return rows["table"] if isinstance(rows, dict) else rows
 
 
 def independent(train, random_state=0):
@@ -423,6 +490,13 @@ def run_table(frame, label, seed, notes, skvae_params=None, n_draws=DRAWS):
     start = time.perf_counter()
     draws[COPULA] = [gaussian_copula(train, len(train), r) for r in states]
     seconds[COPULA] = (time.perf_counter() - start) / n_draws
+    if sdv_available():
+        for name, kind in ((SDV_TVAE, "tvae"), (SDV_COPULA, "copula")):
+            start = time.perf_counter()
+            synthesizer = sdv_synthesizer(kind, train, seed)
+            fitted = time.perf_counter()
+            draws[name] = [sdv_sample(synthesizer, len(train), r) for r in states]
+            seconds[name] = fitted - start + (time.perf_counter() - fitted) / n_draws
     start = time.perf_counter()
     draws[INDEPENDENT] = [independent(train, r) for r in states]
     seconds[INDEPENDENT] = (time.perf_counter() - start) / n_draws
@@ -490,6 +564,10 @@ def main(argv=None):
         print(f"VAETransformer parameters over the defaults: {args.skvae_params}")
     seeds = SEEDS[:1] if args.quick else SEEDS
     contenders = [VAE, MODEL, COPULA, INDEPENDENT, HALF]
+    if sdv_available():
+        contenders[3:3] = [SDV_TVAE, SDV_COPULA]
+    else:
+        print("SDV is not installed (see the module docstring): its rows are skipped.\n")
     columns = ("KS", "TV", "corr", "assoc", "TRTR AUC", "TSTR AUC", "TSTR gap")
     columns += ("DCR ratio", "MIA AUC", "s")
     print(f"seeds {list(seeds)}, {args.draws} synthetic table(s) per generator and seed\n")

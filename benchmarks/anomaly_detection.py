@@ -52,14 +52,24 @@ Detectors, at their defaults as a user calls them:
 * ``LOF``: ``LocalOutlierFactor()`` (``novelty=False``, transductive) after a
   ``StandardScaler``, scored by ``-negative_outlier_factor_``;
 * ``ECOD``: PyOD's ``ECOD()``, scored by ``decision_scores_`` (PyOD is a benchmark-only
-  dependency: without it the row is skipped, with a message).
+  dependency: without it the row is skipped, with a message);
+* ``PyOD VAE`` and ``PyOD AutoEncoder``: PyOD's deep detectors at their defaults, what
+  a user who wants a neural-network detector without writing one picks:
+  ``VAE(random_state=0, verbose=0)`` (30 epochs, encoder 128-64-32, 2 latent
+  dimensions, dropout 0.2) and ``AutoEncoder(random_state=0, verbose=0)`` (10 epochs,
+  layers 64-32, batch normalisation, dropout 0.2), both on standardised columns, scored
+  by reconstruction error, flagging 10 % (``contamination=0.1``). They need
+  PyTorch (``pip install torch``; the docs' numbers come from the environment of
+  benchmarks/synthetic.py's SDV rows, which has it); without it their rows are skipped,
+  with a message.
 
 ``--holes RATE`` makes each entry of the contaminated rows missing (NaN) with
 probability RATE, independently (MCAR; the mask of seed s is drawn from
 ``np.random.default_rng([s, 1])``), the anomalies' entries as the normal rows'. The VAE
-takes the rows with their holes (``whiten="auto"`` then models every column in its own
-coordinates) and scores a row with holes by E[log p(x) | x_observed]. IsolationForest, LOF
-and ECOD need complete rows, so they get the rows filled by
+takes the rows with their holes (``whiten="auto"`` whitens them too: the correlation by
+EM, each hole filled for training by a draw from its conditional) and scores a row with
+holes by E[log p(x) | x_observed]. The other detectors need complete rows, so they get
+the rows filled by
 ``IterativeImputer(random_state=0)`` (fitted on the same rows), as a user of them would
 fill them.
 
@@ -103,6 +113,7 @@ Run:  python benchmarks/anomaly_detection.py           (63 cells, 252 VAE fits: 
 """
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -279,6 +290,40 @@ def fit_ecod(X, X_score=None):
     return model.decision_function(X_score), model.predict(X_score) == 1
 
 
+@functools.cache
+def pyod_deep_available():
+    """Whether PyOD's PyTorch detectors can be imported (their rows are skipped
+    otherwise). Called before any fit: it also imports PyTorch's compiler package, whose
+    first import (by torch.optim, in their fit) loads Triton, which crashed the process
+    (segmentation fault) once TensorFlow was loaded."""
+    try:
+        import pyod.models.auto_encoder  # noqa: F401
+        import pyod.models.vae  # noqa: F401
+        import torch._dynamo  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def fit_pyod_deep(name):
+    """PyOD's ``VAE`` or ``AutoEncoder`` at its defaults (PyOD seeds PyTorch and NumPy
+    from ``random_state``)."""
+
+    def run(X, X_score=None):
+        from pyod.models.auto_encoder import AutoEncoder
+        from pyod.models.vae import VAE
+
+        X = imputed_first(X)
+        model = {"VAE": VAE, "AutoEncoder": AutoEncoder}[name](random_state=0, verbose=0)
+        model.fit(X)
+        if X_score is None:
+            return model.decision_scores_, model.labels_ == 1
+        X_score = imputed_with(X, X_score)
+        return model.decision_function(X_score), model.predict(X_score) == 1
+
+    return run
+
+
 def detectors(vae_params=None, screening=False):
     """Name -> function fitting a fresh detector on X: (anomaly scores, flagged rows)."""
     out = {
@@ -304,6 +349,14 @@ def detectors(vae_params=None, screening=False):
         print("PyOD is not installed (pip install pyod): the ECOD row is skipped.\n")
     else:
         out["ECOD"] = fit_ecod
+    if pyod_deep_available():
+        out["PyOD VAE"] = fit_pyod_deep("VAE")
+        out["PyOD AutoEncoder"] = fit_pyod_deep("AutoEncoder")
+    else:
+        print(
+            "PyOD's deep detectors need PyOD and PyTorch (pip install pyod torch): their "
+            "rows are skipped.\n"
+        )
     return out
 
 

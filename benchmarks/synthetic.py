@@ -47,8 +47,10 @@ one fitted model on diabetes's 133 test rows):
   300 epochs, mode-specific normalisation of numeric columns by a Bayesian Gaussian
   mixture each) and ``GaussianCopulaSynthesizer`` (parametric marginals, beta by
   default), at their defaults with the metadata SDV detects from the training frame;
-  the global NumPy, Python and PyTorch generators seeded with s before the fit and with
-  each draw's random state before it. Only where ``import sdv`` works: SDV needs
+  the global NumPy, Python and PyTorch generators seeded with s before the fit, and the
+  five tables drawn one after another from SDV's own sampling seed (which
+  ``reset_sampling`` fixes; SDV's sampling does not read the global generators). Only
+  where ``import sdv`` works: SDV needs
   PyTorch and (SDV 2.0) pandas < 3, so it is installed in its own environment that
   sees this one's packages::
 
@@ -308,9 +310,9 @@ def sdv_synthesizer(kind, train, random_state=0):
     """SDV's ``TVAESynthesizer`` (CTGAN's TVAE) or ``GaussianCopulaSynthesizer`` at its
     defaults, fitted on the training rows, as a user calls it: metadata detected from the
     frame. SDV refuses pandas' category dtype, so categorical columns go in as objects
-    (:func:`like` restores the dtype of the rows it draws). Its training and sampling
-    draw from the global NumPy and PyTorch generators, so both are seeded first (the
-    other contenders do not read them)."""
+    (:func:`like` restores the dtype of the rows it draws). Its training draws from the
+    global NumPy, Python and PyTorch generators, so they are seeded first (the other
+    contenders do not read them)."""
     from sdv.metadata import Metadata
     from sdv.single_table import GaussianCopulaSynthesizer, TVAESynthesizer
 
@@ -334,12 +336,14 @@ def seed_globals(random_state):
     torch.manual_seed(random_state)
 
 
-def sdv_sample(synthesizer, n_samples, random_state=0):
-    """``n_samples`` rows drawn from a fitted SDV synthesizer (a frame)."""
-    seed_globals(random_state)
+def sdv_samples(synthesizer, n_samples, n_draws):
+    """``n_draws`` tables of ``n_samples`` rows drawn from a fitted SDV synthesizer, one
+    after another from SDV's own sampling seed (``reset_sampling`` sets it to a fixed
+    value; the global generators do not reach its sampling, so seeding them would draw
+    the same table ``n_draws`` times)."""
     synthesizer.reset_sampling()
-    rows = synthesizer.sample(n_samples)
-    return rows["table"] if isinstance(rows, dict) else rows
+    tables = [synthesizer.sample(n_samples) for _ in range(n_draws)]
+    return [rows["table"] if isinstance(rows, dict) else rows for rows in tables]
 
 
 def independent(train, random_state=0):
@@ -495,7 +499,7 @@ def run_table(frame, label, seed, notes, skvae_params=None, n_draws=DRAWS):
             start = time.perf_counter()
             synthesizer = sdv_synthesizer(kind, train, seed)
             fitted = time.perf_counter()
-            draws[name] = [sdv_sample(synthesizer, len(train), r) for r in states]
+            draws[name] = sdv_samples(synthesizer, len(train), n_draws)
             seconds[name] = fitted - start + (time.perf_counter() - fitted) / n_draws
     start = time.perf_counter()
     draws[INDEPENDENT] = [independent(train, r) for r in states]

@@ -50,9 +50,8 @@ one fitted model on diabetes's 133 test rows):
   the global NumPy, Python and PyTorch generators seeded with s before the fit, and the
   five tables drawn one after another from SDV's own sampling seed (which
   ``reset_sampling`` fixes; SDV's sampling does not read the global generators). Only
-  where ``import sdv`` works: SDV needs
-  PyTorch and (SDV 2.0) pandas < 3, so it is installed in its own environment that
-  sees this one's packages::
+  where ``import sdv`` works: SDV needs PyTorch and (SDV 2.0) pandas < 3, so it is
+  installed in its own environment that sees this one's packages::
 
       python -m venv --system-site-packages .venv-sdv
       .venv-sdv/bin/pip install sdv
@@ -108,7 +107,8 @@ the mean, median and worst over the tables of each measure (for the MIA AUC the 
 furthest from 0.5), and how many tables meet each target.
 
 Run:  python benchmarks/synthetic.py           (3 seeds; 3.5 min on 2 cores shared with
-                                                other jobs, see docs/synthetic_data.rst)
+                                                other jobs, see docs/synthetic_data.rst;
+                                                about 6 min alone with the SDV rows)
       python benchmarks/synthetic.py --quick   (seed 0 only; under 2 min)
       python benchmarks/synthetic.py --skvae-params '{"whiten": true}'
                                                (the VAE with other settings)

@@ -333,11 +333,12 @@ class WhiteningMixin:
         diagnostics encode it (a model that whitened rows with holes was trained on them
         filled). Scores integrate over such holes instead, before they get here
         (skvae._vae._whitened_holes). whiten=True, whose tags refuse NaN (its fit cannot
-        take it), refuses such rows here with a clear error."""
+        take it), refuses such rows here with a clear error. ``X_scaled`` is rotated in
+        place (the caller's own array, built for this call); ``observed`` is copied before
+        it changes."""
         if self.whitening_ is None:
             return X_scaled, observed
         block = self.whitened_features_
-        X_scaled = X_scaled.copy()
         holes = ~observed[:, block]
         if holes.any() and self.whiten is True:
             raise ValueError(

@@ -153,8 +153,9 @@ def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
     -------
     W : ndarray of shape (n_columns, n_columns)
         Eigenvectors as columns, largest eigenvalue first, each divided by the square root
-        of its floored eigenvalue; the sign of each is fixed (largest entry positive) so the
-        map does not depend on the LAPACK build.
+        of its floored eigenvalue; the sign of each is fixed (its largest entry positive,
+        the first of those equal up to rounding) so the map does not depend on the LAPACK
+        build or the rows' memory layout.
 
     Examples
     --------
@@ -164,13 +165,18 @@ def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
     >>> X = rng.normal(size=(500, 2)) @ [[1.0, 0.9], [0.0, 0.4]]
     >>> X = (X - X.mean(0)) / X.std(0)
     >>> W = whitening_from_correlation(X.T @ X / len(X))
-    >>> np.round(np.cov(X @ W, rowvar=False, bias=True), 6).tolist()
+    >>> (np.round(np.cov(X @ W, rowvar=False, bias=True), 6) + 0.0).tolist()  # + 0.0: no -0.0
     [[1.0, 0.0], [0.0, 1.0]]
     """
     eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
-    largest = np.abs(eigenvectors).argmax(axis=0)
+    # The first entry within a relative 1e-6 of the largest: two rotated columns always
+    # give the eigenvectors (1, 1) and (1, -1) over sqrt(2), whose entries are equal up to
+    # rounding, and the last bit (which moves with the rows' memory layout) must not pick
+    # the sign.
+    magnitude = np.abs(eigenvectors)
+    largest = (magnitude >= (1 - 1e-6) * magnitude.max(axis=0)).argmax(axis=0)
     eigenvectors = eigenvectors * np.sign(eigenvectors[largest, np.arange(len(order))])
     return eigenvectors / np.sqrt(np.maximum(eigenvalues, floor))
 

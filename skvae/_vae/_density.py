@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._nn._prediction import predict_in_batches
+from skvae._nn._prediction import predict_in_batches, summary_batch_rows
 from skvae._vae._background import BackgroundMixin
 from skvae._vae._kl import gaussian_kl
 from skvae._vae._marginals import MarginalsMixin
@@ -143,9 +143,10 @@ n_conditions), default=None
         """KL per row and latent dimension, and the deterministic posterior point per row,
         for model inputs (float64): what the fit's collapse diagnostics summarise. For the
         plain Gaussian posterior both come from one pass of the encoder: after a fit on
-        many rows that pass costs about as much as an epoch, so it is not run twice."""
+        many rows that pass costs about as much as an epoch, so it is not run twice, and
+        it reads many rows in larger chunks (see summary_batch_rows)."""
         if self._has_plain_posterior():
-            z_mean, z_log_var = self._posterior_moments(inputs)
+            z_mean, z_log_var = self._posterior_moments(inputs, summary_batch_rows(len(inputs)))
             return gaussian_kl(z_mean, np.exp(z_log_var)), z_mean
         return self._kl_per_dimension(inputs), self._posterior_location(inputs)
 

@@ -239,12 +239,11 @@ default=None
             self._model.posterior_location, inputs, PREDICT_BATCH_ROWS
         ).astype(np.float64)
 
-    def _posterior_moments(self, inputs):
-        """Posterior means and log-variances of q(z|x, c) for model inputs, float64."""
-        moments = predict_in_batches(
-            self._model.posterior_moments, inputs, PREDICT_BATCH_ROWS
-        ).astype(np.float64)
-        return np.split(moments, 2, axis=1)
+    def _posterior_moments(self, inputs, batch_rows=PREDICT_BATCH_ROWS):
+        """Posterior means and log-variances of q(z|x, c) for model inputs, float64, in
+        chunks of ``batch_rows`` rows."""
+        moments = predict_in_batches(self._model.posterior_moments, inputs, batch_rows)
+        return np.split(moments.astype(np.float64), 2, axis=1)
 
     def _score_chunk_rows(self, n_draws):
         # Fixed for a model (never dependent on len(X), so a row's score ignores the other

@@ -9,6 +9,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
 from skvae import VAEImputer, VAEOutlierDetector, VAETransformer
+from skvae._table._whitening import whitening_from_correlation
 
 FAST = dict(hidden_layer_sizes=(32,), batch_size=64, learning_rate=3e-3, random_state=0)
 
@@ -231,3 +232,16 @@ def test_imputer_auto_never_whitens():
         assert imputer.whitening_ is None
         fills[whiten] = imputer.transform(X)
     np.testing.assert_array_equal(fills["auto"], fills[False])
+
+
+def test_whitening_sign_ignores_rounding_of_equal_entries():
+    """Two rotated columns give eigenvectors with equal entries up to rounding; the last
+    bits, which move with the rows' memory layout, do not flip the whitening's signs."""
+    correlation = np.array([[1.0, 0.9], [0.9, 1.0]])
+    maps = []
+    for nudge in (0.0, 1e-15, -1e-15):
+        nudged = correlation + np.diag([nudge, -nudge])
+        maps.append(whitening_from_correlation(nudged))
+    for W in maps:
+        assert (W[0] > 0).all() and W[1, 0] > 0 > W[1, 1]
+        np.testing.assert_allclose(W, maps[0], rtol=1e-12)

@@ -34,6 +34,9 @@ Run:  python benchmarks/throughput.py            (about 4 minutes on 2 idle CPU 
       python benchmarks/throughput.py --fixed-cost
                                                  (skvae's fixed cost of a later fit:
                                                   1- and 5-epoch fits, ~1 minute)
+      python benchmarks/throughput.py --fixed-cost --profile
+                                                 (also where a later 1-epoch fit's
+                                                  seconds go, by cProfile)
 """
 
 import argparse
@@ -238,6 +241,11 @@ def main(argv=None):
         action="store_true",
         help="only skvae: the seconds of a later fit that are not epochs",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="with --fixed-cost: the parts of a later 1-epoch fit, by cProfile",
+    )
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args(argv)
@@ -250,6 +258,8 @@ def main(argv=None):
     X = make_data(n_rows)
     if args.fixed_cost:
         print_fixed_cost(X, rounds=args.rounds or 3)
+        if args.profile:
+            print_fit_parts(X, rounds=args.rounds or 3)
         return
     contenders = {
         SKVAE: skvae_contender,
@@ -299,6 +309,44 @@ def print_fixed_cost(X, rounds):
         f"1 epoch {one:.2f} s, 5 epochs {five:.2f} s; per epoch {per_epoch:.2f} s, "
         f"fixed cost {one - per_epoch:.2f} s"
     )
+
+
+# The parts of a fit that --profile reports: (module file, function) of skvae's fit template.
+FIT_PARTS = {
+    "the whole fit": ("_base.py", "fit"),
+    "training (Keras fit)": ("_trainer.py", "train_model"),
+    "posterior diagnostics": ("_row_sources.py", "posterior_summary"),
+    "validation and scaling": ("_base.py", "_prepare_rows"),
+    "the sampler's statistics": ("_sampler.py", "_fit_sampler"),
+    "building the model": ("_base.py", "build"),
+    "copies of the modelled columns": ("_model_inputs.py", "_split_columns"),
+}
+
+
+def print_fit_parts(X, rounds):
+    """Seconds of each part of a later 1-epoch skvae fit (FIT_PARTS), each the median over
+    ``rounds`` profiled fits; cProfile adds its own overhead to every Python call."""
+    import cProfile
+    import pstats
+
+    seconds = {part: [] for part in FIT_PARTS}
+    for _ in range(rounds):
+        profile = cProfile.Profile()
+        profile.enable()
+        skvae_estimator(1).fit(X)
+        profile.disable()
+        stats = pstats.Stats(profile).stats  # {(file, line, name): (.., .., .., cumtime, ..)}
+        for part, (module, name) in FIT_PARTS.items():
+            seconds[part].append(
+                sum(
+                    row[3]
+                    for (file, _, function), row in stats.items()
+                    if os.path.basename(file) == module and function == name
+                )
+            )
+    print(f"parts of a later 1-epoch fit, cProfile, median of {rounds}:")
+    for part, values in seconds.items():
+        print(f"  {part:32s} {statistics.median(values):6.3f} s")
 
 
 def median_rates(results):

@@ -156,8 +156,16 @@ class TableEstimatorMixin(WhiteningMixin):
             X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True
         if not is_frame(X):
+            # C order whatever the input's (a Fortran-ordered X is copied): column sums
+            # round differently in the two layouts, and the fitted model must not depend on
+            # how the user's array is laid out (df.to_numpy() is often Fortran-ordered).
             X = validate_data(
-                self, X, dtype=[np.float64, np.float32], reset=reset, ensure_all_finite=finite
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                order="C",
+                reset=reset,
+                ensure_all_finite=finite,
             )
             if reset:
                 self._fit_columns(X, as_frame=False)

@@ -155,7 +155,8 @@ def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
         Eigenvectors as columns, largest eigenvalue first, each divided by the square root
         of its floored eigenvalue; the sign of each is fixed (its largest entry positive,
         the first of those equal up to rounding) so the map does not depend on the LAPACK
-        build or the rows' memory layout.
+        build. (Directions that share an eigenvalue have no unique basis: no sign rule
+        fixes them.)
 
     Examples
     --------
@@ -173,8 +174,8 @@ def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
     eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
     # The first entry within a relative 1e-6 of the largest: two rotated columns always
     # give the eigenvectors (1, 1) and (1, -1) over sqrt(2), whose entries are equal up to
-    # rounding, and the last bit (which moves with the rows' memory layout) must not pick
-    # the sign.
+    # rounding, and the last bit of the correlation (which moves with the order of its
+    # sums, a memory-mapped X's chunks against an in-memory X) must not pick the sign.
     magnitude = np.abs(eigenvectors)
     largest = (magnitude >= (1 - 1e-6) * magnitude.max(axis=0)).argmax(axis=0)
     eigenvectors = eigenvectors * np.sign(eigenvectors[largest, np.arange(len(order))])

@@ -245,3 +245,18 @@ def test_whitening_sign_ignores_rounding_of_equal_entries():
     for W in maps:
         assert (W[0] > 0).all() and W[1, 0] > 0 > W[1, 1]
         np.testing.assert_allclose(W, maps[0], rtol=1e-12)
+
+
+def test_fit_does_not_depend_on_the_memory_layout_of_x():
+    """A Fortran-ordered X (as df.to_numpy() often gives) fits the same model, bit for bit,
+    as the same values C-ordered: column sums that round by layout cannot move it."""
+    X = np.random.default_rng(1).normal(size=(3000, 6)) @ np.triu(np.ones((6, 6)))
+    fits = [
+        VAETransformer(n_components=2, max_iter=1, whiten=True, **FAST).fit(layout(X))
+        for layout in (np.ascontiguousarray, np.asfortranarray)
+    ]
+    for name in ("mean_", "scale_", "whitening_"):
+        np.testing.assert_array_equal(getattr(fits[0], name), getattr(fits[1], name))
+    np.testing.assert_array_equal(
+        fits[0].score_samples(X[:50]), fits[1].score_samples(np.asfortranarray(X[:50]))
+    )

@@ -39,6 +39,10 @@ from skvae._table._whitening import WhiteningMixin
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
 MAX_SCALED_VALUE = 1e12
+# An array X is validated to these dtypes and to C order, a Fortran-ordered one copied
+# (df.to_numpy() of an all-float frame often is one): column sums round by layout, and the
+# fitted model must not depend on how the user's array is laid out.
+ARRAY_DTYPES = (np.float64, np.float32)
 
 # Constraints of the table parameters, for the estimators' _parameter_constraints.
 TABLE_PARAMETER_CONSTRAINTS = {
@@ -156,16 +160,8 @@ class TableEstimatorMixin(WhiteningMixin):
             X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True
         if not is_frame(X):
-            # C order whatever the input's (a Fortran-ordered X is copied): column sums
-            # round differently in the two layouts, and the fitted model must not depend on
-            # how the user's array is laid out (df.to_numpy() is often Fortran-ordered).
             X = validate_data(
-                self,
-                X,
-                dtype=[np.float64, np.float32],
-                order="C",
-                reset=reset,
-                ensure_all_finite=finite,
+                self, X, dtype=ARRAY_DTYPES, order="C", reset=reset, ensure_all_finite=finite
             )
             if reset:
                 self._fit_columns(X, as_frame=False)

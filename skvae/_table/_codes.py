@@ -162,7 +162,8 @@ def discrete_value_counts(X_data, kinds, n_categories):
     for j, kind in enumerate(kinds):
         if kind not in ("bernoulli", "categorical"):
             continue
-        values = X_data[:, j][~np.isnan(X_data[:, j])]
+        column = X_data[:, j].astype(np.float64)  # a float32 X's shares sum in float64
+        values = column[~np.isnan(column)]
         if kind == "bernoulli":  # a share in [0, 1] per row: its mean is P(1)
             counts[j] = np.array([len(values) - values.sum(), values.sum()])
         else:

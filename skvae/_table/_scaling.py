@@ -36,7 +36,13 @@ def fit_feature_scaling(X, names=None):
         If a feature has no observed value, or a variance that overflows float64.
     """
     X = np.asarray(X, dtype=np.float64)
-    check_observed(np.isnan(X).all(axis=0), names)
+    missing = np.isnan(X)
+    if not missing.any():
+        # The same sums, bit for bit, as nanmean and nanstd, without their two copies of X
+        # (on 100,000 x 50 rows they took up to 0.7 s of a fit after other work, when each
+        # copy's fresh memory is slow to fault in).
+        return scaling_from_moments(X.mean(axis=0), X.std(axis=0), names)
+    check_observed(missing.all(axis=0), names)
     # Statistics of the observed entries only (NaN marks a missing value).
     return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0), names)
 

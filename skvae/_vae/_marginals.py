@@ -68,6 +68,7 @@ def fit_marginal_quantiles(X_numeric):
     # off the sorted values by index: on 100,000 rows this halves the cost, which every
     # fit pays. Column-major, so that each column is contiguous.
     for j, column in enumerate(np.asfortranarray(X_numeric).T):
+        column = column.astype(np.float64, copy=False)  # float32 columns, one at a time
         observed = np.sort(column[~np.isnan(column)])
         if observed.size:
             # Discrete columns (skvae._table._discrete) get their generated values snapped.

@@ -46,10 +46,11 @@ class SamplerMixin:
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = None
         if isinstance(rows, InMemoryRows):
+            # Both read one column at a time, in float64: no float64 copy of the whole X.
             numeric = rows.X[:, self._numeric_code_columns()]
-            self._marginal_quantiles = fit_marginal_quantiles(numeric.astype(np.float64))
+            self._marginal_quantiles = fit_marginal_quantiles(numeric)
             self._category_shares = fit_category_shares(
-                self._split_columns(rows.X)[0].astype(np.float64),
+                self._split_columns(rows.X)[0],
                 self._modelled_kinds(),
                 category_counts(self.categories_, self._data_columns()),
             )

@@ -162,8 +162,7 @@ def discrete_value_counts(X_data, kinds, n_categories):
     for j, kind in enumerate(kinds):
         if kind not in ("bernoulli", "categorical"):
             continue
-        column = X_data[:, j].astype(np.float64)  # a float32 X's shares sum in float64
-        values = column[~np.isnan(column)]
+        values = X_data[:, j][~np.isnan(X_data[:, j])].astype(np.float64)  # sums in float64
         if kind == "bernoulli":  # a share in [0, 1] per row: its mean is P(1)
             counts[j] = np.array([len(values) - values.sum(), values.sum()])
         else:

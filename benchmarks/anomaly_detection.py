@@ -279,15 +279,27 @@ def fit_lof(X, X_score=None):
     return -model.score_samples(X_score), model.predict(X_score) == -1
 
 
-def fit_ecod(X, X_score=None):
+def fit_pyod(make_model):
+    """A PyOD detector, ``make_model()``, fitted on the rows (filled first where they have
+    holes): its training scores and flags, or those of the rows to score."""
+
+    def run(X, X_score=None):
+        X = imputed_first(X)
+        model = make_model()
+        model.fit(X)
+        if X_score is None:
+            return model.decision_scores_, model.labels_ == 1
+        X_score = imputed_with(X, X_score)
+        return model.decision_function(X_score), model.predict(X_score) == 1
+
+    return run
+
+
+def ecod():
+    """PyOD's ``ECOD`` at its defaults."""
     from pyod.models.ecod import ECOD
 
-    X = imputed_first(X)
-    model = ECOD().fit(X)
-    if X_score is None:
-        return model.decision_scores_, model.labels_ == 1
-    X_score = imputed_with(X, X_score)
-    return model.decision_function(X_score), model.predict(X_score) == 1
+    return ECOD()
 
 
 @functools.cache
@@ -305,23 +317,17 @@ def pyod_deep_available():
     return True
 
 
-def fit_pyod_deep(name):
-    """PyOD's ``VAE`` or ``AutoEncoder`` at its defaults (PyOD seeds PyTorch and NumPy
-    from ``random_state``)."""
+def pyod_deep(name):
+    """A maker of PyOD's ``VAE`` or ``AutoEncoder`` at its defaults (PyOD seeds PyTorch
+    and NumPy from ``random_state``)."""
 
-    def run(X, X_score=None):
+    def make():
         from pyod.models.auto_encoder import AutoEncoder
         from pyod.models.vae import VAE
 
-        X = imputed_first(X)
-        model = {"VAE": VAE, "AutoEncoder": AutoEncoder}[name](random_state=0, verbose=0)
-        model.fit(X)
-        if X_score is None:
-            return model.decision_scores_, model.labels_ == 1
-        X_score = imputed_with(X, X_score)
-        return model.decision_function(X_score), model.predict(X_score) == 1
+        return {"VAE": VAE, "AutoEncoder": AutoEncoder}[name](random_state=0, verbose=0)
 
-    return run
+    return make
 
 
 def detectors(vae_params=None, screening=False):
@@ -348,10 +354,10 @@ def detectors(vae_params=None, screening=False):
     except ImportError:
         print("PyOD is not installed (pip install pyod): the ECOD row is skipped.\n")
     else:
-        out["ECOD"] = fit_ecod
+        out["ECOD"] = fit_pyod(ecod)
     if pyod_deep_available():
-        out["PyOD VAE"] = fit_pyod_deep("VAE")
-        out["PyOD AutoEncoder"] = fit_pyod_deep("AutoEncoder")
+        out["PyOD VAE"] = fit_pyod(pyod_deep("VAE"))
+        out["PyOD AutoEncoder"] = fit_pyod(pyod_deep("AutoEncoder"))
     else:
         print(
             "PyOD's deep detectors need PyOD and PyTorch (pip install pyod torch): their "

@@ -4,7 +4,8 @@ Importing skvae is light: Keras and its backend are imported only when a model i
 """
 
 from skvae._persistence._format import load, save
-from skvae._persistence._pickle_paths import alias_legacy_modules, skops_trusted_types
+from skvae._persistence._pickle_paths import alias_legacy_modules as _alias_legacy_modules
+from skvae._persistence._pickle_paths import skops_trusted_types
 from skvae._vae._base import PosteriorCollapseWarning
 from skvae._vae._imputer import VAEImputer
 from skvae._vae._kl import gaussian_kl
@@ -27,4 +28,5 @@ __all__ = [
     "__version__",
 ]
 
-alias_legacy_modules()
+# Pickles of skvae 0.1 name its old module paths: make them importable.
+_alias_legacy_modules()

@@ -158,7 +158,8 @@ def test_the_private_name_check_finds_a_private_use():
 
 
 def test_import_skvae_loads_no_backend():
-    """`import skvae` imports neither Keras nor TensorFlow, JAX or PyTorch."""
+    """`import skvae` (with skvae.plot and skvae.metrics) loads neither Keras nor
+    TensorFlow, JAX, PyTorch or matplotlib: they load when a model is built or a plot drawn."""
     code = (
         "import sys, skvae, skvae.plot, skvae.metrics; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "

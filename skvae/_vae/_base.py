@@ -46,7 +46,27 @@ ACTIVE_UNIT_THRESHOLD = 0.01
 
 
 class PosteriorCollapseWarning(UserWarning):
-    """Training ended with all or most latent units collapsed onto the prior."""
+    """Training ended with all or most latent units collapsed onto the prior.
+
+    ``fit`` warns when fewer than half of the latent units are active (the variance of
+    their posterior mean over the training rows above 0.01, as in Burda et al., 2015);
+    the message suggests ``kl_warmup``, ``free_bits``, a smaller ``beta`` or fewer
+    ``n_components``. Filter it as any warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skvae import PosteriorCollapseWarning, VAETransformer
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))  # no structure to encode
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     vae = VAETransformer(n_components=2, max_iter=20, random_state=0).fit(X)
+    >>> any(issubclass(w.category, PosteriorCollapseWarning) for w in caught)
+    True
+    >>> vae.n_active_units_
+    0
+    """
 
 
 def warn_posterior_collapse(n_active, n_units):

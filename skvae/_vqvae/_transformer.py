@@ -40,7 +40,27 @@ COLLAPSE_FRACTION = 0.1
 
 
 class CodebookCollapseWarning(UserWarning):
-    """Training ended with most of the VQ-VAE's codebook unused (a collapsed codebook)."""
+    """Training ended with most of the VQ-VAE's codebook unused (a collapsed codebook).
+
+    ``fit`` warns when the training rows use a single code, or when the perplexity of the
+    code usage (the effective number of codes) is below a tenth of the codes they could
+    use; the message suggests ``dead_code_patience``, a smaller ``decay``, a smaller
+    ``n_codes`` or more epochs. Filter it as any warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from skvae import CodebookCollapseWarning, VQVAETransformer
+    >>> X = np.tile([[1.0, 2.0, 3.0]], (100, 1))  # one row repeated: one code suffices
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     vq = VQVAETransformer(n_codes=8, max_iter=3, random_state=0).fit(X)
+    >>> any(issubclass(w.category, CodebookCollapseWarning) for w in caught)
+    True
+    >>> int(np.count_nonzero(vq.code_usage_))
+    1
+    """
 
 
 def _warn_if_collapsed(code_usage, perplexity, reachable):

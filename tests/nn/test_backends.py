@@ -8,9 +8,13 @@ import subprocess
 import sys
 import textwrap
 
+import keras
+import numpy as np
 import pytest
+from sklearn.datasets import load_wine
 
 import skvae
+from skvae import VAETransformer
 
 PACKAGE_DIR = pathlib.Path(skvae.__file__).parent
 
@@ -45,18 +49,12 @@ def test_core_modules_import_no_backend_directly():
     assert offenders == []
 
 
-def test_import_skvae_does_not_import_keras():
-    """`import skvae` stays light: Keras and its backend load only when a model is built."""
-    code = (
-        "import sys, skvae; print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
-
-
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_trains_under_other_backends(backend):
-    """Under KERAS_BACKEND=jax or torch the estimator fits, warms up the KL, scores finitely.
+    """Under KERAS_BACKEND=jax or torch the estimator fits reproducibly, warms up the KL
+    over its 3 epochs, and scores the rows as the same fit under TensorFlow does (within a
+    nat per row: the backends draw different random numbers, so the models differ a little;
+    a lost normalising constant would cost 12 nats on wine's 13 columns).
 
     JAX is in the test extra, so CI runs it; PyTorch is checked where it is installed.
     """
@@ -71,11 +69,12 @@ def test_trains_under_other_backends(backend):
                              random_state=0).fit(X)
         again = VAETransformer(n_components=2, max_iter=6, batch_size=64, kl_warmup=3,
                                random_state=0).fit(X)
+        history = {k: np.array(v) for k, v in vae.history_.items()}
         print(json.dumps({
             "backend": keras.backend.backend(),
             "steps": float(keras.ops.convert_to_numpy(vae._model.train_steps)),
             "score": vae.score(X),
-            "kl": vae.history_["kl"],
+            "kl_weight": ((history["loss"] - history["reconstruction"]) / history["kl"]).tolist(),
             "same": bool(np.array_equal(vae.transform(X), again.transform(X))),
         }))
         """
@@ -87,9 +86,16 @@ def test_trains_under_other_backends(backend):
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["backend"] == backend
     assert result["steps"] == 6 * 3  # 178 rows in batches of 64: 3 steps per epoch
-    assert -40 < result["score"] < 0
-    assert all(0 < kl < 100 for kl in result["kl"])
+    weight = np.array(result["kl_weight"])  # the KL's weight in each epoch's loss
+    assert 0 < weight[0] < weight[1] < weight[2] < 1
+    np.testing.assert_allclose(weight[3:], 1.0, rtol=1e-4)
     assert result["same"]
+    if keras.backend.backend() == "tensorflow":
+        X = load_wine(return_X_y=True)[0]
+        reference = VAETransformer(
+            n_components=2, max_iter=6, batch_size=64, kl_warmup=3, random_state=0
+        ).fit(X)
+        assert abs(result["score"] - reference.score(X)) < 1.0
 
 
 def test_jax_prediction_is_compiled_and_matches_eager_calls():

@@ -264,15 +264,6 @@ def test_plots_read_estimators_through_public_members():
                 assert not (outside and "._" in node.module), (path.name, node.module)
 
 
-def test_import_is_light():
-    """import skvae.plot imports neither matplotlib nor a Keras backend."""
-    heavy = ("matplotlib", "keras", "tensorflow", "jax", "torch")
-    code = f"import sys, skvae.plot; print(sorted(m for m in {heavy!r} if m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "[]"
-
-
 def test_missing_matplotlib_says_how_to_install(monkeypatch, digits_vae):
     """Without matplotlib the error names the extra to install."""
     monkeypatch.setitem(sys.modules, "matplotlib", None)

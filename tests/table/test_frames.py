@@ -62,31 +62,39 @@ def test_polars_frame_round_trip():
 
 
 def test_pyarrow_table_round_trip():
-    """A pyarrow Table with a dictionary (categorical) column fits; samples are a Table."""
+    """A pyarrow Table with a dictionary (categorical) column fits as the same table in
+    pandas does (equal scores); samples are a Table."""
     _, columns = _columns()
     table = pa.table({"x": columns["x"], "color": pa.array(columns["color"]).dictionary_encode()})
     vae = VAETransformer(**SMALL).fit(table)
     assert vae.column_kinds_.tolist() == ["student_t", "categorical"]
     sampled = vae.sample(10, random_state=0)
     assert isinstance(sampled, pa.Table) and sampled.column_names == ["x", "color"]
-    assert np.isfinite(vae.score_samples(table)).all()
+    assert set(sampled.column("color").to_pylist()) <= {"red", "green", "blue"}
+    as_pandas = VAETransformer(**SMALL).fit(table.to_pandas())
+    np.testing.assert_array_equal(
+        vae.score_samples(table), as_pandas.score_samples(table.to_pandas())
+    )
 
 
 def test_integer_columns_with_nulls_stay_integer_in_polars_and_pyarrow():
     """A polars Int16 or pyarrow int32 column with nulls is an "integer" column (not a
-    float one), scores finitely with its hole masked, and is sampled in its own dtype."""
+    float one), scores as pandas' nullable Int16 does (its hole masked), and is sampled in
+    its own dtype."""
     z, columns = _columns()
     counts = np.round(2 * z + 5).astype(int).tolist()
     counts[3] = None
     frame = pl.DataFrame({"x": columns["x"], "n": counts}, schema={"x": pl.Float64, "n": pl.Int16})
     table = pa.table({"x": columns["x"], "n": pa.array(counts, type=pa.int32())})
+    nullable = pd.DataFrame({"x": columns["x"], "n": pd.array(counts, dtype="Int16")})
+    expected = VAETransformer(**SMALL).fit(nullable).score_samples(nullable[:10])
     for data, dtype_of_n in (
         (frame, lambda out: out.schema["n"]),
         (table, lambda out: out.schema.field("n").type),
     ):
         vae = VAETransformer(**SMALL).fit(data)
         assert vae.column_kinds_.tolist() == ["student_t", "integer"]
-        assert np.isfinite(vae.score_samples(data[:10])).all()
+        np.testing.assert_array_equal(vae.score_samples(data[:10]), expected)
         sampled = vae.sample(20, random_state=0)
         assert dtype_of_n(sampled) == dtype_of_n(data)
 
@@ -103,7 +111,8 @@ def test_vqvae_takes_polars_frames():
 
 def test_pandas_nullable_dtypes():
     """Nullable Int64 and boolean columns, with missing entries, are integer and Bernoulli;
-    the missing entries are masked out (finite scores) and the dtypes come back."""
+    the missing entries are masked out (integrated: a row scores higher without a discrete
+    entry than with any value of it) and the dtypes come back."""
     _, columns = _columns()
     frame = pd.DataFrame(
         {
@@ -116,7 +125,13 @@ def test_pandas_nullable_dtypes():
     frame.loc[4, "flag"] = pd.NA
     vae = VAETransformer(**SMALL).fit(frame)
     assert vae.column_kinds_.tolist() == ["integer", "bernoulli", "categorical"]
-    assert np.isfinite(vae.score_samples(frame[:10])).all()
+    scores = vae.score_samples(frame[:10])
+    assert np.isfinite(scores).all()
+    filled = frame[:10].copy()
+    filled.loc[3, "count"], filled.loc[4, "flag"] = 0, True
+    with_values = vae.score_samples(filled)
+    assert scores[3] > with_values[3] and scores[4] > with_values[4]
+    np.testing.assert_array_equal(np.delete(scores, [3, 4]), np.delete(with_values, [3, 4]))
     sampled = vae.sample(20, random_state=0)
     assert str(sampled["count"].dtype) == "Int64" and str(sampled["flag"].dtype) == "boolean"
 

@@ -3,6 +3,9 @@
 Imported lazily, and only when Keras runs on TensorFlow.
 """
 
+import contextlib
+import logging
+
 import tensorflow as tf
 
 
@@ -99,3 +102,58 @@ def shared_graph_function(method, state):
         return graph([variable.value for variable in state(model)], *args)
 
     return call
+
+
+class KerasStepRetracingFilter(logging.Filter):
+    """Drops TensorFlow's "excessive retracing" warning about Keras's training and test
+    steps.
+
+    Keras builds each model's training step from one nested function, whose code object
+    TensorFlow counts traces by, so the steps of different models add to one count. A grid
+    search trains a new architecture every few fits, each traced once as it must be, and
+    from the fifth TensorFlow warned that "5 out of the last 9 calls to
+    <function TensorFlowTrainer._make_function.<locals>.multi_step_on_iterator>
+    triggered tf.function retracing", advice that does not apply. The warnings of other
+    functions pass.
+
+    Examples
+    --------
+    >>> import logging
+    >>> from skvae._nn._tf_graph import KerasStepRetracingFilter
+    >>> def record(message):
+    ...     return logging.LogRecord("tensorflow", logging.WARNING, "", 0, message, None, None)
+    >>> keep = KerasStepRetracingFilter().filter
+    >>> keep(record("5 out of the last 9 calls to <function TensorFlowTrainer."
+    ...             "_make_function.<locals>.multi_step_on_iterator at 0x1> triggered "
+    ...             "tf.function retracing. Tracing is expensive ..."))
+    False
+    >>> keep(record("5 out of the last 5 calls to <function f at 0x1> triggered "
+    ...             "tf.function retracing. Tracing is expensive ..."))
+    True
+    """
+
+    def filter(self, record):
+        message = record.getMessage()
+        return not ("TensorFlowTrainer." in message and "tf.function retracing" in message)
+
+
+@contextlib.contextmanager
+def quiet_keras_step_retracing():
+    """Within the block, TensorFlow's logger drops the retracing warnings of Keras's steps
+    (:class:`KerasStepRetracingFilter`); the filter is removed on the way out.
+
+    Examples
+    --------
+    >>> import logging
+    >>> from skvae._nn._tf_graph import quiet_keras_step_retracing
+    >>> with quiet_keras_step_retracing():
+    ...     len(logging.getLogger("tensorflow").filters) >= 1
+    True
+    """
+    logger = logging.getLogger("tensorflow")
+    step_filter = KerasStepRetracingFilter()
+    logger.addFilter(step_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(step_filter)

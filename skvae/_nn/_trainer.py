@@ -9,6 +9,7 @@ trains. A model that defines ``reuse_key`` (the VAE) is trained through a pooled
 whose training step is already compiled (see :mod:`skvae._nn._model_pool`).
 """
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -158,6 +159,17 @@ def validation_batch_size(config):
     return min(config.batch_size * 8, 8192)
 
 
+def quiet_step_retracing():
+    """Under TensorFlow, a block in which its "excessive retracing" warnings about Keras's
+    training steps are dropped (each model's step is traced once, but TensorFlow counts
+    the traces of every model's together; see ``skvae._nn._tf_graph``)."""
+    if keras.backend.backend() != "tensorflow":
+        return contextlib.nullcontext()
+    from skvae._nn._tf_graph import quiet_keras_step_retracing
+
+    return quiet_keras_step_retracing()
+
+
 def run_fit(model, data, config, epochs, extra_callbacks=()):
     """``model.fit`` on ``data`` with the divergence guard; the history as lists of floats.
 
@@ -171,18 +183,19 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
     if in_memory and keras.backend.backend() == "tensorflow" and config.distribution is None:
         validation_data = None
         validation = [CompiledValidation(data.validation_data[0], validation_batch_size(config))]
-    history = model.fit(
-        data.keras_input,
-        epochs=epochs,
-        steps_per_epoch=data.steps_per_epoch,
-        validation_data=validation_data,
-        validation_batch_size=validation_batch_size(config) if in_memory else None,
-        callbacks=[*data.callbacks(), *validation, guard, *extra_callbacks, *progress],
-        # The batches are already shuffled by their own generator; Keras's shuffle would
-        # reorder them with Python's global `random`, breaking reproducibility.
-        shuffle=False,
-        verbose=2 if config.verbose >= 2 else 0,
-    )
+    with quiet_step_retracing():
+        history = model.fit(
+            data.keras_input,
+            epochs=epochs,
+            steps_per_epoch=data.steps_per_epoch,
+            validation_data=validation_data,
+            validation_batch_size=validation_batch_size(config) if in_memory else None,
+            callbacks=[*data.callbacks(), *validation, guard, *extra_callbacks, *progress],
+            # The batches are already shuffled by their own generator; Keras's shuffle would
+            # reorder them with Python's global `random`, breaking reproducibility.
+            shuffle=False,
+            verbose=2 if config.verbose >= 2 else 0,
+        )
     if guard.failure is not None:
         raise ValueError(
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "

@@ -32,18 +32,26 @@ def summary_batch_rows(n_rows):
 
 
 def to_numpy(tensor):
-    """A backend tensor as a NumPy array.
+    """A backend tensor or a ``keras.Variable`` as a NumPy array.
 
     Examples
     --------
+    >>> import keras
     >>> from keras import ops
     >>> from skvae._nn._prediction import to_numpy
-    >>> to_numpy(ops.ones(2)).tolist()
-    [1.0, 1.0]
+    >>> to_numpy(ops.ones(2)).tolist(), to_numpy(keras.Variable([1.0, 2.0])).tolist()
+    ([1.0, 1.0], [1.0, 2.0])
     """
-    from keras import ops
+    import keras
 
-    return ops.convert_to_numpy(tensor)
+    if isinstance(tensor, keras.Variable):
+        tensor = tensor.value
+    # TensorFlow's tensors read themselves with .numpy(): keras.ops.convert_to_numpy calls
+    # np.array on them, which under NumPy 2 warns (DeprecationWarning) that their __array__
+    # takes no copy keyword.
+    if type(tensor).__module__.startswith("tensorflow") and hasattr(tensor, "numpy"):
+        return np.asarray(tensor.numpy())
+    return keras.ops.convert_to_numpy(tensor)
 
 
 class LazyModelInputs:

@@ -179,9 +179,32 @@ def _multivariate_cauchy(U, scatter):
             - gammaln(0.5)
             - 0.5 * k * np.log(np.pi)
             - np.log(np.diag(cholesky)).sum()
-            - 0.5 * (1 + k) * np.log1p((whitened**2).sum(axis=0))
+            - 0.5 * (1 + k) * log1p_squared_norm(whitened)
         )
     return log_density
+
+
+def log1p_squared_norm(W):
+    """log(1 + ||w||^2) of each column w of W, finite for columns whose squared norm
+    overflows float64 (entries beyond 1e154, which the background still scores).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._background import log1p_squared_norm
+    >>> log1p_squared_norm(np.array([[3.0, 1e300], [4.0, 0.0]])).round(2).tolist()
+    [3.26, 1381.55]
+    """
+    with np.errstate(over="ignore"):
+        squared_norm = (W**2).sum(axis=0)
+    out = np.log1p(squared_norm)
+    huge = ~np.isfinite(squared_norm)
+    if huge.any():
+        # ||w||^2 = m^2 ||w / m||^2 with m the largest |entry|: no overflow.
+        largest = np.abs(W[:, huge]).max(axis=0)
+        scaled = ((W[:, huge] / largest) ** 2).sum(axis=0)
+        out[huge] = np.logaddexp(0.0, 2 * np.log(largest) + np.log(scaled))
+    return out
 
 
 def _observed_log_scale(X, scale):

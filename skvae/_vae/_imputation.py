@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import to_numpy
 from skvae._table._codes import is_frame
+from skvae._table._estimator_mixin import MAX_SCALED_VALUE
 from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
@@ -103,7 +104,9 @@ class ImputationMixin(DefensiveDrawsMixin):
         :mod:`skvae._vae._linear_gaussian` and :mod:`skvae._vae._latent_mixture`."""
         X_data, C = self._split_columns(X)
         intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
-        X_scaled = (X_data - self.mean_) / self.scale_
+        # Clipped as the network's inputs are (MAX_SCALED_VALUE): far-out observed values
+        # (1e300) would overflow the conditional's squares into inf and NaN fills.
+        X_scaled = np.clip((X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
         prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
         if rng is None:
             return mixture_conditional_mean(X_scaled, intercept, loadings, noise_var, *prior)

@@ -12,6 +12,7 @@ from skvae._vae._background import (
     BACKGROUND_WEIGHT,
     background_log_density,
     fit_background,
+    log1p_squared_norm,
     with_background,
 )
 
@@ -109,3 +110,17 @@ def test_rows_with_nothing_observed_still_score_zero():
     rows = np.array([[np.nan] * 3, [0.1, np.nan, np.nan], [0.1, 0.2, 0.3]])
     scores = vae.score_samples(rows)
     assert scores[0] == 0.0 and np.all(np.isfinite(scores))
+
+
+def test_background_scores_values_beyond_1e154_without_overflow():
+    """A row whose whitened entries square past float64's range (1e300) gets a finite
+    background log-density, log(1 + ||w||^2) computed without overflow, and no
+    RuntimeWarning; ordinary rows keep the plain formula, bit for bit."""
+    import warnings
+
+    W = np.array([[1e300, 3.0, 0.0], [1e300, 4.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = log1p_squared_norm(W)
+    np.testing.assert_allclose(values[0], np.log(2.0) + 2 * np.log(1e300), rtol=1e-15)
+    assert values[1] == np.log1p(25.0) and values[2] == 0.0

@@ -295,8 +295,9 @@ def test_placeholder_missing_values_and_errors():
 
 
 def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
-    """The all-NaN column error names a DataFrame's column by name, and an array's (also a
-    memory map's) by its position in X, not among the numeric or modelled columns."""
+    """The all-NaN column error names a DataFrame's column by name (numeric, categorical
+    or boolean), and an array's (also a memory map's) by its position in X, not among the
+    numeric or modelled columns."""
     import pandas as pd
 
     rng = np.random.default_rng(0)
@@ -315,6 +316,15 @@ def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
     assert str(error.value).startswith(
         "column(s) ['empty', 'blank'] have no observed value (all NaN); drop them"
     )
+    # A pandas Categorical of NaN still declares its categories, and a nullable boolean of
+    # NA its kind: no values to learn either from, for the transformer or the imputer.
+    unobserved = frame[["country", "x"]].assign(
+        shade=pd.Categorical([np.nan] * 40, categories=["light", "dark"]),
+        flag=pd.array([pd.NA] * 40, dtype="boolean"),
+    )
+    for estimator in (VAETransformer(max_iter=1), VAEImputer(max_iter=1)):
+        with pytest.raises(ValueError, match=r"^column\(s\) \['shade', 'flag'\] have no observed"):
+            estimator.fit(unobserved)
     # An array with a condition column in front: column 2 of X, not of the modelled ones.
     X = rng.normal(size=(40, 3))
     X[:, 0] = rng.integers(0, 2, size=40)
@@ -473,3 +483,22 @@ def test_one_column_and_fewer_rows_than_columns():
     np.testing.assert_allclose(
         VAEImputer(max_iter=5, random_state=0).fit(X[:1]).transform(holes)[0, 1], X[0, 1]
     )
+
+
+def test_far_out_observed_values_give_finite_fills():
+    """Observed values far beyond float32 (1e300) still give finite fills, single and
+    multiple, clipped on their way in as the network's inputs are (they overflowed the
+    conditional's squares into NaN fills)."""
+    X = load_wine().data
+    imputer = VAEImputer(max_iter=2, random_state=0).fit(X)
+    rows = np.full((2, X.shape[1]), 1e300)
+    rows[0, 0] = np.nan
+    rows[1] = X[0]
+    rows[1, 3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        filled = imputer.transform(rows)
+        draws = imputer.multiple_imputations(rows, n_imputations=2, random_state=0)
+    assert np.isfinite(filled).all() and np.isfinite(draws).all()
+    # The ordinary row's fill is unaffected by the far-out one beside it.
+    np.testing.assert_array_equal(filled[1], imputer.transform(rows[1:])[0])

@@ -150,7 +150,34 @@ class ValueConditionsMixin:
         # columns), which score_samples checks too.
         self._check_likelihood_support(codes[:, self._data_columns()])
         self._check_in_output_range(codes[0], given, names)
+        self._warn_outside_training_range(codes[0], given, names)
         return codes, given
+
+    def _warn_outside_training_range(self, values, given, names):
+        """Warn about given numeric values beyond the range of their column's training
+        values. The weights of the draws cannot tell: far out, a Student-t column's
+        density is almost flat in z, so such a value barely moves the latent draws, and
+        the rows come out close to unconditional ones (penguins given a body mass of
+        20,000 g: 45% Gentoo, against 36% unconditionally and 93% at 6,000 g)."""
+        quantiles = getattr(self, "_marginal_quantiles", None)
+        if quantiles is None:  # a memory-mapped fit keeps no training range
+            return
+        numeric = self._numeric_code_columns().tolist()
+        low, high = quantiles["quantiles"][0], quantiles["quantiles"][-1]
+        outside = [
+            f"{names[j]!r} = {values[j]:g} (training range {low[k]:g} to {high[k]:g})"
+            for j in given
+            if j in numeric and not low[k := numeric.index(j)] <= values[j] <= high[k]
+        ]
+        if outside:
+            warnings.warn(
+                f"conditions give values outside the training range: {', '.join(outside)}. "
+                "The model has seen no such rows, and a far value tells it little about the "
+                "others: the generated rows may look much like unconditional ones.",
+                UserWarning,
+                # The user's sample() call: through _coded_value_row and _sample_given_values.
+                stacklevel=5,
+            )
 
     def _check_in_output_range(self, values, given, names):
         """Generated integer columns are kept in their training range (as their dtype's

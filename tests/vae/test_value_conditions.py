@@ -36,6 +36,22 @@ def test_the_other_column_follows_its_conditional_distribution(line):
     )
 
 
+def test_a_value_outside_the_training_range_is_warned_about(line):
+    """A given value beyond its column's training range warns, naming the column, the
+    value and the range, from the user's own line; a common value does not warn."""
+    import warnings
+
+    median = float(line._marginal_quantiles["quantiles"][500, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        line.sample(5, random_state=0, conditions={0: median})
+    with pytest.warns(
+        UserWarning, match=r"outside the training range: 'x0' = 20 \(training range"
+    ) as caught:
+        line.sample(5, random_state=0, conditions={0: 20.0})
+    assert any(w.filename == __file__ for w in caught)
+
+
 def test_categories_and_frames():
     """A frame's category is fixed in every row, and the other columns follow it."""
     rng = np.random.default_rng(1)

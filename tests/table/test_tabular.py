@@ -189,6 +189,44 @@ def test_bimodal_column_gives_bimodal_samples_with_mixture_likelihood():
     assert np.mean(np.abs(synthetic) < 1.0) < 0.05  # nothing piles up between the modes
 
 
+def test_mixture_log_prob_is_the_gaussian_mixture_density_minus_the_log_scale():
+    """A "mixture" column's log-probability is log sum_m softmax(logits)_m N(x; mu_m,
+    var_m), the variances floored as every column's are, minus the column's log scale,
+    summed over the observed entries; and the mixture density integrates to 1."""
+    from keras import ops
+    from scipy.integrate import quad
+    from scipy.special import logsumexp, softmax
+
+    from skvae._nn._layout import ColumnLayout
+
+    rng = np.random.default_rng(0)
+    n_rows, M, var_floor, log_scale = 40, 3, 0.01, np.array([0.2, -0.4])
+    layout = ColumnLayout(["mixture"] * 2, [0, 0], M, log_scale, var_floor)
+    params = rng.normal(size=(n_rows, layout.param_width))
+    x = 2.0 * rng.normal(size=(n_rows, 2))
+    mask = (rng.uniform(size=(n_rows, 2)) < 0.8).astype(np.float64)
+    # The block is component-major: logits, means, raw variances (component m of each
+    # column, then m + 1).
+    block = params.reshape(n_rows, 3, M, 2)
+    logits, means = block[:, 0], block[:, 1]
+    log_var = np.logaddexp(np.float64(np.float32(np.log(var_floor))), block[:, 2])
+    log_weights = np.log(softmax(logits, axis=1))
+    component = stats.norm.logpdf(x[:, None, :], means, np.exp(0.5 * log_var))
+    expected = (logsumexp(log_weights + component, axis=1) - log_scale) * mask
+    got = ops.convert_to_numpy(layout.log_prob(x, params, mask))
+    np.testing.assert_allclose(got, expected.sum(axis=1), rtol=1e-9)
+    # Row 0's first column: its density over x (observed alone) integrates to 1 in
+    # standardised units, so the log scale shifts it to a density in X's units.
+    one = np.array([[1.0, 0.0]])
+
+    def density(value):
+        row = np.array([[value, 0.0]])
+        return np.exp(ops.convert_to_numpy(layout.log_prob(row, params[:1], one))[0])
+
+    total = quad(density, -np.inf, np.inf, limit=200)[0]
+    assert total == pytest.approx(np.exp(-log_scale[0]), rel=1e-6)
+
+
 def test_column_types_override_and_errors():
     """column_types sets kinds by name or position; bad names and kinds are explained."""
     frame = mixed_frame(200)

@@ -34,7 +34,7 @@ from skvae._table._frames import (
     integer_column_labels,
     to_pandas,
 )
-from skvae._table._scaling import check_observed, fit_feature_scaling
+from skvae._table._scaling import fit_column_scaling
 from skvae._table._whitening import WhiteningMixin
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
@@ -266,21 +266,11 @@ class TableEstimatorMixin(WhiteningMixin):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        self.mean_, self.scale_ = np.zeros(X_data.shape[1]), np.ones(X_data.shape[1])
         # Errors name the columns as the user knows them: by name, or position in X.
         labels = np.asarray(getattr(self, "feature_names_in_", np.arange(self.n_features_in_)))
-        labels = labels[self._data_columns()]
-        if not continuous.all():
-            # A categorical, 0/1 or integer column with no observed value (a pandas
-            # Categorical of NaN still declares its categories) has nothing to learn from.
-            check_observed(np.isnan(X_data[:, ~continuous]).all(axis=0), labels[~continuous])
-        if continuous.any():
-            # X_data itself when every column is continuous: a boolean-mask copy of a
-            # C-ordered array is F-ordered, and NumPy's column sums then round otherwise.
-            columns = X_data if continuous.all() else X_data[:, continuous]
-            self.mean_[continuous], self.scale_[continuous] = fit_feature_scaling(
-                columns, labels[continuous]
-            )
+        self.mean_, self.scale_ = fit_column_scaling(
+            X_data, continuous, labels[self._data_columns()]
+        )
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],

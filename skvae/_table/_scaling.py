@@ -47,6 +47,32 @@ def fit_feature_scaling(X, names=None):
     return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0), names)
 
 
+def fit_column_scaling(X, continuous, names):
+    """(mean, scale) of every column of X: :func:`fit_feature_scaling` for the
+    ``continuous`` ones, 0 and 1 for the others (0/1 and category codes stay as they are),
+    each of which must have an observed value too (a pandas Categorical of NaN still
+    declares its categories, yet has nothing to learn from). ``names`` name the columns
+    in errors.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._scaling import fit_column_scaling
+    >>> X = np.array([[1.0, 0.0], [3.0, 1.0]])
+    >>> [a.tolist() for a in fit_column_scaling(X, np.array([True, False]), ["x", "flag"])]
+    [[2.0, 0.0], [1.0, 1.0]]
+    """
+    names = np.asarray(names, dtype=object)
+    mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
+    check_observed(np.isnan(X[:, ~continuous]).all(axis=0), names[~continuous])
+    if continuous.any():
+        # X itself when every column is continuous: a boolean-mask copy of a C-ordered
+        # array is F-ordered, and NumPy's column sums then round otherwise.
+        columns = X if continuous.all() else X[:, continuous]
+        mean[continuous], scale[continuous] = fit_feature_scaling(columns, names[continuous])
+    return mean, scale
+
+
 def feature_labels(mask, names=None):
     """The names (positions when ``names`` is None) of the features where ``mask`` holds,
     as a list of plain Python values for an error message."""

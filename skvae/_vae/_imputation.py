@@ -24,6 +24,7 @@ from skvae._vae._latent_mixture import (
     rows_for_mixture,
     standard_prior,
 )
+from skvae._vae._parameter_draws import refitted_parameters, simulated_table
 
 
 def observation_log_var(model):
@@ -97,12 +98,20 @@ class ImputationMixin(DefensiveDrawsMixin):
             bias = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
         return bias, loadings, np.exp(observation_log_var(self._model))
 
-    def _linear_gaussian_fill(self, X, rng=None):
+    def _linear_gaussian_fill(self, X, rng=None, parameters=None):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
         model with the fitted latent prior (a Gaussian mixture, by default one standard
         normal component), or with ``rng`` an exact draw from p(x | x_observed); see
-        :mod:`skvae._vae._linear_gaussian` and :mod:`skvae._vae._latent_mixture`."""
+        :mod:`skvae._vae._linear_gaussian` and :mod:`skvae._vae._latent_mixture`.
+        ``parameters`` (intercept, loadings, noise variances, prior) replace the fitted
+        ones (see :meth:`_parameter_draw`)."""
         X_data, C = self._split_columns(X)
+        if parameters is not None:
+            intercept, loadings, noise_var, prior = parameters
+            X_scaled = np.clip(
+                (X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE
+            )
+            return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)
         intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
         # Clipped as the network's inputs are (MAX_SCALED_VALUE): far-out observed values
         # (1e300) would overflow the conditional's squares into inf and NaN fills.
@@ -114,21 +123,27 @@ class ImputationMixin(DefensiveDrawsMixin):
 
     def _fit_latent_prior(self, X):
         """Fit the latent mixture of a linear Gaussian model on the training rows X (see
-        ``n_prior_components``); other models keep the standard normal prior."""
+        ``n_prior_components``); other models keep the standard normal prior. Also keep
+        what :meth:`_parameter_draw` simulates: the number of training rows and each
+        modelled column's share of missing entries (None where it does not apply)."""
         n_clusters = self.n_prior_components
         (self.prior_weights_, self.prior_means_, self.prior_covariances_) = standard_prior(
             self.n_components_
         )
+        self._training_missing_rates = None
         # A mixture needs the decoder's single intercept (no conditions) and the rows in
         # memory; other models fill by importance sampling under their standard prior.
         if (
-            n_clusters == 1
-            or isinstance(X, np.memmap)
+            isinstance(X, np.memmap)
             or len(self.condition_columns_)
             or not self._has_linear_gaussian_model()
         ):
             return
         X_data = self._split_columns(self._validate_rows(X))[0]
+        self._n_training_rows = len(X_data)
+        self._training_missing_rates = np.isnan(X_data).mean(axis=0)
+        if n_clusters == 1:
+            return
         rows = rows_for_mixture(len(X_data), self.n_components_, self._seed)
         if not len(rows):  # too many latent dimensions for the EM's cost budget
             return
@@ -145,7 +160,9 @@ class ImputationMixin(DefensiveDrawsMixin):
             X_scaled, intercept, loadings, noise_var, n_clusters, self._seed
         )
 
-    def multiple_imputations(self, X, n_imputations=5, random_state=None):
+    def multiple_imputations(
+        self, X, n_imputations=5, random_state=None, parameter_uncertainty=True
+    ):
         """Draw ``n_imputations`` completions of X from p(x_missing | x_observed).
 
         Each draw picks one importance draw z_k per row with probability proportional to
@@ -154,8 +171,21 @@ class ImputationMixin(DefensiveDrawsMixin):
         one) is sampled exactly instead: a component of its latent mixture prior by its
         responsibility (one component: factor analysis), z from that component's Gaussian
         posterior given the observed entries, then the missing entries with their noise.
-        Analyses
-        repeated over the draws carry the imputation uncertainty (Rubin's rules).
+        Analyses repeated over the draws carry the imputation uncertainty (Rubin's
+        rules).
+
+        With ``parameter_uncertainty`` (the default) and the default linear-Gaussian model
+        fitted on rows in memory without ``condition_on``, each completion is drawn under
+        parameters refitted, as fit fits them, to a table simulated from the fitted model
+        (the training rows' number, each column missing in its training share): a
+        parametric bootstrap, so that the draws also carry the uncertainty of the
+        estimated model, as proper multiple imputation requires. On the imputation
+        benchmark's tables this brought the coverage of 90% intervals closer to 0.90
+        (wine from 0.83 to 0.87; see :doc:`/missing_values`); each completion then costs
+        one refit: 0.02 to 0.3 s on those tables, 5.7 s where a 3-component latent
+        mixture over 30 dimensions is refitted (breast cancer, whose fit took 44 s). Other
+        models, and
+        ``parameter_uncertainty=False``, draw every completion under the fitted parameters.
 
         Parameters
         ----------
@@ -165,6 +195,8 @@ class ImputationMixin(DefensiveDrawsMixin):
             Number of completed copies of X to draw.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws.
+        parameter_uncertainty : bool, default=True
+            Draw each completion under refitted parameters (see above).
 
         Returns
         -------
@@ -186,15 +218,21 @@ class ImputationMixin(DefensiveDrawsMixin):
         """
         if not isinstance(n_imputations, Integral) or n_imputations < 1:
             raise ValueError(f"n_imputations must be a positive integer; got {n_imputations!r}")
+        if not isinstance(parameter_uncertainty, bool | np.bool_):
+            raise ValueError(
+                f"parameter_uncertainty must be True or False; got {parameter_uncertainty!r}"
+            )
         check_is_fitted(self)
         rng = check_random_state(random_state)
         index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
-            completions = [
-                self._complete(X, self._linear_gaussian_fill(X, rng), index)
-                for _ in range(n_imputations)
-            ]
+            refit = parameter_uncertainty and self._can_refit_parameters()
+            completions = []
+            for _ in range(n_imputations):
+                parameters = self._parameter_draw(rng) if refit else None
+                filled = self._linear_gaussian_fill(X, rng, parameters)
+                completions.append(self._complete(X, filled, index))
             return completions if self._column_schema["as_frame"] else np.stack(completions)
         X, weights, _, params = self._importance_draws(X)
         obs_log_var = observation_log_var(self._model)
@@ -209,6 +247,29 @@ class ImputationMixin(DefensiveDrawsMixin):
         if self._column_schema["as_frame"]:
             return completions
         return np.stack(completions)
+
+    def _can_refit_parameters(self):
+        """Whether :meth:`_parameter_draw` applies: a linear Gaussian model fitted on rows
+        in memory without conditions (and by a skvae that kept their missing shares)."""
+        return getattr(self, "_training_missing_rates", None) is not None
+
+    def _parameter_draw(self, rng):
+        """Parameters (intercept, loadings, noise variances, latent prior) refitted to a
+        table simulated from the fitted model: one draw of the parametric bootstrap of
+        :mod:`skvae._vae._parameter_draws`."""
+        intercept, loadings, noise_var = self._linear_gaussian_parameters(None)
+        prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
+        table = simulated_table(
+            self._n_training_rows,
+            self._training_missing_rates,
+            intercept,
+            loadings,
+            noise_var,
+            prior,
+            rng,
+        )
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        return refitted_parameters(table, self.n_components_, self.var_floor, len(prior[0]), seed)
 
     def _importance_draws(self, X):
         """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""

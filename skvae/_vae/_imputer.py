@@ -46,7 +46,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     expectation is computed exactly in closed form instead (no Monte Carlo error, and no
     reliance on the encoder's guess of the posterior of a row with holes). Observed
     entries are returned unchanged. :meth:`multiple_imputations` draws plausible values
-    instead (multiple imputation), by sampling-importance-resampling.
+    instead (multiple imputation, with the parameters' estimation error: see there).
 
     The defaults follow MIWAE: training maximises the importance-weighted bound with
     ``n_importance_train=20`` draws per row, and imputation uses

@@ -34,7 +34,7 @@ from skvae._table._frames import (
     integer_column_labels,
     to_pandas,
 )
-from skvae._table._scaling import fit_column_scaling
+from skvae._table._scaling import check_observed, fit_column_scaling
 from skvae._table._whitening import WhiteningMixin
 
 # Bound on standardised inputs: (1e12)**2 / var_floor stays far below float32's maximum.
@@ -89,6 +89,26 @@ def scaled_integer_bounds(schema, kinds, mean, scale):
         if kind == "integer" and "low" in entry:
             bounds[i] = (np.array([entry["low"], entry["high"]]) - mean[i]) / scale[i]
     return bounds
+
+
+def modelled_labels(estimator):
+    """The modelled columns of a fitted table estimator as errors name them: by name, or by
+    position in X.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import VAETransformer
+    >>> from skvae._table._estimator_mixin import modelled_labels
+    >>> X = np.random.default_rng(0).normal(size=(20, 3))
+    >>> vae = VAETransformer(max_iter=1, condition_on=[0], random_state=0).fit(X)
+    >>> modelled_labels(vae).tolist()  # column 0 is a condition, not modelled
+    [1, 2]
+    """
+    n_features = estimator.n_features_in_
+    labels = np.asarray(getattr(estimator, "feature_names_in_", np.arange(n_features)))
+    # The modelled columns are all but the condition columns (VAEs' condition_on).
+    return np.delete(labels, np.asarray(getattr(estimator, "condition_columns_", []), dtype=int))
 
 
 class TableEstimatorMixin(WhiteningMixin):
@@ -262,15 +282,18 @@ class TableEstimatorMixin(WhiteningMixin):
             )
 
     # -- the model's coding ---------------------------------------------------------------
+    def _check_training_columns(self, X_data):
+        """Each modelled column of all the training rows X_data (before any subset, such as
+        the detector's trimmed refit) is observed somewhere and in its kind's support."""
+        # A pandas Categorical of NaN still declares its categories: nothing to learn from.
+        check_observed(np.isnan(X_data).all(axis=0), modelled_labels(self))
+        self._check_likelihood_support(X_data)
+
     def _fit_scaling(self, X_data):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        # Errors name the columns as the user knows them: by name, or position in X.
-        labels = np.asarray(getattr(self, "feature_names_in_", np.arange(self.n_features_in_)))
-        self.mean_, self.scale_ = fit_column_scaling(
-            X_data, continuous, labels[self._data_columns()]
-        )
+        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, modelled_labels(self))
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],

@@ -49,10 +49,8 @@ def fit_feature_scaling(X, names=None):
 
 def fit_column_scaling(X, continuous, names):
     """(mean, scale) of every column of X: :func:`fit_feature_scaling` for the
-    ``continuous`` ones, 0 and 1 for the others (0/1 and category codes stay as they are),
-    each of which must have an observed value too (a pandas Categorical of NaN still
-    declares its categories, yet has nothing to learn from). ``names`` name the columns
-    in errors.
+    ``continuous`` ones, 0 and 1 for the others (0/1 and category codes stay as they are).
+    ``names`` name the columns in errors.
 
     Examples
     --------
@@ -64,7 +62,6 @@ def fit_column_scaling(X, continuous, names):
     """
     names = np.asarray(names, dtype=object)
     mean, scale = np.zeros(X.shape[1]), np.ones(X.shape[1])
-    check_observed(np.isnan(X[:, ~continuous]).all(axis=0), names[~continuous])
     if continuous.any():
         # X itself when every column is continuous: a boolean-mask copy of a C-ordered
         # array is F-ordered, and NumPy's column sums then round otherwise.

@@ -210,7 +210,7 @@ class BaseVAE(
             self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
         )
         X_data, C = self._split_columns(X)
-        self._check_likelihood_support(X_data)
+        self._check_training_columns(X_data)
         self.condition_categories_, self._condition_mean, self._condition_scale = (
             fit_condition_encoding(C)
         )

@@ -176,16 +176,16 @@ class ImputationMixin(DefensiveDrawsMixin):
 
         With ``parameter_uncertainty`` (the default) and the default linear-Gaussian model
         fitted on rows in memory without ``condition_on``, each completion is drawn under
-        parameters refitted, as fit fits them, to a table simulated from the fitted model
-        (the training rows' number, each column missing in its training share): a
-        parametric bootstrap, so that the draws also carry the uncertainty of the
-        estimated model, as proper multiple imputation requires. On the imputation
-        benchmark's tables this brought the coverage of 90% intervals closer to 0.90
-        (wine from 0.83 to 0.87; see :doc:`/missing_values`); each completion then costs
-        one refit: 0.02 to 0.3 s on those tables, 5.7 s where a 3-component latent
+        parameters refitted, as fit fits them to rows with holes, to a table simulated
+        from the fitted model (the training rows' number, each column missing in its
+        training share): a parametric bootstrap, so that the draws also carry the
+        uncertainty of the estimated model, as proper multiple imputation requires. On the
+        imputation benchmark's tables this brought the coverage of 90% intervals closer to
+        0.90 (wine from 0.83 to 0.87; see :doc:`/missing_values`); each completion then
+        costs one refit: 0.02 to 0.3 s on those tables, 5.7 s where a 3-component latent
         mixture over 30 dimensions is refitted (breast cancer, whose fit took 44 s). Other
-        models, and
-        ``parameter_uncertainty=False``, draw every completion under the fitted parameters.
+        models (and models saved by an earlier skvae), and ``parameter_uncertainty=False``,
+        draw every completion under the fitted parameters.
 
         Parameters
         ----------
@@ -269,7 +269,9 @@ class ImputationMixin(DefensiveDrawsMixin):
             rng,
         )
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        return refitted_parameters(table, self.n_components_, self.var_floor, len(prior[0]), seed)
+        # The fitted model's variance floor: set_params may have changed the parameter since.
+        var_floor = self._model.layout.var_floor
+        return refitted_parameters(table, self.n_components_, var_floor, len(prior[0]), seed)
 
     def _importance_draws(self, X):
         """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""

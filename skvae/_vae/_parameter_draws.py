@@ -5,8 +5,8 @@ Multiple imputation is "proper" (Rubin, 1987) when each completed copy is drawn 
 parameters drawn from their posterior, not all under one estimate: analyses combined by
 Rubin's rules then carry the uncertainty of the imputation model as well. MICE does it
 with a posterior draw of each regression (``IterativeImputer(sample_posterior=True)``),
-Amelia by refitting on bootstrap resamples. Here each copy's parameters are refitted,
-exactly as ``fit`` fits them, to a table simulated from the fitted model: as many rows as
+Amelia by refitting on bootstrap resamples. Here each copy's parameters are refitted, as
+``fit`` fits them to rows with holes, to a table simulated from the fitted model: as many rows as
 the training rows, each column missing in the same share of them (a parametric
 bootstrap, Efron 1979). The spread of these refits is the sampling spread of the
 estimates, which one estimate ignores.
@@ -70,8 +70,11 @@ def simulated_table(n_rows, missing_rates, intercept, W, noise_var, prior, rng):
 
 def refitted_parameters(X, n_components, var_floor, n_clusters, seed):
     """The linear Gaussian model refitted to scaled rows X as ``VAEImputer.fit`` fits it
-    to rows with holes: factor analysis by EM (with its weak prior), then a latent mixture
-    of ``n_clusters`` components with the decoder fixed.
+    to rows with holes: factor analysis by EM (with its weak prior towards uncorrelated
+    columns, worth a quarter of a row per column), then a latent mixture of
+    ``n_clusters`` components with the decoder fixed. (On complete training rows fit
+    starts from scikit-learn's FactorAnalysis, without that prior, and trains the
+    decoder on; the refits keep to EM, see below.)
 
     Returns
     -------
@@ -94,6 +97,9 @@ def refitted_parameters(X, n_components, var_floor, n_clusters, seed):
     # correlated: noise variances 0.51 instead of 0.02), where fit's decoder, trained on
     # from that start, does not.
     intercept, W, noise_var = factor_analysis_of_incomplete_rows(X, n_components, var_floor)
+    # At most one loading per column: the factors beyond them stay unused (zero), as in the
+    # fit's start, so the mixture keeps the fitted latent dimension.
+    W = np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
     prior = standard_prior(n_components)
     rows = rows_for_mixture(len(X), n_components, seed)
     if n_clusters > 1 and len(rows):

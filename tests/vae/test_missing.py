@@ -13,7 +13,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from synthetic_data import LINEAR_VAE_PARAMS, ppca_data
 
-from skvae import PosteriorCollapseWarning, VAEImputer, VAETransformer
+from skvae import PosteriorCollapseWarning, VAEImputer, VAEOutlierDetector, VAETransformer
 from skvae._vae._factor_start import factor_analysis_start
 from skvae._vae._missing_factor_analysis import factor_analysis_with_missing
 
@@ -317,6 +317,19 @@ def test_refitted_parameters_widen_the_draws_by_the_estimation_error():
     )
 
 
+def test_refits_keep_more_latent_dimensions_than_columns():
+    """An imputer with more latent dimensions than columns (an explicit n_components=5 on
+    3 columns) draws refitted copies too: the refit pads its loadings, as the fit's start
+    does, so the latent prior keeps its dimension."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 1)) @ [[1.0, -1.0, 0.5]] + 0.3 * rng.normal(size=(60, 3))
+    X[::4, 1] = np.nan
+    imputer = VAEImputer(n_components=5, max_iter=3, random_state=0).fit(X)
+    draws = imputer.multiple_imputations(X[:8], n_imputations=2, random_state=0)
+    assert draws.shape == (2, 8, 3) and np.isfinite(draws).all()
+    assert draws[0, 0, 1] != draws[1, 0, 1]  # row 0's hole: two different draws
+
+
 def test_parameter_refits_spread_less_on_larger_tables():
     """The parametric bootstrap's refits vary with the size of the simulated table as
     estimates do: the first loading's spread over 20 refits shrinks about as 1/sqrt(n)
@@ -390,6 +403,16 @@ def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
     for estimator in (VAETransformer(max_iter=1), VAEImputer(max_iter=1)):
         with pytest.raises(ValueError, match=r"^column\(s\) \['shade', 'flag'\] have no observed"):
             estimator.fit(unobserved)
+    # Checked on the user's rows, not on a subset: the detector's trimmed refit leaves out
+    # its least likely rows, which may hold all of a column's few observed values.
+    rare = frame[["x", "y"]].assign(
+        flag=pd.array([pd.NA] * 40, dtype="boolean"),
+        shade=pd.Categorical([np.nan] * 40, categories=["light", "dark"]),
+    )
+    rare.loc[0, ["x", "y", "flag", "shade"]] = [8.0, -8.0, True, "light"]
+    rare.loc[1, ["x", "y", "flag", "shade"]] = [-8.0, 8.0, False, "dark"]
+    detector = VAEOutlierDetector(max_iter=2, trim=0.1, random_state=0).fit(rare)
+    assert np.isfinite(detector.score_samples(rare)).all()
     # An array with a condition column in front: column 2 of X, not of the modelled ones.
     X = rng.normal(size=(40, 3))
     X[:, 0] = rng.integers(0, 2, size=40)

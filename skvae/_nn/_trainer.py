@@ -26,6 +26,7 @@ from skvae._nn._callbacks import (
 )
 from skvae._nn._distribution import is_tf_strategy, training_scope
 from skvae._nn._model_pool import MODEL_POOL
+from skvae._nn._prediction import to_numpy
 from skvae._nn._progress import EpochProgressBar
 
 if keras.backend.backend() == "tensorflow":
@@ -343,10 +344,7 @@ def train_one_pass(model, X, seed, config):
     # learning_rate may have been changed with set_params since the last call.
     model.optimizer.learning_rate.assign(config.learning_rate)
     weights = model.get_weights()
-    ops = keras.ops
-    optimizer_state = [
-        ops.convert_to_numpy(ops.convert_to_tensor(v)) for v in model.optimizer.variables
-    ]
+    optimizer_state = [to_numpy(v) for v in model.optimizer.variables]
     try:
         with training_scope(config.distribution):
             history = run_fit(model, data, config, 1)

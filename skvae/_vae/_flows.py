@@ -21,6 +21,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from skvae._nn._prediction import to_numpy
+
 # Kingma et al. (2016) initialise the gate near 1 (sigmoid(2) = 0.88), so each step starts
 # close to the identity and training begins from the diagonal-Gaussian posterior.
 SIGMOID_SHIFT = 2.0
@@ -153,8 +155,7 @@ class InverseAutoregressiveFlow(layers.Layer):
             for i in order:
                 # m_i and s_i depend only on coordinates already solved (earlier in order).
                 m, s = (
-                    ops.convert_to_numpy(t)
-                    for t in step.shift_and_gate(ops.convert_to_tensor(z_prev), context)
+                    to_numpy(t) for t in step.shift_and_gate(ops.convert_to_tensor(z_prev), context)
                 )
                 gate = 1.0 / (1.0 + np.exp(-s[..., i]))
                 z_prev[..., i] = (z[..., i] - (1.0 - gate) * m[..., i]) / gate

@@ -91,24 +91,21 @@ def scaled_integer_bounds(schema, kinds, mean, scale):
     return bounds
 
 
-def modelled_labels(estimator):
-    """The modelled columns of a fitted table estimator as errors name them: by name, or by
+def column_labels(estimator):
+    """The columns of a fitted table estimator's X as errors name them: by name, or by
     position in X.
 
     Examples
     --------
-    >>> import numpy as np
+    >>> import pandas as pd
     >>> from skvae import VAETransformer
-    >>> from skvae._table._estimator_mixin import modelled_labels
-    >>> X = np.random.default_rng(0).normal(size=(20, 3))
-    >>> vae = VAETransformer(max_iter=1, condition_on=[0], random_state=0).fit(X)
-    >>> modelled_labels(vae).tolist()  # column 0 is a condition, not modelled
-    [1, 2]
+    >>> from skvae._table._estimator_mixin import column_labels
+    >>> frame = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 3.0]})
+    >>> column_labels(VAETransformer(max_iter=1, random_state=0).fit(frame)).tolist()
+    ['a', 'b']
     """
     n_features = estimator.n_features_in_
-    labels = np.asarray(getattr(estimator, "feature_names_in_", np.arange(n_features)))
-    # The modelled columns are all but the condition columns (VAEs' condition_on).
-    return np.delete(labels, np.asarray(getattr(estimator, "condition_columns_", []), dtype=int))
+    return np.asarray(getattr(estimator, "feature_names_in_", np.arange(n_features)))
 
 
 class TableEstimatorMixin(WhiteningMixin):
@@ -286,14 +283,15 @@ class TableEstimatorMixin(WhiteningMixin):
         """Each modelled column of all the training rows X_data (before any subset, such as
         the detector's trimmed refit) is observed somewhere and in its kind's support."""
         # A pandas Categorical of NaN still declares its categories: nothing to learn from.
-        check_observed(np.isnan(X_data).all(axis=0), modelled_labels(self))
+        check_observed(np.isnan(X_data).all(axis=0), column_labels(self)[self._data_columns()])
         self._check_likelihood_support(X_data)
 
     def _fit_scaling(self, X_data):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, modelled_labels(self))
+        names = column_labels(self)[self._data_columns()]
+        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, names)
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],

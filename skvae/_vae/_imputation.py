@@ -106,17 +106,14 @@ class ImputationMixin(DefensiveDrawsMixin):
         ``parameters`` (intercept, loadings, noise variances, prior) replace the fitted
         ones (see :meth:`_parameter_draw`)."""
         X_data, C = self._split_columns(X)
-        if parameters is not None:
+        if parameters is None:
+            intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
+            prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
+        else:
             intercept, loadings, noise_var, prior = parameters
-            X_scaled = np.clip(
-                (X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE
-            )
-            return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)
-        intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
         # Clipped as the network's inputs are (MAX_SCALED_VALUE): far-out observed values
         # (1e300) would overflow the conditional's squares into inf and NaN fills.
         X_scaled = np.clip((X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
-        prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
         if rng is None:
             return mixture_conditional_mean(X_scaled, intercept, loadings, noise_var, *prior)
         return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)

@@ -56,6 +56,7 @@ def mirrored_run():
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # shares a 15 s fresh-process run; pytest -m slow
 def test_mirrored_strategy_matches_a_single_device_fit(mirrored_run):
     """MirroredStrategy over 2 CPU replicas reaches the single-device loss within noise."""
     assert mirrored_run["replicas"] == 2
@@ -66,6 +67,7 @@ def test_mirrored_strategy_matches_a_single_device_fit(mirrored_run):
     assert abs(mirrored_run["score_mirrored"] - mirrored_run["score_single"]) < 1.0
 
 
+@pytest.mark.slow  # shares a 15 s fresh-process run; pytest -m slow
 def test_mirrored_history_is_in_nats_per_row(mirrored_run):
     """Under the strategy, history_'s loss is still reconstruction + KL per row (not x2)."""
     h = mirrored_run["mirrored"]
@@ -73,6 +75,7 @@ def test_mirrored_history_is_in_nats_per_row(mirrored_run):
     np.testing.assert_allclose(h["loss"][-1], h["reconstruction"][-1] + h["kl"][-1], rtol=1e-3)
 
 
+@pytest.mark.slow  # shares a 15 s fresh-process run; pytest -m slow
 def test_mirrored_step_counter_counts_global_steps(mirrored_run):
     """The KL warm-up step counter advances once per global batch, not once per replica."""
     assert mirrored_run["steps"] == 8 * 12  # 8 epochs of 1200 / 100 batches
@@ -129,6 +132,7 @@ JAX_DATA_PARALLEL_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # a fresh JAX process over two devices; run with pytest -m slow
 def test_jax_data_parallel_over_two_devices_matches_one_device():
     """Under JAX, keras.distribution.DataParallel over 2 CPU devices trains the same model.
 

@@ -44,6 +44,7 @@ def test_pipeline_round_trips_through_skops(name):
     np.testing.assert_array_equal(restored.score_samples(X), pipeline.score_samples(X))
 
 
+@pytest.mark.slow  # 33 s (a fresh process with MLflow); run with pytest -m slow
 def test_mlflow_logs_and_loads_a_pipeline_in_a_fresh_process(tmp_path):
     """mlflow.sklearn.log_model with skops_trusted_types, loaded back in another process."""
     pytest.importorskip(

@@ -37,6 +37,7 @@ def _assert_search_on_backend_matches_the_local_search(backend):
     assert np.isfinite(remote.best_estimator_.score(X))
 
 
+@pytest.mark.slow  # 41 s (a two-process cluster); run with pytest -m slow
 def test_grid_search_on_a_local_dask_cluster_matches_the_local_search():
     """Dask: same best_params_ and cross-validated scores as n_jobs=1 on this process."""
     distributed = pytest.importorskip(

@@ -48,6 +48,7 @@ def test_whitened_score_is_a_normalised_density_in_x_units():
     assert total == pytest.approx(1.0, abs=0.05)
 
 
+@pytest.mark.slow  # benchmarks/density.py --variants whiten measures it over five splits
 def test_whitening_raises_held_out_likelihood_of_correlated_columns():
     """On breast_cancer (30 strongly correlated columns) whitening gains > 5 nats per row.
 

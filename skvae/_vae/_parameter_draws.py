@@ -20,6 +20,7 @@ refits, 0.87 (docs/missing_values.rst has every table).
 
 import numpy as np
 
+from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
 from skvae._vae._factor_start import factor_analysis_of_incomplete_rows
 from skvae._vae._latent_mixture import fit_latent_mixture, rows_for_mixture, standard_prior
 
@@ -54,11 +55,8 @@ def simulated_table(n_rows, missing_rates, intercept, W, noise_var, prior, rng):
     ([0.0, 0.5], 1.0)
     """
     weights, means, covariances = prior
-    component = rng.choice(len(weights), size=n_rows, p=weights / weights.sum())
-    z = np.empty((n_rows, W.shape[0]))
-    for k in range(len(weights)):
-        rows = component == k
-        z[rows] = rng.multivariate_normal(means[k], covariances[k], size=int(rows.sum()))
+    mixture = {"weights": weights, "means": means, "cholesky": np.linalg.cholesky(covariances)}
+    z = draw_from_aggregate_posterior(mixture, n_rows, rng)
     X = intercept + z @ W + rng.standard_normal((n_rows, W.shape[1])) * np.sqrt(noise_var)
     missing = rng.uniform(size=X.shape) < missing_rates
     # EM needs an observed entry in every column: keep one at random where none is left.

@@ -1,4 +1,5 @@
-"""``DensityMixin``: a fitted VAE as a density: sampling and importance-sampled log p(x)."""
+"""``DensityMixin``: a fitted VAE as a density: sampling and log p(x), importance-sampled
+(in closed form for a linear-Gaussian model, skvae._vae._exact_density)."""
 
 from collections.abc import Mapping
 from numbers import Integral
@@ -9,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, summary_batch_rows
 from skvae._vae._background import BackgroundMixin
+from skvae._vae._exact_density import LinearGaussianMixin
 from skvae._vae._kl import gaussian_kl
 from skvae._vae._marginals import MarginalsMixin
 from skvae._vae._sampler import SamplerMixin
@@ -18,7 +20,9 @@ LATENT_SOURCES = ("auto", "aggregate", "prior")
 MARGINAL_SOURCES = ("auto", "data", "model")
 
 
-class DensityMixin(ValueConditionsMixin, MarginalsMixin, SamplerMixin, BackgroundMixin):
+class DensityMixin(
+    ValueConditionsMixin, MarginalsMixin, SamplerMixin, BackgroundMixin, LinearGaussianMixin
+):
     """``sample``, ``score_samples`` and ``score`` of every VAE estimator.
 
     Examples
@@ -157,7 +161,11 @@ n_conditions), default=None
         ``log p(x) ~= log mean_k [p(x|z_k) p(z_k) / q(z_k|x)]``, a lower bound in
         expectation that tightens as the number of draws grows (with one draw it is the
         ELBO). The noise is fixed at fit time, so the same row always gets the same score,
-        whatever else is in X. Includes all normalising constants and the log-Jacobian of
+        whatever else is in X. A linear-Gaussian model (a linear decoder, every modelled
+        column "gaussian", the default posterior, one latent layer, not whitened: the
+        default :class:`~skvae.VAEImputer`) is factor analysis, and is scored exactly in
+        closed form instead (with the imputer's latent mixture prior), complete rows and
+        rows with holes alike. Includes all normalising constants and the log-Jacobian of
         the internal scaling, so it is a density in X's units. A row with missing
         entries (NaN) gets the density of its observed entries, log p(x_observed);
         :class:`~skvae.VAEOutlierDetector` scores it by E[log p(x) | x_observed] instead,
@@ -193,15 +201,11 @@ n_conditions), default=None
         return self._score_rows(self._validate_rows(X))
 
     def _score_rows(self, X):
-        """Importance-sampled log p(x) for validated coded rows X (see score_samples)."""
-        eps = self._importance_noise()
-        scores = predict_in_batches(
-            self._model.importance_log_likelihood,
-            self._prediction_inputs(X),
-            self._score_chunk_rows(len(eps)),
-            eps,
-            progress=self.verbose >= 1,
-        ).astype(np.float64)
+        """log p(x) for validated coded rows X (see score_samples): in closed form for a
+        linear-Gaussian model, else importance-sampled."""
+        scores = self._exact_log_likelihood(X)
+        if scores is None:
+            scores = self._sampled_log_likelihood(X)
         X_data = self._split_columns(X)[0]
         scores = self._with_background_share(X_data, scores)
         # A row with no observed entry has log p(nothing) = 0 exactly; the importance
@@ -209,6 +213,17 @@ n_conditions), default=None
         # itself: building the model inputs again just for their mask would double the work.
         scores[np.isnan(X_data).all(axis=1)] = 0.0
         return scores
+
+    def _sampled_log_likelihood(self, X):
+        """The VAE's importance-sampled log p(x) of validated coded rows X (no background)."""
+        eps = self._importance_noise()
+        return predict_in_batches(
+            self._model.importance_log_likelihood,
+            self._prediction_inputs(X),
+            self._score_chunk_rows(len(eps)),
+            eps,
+            progress=self.verbose >= 1,
+        ).astype(np.float64)
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X (see :meth:`score_samples`).

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.special import ndtri, stdtrit
 
 from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
-from skvae._vae._imputation import observation_log_var
+from skvae._vae._exact_density import observation_log_var
 
 # Completions averaged per row with holes: the mean's Monte Carlo error is the spread of
 # log p(x_missing | x_observed) over the draws divided by 4. On palmerpenguins (its 11 rows

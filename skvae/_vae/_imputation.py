@@ -12,10 +12,10 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._nn._prediction import to_numpy
 from skvae._table._codes import is_frame
 from skvae._table._estimator_mixin import MAX_SCALED_VALUE
 from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
+from skvae._vae._exact_density import observation_log_var
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
     fit_latent_mixture,
@@ -25,12 +25,6 @@ from skvae._vae._latent_mixture import (
     standard_prior,
 )
 from skvae._vae._parameter_draws import refitted_parameters, simulated_table
-
-
-def observation_log_var(model):
-    """The model's observation log-variances as float64, or None where it has none."""
-    log_var = model.obs_log_var()
-    return None if log_var is None else to_numpy(log_var).astype(np.float64)
 
 
 def noise_variance(model, kinds, scale, whitened_features):
@@ -70,34 +64,6 @@ class ImputationMixin(DefensiveDrawsMixin):
     True
     """
 
-    def _has_linear_gaussian_model(self):
-        """Whether the fitted model is x = b + c V + z W + N(0, diag(psi)): factor analysis.
-
-        Read off the fitted model (not the parameters, which set_params may have changed
-        since): a decoder that is one affine layer, the diagonal Gaussian posterior over
-        one latent layer, and only "gaussian" columns.
-        """
-        model = self._model
-        return (
-            len(model.decoder.weights) == 2  # the output layer's kernel and bias
-            and model.config.posterior == "gaussian"
-            and not model.config.n_components_lower
-            and all(kind == "gaussian" for kind in self._modelled_kinds())
-        )
-
-    def _linear_gaussian_parameters(self, C):
-        """The decoder's intercept (per row when it has conditions C), loadings W and noise
-        variances, in float64 (its variables are float32 under every dtype_policy)."""
-        # The decoder's one affine layer: rows of the kernel for z are the loadings W,
-        # those for the encoded conditions move the intercept.
-        kernel, bias = (
-            to_numpy(w).astype(np.float64) for w in self._model.decoder.get_layer("x_param").weights
-        )
-        loadings, condition_weights = kernel[: self.n_components_], kernel[self.n_components_ :]
-        if condition_weights.size:
-            bias = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
-        return bias, loadings, np.exp(observation_log_var(self._model))
-
     def _linear_gaussian_fill(self, X, rng=None, parameters=None):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
         model with the fitted latent prior (a Gaussian mixture, by default one standard
@@ -108,7 +74,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         X_data, C = self._split_columns(X)
         if parameters is None:
             intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
-            prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
+            prior = self._latent_prior()
         else:
             intercept, loadings, noise_var, prior = parameters
         # Clipped as the network's inputs are (MAX_SCALED_VALUE): far-out observed values
@@ -255,7 +221,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         table simulated from the fitted model: one draw of the parametric bootstrap of
         :mod:`skvae._vae._parameter_draws`."""
         intercept, loadings, noise_var = self._linear_gaussian_parameters(None)
-        prior = self.prior_weights_, self.prior_means_, self.prior_covariances_
+        prior = self._latent_prior()
         table = simulated_table(
             self._n_training_rows,
             self._training_missing_rates,

@@ -31,7 +31,7 @@ from skvae._vae._defensive_draws import (
     self_normalised_weights,
     with_prior_draws,
 )
-from skvae._vae._imputation import observation_log_var
+from skvae._vae._exact_density import observation_log_var
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
 # generated row, between 1 and 25 chunks.

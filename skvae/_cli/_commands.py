@@ -119,7 +119,8 @@ def cmd_inverse(args):
     import pandas as pd
 
     model = load_model(args.model)
-    latents = read_table(args.data).to_numpy()
+    hint = "LATENTS holds latent coordinates, numbers as `skvae transform` writes them"
+    latents = read_table(args.data, hint=hint).to_numpy()
     try:
         rows = model.inverse_transform(latents, conditions=_conditions(args))
     except ValueError as error:
@@ -128,17 +129,23 @@ def cmd_inverse(args):
 
 
 def _conditions(args):
+    """--conditions as the API takes them: ``column=value`` pairs as a dict (sample's
+    column values, for a model without condition_on), else the condition columns' values
+    as a list. Numbers where they parse; category names stay text."""
     values = _split(getattr(args, "conditions", None))
     if values is None:
         return None
-    # Numbers where they parse; category names stay text.
-    parsed = []
-    for value in values:
-        try:
-            parsed.append(float(value))
-        except ValueError:
-            parsed.append(value)
-    return parsed
+    if all("=" in value for value in values):
+        pairs = (value.split("=", 1) for value in values)
+        return {name.strip(): _number_or_text(value.strip()) for name, value in pairs}
+    return [_number_or_text(value) for value in values]
+
+
+def _number_or_text(value):
+    try:
+        return float(value)
+    except ValueError:
+        return value
 
 
 def cmd_sample(args):

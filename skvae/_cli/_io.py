@@ -42,7 +42,11 @@ class CLIError(Exception):
     """
 
 
-def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
+# What an error about a cell that is not a number suggests, unless told otherwise.
+CATEGORICAL_HINT = "name the column in --categorical if it holds categories"
+
+
+def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint=CATEGORICAL_HINT):
     """A DataFrame from a CSV or Parquet file, NaN for empty cells.
 
     Columns named in ``categorical`` keep their values (as categories). Without ``infer``
@@ -65,6 +69,8 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
         Read text columns as categories and True/False columns as booleans.
     numeric : collection of str, default=()
         With ``infer``, columns that must hold numbers all the same.
+    hint : str, default=CATEGORICAL_HINT
+        What the error about a cell that is not a number suggests.
 
     Returns
     -------
@@ -124,7 +130,7 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=()):
             row = int(bad.idxmax())
             raise CLIError(
                 f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number "
-                "(name the column in --categorical if it holds categories)"
+                f"({hint})"
             )
         if name in whole:
             # Whole numbers stay integers ("integer" kind); holes need the nullable dtype.
@@ -265,6 +271,29 @@ def describe_columns(frame, likelihood, column_types=None, integer_kind="integer
         rows.append((name, kind))
     width = max(len(name) for name, _ in rows) + 2
     return "\n".join(f"{name:<{width}}{kind}".rstrip() for name, kind in rows)
+
+
+def check_output_path(path):
+    """Raise :class:`CLIError` unless a file can be written at ``path``: its directory
+    exists and is writable. Checked before a command reads or fits anything, so a typo in
+    ``-o`` does not cost a whole fit.
+
+    Examples
+    --------
+    >>> from skvae._cli._io import CLIError, check_output_path
+    >>> try:
+    ...     check_output_path("/no/such/directory/m.skvae")
+    ... except CLIError as error:
+    ...     print(error)
+    cannot write /no/such/directory/m.skvae: directory /no/such/directory does not exist
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise CLIError(f"cannot write {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK):
+        raise CLIError(f"cannot write {path}: directory {directory} is not writable")
+    if os.path.isdir(path):
+        raise CLIError(f"cannot write {path}: it is a directory; name a file")
 
 
 def write_table(frame, path):

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from skvae._cli._io import CLIError
+from skvae._cli._io import CLIError, check_output_path
 from skvae._cli._parser import build_parser
 
 
@@ -40,6 +40,8 @@ def main(argv=None):
     if getattr(args, "progress", False) is None:
         args.progress = sys.stderr.isatty()
     try:
+        if getattr(args, "output", None):
+            check_output_path(args.output)
         args.func(args)
     except CLIError as error:
         print(f"skvae {args.command}: error: {error}", file=sys.stderr)

@@ -85,7 +85,11 @@ def build_parser():
     sample.add_argument("model")
     sample.add_argument("-n", "--n-samples", type=int, default=100)
     sample.add_argument("-o", "--output", required=True)
-    sample.add_argument("--conditions", help="condition values, comma-separated")
+    sample.add_argument(
+        "--conditions",
+        help="comma-separated: the condition columns' values (a model fitted with "
+        "--condition-on), or column=value pairs (rows with those values, any other model)",
+    )
     sample.add_argument("--random-state", type=int, default=None)
     sample.set_defaults(func=cmd_sample)
     return parser

@@ -272,7 +272,13 @@ def _write_atomically(path, manifest_bytes, arrays_bytes):
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
     # os.open with mode 0o666 lets the umask decide the final file's permissions, as
     # for any new file (mkstemp would make it private to the owner).
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as error:
+        # Name the user's path, not the hidden temporary file beside it.
+        raise type(error)(
+            error.errno, f"cannot write {path}: {error.strerror} (in {directory})"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as file:
             with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive:

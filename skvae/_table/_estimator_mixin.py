@@ -34,6 +34,7 @@ from skvae._table._frames import (
     integer_column_labels,
     to_pandas,
 )
+from skvae._table._labels import column_labels
 from skvae._table._scaling import check_observed, fit_column_scaling
 from skvae._table._whitening import WhiteningMixin
 
@@ -89,23 +90,6 @@ def scaled_integer_bounds(schema, kinds, mean, scale):
         if kind == "integer" and "low" in entry:
             bounds[i] = (np.array([entry["low"], entry["high"]]) - mean[i]) / scale[i]
     return bounds
-
-
-def column_labels(estimator):
-    """The columns of a fitted table estimator's X as errors name them: by name, or by
-    position in X.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skvae import VAETransformer
-    >>> from skvae._table._estimator_mixin import column_labels
-    >>> frame = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 3.0]})
-    >>> column_labels(VAETransformer(max_iter=1, random_state=0).fit(frame)).tolist()
-    ['a', 'b']
-    """
-    n_features = estimator.n_features_in_
-    return np.asarray(getattr(estimator, "feature_names_in_", np.arange(n_features)))
 
 
 class TableEstimatorMixin(WhiteningMixin):

@@ -25,6 +25,7 @@ import numpy as np
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._conditionals import conditional_means
 from skvae._table._discrete import MAX_DISCRETE_VALUES, is_discrete
+from skvae._table._labels import column_labels
 
 # Column kinds whose values can be rotated together: densities on the whole real line.
 WHITENED_KINDS = tuple(kind for kind in CONTINUOUS_KINDS if kind != "integer")
@@ -303,10 +304,11 @@ class WhiteningMixin:
         if holes.any() and not modelled_holes:
             if isinstance(self.whiten, str):
                 return  # "auto": the holes are modelled in the columns' own coordinates
+            labels = column_labels(self)[self._data_columns()[candidates[holes]]].tolist()
             raise ValueError(
                 "whiten=True needs training rows with no missing value in the continuous "
-                f"columns it rotates; got NaN in column(s) {candidates[holes].tolist()} of the "
-                "modelled ones. Impute them first, or use whiten=False, which models the holes"
+                f"columns it rotates; got NaN in column(s) {labels}. Impute them first, or "
+                "use whiten=False, which models the holes"
             )
         self.whitening_ = whitening_from_correlation(correlation[np.ix_(rotated, rotated)])
         self.whitened_features_ = candidates[rotated]

@@ -7,11 +7,14 @@ splits coded rows into modelled and condition columns, builds those inputs, chec
 conditions given for generation, and puts decoded columns back in X's column order.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
 from skvae._table._codes import condition_codes
 from skvae._table._conditions import encode_conditions
+from skvae._table._labels import column_labels
 
 
 class ModelInputsMixin:
@@ -64,9 +67,10 @@ class ModelInputsMixin:
 
     def _encode_conditions(self, C):
         if np.isnan(C).any():
+            missing = self.condition_columns_[np.isnan(C).any(axis=0)]
             raise ValueError(
                 "condition_on columns must not have missing values; got NaN in column(s) "
-                f"{self.condition_columns_[np.isnan(C).any(axis=0)].tolist()}"
+                f"{column_labels(self)[missing].tolist()}"
             )
         names = [
             self.feature_names_in_[j] if hasattr(self, "feature_names_in_") else f"column {j}"
@@ -81,8 +85,18 @@ class ModelInputsMixin:
         n_conditions = len(self.condition_columns_)
         if n_conditions == 0:
             if conditions is not None:
-                raise ValueError("conditions were given, but this model has no condition_on")
+                raise ValueError(
+                    "conditions as an array or frame need a model fitted with condition_on, "
+                    "and this one has none; to draw rows with given column values from it, "
+                    "pass a dict to sample: conditions={column: value, ...}"
+                )
             return np.zeros((n_rows, 0))
+        if isinstance(conditions, Mapping):
+            raise ValueError(
+                "conditions as a dict of column values are for sample() on models without "
+                f"condition_on; this model is conditioned on {self.condition_on!r}: pass the "
+                "values of those columns as an array, conditions=[...]"
+            )
         if conditions is None:
             raise ValueError(
                 f"this model is conditioned on {n_conditions} column(s) (condition_on="
@@ -94,8 +108,9 @@ class ModelInputsMixin:
             C = np.broadcast_to(C, (n_rows, n_conditions))
         if C.shape != (n_rows, n_conditions):
             raise ValueError(
-                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
-                f"{n_conditions}); got shape {np.shape(conditions)}"
+                f"conditions must have shape ({n_conditions},) or ({n_rows}, "
+                f"{n_conditions}), one value per condition column {self.condition_on!r}; "
+                f"got shape {np.shape(conditions)}"
             )
         # Categories (strings, say) become their codes, as in the training rows.
         columns = self.condition_columns_
@@ -107,8 +122,8 @@ class ModelInputsMixin:
         )
         if not np.all(np.isfinite(C)):
             raise ValueError(
-                f"conditions must be finite with shape ({n_conditions},) or ({n_rows}, "
-                f"{n_conditions}); got non-finite or missing values"
+                f"conditions must be finite numbers or known categories; got non-finite or "
+                f"missing values in {conditions!r}"
             )
         return C
 

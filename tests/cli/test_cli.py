@@ -176,7 +176,49 @@ def test_errors_name_the_file_column_and_value(table, tmp_path, capsys):
     assert run("fit", data, "-o", model, "--max-iter", "2", "--random-state", "0") == 0
     assert run("detect", model, data, "-o", tmp_path / "x.csv") == 1
     assert "needs a model fitted with `skvae fit --estimator detector`" in capsys.readouterr().err
+    # inverse reads latents: its hint is about them, not about fit's --categorical.
+    assert run("inverse", model, tmp_path / "bad.csv", "-o", tmp_path / "x.csv") == 1
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith(
+            "'oops' is not a number (LATENTS holds latent coordinates, numbers as "
+            "`skvae transform` writes them)"
+        )
+    )
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_output_path_that_cannot_be_written_fails_before_any_work(table, tmp_path, capsys):
+    """-o in a missing directory, or naming a directory, fails with one line naming the
+    path, before fit trains or transform reads (it used to fit first, then print a
+    traceback about a hidden temporary file)."""
+    data, _ = table
+    missing = tmp_path / "no_such_dir" / "m.skvae"
+    assert run("fit", data, "-o", missing, "--max-iter", "2000") == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (
+        f"skvae fit: error: cannot write {missing}: directory {missing.parent} does not exist"
+    )
+    assert run("sample", tmp_path / "absent.skvae", "-n", "3", "-o", tmp_path) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"skvae sample: error: cannot write {tmp_path}: it is a directory; name a file"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sample_takes_column_values_as_pairs(table, tmp_path):
+    """sample --conditions b=1.5 on a model without condition_on draws the rows that
+    sample(conditions={"b": 1.5}) draws: b is 1.5 in every row."""
+    data, _ = table
+    model, out = tmp_path / "m.skvae", tmp_path / "s.csv"
+    assert run("fit", data, "-o", model, "--columns", "a,b,c", "--max-iter", "5") == 0
+    argv = ("-n", "20", "-o", out, "--conditions", "b=1.5", "--random-state", "0")
+    assert run("sample", model, *argv) == 0
+    written = pd.read_csv(out)
+    np.testing.assert_array_equal(written["b"], 1.5)
+    expected = skvae.load(model).sample(20, random_state=0, conditions={"b": 1.5})
+    np.testing.assert_allclose(written.to_numpy(), expected, rtol=1e-12)
 
 
 def test_help_runs_as_a_program():

@@ -486,6 +486,18 @@ def test_save_refuses_an_unfitted_estimator(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_save_into_a_missing_directory_names_the_users_path(transformer, tmp_path):
+    """save into a directory that does not exist raises FileNotFoundError naming the path
+    given, not the temporary file written beside it."""
+    path = tmp_path / "no_such_dir" / "m.skvae"
+    with pytest.raises(FileNotFoundError) as raised:
+        save(transformer, path)
+    assert str(raised.value) == (
+        f"[Errno 2] cannot write {path}: No such file or directory (in {path.parent})"
+    )
+    assert ".tmp" not in str(raised.value)
+
+
 def test_save_refuses_a_random_state_instance(wine_frame, tmp_path):
     """random_state=RandomState(0) raises a TypeError that says what to do instead."""
     params = {**TINY, "random_state": np.random.RandomState(0)}

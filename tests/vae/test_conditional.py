@@ -3,6 +3,7 @@
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
@@ -115,10 +116,13 @@ def test_condition_errors_are_clear(digits_cvae, digits_split):
         digits_cvae.transform(bad)
     with pytest.raises(ValueError, match="conditioned on 1 column.*pass conditions="):
         digits_cvae.sample(3)
-    with pytest.raises(ValueError, match="conditions must be finite with shape"):
+    with pytest.raises(ValueError, match=r"conditions must have shape \(1,\) or \(3, 1\)"):
         digits_cvae.sample(3, conditions=[[1, 2]])
+    # A dict (sample's column values for unconditioned models) names the form to use.
+    with pytest.raises(ValueError, match=r"conditioned on \[64\]: pass the values"):
+        digits_cvae.inverse_transform(np.zeros((2, 8)), conditions={64: 3})
     plain = VAETransformer(max_iter=1, random_state=0).fit(test[:, :64])
-    with pytest.raises(ValueError, match="no condition_on"):
+    with pytest.raises(ValueError, match="has none; to draw rows with given column values"):
         plain.sample(2, conditions=[1])
     with pytest.raises(ValueError, match="X has no column names"):
         VAETransformer(condition_on=["label"], max_iter=1).fit(test)
@@ -126,3 +130,16 @@ def test_condition_errors_are_clear(digits_cvae, digits_split):
         VAETransformer(condition_on=[70], max_iter=1).fit(test)
     with pytest.raises(ValueError, match="none is left to model"):
         VAETransformer(condition_on=[0, 1], max_iter=1).fit(test[:, :2])
+
+
+def test_missing_condition_values_are_named_by_column():
+    """NaN in a condition_on column of a frame is reported by the column's name (it was
+    its position in X)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60)})
+    frame["group"] = rng.choice([0.0, 1.0], size=60)
+    vae = VAETransformer(condition_on=["group"], max_iter=1, random_state=0).fit(frame)
+    holes = frame.head(3).copy()
+    holes.loc[holes.index[1], "group"] = np.nan
+    with pytest.raises(ValueError, match=r"got NaN in column\(s\) \['group'\]"):
+        vae.transform(holes)

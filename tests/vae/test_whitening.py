@@ -119,6 +119,10 @@ def test_whitening_errors_speak_to_the_user():
     message = r"whiten=True needs training rows with no missing value .* column\(s\) \[1\]"
     with pytest.raises(ValueError, match=message):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(holes)
+    # A frame's columns by name (they were positions among the modelled columns).
+    frame = pd.DataFrame(holes, columns=[f"c{j}" for j in range(holes.shape[1])])
+    with pytest.raises(ValueError, match=r"column\(s\) \['c1'\]\. Impute them first"):
+        VAETransformer(max_iter=1, whiten=True, **FAST).fit(frame)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
     # whiten=True's tags refuse NaN; "auto" (on complete rows the same fit as True, see
     # below) encodes a row with a hole as the row with the hole at its conditional mean.

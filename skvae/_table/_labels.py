@@ -1,0 +1,20 @@
+"""How error messages name a fitted table estimator's columns."""
+
+import numpy as np
+
+
+def column_labels(estimator):
+    """The columns of a fitted table estimator's X as errors name them: by name, or by
+    position in X.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae import VAETransformer
+    >>> from skvae._table._labels import column_labels
+    >>> frame = pd.DataFrame({"a": [0.0, 1.0, 2.0], "b": [1.0, 0.0, 3.0]})
+    >>> column_labels(VAETransformer(max_iter=1, random_state=0).fit(frame)).tolist()
+    ['a', 'b']
+    """
+    n_features = estimator.n_features_in_
+    return np.asarray(getattr(estimator, "feature_names_in_", np.arange(n_features)))

@@ -143,6 +143,7 @@ def test_the_pool_keeps_few_idle_models_and_drops_the_least_recently_used_archit
     assert pool.take("a") is None and pool.take("b") == 3 and pool.take("c") == 4
 
 
+@pytest.mark.slow  # 25 s (seven architectures in a fresh process); run with pytest -m slow
 def test_a_search_over_many_architectures_logs_no_retracing_warning():
     """Fitting and scoring seven architectures in a row (a grid search) logs no "excessive
     retracing" warning of TensorFlow's: each graph is traced once per model, but

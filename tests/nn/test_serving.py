@@ -28,6 +28,7 @@ np.save(sys.argv[3], np.concatenate([np.asarray(o) for o in out], axis=1))
 """
 
 
+@pytest.mark.slow  # 16 s (exports, then a fresh TensorFlow process); run with pytest -m slow
 def test_exported_encoder_and_decoder_serve_without_skvae(tmp_path):
     """encoder_ on scaled rows gives the posterior means of transform(); decoder_ on those
     means gives inverse_transform()'s rows once unscaled; both unchanged after export."""

@@ -283,6 +283,7 @@ def test_same_random_state_gives_identical_fits_and_keeps_global_rng():
     assert np.isfinite(first.score_samples(X)).all()
 
 
+@pytest.mark.slow  # 14 s, a fresh JAX process; test_backends.py trains the VAE under JAX
 def test_trains_under_jax():
     """Under KERAS_BACKEND=jax the codebook trains (EMA, restarts) and fits reproducibly."""
     pytest.importorskip("jax")

@@ -208,10 +208,11 @@ def imputers(n_rows, previous=False):
     return models
 
 
-TRANSDUCTIVE = (
-    "IterativeImputer, fitted with the new rows",
-    "missForest, fitted with the new rows",
-)
+# The rows of the imputers fitted with the new rows: {row label: imputer in imputers()}.
+TRANSDUCTIVE = {
+    "IterativeImputer, fitted with the new rows": "IterativeImputer",
+    "missForest, fitted with the new rows": "missForest",
+}
 
 
 def run_new_rows(X, seeds):
@@ -236,11 +237,9 @@ def run_new_rows(X, seeds):
                 results[missingness].setdefault(name, []).append(
                     (rmse(filled, test, mask, scale), seconds)
                 )
-        for name in TRANSDUCTIVE:
+        for name, base in TRANSDUCTIVE.items():
             for missingness, mask in masks.items():
-                imputer = IterativeImputer(max_iter=20, random_state=0)
-                if name.startswith("missForest"):
-                    imputer = missforest()
+                imputer = imputers(len(train) + len(test))[base]
                 start = time.perf_counter()
                 stacked = np.vstack([train, np.where(mask, np.nan, test)])
                 filled = imputer.fit_transform(stacked)[len(train) :]

@@ -77,6 +77,17 @@ class LinearGaussianMixin:
             bias = bias + self._encode_conditions(C).astype(np.float64) @ condition_weights
         return bias, loadings, np.exp(observation_log_var(self._model))
 
+    def _linear_gaussian_model(self, C):
+        """The fitted model as factor analysis: intercept, loadings and noise variances
+        (:meth:`_linear_gaussian_parameters`) and the latent prior (:meth:`_latent_prior`)."""
+        return (*self._linear_gaussian_parameters(C), self._latent_prior())
+
+    def _clipped_scaled(self, X_data):
+        """Modelled columns X_data in scaled units (NaN kept), clipped as the network's
+        inputs are (MAX_SCALED_VALUE): far-out values (1e300) would overflow the closed
+        forms' squares into inf and NaN."""
+        return np.clip((X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
+
     def _latent_prior(self):
         """The latent prior as a Gaussian mixture (weights, means, covariances): the one
         ``VAEImputer`` fitted, else the standard normal under which the VAE was trained."""
@@ -91,12 +102,9 @@ class LinearGaussianMixin:
         if getattr(self, "whitening_", None) is not None or not self._has_linear_gaussian_model():
             return None
         X_data, C = self._split_columns(X)
-        intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
+        intercept, loadings, noise_var, prior = self._linear_gaussian_model(C)
         intercept = np.broadcast_to(intercept, X_data.shape)
-        # Clipped as the network's inputs are: far-out values (1e300) would overflow the
-        # squares into inf and NaN.
-        X_scaled = np.clip((X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
-        prior = self._latent_prior()
+        X_scaled = self._clipped_scaled(X_data)
         scores = np.empty(len(X_scaled))
         for start in range(0, len(X_scaled), CHUNK_ROWS):
             rows = slice(start, start + CHUNK_ROWS)

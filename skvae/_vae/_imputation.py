@@ -13,7 +13,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae._table._codes import is_frame
-from skvae._table._estimator_mixin import MAX_SCALED_VALUE
 from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
 from skvae._vae._exact_density import observation_log_var
 from skvae._vae._latent_mixture import (
@@ -73,13 +72,9 @@ class ImputationMixin(DefensiveDrawsMixin):
         ones (see :meth:`_parameter_draw`)."""
         X_data, C = self._split_columns(X)
         if parameters is None:
-            intercept, loadings, noise_var = self._linear_gaussian_parameters(C)
-            prior = self._latent_prior()
-        else:
-            intercept, loadings, noise_var, prior = parameters
-        # Clipped as the network's inputs are (MAX_SCALED_VALUE): far-out observed values
-        # (1e300) would overflow the conditional's squares into inf and NaN fills.
-        X_scaled = np.clip((X_data - self.mean_) / self.scale_, -MAX_SCALED_VALUE, MAX_SCALED_VALUE)
+            parameters = self._linear_gaussian_model(C)
+        intercept, loadings, noise_var, prior = parameters
+        X_scaled = self._clipped_scaled(X_data)
         if rng is None:
             return mixture_conditional_mean(X_scaled, intercept, loadings, noise_var, *prior)
         return mixture_conditional_draw(X_scaled, intercept, loadings, noise_var, *prior, rng)
@@ -220,8 +215,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         """Parameters (intercept, loadings, noise variances, latent prior) refitted to a
         table simulated from the fitted model: one draw of the parametric bootstrap of
         :mod:`skvae._vae._parameter_draws`."""
-        intercept, loadings, noise_var = self._linear_gaussian_parameters(None)
-        prior = self._latent_prior()
+        intercept, loadings, noise_var, prior = self._linear_gaussian_model(None)
         table = simulated_table(
             self._n_training_rows,
             self._training_missing_rates,

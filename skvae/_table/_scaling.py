@@ -70,6 +70,21 @@ def fit_column_scaling(X, continuous, names):
     return mean, scale
 
 
+def observed_log_scale(X, scale):
+    """Each row's log-Jacobian of the standardisation (x - mean) / scale, over its observed
+    entries (missing ones, NaN, add nothing): what a density in scaled units subtracts to
+    be a density in X's units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._scaling import observed_log_scale
+    >>> observed_log_scale(np.array([[1.0, 2.0], [np.nan, 2.0]]), np.array([np.e, 1.0])).tolist()
+    [1.0, 0.0]
+    """
+    return np.where(np.isnan(X), 0.0, np.log(scale)).sum(axis=1)
+
+
 def feature_labels(mask, names=None):
     """The names (positions when ``names`` is None) of the features where ``mask`` holds,
     as a list of plain Python values for an error message."""

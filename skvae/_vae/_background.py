@@ -29,6 +29,7 @@ from scipy.linalg import solve_triangular
 from scipy.special import gammaln
 
 from skvae._table._codes import CONTINUOUS_KINDS, category_counts, discrete_value_counts
+from skvae._table._scaling import observed_log_scale
 from skvae._table._whitening import EIGENVALUE_FLOOR
 
 BACKGROUND_WEIGHT = 0.01
@@ -128,7 +129,7 @@ def background_log_density(background, X_data):
     log_density = _multivariate_cauchy(
         (X[:, background["real"]] - mean[background["real"]]) / scale[background["real"]],
         background["scatter"],
-    ) - _observed_log_scale(X[:, background["real"]], scale[background["real"]])
+    ) - observed_log_scale(X[:, background["real"]], scale[background["real"]])
     for j in np.flatnonzero(background["integer"]):
         log_density += _discretised_cauchy(X[:, j], mean[j], scale[j])
     for j in np.flatnonzero(background["kinds"]):
@@ -205,11 +206,6 @@ def log1p_squared_norm(W):
         scaled = ((W[:, huge] / largest) ** 2).sum(axis=0)
         out[huge] = np.logaddexp(0.0, 2 * np.log(largest) + np.log(scaled))
     return out
-
-
-def _observed_log_scale(X, scale):
-    """Each row's log-Jacobian of the standardisation, over its observed entries."""
-    return np.where(np.isnan(X), 0.0, np.log(scale)).sum(axis=1)
 
 
 def _discretised_cauchy(x, location, scale):

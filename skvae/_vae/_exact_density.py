@@ -17,6 +17,7 @@ import numpy as np
 
 from skvae._nn._prediction import to_numpy
 from skvae._table._estimator_mixin import MAX_SCALED_VALUE
+from skvae._table._scaling import observed_log_scale
 from skvae._vae._latent_mixture import responsibilities, standard_prior
 from skvae._vae._linear_gaussian import CHUNK_ROWS
 
@@ -111,6 +112,4 @@ class LinearGaussianMixin:
             scores[rows] = responsibilities(
                 X_scaled[rows], intercept[rows], loadings, noise_var, *prior
             )[1]
-        # The log-Jacobian of the standardisation, over each row's observed entries.
-        observed = ~np.isnan(X_data)
-        return scores - (observed * np.log(self.scale_)).sum(axis=1)
+        return scores - observed_log_scale(X_data, self.scale_)

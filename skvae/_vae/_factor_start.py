@@ -88,6 +88,24 @@ def factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor):
     return factor_analysis_with_missing(X_scaled, n_components, var_floor, prior_rows)[:3]
 
 
+def padded_loadings(W, n_components):
+    """Loadings W (at most one factor per row or column) with zero rows appended up to
+    ``n_components``.
+
+    Factor analysis returns at most one loading per training row (FactorAnalysis) or per
+    column (EM); the factors beyond them get zero loadings, so they start unused, as the
+    data allow, and the model keeps the latent dimension it was asked for.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._factor_start import padded_loadings
+    >>> padded_loadings(np.ones((1, 3)), 2).tolist()
+    [[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]
+    """
+    return np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
+
+
 def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     """Weights of a linear Gaussian VAE at factor analysis's solution for ``X_scaled``.
 
@@ -135,9 +153,7 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     else:
         fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
         W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_
-    # Fewer rows than factors: FactorAnalysis returns one loading per row at most. The
-    # factors beyond them get zero loadings, so they start unused, as the data allow.
-    W = np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
+    W = padded_loadings(W, n_components)
     precision_loadings = W / psi  # W psi^-1, (k, p)
     _, rotation = np.linalg.eigh(precision_loadings @ W.T)
     W = rotation.T @ W

@@ -21,7 +21,7 @@ refits, 0.87 (docs/missing_values.rst has every table).
 import numpy as np
 
 from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
-from skvae._vae._factor_start import factor_analysis_of_incomplete_rows
+from skvae._vae._factor_start import factor_analysis_of_incomplete_rows, padded_loadings
 from skvae._vae._latent_mixture import fit_latent_mixture, rows_for_mixture, standard_prior
 
 
@@ -95,9 +95,7 @@ def refitted_parameters(X, n_components, var_floor, n_clusters, seed):
     # correlated: noise variances 0.51 instead of 0.02), where fit's decoder, trained on
     # from that start, does not.
     intercept, W, noise_var = factor_analysis_of_incomplete_rows(X, n_components, var_floor)
-    # At most one loading per column: the factors beyond them stay unused (zero), as in the
-    # fit's start, so the mixture keeps the fitted latent dimension.
-    W = np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
+    W = padded_loadings(W, n_components)
     prior = standard_prior(n_components)
     rows = rows_for_mixture(len(X), n_components, seed)
     if n_clusters > 1 and len(rows):

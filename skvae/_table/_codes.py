@@ -64,7 +64,8 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
         categories), None for other kinds.
     schema : list of dict
         Per column: ``dtype`` (the training dtype's name, for frames), ``ordered`` (pandas
-        categoricals), ``low``/``high`` (integer columns' range), ``bools`` (object True/False).
+        categoricals), ``low``/``high`` (integer columns' range), ``bools`` (object True/False),
+        ``categories`` (the levels of a pandas category column of booleans).
 
     Examples
     --------
@@ -92,6 +93,10 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
             if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
                 entry["bools"] = _all_bool(column)  # read_csv's True/False with blanks
+                if entry["bools"] and str(column.dtype) == "category":
+                    # A category dtype of booleans comes back as that dtype, its levels kept.
+                    entry["categories"] = [bool(c) for c in column.cat.categories]
+                    entry["ordered"] = bool(column.cat.ordered)
         kinds.append(kind)
         categories.append(cats)
         schema.append(entry)
@@ -252,7 +257,14 @@ def _as_dtype(column, kind, cats, entry, pd):
     if dtype in ("bool", "boolean"):
         return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5, dtype=dtype)
     if entry.get("bools"):  # True/False, not 0/1 or probabilities
-        return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5).astype(object)
+        bools = np.asarray(column, dtype=np.float64) >= 0.5
+        if dtype == "category":
+            # A level the training column lacked (a draw of False from an all-True column)
+            # is added rather than turned into NaN.
+            levels = entry.get("categories", [False, True])
+            levels = levels + [v for v in (False, True) if v not in levels and v in bools]
+            return pd.Categorical(bools, categories=levels, ordered=entry.get("ordered", False))
+        return pd.Series(bools).astype(object)
     return pd.Series(column).astype(dtype)
 
 

@@ -169,6 +169,38 @@ def test_read_csv_true_false_columns_with_blanks_come_back_as_true_false(tmp_pat
     assert filled["smoker"][observed].tolist() == frame["smoker"][observed].tolist()
 
 
+def test_category_column_of_booleans_comes_back_as_that_category(tmp_path):
+    """A pandas category column whose levels are True/False (a 0/1 column) comes back from
+    sample, inverse_transform and VAEImputer as a category column with the same levels and
+    order (it came back as object), also after save and load; a level the training column
+    lacked is added, not turned into NaN."""
+    import skvae
+    from skvae import VAEImputer
+
+    z, columns = _columns(200)
+    levels = pd.CategoricalDtype([True, False], ordered=True)
+    frame = pd.DataFrame({"x": columns["x"], "flag": pd.Series(columns["flag"], dtype=levels)})
+    frame.loc[::7, "flag"] = np.nan
+    vae = VAETransformer(max_iter=30, random_state=0).fit(frame)
+    assert vae.column_kinds_.tolist() == ["student_t", "bernoulli"]
+    skvae.save(vae, tmp_path / "vae.skops")
+    loaded = skvae.load(tmp_path / "vae.skops")
+    filled = VAEImputer(max_iter=30, random_state=0).fit(frame).transform(frame)
+    for out in (
+        vae.sample(50, random_state=0),
+        loaded.inverse_transform(loaded.transform(frame)),
+        filled,
+    ):
+        assert out["flag"].dtype == levels
+        assert out["flag"].notna().all()
+    observed = frame["flag"].notna()
+    assert filled["flag"][observed].tolist() == frame["flag"][observed].tolist()
+    # Trained on True only, the column may still draw False: the level is added.
+    only_true = frame.assign(flag=pd.Categorical([True] * len(frame)))
+    drawn = VAETransformer(**SMALL).fit(only_true).sample(500, random_state=0)["flag"]
+    assert drawn.notna().all() and set(drawn.cat.categories) >= set(drawn.unique())
+
+
 def test_frames_with_integer_column_labels_come_back_with_them(tmp_path):
     """A DataFrame whose columns are labelled 0, 1, ... (pd.read_csv(header=None),
     pd.DataFrame(array)), which scikit-learn takes for no feature names, comes back from

@@ -5,6 +5,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit
 from skvae._persistence._registry import savable
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc
+from skvae._vae._partial_fit import check_model_params_unchanged
 from skvae._vae._pickling import state_restored_on_failure
 
 
@@ -64,6 +65,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         continues the weights with a fresh optimiser (Adam's state is not saved). A call
         that fails leaves the estimator as it was. Batch order is seeded by
         ``random_state`` and the epoch count, so the same calls give the same model.
+        Between calls ``set_params`` may change ``learning_rate``, ``batch_size`` and
+        ``verbose``; a parameter that built the model (``n_components``, the layers, the
+        likelihood, ``beta``, ...) raises ``ValueError`` instead of being ignored: call
+        :meth:`fit` to build a model with it.
 
         Parameters
         ----------
@@ -88,8 +93,19 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         >>> vae.n_iter_, len(vae.history_["loss"])
         (3, 3)
         """
+        if hasattr(self, "_model"):
+            check_model_params_unchanged(
+                getattr(self, "_model_params", None), self.get_params(deep=False)
+            )
         with state_restored_on_failure(self):
             return self._partial_fit(X)
+
+    def _fit(self, X, **kwargs):
+        super()._fit(X, **kwargs)
+        # The parameters that built the model: partial_fit refuses to continue it under
+        # others (skvae._vae._partial_fit).
+        self._model_params = self.get_params(deep=False)
+        return self
 
     def transform(self, X):
         """Posterior mean E_q[z|x] of each row (deterministic).

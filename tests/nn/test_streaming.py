@@ -94,6 +94,33 @@ def test_partial_fit_rejects_a_different_number_of_features(X):
         vae.partial_fit(X[:, :4])
 
 
+def test_partial_fit_refuses_parameters_changed_since_the_model_was_built(X, tmp_path):
+    """After set_params, partial_fit raises for a parameter that built the model
+    (n_components, layers, likelihood, beta: get_params() said one model while the old one
+    trained on), also after save and load, and leaves the model as it was; the
+    per-call parameters (learning_rate, batch_size, max_iter) may change, and fit rebuilds."""
+    import skvae
+
+    vae = VAETransformer(**SMALL).partial_fit(X)
+    before = vae.transform(X)
+    for change in ({"n_components": 3}, {"hidden_layer_sizes": (8,)}, {"beta": 2.0}):
+        with pytest.raises(ValueError, match=f"built with {next(iter(change))}="):
+            clone_with = pickle.loads(pickle.dumps(vae)).set_params(**change)
+            clone_with.partial_fit(X)
+    with pytest.raises(ValueError, match="likelihood='student_t', n_components=2, but the "):
+        vae.set_params(n_components=3, likelihood="gaussian").partial_fit(X)
+    assert vae.n_iter_ == 1 and vae.n_components_ == 2
+    np.testing.assert_array_equal(vae.transform(X), before)
+    vae.set_params(**SMALL, likelihood="student_t")
+    vae.set_params(learning_rate=1e-4, batch_size=32, max_iter=5).partial_fit(X)
+    assert vae.n_iter_ == 2
+    skvae.save(vae, tmp_path / "vae.skvae")
+    loaded = skvae.load(tmp_path / "vae.skvae")
+    with pytest.raises(ValueError, match="n_components=3"):
+        loaded.set_params(n_components=3).partial_fit(X)
+    assert loaded.fit(X).partial_fit(X).transform(X).shape == (len(X), 3)
+
+
 def test_chunked_scaling_matches_the_in_memory_scaling():
     """Chunked mean/std (with NaN, a constant column, a large offset) equal NumPy's."""
     rng = np.random.default_rng(1)

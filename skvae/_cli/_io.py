@@ -7,6 +7,7 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 import os
 import tempfile
 
+from skvae._table._categories import looks_like_identifier
 from skvae._table._codes import fit_columns
 
 # The estimators the command line fits and applies: --estimator's choices, by class name.
@@ -17,12 +18,6 @@ ESTIMATORS = {
 }
 
 
-# A text column is read as categories unless it has more distinct values than this, or more
-# than MAX_DISTINCT_SHARE of its rows distinct (and over MIN_DISTINCT_CHECKED values): such a
-# column is an identifier or free text, and a one-hot block per value would model nothing.
-MAX_CATEGORIES = 1000
-MAX_DISTINCT_SHARE = 0.5
-MIN_DISTINCT_CHECKED = 50
 # A column whose values are numbers but for fewer than this share is a numeric column with
 # typos, not categories: reading it stays an error that names the first bad cell.
 MIN_TEXT_SHARE = 0.1
@@ -222,9 +217,9 @@ def inferred_categorical(frame, path, categorical=(), numeric=()):
         if not_numbers == 0 or not_numbers < MIN_TEXT_SHARE * len(values):
             continue
         distinct = values.nunique()
-        if distinct > MAX_CATEGORIES or (
-            distinct > MIN_DISTINCT_CHECKED and distinct > MAX_DISTINCT_SHARE * len(values)
-        ):
+        # The rule the estimators warn by (skvae._table._categories); the command line
+        # stops instead, before a fit, and --categorical is the way to insist.
+        if looks_like_identifier(distinct, len(values)):
             raise CLIError(
                 f"{path}: column {name!r} has {distinct} distinct text values in "
                 f"{len(values)} rows: it looks like an identifier or free text, which one "

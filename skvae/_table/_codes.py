@@ -28,6 +28,12 @@ import numbers
 import numpy as np
 
 from skvae._nn.observations import continuous_kinds, kind_names
+from skvae._table._categories import (
+    category_codes,
+    column_categories,
+    is_missing_value,
+    warn_if_identifier,
+)
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
 CONTINUOUS_KINDS = continuous_kinds()
@@ -83,7 +89,10 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
         kind = overrides.get(j) or _inferred_kind(column, default_kind, integer_kind)
         entry = {"dtype": str(column.dtype)}
         if kind == "categorical":
-            cats = _column_categories(column, name)
+            cats = column_categories(column, name)
+            if j not in overrides and str(column.dtype) != "category":
+                # Text read as categories without being asked: check it is not an ID.
+                warn_if_identifier(column, name, len(cats))
             entry["ordered"] = bool(getattr(column.dtype, "ordered", False) or False)
         else:
             cats = None
@@ -114,7 +123,7 @@ def to_codes(X, names, kinds, categories, handle_unknown="error"):
     for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
         if kind == "categorical":
-            codes[:, j] = _category_codes(column, cats, name, handle_unknown)
+            codes[:, j] = category_codes(column, cats, name, handle_unknown)
         else:
             codes[:, j] = _numeric_values(column, name, kind)
     return codes
@@ -326,26 +335,6 @@ def _all_bool(column):
     return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)
 
 
-def is_missing_value(value):
-    """Whether one cell holds a missing value: ``None``, ``np.nan``, ``pd.NA``, ``pd.NaT``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._table._codes import is_missing_value
-    >>> [is_missing_value(v) for v in (None, np.nan, 0.0, "a")]
-    [True, True, False, False]
-    """
-    if value is None:
-        return True
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value))
-    except (TypeError, ValueError, ImportError):
-        return False
-
-
 def _numeric_values(column, name, kind):
     """Float64 values of a non-categorical column, NaN for missing."""
     try:
@@ -359,54 +348,3 @@ def _numeric_values(column, name, kind):
             f"column {name!r} has kind {kind!r} but holds values that are not numbers; set "
             f"column_types={{{name!r}: 'categorical'}} to model it as categories"
         ) from None
-
-
-def _column_categories(column, name):
-    dtype = column.dtype
-    if str(dtype) == "category":
-        return np.asarray(dtype.categories.to_numpy())
-    values = [v for v in np.asarray(column, dtype=object) if not is_missing_value(v)]
-    if not values:
-        raise ValueError(f"column {name!r} has no observed value (all missing); drop it")
-    texts = sum(isinstance(v, (str, np.str_)) for v in values)
-    try:
-        if 0 < texts < len(values):  # np.asarray would turn the numbers into text
-            raise TypeError
-        cats = np.unique(np.asarray(values))
-    except TypeError:  # values of several types: order them by their text
-        cats = np.asarray(sorted(set(values), key=str), dtype=object)
-    if cats.dtype.kind == "U":
-        cats = cats.astype(object)  # plain Python str, as pandas holds them
-    return cats
-
-
-def _category_codes(column, cats, name, handle_unknown):
-    values = np.asarray(column, dtype=object)
-    lookup = {_key(c): i for i, c in enumerate(cats)}
-    codes = np.full(len(values), np.nan)
-    unknown = []
-    for i, value in enumerate(values):
-        if is_missing_value(value):
-            continue
-        code = lookup.get(_key(value))
-        if code is None:
-            unknown.append(value)
-        else:
-            codes[i] = code
-    if unknown and handle_unknown == "error":
-        shown = sorted({str(u) for u in unknown})[:5]
-        raise ValueError(
-            f"column {name!r} has categories not seen during fit: {shown} (fit saw "
-            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). Set "
-            "handle_unknown='ignore' to treat unseen categories as missing values."
-        )
-    return codes
-
-
-def _key(value):
-    """Dictionary key that matches 1, 1.0 and np.int64(1), and 'a' with np.str_('a')."""
-    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, bool):
-        return ("number", float(value))
-    if isinstance(value, (str, np.str_)):
-        return ("str", str(value))
-    return ("other", value)

@@ -8,7 +8,7 @@ DataFrames and pyarrow Tables are converted to pandas on the way in.
 
 import numpy as np
 
-from skvae._table._codes import is_missing_value
+from skvae._table._categories import is_missing_value
 from skvae._table._frames import frame_library, to_pandas
 
 

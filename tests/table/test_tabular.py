@@ -1,6 +1,7 @@
 """Mixed tables: DataFrames with numeric, integer, boolean and categorical columns."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,52 @@ def test_a_column_of_numbers_and_text_keeps_both_as_categories():
     assert vae.categories_[2].tolist() == [1, "a"]
     assert np.isfinite(vae.score(frame))
     assert set(vae.sample(50, random_state=0)["m"]) == {1, "a"}
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
+@pytest.mark.parametrize("value, kind", [({"x": 1}, "dict"), ([1, 2], "list"), ((1, 2), "tuple")])
+def test_a_column_of_dicts_or_lists_is_an_error_that_names_it(value, kind):
+    """A column of dicts, lists or tuples (values no category can be) fails fit with a
+    ValueError naming the column, the type received and what to do, not a TypeError from
+    deep inside; in a fitted categorical column, transform fails the same way."""
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0] * 20, "b": [value] * 60})
+    with pytest.raises(ValueError) as error:
+        VAETransformer(max_iter=1).fit(frame)
+    assert str(error.value) == (
+        f"column 'b' holds {kind} values (such as {value!r}); skvae takes numbers or category "
+        "labels (str, bool, int) in each column: convert the column to one of those, or drop it"
+    )
+    vae = VAETransformer(max_iter=1, **FAST).fit(frame.assign(b=["u", "v"] * 30))
+    with pytest.raises(ValueError, match=f"^column 'b' holds {kind} values"):
+        vae.transform(frame)
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
+def test_a_text_column_with_a_value_per_row_warns_that_it_looks_like_an_identifier():
+    """A text column of 60 distinct names in 60 rows warns at fit, naming the column and
+    the count (the rule by which the command line refuses it); it is still fitted as 60
+    categories. column_types={"name": "categorical"} (the way to insist), a pandas category
+    column and a column of a few labels fit without that warning."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "name": [f"person-{i}" for i in range(60)]})
+
+    def fit_and_identifier_warnings(X, **params):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            vae = VAETransformer(max_iter=1, **FAST, **params).fit(X)
+        return vae, [str(w.message) for w in caught if "identifier" in str(w.message)]
+
+    vae, found = fit_and_identifier_warnings(frame)
+    assert found == [
+        "column 'name' has 60 distinct values in 60 rows: it looks like an identifier or free "
+        "text, and each of its categories is seen about once, so the model learns nothing from "
+        "it. Drop the column, or set column_types={'name': 'categorical'} to encode it anyway "
+        "(which also silences this warning)"
+    ]
+    assert len(vae.categories_[1]) == 60
+    assert fit_and_identifier_warnings(frame, column_types={"name": "categorical"})[1] == []
+    assert fit_and_identifier_warnings(frame.astype({"name": "category"}))[1] == []
+    assert fit_and_identifier_warnings(frame.assign(name=["a", "b", "c"] * 20))[1] == []
 
 
 def test_score_is_a_normalised_mixed_density():

@@ -1,0 +1,192 @@
+"""The categories of a categorical column: fixed in fit, looked up afterwards.
+
+A categorical column's categories are those of its pandas ``category`` dtype, or the
+sorted distinct values seen in fit; afterwards each value becomes its index among them
+(:mod:`skvae._table._codes` builds the coded matrix from these). A category is a label:
+a str, bool or number. Values that cannot be one (a dict, a list, a tuple) are an error
+that names the column. A text column with nearly one value per row is an identifier or
+free text, which one category per value cannot model: :func:`looks_like_identifier` is
+the rule, shared by the estimators (a warning) and the command line (an error).
+"""
+
+import numbers
+import reprlib
+import warnings
+
+import numpy as np
+
+# A text column looks like an identifier or free text when it has more distinct values
+# than MAX_CATEGORIES, or more than MAX_DISTINCT_SHARE of its values distinct (and over
+# MIN_DISTINCT_CHECKED of them, so that a small table's short list of labels is not one):
+# each category is then seen about once, and its one-hot block models nothing.
+MAX_CATEGORIES = 1000
+MAX_DISTINCT_SHARE = 0.5
+MIN_DISTINCT_CHECKED = 50
+
+
+def is_missing_value(value):
+    """Whether one cell holds a missing value: ``None``, ``np.nan``, ``pd.NA``, ``pd.NaT``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._categories import is_missing_value
+    >>> [is_missing_value(v) for v in (None, np.nan, 0.0, "a")]
+    [True, True, False, False]
+    """
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError, ImportError):
+        return False
+
+
+def looks_like_identifier(n_distinct, n_values):
+    """Whether a text column with ``n_distinct`` distinct values among ``n_values``
+    observed ones is an identifier or free text rather than categories.
+
+    Examples
+    --------
+    >>> from skvae._table._categories import looks_like_identifier
+    >>> looks_like_identifier(200, 200), looks_like_identifier(3, 200)
+    (True, False)
+    >>> looks_like_identifier(20, 20)  # a short table's labels: too few to tell
+    False
+    """
+    return n_distinct > MAX_CATEGORIES or (
+        n_distinct > MIN_DISTINCT_CHECKED and n_distinct > MAX_DISTINCT_SHARE * n_values
+    )
+
+
+def warn_if_identifier(column, name, n_distinct):
+    """Warn (``UserWarning``) when the text column ``column`` (a pandas Series named
+    ``name``, read as ``n_distinct`` categories) looks like an identifier or free text.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import pandas as pd
+    >>> from skvae._table._categories import warn_if_identifier
+    >>> ids = pd.Series([f"row-{i}" for i in range(60)])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_identifier(ids, "id", 60)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    column 'id' has 60 distinct values in 60 rows: it looks like an identifier ...
+    """
+    n_values = int(column.notna().sum())
+    if looks_like_identifier(n_distinct, n_values):
+        warnings.warn(
+            f"column {name!r} has {n_distinct} distinct values in {n_values} rows: it looks "
+            "like an identifier or free text, and each of its categories is seen about once, "
+            "so the model learns nothing from it. Drop the column, or set "
+            f"column_types={{{name!r}: 'categorical'}} to encode it anyway (which also "
+            "silences this warning)",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+def column_categories(column, name):
+    """The categories of the column ``column`` (named ``name``), fixed in fit: its pandas
+    categories, or its sorted distinct observed values.
+
+    Raises
+    ------
+    ValueError
+        If the column has no observed value, or holds values that cannot be categories.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._categories import column_categories
+    >>> column_categories(pd.Series(["b", None, "a", "b"]), "c").tolist()
+    ['a', 'b']
+    >>> column_categories(pd.Series([{"x": 1}, {"x": 2}]), "b")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'b' holds dict values (such as {'x': 1}); skvae takes numbers or ...
+    """
+    dtype = column.dtype
+    if str(dtype) == "category":
+        return np.asarray(dtype.categories.to_numpy())
+    values = [v for v in np.asarray(column, dtype=object) if not is_missing_value(v)]
+    if not values:
+        raise ValueError(f"column {name!r} has no observed value (all missing); drop it")
+    for value in values:
+        _check_label(value, name)
+    texts = sum(isinstance(v, (str, np.str_)) for v in values)
+    try:
+        if 0 < texts < len(values):  # np.asarray would turn the numbers into text
+            raise TypeError
+        cats = np.unique(np.asarray(values))
+    except TypeError:  # values of several types: order them by their text
+        cats = np.asarray(sorted(set(values), key=str), dtype=object)
+    if cats.dtype.kind == "U":
+        cats = cats.astype(object)  # plain Python str, as pandas holds them
+    return cats
+
+
+def category_codes(column, cats, name, handle_unknown):
+    """Index of each value of ``column`` among the categories ``cats`` (NaN for missing).
+
+    A category not seen in fit raises ``ValueError`` or, with ``handle_unknown="ignore"``,
+    becomes NaN (treated as missing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._categories import category_codes
+    >>> cats = np.array(["a", "b"], dtype=object)
+    >>> category_codes(["b", None, "a"], cats, "c", "error")
+    array([ 1., nan,  0.])
+    """
+    values = np.asarray(column, dtype=object)
+    lookup = {_key(c): i for i, c in enumerate(cats)}
+    codes = np.full(len(values), np.nan)
+    unknown = []
+    for i, value in enumerate(values):
+        if is_missing_value(value):
+            continue
+        _check_label(value, name)
+        code = lookup.get(_key(value))
+        if code is None:
+            unknown.append(value)
+        else:
+            codes[i] = code
+    if unknown and handle_unknown == "error":
+        shown = sorted({str(u) for u in unknown})[:5]
+        raise ValueError(
+            f"column {name!r} has categories not seen during fit: {shown} (fit saw "
+            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). Set "
+            "handle_unknown='ignore' to treat unseen categories as missing values."
+        )
+    return codes
+
+
+def _check_label(value, name):
+    """A value that cannot be a category label (one without a hash, such as a dict or a
+    list, or a tuple, which np.unique would split into its items) is an error."""
+    try:
+        hash(value)
+        label = not isinstance(value, (tuple, frozenset))
+    except TypeError:
+        label = False
+    if not label:
+        raise ValueError(
+            f"column {name!r} holds {type(value).__name__} values (such as "
+            f"{reprlib.repr(value)}); skvae takes numbers or category labels (str, bool, "
+            "int) in each column: convert the column to one of those, or drop it"
+        )
+
+
+def _key(value):
+    """Dictionary key that matches 1, 1.0 and np.int64(1), and 'a' with np.str_('a')."""
+    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, bool):
+        return ("number", float(value))
+    if isinstance(value, (str, np.str_)):
+        return ("str", str(value))
+    return ("other", value)

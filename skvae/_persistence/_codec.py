@@ -4,9 +4,9 @@
 and the bytes of an ``.npz`` archive holding every numeric or boolean array (the network
 weights included), which the JSON refers to by key, with dtype and shape.
 :func:`decode_state` reverses it, checking every shape the JSON and the archive could take,
-and reads the archive without pickle. Strings, tuples, dicts, NumPy scalars and dtypes are
-tagged in the JSON so that they come back with their exact types (``get_params()`` after
-loading equals the one before saving).
+and reads the archive without pickle. Strings, tuples, dicts, NumPy scalars, dtypes and
+``pd.NA`` are tagged in the JSON so that they come back with their exact types
+(``get_params()`` after loading equals the one before saving).
 """
 
 import io
@@ -178,6 +178,8 @@ def _encode(value, where, arrays, params):
         return _encode_array(value, where, arrays, params)
     if isinstance(value, np.dtype):
         return {"type": "dtype", "name": _dtype_name(value, where, params)}
+    if kind.__module__.startswith("pandas") and kind.__name__ == "NAType":
+        return {"type": "pandas_na"}  # VAEImputer(missing_values=pd.NA), as scikit-learn's
     raise _unsupported(where, value, params)
 
 
@@ -238,8 +240,8 @@ def _unsupported(where, value, params):
         )
     return TypeError(
         f"{what} (an skvae file stores only None, bool, int, float, str, lists, tuples, "
-        "dicts with str keys, NumPy bool, int, float and str scalars, dtypes, and arrays of "
-        "numbers or strings); use pickle for this estimator"
+        "dicts with str keys, NumPy bool, int, float and str scalars, dtypes, pd.NA, and "
+        "arrays of numbers or strings); use pickle for this estimator"
     )
 
 
@@ -277,6 +279,10 @@ def _decode(value, where, arrays):
         return _decode_array(value, where, arrays)
     if tag == "str_array":
         return _decode_str_array(value, where)
+    if tag == "pandas_na":
+        import pandas as pd
+
+        return pd.NA
     raise Malformed(f"{where} has an unknown type tag {tag!r}")
 
 

@@ -4,10 +4,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
+from skvae._table._categories import is_missing_value
 from skvae._table._codes import is_frame
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc, with_defaults
@@ -27,6 +28,38 @@ IMPUTER_DEFAULTS = {
     "n_importance_train": "20",
     "n_importance_samples": "1000",
 }
+
+
+def placeholder_as_nan(X, missing_values):
+    """X with the entries equal to the placeholder ``missing_values`` set to NaN (a
+    pandas DataFrame stays one).
+
+    NaN, None and ``pd.NA`` in a DataFrame are missing already (skvae._table._codes), and
+    NaN and None in an array of numbers; ``pd.NA`` in a NumPy array of objects (or a list)
+    becomes NaN here, since float conversion refuses it.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from skvae._vae._imputer import placeholder_as_nan
+    >>> placeholder_as_nan(np.array([[1.0, -1.0]]), -1)
+    array([[ 1., nan]])
+    >>> placeholder_as_nan([[1.0, pd.NA]], pd.NA)
+    array([[1.0, nan]], dtype=object)
+    """
+    if missing_values is None or (isinstance(missing_values, Real) and np.isnan(missing_values)):
+        return X
+    if is_missing_value(missing_values):  # pd.NA
+        if not isinstance(X, (list, tuple, np.ndarray)) or np.asarray(X).dtype != object:
+            return X
+        X = np.array(X, dtype=object)
+        X[np.vectorize(is_missing_value, otypes=[bool])(X)] = np.nan
+        return X
+    if hasattr(X, "mask"):  # pandas DataFrame: keep its column names
+        return X.mask(X == missing_values)
+    X = np.array(X, dtype=np.float64)
+    X[X == missing_values] = np.nan
+    return X
 
 
 @savable
@@ -69,8 +102,11 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
 
     Parameters
     ----------
-    missing_values : float or np.nan, default=np.nan
-        The placeholder for missing entries, as in :class:`sklearn.impute.SimpleImputer`.
+    missing_values : int, float, np.nan, pd.NA or None, default=np.nan
+        The placeholder for missing entries, as in :class:`sklearn.impute.SimpleImputer`:
+        entries equal to a number are missing. NaN, None and ``pd.NA`` in a DataFrame are
+        missing whatever is set; ``pd.NA`` set here marks the missing entries of a NumPy
+        object array too.
     n_prior_components : "auto" or int >= 1, default="auto"
         Components of the Gaussian mixture prior over the latents of a linear Gaussian
         model (the default), fitted by EM with the decoder fixed on a subset of the
@@ -124,7 +160,8 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
 
     _parameter_constraints = {
         **BaseVAE._parameter_constraints,
-        "missing_values": [Real, None],
+        # SimpleImputer's numeric placeholders: a number, np.nan or pd.NA.
+        "missing_values": [MissingValues(numeric_only=True), None],
         "n_prior_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 
@@ -207,13 +244,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
 
     def _as_nan(self, X):
         """X with the ``missing_values`` placeholder replaced by NaN (frames stay frames)."""
-        if self.missing_values is None or np.isnan(self.missing_values):
-            return X
-        if hasattr(X, "mask"):  # pandas DataFrame: keep its column names
-            return X.mask(X == self.missing_values)
-        X = np.array(X, dtype=np.float64)
-        X[X == self.missing_values] = np.nan
-        return X
+        return placeholder_as_nan(X, self.missing_values)
 
     def transform(self, X):
         """Fill the missing entries of X with their conditional expectations.

@@ -372,6 +372,50 @@ def test_placeholder_missing_values_and_errors():
         VAETransformer(max_iter=1).fit(all_missing)
 
 
+def test_pd_na_as_the_placeholder_fills_the_na_cells_of_frames_and_arrays(tmp_path):
+    """VAEImputer(missing_values=pd.NA) passes parameter validation (as SimpleImputer's
+    does) and fills the pd.NA cells of a nullable float column and an object (text) column
+    with the values that NaN and None there get; in an object array, pd.NA is filled as
+    NaN is; and the model saves and loads with its pd.NA placeholder."""
+    import pandas as pd
+
+    from skvae import load, save
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(120, 1))
+    X = np.hstack([z, -z, 2 * z]) + 0.05 * rng.normal(size=(120, 3))
+    holes = rng.uniform(size=120) < 0.3
+    with_nan = pd.DataFrame(X, columns=["a", "b", "c"]).assign(
+        a=np.where(holes, np.nan, X[:, 0]),
+        label=np.where(holes[::-1], None, np.where(z[:, 0] > 0, "up", "down")).astype(object),
+    )
+    with_na = with_nan.astype({"a": "Float64"}).assign(
+        label=with_nan["label"].where(~holes[::-1], pd.NA)
+    )
+    assert with_na["a"].isna().sum() == holes.sum() and with_na["label"].isna().any()
+    params = dict(n_components=1, max_iter=5, random_state=0)
+    imputer = VAEImputer(missing_values=pd.NA, **params)
+    filled = imputer.fit_transform(with_na)
+    expected = VAEImputer(**params).fit_transform(with_nan)
+    assert not filled.isna().any().any()
+    np.testing.assert_array_equal(filled["a"].to_numpy(float), expected["a"].to_numpy())
+    assert filled["label"].tolist() == expected["label"].tolist()
+    np.testing.assert_array_equal(filled["a"][~holes], X[~holes, 0])
+
+    array_na = X.astype(object)
+    array_na[holes, 0] = pd.NA
+    array_nan = np.where(holes[:, None] & (np.arange(3) == 0), np.nan, X)
+    np.testing.assert_array_equal(
+        VAEImputer(missing_values=pd.NA, **params).fit_transform(array_na),
+        VAEImputer(**params).fit_transform(array_nan),
+    )
+
+    save(imputer, tmp_path / "na.skvae")
+    loaded = load(tmp_path / "na.skvae")
+    assert loaded.get_params()["missing_values"] is pd.NA
+    pd.testing.assert_frame_equal(loaded.transform(with_na), filled)
+
+
 def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
     """The all-NaN column error names a DataFrame's column by name (numeric, categorical
     or boolean), and an array's (also a memory map's) by its position in X, not among the

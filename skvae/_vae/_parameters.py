@@ -8,6 +8,7 @@ constraints cannot express, and resolves the "auto" values.
 
 import copy
 import math
+import warnings
 from numbers import Integral, Real
 
 from sklearn.base import BaseEstimator
@@ -49,6 +50,37 @@ AUTO_MAX_ITER_RANGE = (200, 1000)
 # most a tenth of max_iter: without warm-up it collapsed entirely on two of three seeds of
 # benchmarks/hierarchical.py, and warm-up raised its median held-out score on all three.
 HIERARCHY_KL_WARMUP = 20
+
+
+def warn_if_wider_than_columns(n_components, n_columns, conditioned):
+    """Warn (``UserWarning``) when the ``n_components`` parameter, an integer, is above
+    ``n_columns``, the number of modelled columns (X's columns less the condition columns,
+    if ``conditioned``). "auto" and "sqrt" never are, so fit warns only for an integer.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skvae._vae._parameters import warn_if_wider_than_columns
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_wider_than_columns(12, 4, conditioned=False)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    n_components=12 is more than the 4 columns of X: 4 latent dimensions can ...
+    """
+    if isinstance(n_components, str) or n_components <= n_columns:
+        return
+    columns = "modelled columns of X (those not in condition_on)" if conditioned else "columns of X"
+    warnings.warn(
+        f"n_components={n_components} is more than the {n_columns} {columns}: "
+        f"{n_columns} latent dimensions can already hold every column, so the ones "
+        f"beyond {n_columns} carry no information (the KL term switches them off) and "
+        f"only cost training time. Set n_components to at most {n_columns}, or "
+        '"auto" (one dimension per column)',
+        UserWarning,
+        # VAETransformer's fit(), through _n_components_for, BaseVAE._fit, fit and
+        # scikit-learn's fit context (estimators that extend _fit land one frame short).
+        stacklevel=6,
+    )
 
 
 class VAEParameters(BaseEstimator):
@@ -222,7 +254,7 @@ class VAEParameters(BaseEstimator):
 
     def _n_components_for(self, n_columns):
         """``n_components`` for ``n_columns`` modelled columns, with "auto" resolved (see
-        the class docstring).
+        the class docstring); an integer above ``n_columns`` warns.
 
         Examples
         --------
@@ -239,6 +271,7 @@ class VAEParameters(BaseEstimator):
             # so that a perfect square is not rounded up by a float error.
             wanted = math.isqrt(max(int(n_columns) - 1, 0)) + 1
         else:
+            warn_if_wider_than_columns(self.n_components, n_columns, bool(self.condition_on))
             return int(self.n_components)
         return max(1, min(AUTO_MAX_COMPONENTS, wanted))
 

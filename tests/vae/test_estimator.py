@@ -496,6 +496,32 @@ def test_bad_parameters_get_clear_errors(params, match, wine):
         VAETransformer(max_iter=2, **params).fit(wine[0][:50])
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
+def test_n_components_above_the_column_count_warns_at_fit_naming_both():
+    """An integer n_components above X's 4 columns warns at fit (a UserWarning naming
+    both numbers, raised at the user's fit call), above the 2 modelled columns with 2
+    condition columns too; n_components=4, "auto" and "sqrt" fit without that warning."""
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    with pytest.warns(UserWarning, match="^n_components=12 is more than") as caught:
+        VAETransformer(n_components=12, max_iter=1, random_state=0).fit(X)
+    [warning] = [w for w in caught if str(w.message).startswith("n_components=")]
+    assert str(warning.message) == (
+        "n_components=12 is more than the 4 columns of X: 4 latent dimensions can already "
+        "hold every column, so the ones beyond 4 carry no information (the KL term switches "
+        'them off) and only cost training time. Set n_components to at most 4, or "auto" '
+        "(one dimension per column)"
+    )
+    assert warning.category is UserWarning and warning.filename == __file__
+    conditioned = VAETransformer(n_components=3, max_iter=1, condition_on=[0, 1], random_state=0)
+    with pytest.warns(UserWarning, match=r"n_components=3 is more than the 2 modelled columns"):
+        conditioned.fit(X)
+    for n_components in (4, "auto", "sqrt"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            VAETransformer(n_components=n_components, max_iter=1, random_state=0).fit(X)
+        assert [w for w in caught if str(w.message).startswith("n_components=")] == []
+
+
 def test_bad_calls_on_a_fitted_model_get_clear_errors(fitted_wine):
     """Wrong latent width, wrong feature count and bad n_samples are rejected clearly."""
     with pytest.raises(ValueError, match="n_components=3 columns; got 2"):

@@ -8,6 +8,7 @@ so ``skvae --help`` does not wait for them.
 
 import sys
 
+from skvae._cli._conditions import parse_conditions
 from skvae._cli._io import (
     ESTIMATORS,
     KEEPS_INTEGER_COLUMNS,
@@ -121,31 +122,12 @@ def cmd_inverse(args):
     model = load_model(args.model)
     hint = "LATENTS holds latent coordinates, numbers as `skvae transform` writes them"
     latents = read_table(args.data, hint=hint).to_numpy()
+    conditions = parse_conditions(args.conditions, model, "inverse")
     try:
-        rows = model.inverse_transform(latents, conditions=_conditions(args))
+        rows = model.inverse_transform(latents, conditions=conditions)
     except ValueError as error:
         raise CLIError(f"{args.data}: {error}") from error
     write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)
-
-
-def _conditions(args):
-    """--conditions as the API takes them: ``column=value`` pairs as a dict (sample's
-    column values, for a model without condition_on), else the condition columns' values
-    as a list. Numbers where they parse; category names stay text."""
-    values = _split(getattr(args, "conditions", None))
-    if values is None:
-        return None
-    if all("=" in value for value in values):
-        pairs = (value.split("=", 1) for value in values)
-        return {name.strip(): _number_or_text(value.strip()) for name, value in pairs}
-    return [_number_or_text(value) for value in values]
-
-
-def _number_or_text(value):
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 def cmd_sample(args):
@@ -153,10 +135,9 @@ def cmd_sample(args):
     import pandas as pd
 
     model = load_model(args.model)
+    conditions = parse_conditions(args.conditions, model, "sample")
     try:
-        rows = model.sample(
-            args.n_samples, random_state=args.random_state, conditions=_conditions(args)
-        )
+        rows = model.sample(args.n_samples, random_state=args.random_state, conditions=conditions)
     except ValueError as error:
         raise CLIError(str(error)) from error
     write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)

@@ -221,6 +221,62 @@ def test_sample_takes_column_values_as_pairs(table, tmp_path):
     np.testing.assert_allclose(written.to_numpy(), expected, rtol=1e-12)
 
 
+def test_conditions_of_the_wrong_form_are_errors_in_the_command_lines_words(
+    table, tmp_path, capsys
+):
+    """sample and inverse say --conditions and --condition-on, not the Python API's
+    conditions=, when --conditions has the wrong form for the model: values for a model
+    without condition columns, pairs, none or a wrong count for one with them. The Python
+    API keeps saying conditions=."""
+    data, _ = table
+    plain, conditioned = tmp_path / "plain.skvae", tmp_path / "conditioned.skvae"
+    fit = ("--max-iter", "2", "--random-state", "0")
+    assert run("fit", data, "-o", plain, "--columns", "a,b,c", *fit) == 0
+    columns = ("--columns", "a,b,label", "--condition-on", "label")
+    assert run("fit", data, "-o", conditioned, *columns, *fit) == 0
+    capsys.readouterr()
+    latents = tmp_path / "z.csv"
+    pd.DataFrame({"vaetransformer0": [0.0, 1.0]}).to_csv(latents, index=False)
+    out = ("-o", tmp_path / "rows.csv")
+    conditioned_on = "the model is conditioned on 1 column(s) ['label'] (fit's --condition-on)"
+    cases = [
+        (
+            ("sample", plain, *out, "--conditions", "1.5"),
+            "skvae sample: error: --conditions 1.5: this model was fitted without "
+            "--condition-on, so --conditions takes column=value pairs, the values the rows "
+            "are drawn with (e.g. --conditions a=VALUE)",
+        ),
+        (
+            ("inverse", plain, latents, *out, "--conditions", "b=1.5"),
+            "skvae inverse: error: --conditions b=1.5: this model was fitted without "
+            "--condition-on, so its latents decode without conditions; leave --conditions out",
+        ),
+        (
+            ("sample", conditioned, *out),
+            f"skvae sample: error: no --conditions, but {conditioned_on}: give --conditions "
+            "one value per column, in that order",
+        ),
+        (
+            ("inverse", conditioned, latents, *out, "--conditions", "0,1"),
+            f"skvae inverse: error: --conditions 0,1 gives 2 value(s), but {conditioned_on}: "
+            "give --conditions one value per column, in that order",
+        ),
+        (
+            ("sample", conditioned, *out, "--conditions", "label=1"),
+            "skvae sample: error: --conditions label=1: column=value pairs are for models "
+            "fitted without --condition-on; this one is conditioned on ['label']: give their "
+            "values alone, one per column in that order",
+        ),
+    ]
+    for argv, message in cases:
+        assert run(*argv) == 1
+        assert capsys.readouterr().err.strip() == message
+    assert run("sample", conditioned, *out, "--conditions", "1", "-n", "5") == 0
+    assert pd.read_csv(tmp_path / "rows.csv")["label"].tolist() == [1] * 5
+    with pytest.raises(ValueError, match=r"\(condition_on=\['label'\]\): pass conditions=, "):
+        skvae.load(conditioned).sample(5)
+
+
 def test_help_runs_as_a_program():
     """`python -m skvae --help` lists every subcommand."""
     out = subprocess.run(

@@ -29,6 +29,7 @@ from skvae._table._codes import (
 )
 from skvae._table._frames import (
     enum_columns,
+    float_dtype_of,
     frame_library,
     from_pandas,
     integer_column_labels,
@@ -181,7 +182,7 @@ class TableEstimatorMixin(WhiteningMixin):
             self._column_schema["enums"] = enums
         codes = to_codes(
             X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
-        )
+        ).astype(float_dtype_of(X), copy=False)  # a float32 frame stays float32, as arrays do
         if self._missing_values_allowed:
             return check_array(codes, ensure_all_finite="allow-nan", estimator=self)
         # NaN here is a missing value or an ignored unknown category: only the first is

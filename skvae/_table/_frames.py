@@ -7,6 +7,8 @@ and frames the estimator returns are converted back to the library it was fitted
 Neither library is imported unless such a frame is passed.
 """
 
+import numpy as np
+
 LIBRARIES = ("polars", "pyarrow")
 
 
@@ -89,6 +91,25 @@ def from_pandas(frame, library, enums=()):
     import pyarrow
 
     return pyarrow.Table.from_pandas(frame, preserve_index=False)
+
+
+def float_dtype_of(frame):
+    """The float dtype of a pandas frame's coded rows: float32 when every column is
+    float32, as :func:`sklearn.utils.check_array` keeps such a table, else float64.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skvae._table._frames import float_dtype_of
+    >>> float_dtype_of(pd.DataFrame({"a": np.ones(2, np.float32)})).__name__
+    'float32'
+    >>> float_dtype_of(pd.DataFrame({"a": np.ones(2, np.float32), "b": ["x", "y"]})).__name__
+    'float64'
+    """
+    if len(frame.columns) and all(str(dtype) == "float32" for dtype in frame.dtypes):
+        return np.float32
+    return np.float64
 
 
 def integer_column_labels(frame):

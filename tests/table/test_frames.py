@@ -201,6 +201,23 @@ def test_category_column_of_booleans_comes_back_as_that_category(tmp_path):
     assert drawn.notna().all() and set(drawn.cat.categories) >= set(drawn.unique())
 
 
+def test_a_float32_frame_gives_float32_outputs_like_a_float32_array():
+    """A DataFrame of float32 columns gives float32 latents and decoded columns, the same
+    values, bit for bit, as the same float32 array (it gave float64, where PCA and the
+    array keep float32); a frame that mixes float32 and float64 columns gives float64."""
+    z, columns = _columns(200)
+    X = np.column_stack([columns["x"], z, z**2]).astype(np.float32)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    from_frame = VAETransformer(**SMALL).fit(frame)
+    from_array = VAETransformer(**SMALL).fit(X)
+    Z = from_frame.transform(frame)
+    assert Z.dtype == np.float32
+    np.testing.assert_array_equal(Z, from_array.transform(X))
+    assert set(from_frame.inverse_transform(Z).dtypes) == {np.dtype(np.float32)}
+    mixed = frame.astype({"c": np.float64})
+    assert VAETransformer(**SMALL).fit(mixed).transform(mixed).dtype == np.float64
+
+
 def test_frames_with_integer_column_labels_come_back_with_them(tmp_path):
     """A DataFrame whose columns are labelled 0, 1, ... (pd.read_csv(header=None),
     pd.DataFrame(array)), which scikit-learn takes for no feature names, comes back from

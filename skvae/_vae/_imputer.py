@@ -36,7 +36,9 @@ def placeholder_as_nan(X, missing_values):
 
     NaN, None and ``pd.NA`` in a DataFrame are missing already (skvae._table._codes), and
     NaN and None in an array of numbers; ``pd.NA`` in a NumPy array of objects (or a list)
-    becomes NaN here, since float conversion refuses it.
+    becomes NaN here, since float conversion refuses it. A DataFrame's NumPy integer
+    column that holds the placeholder becomes pandas' nullable integer dtype (``int64`` to
+    ``Int64``), which the imputer models and returns as whole numbers.
 
     Examples
     --------
@@ -46,6 +48,8 @@ def placeholder_as_nan(X, missing_values):
     array([[ 1., nan]])
     >>> placeholder_as_nan([[1.0, pd.NA]], pd.NA)
     array([[1.0, nan]], dtype=object)
+    >>> placeholder_as_nan(pd.DataFrame({"k": [3, -1], "x": [-1.0, 2.0]}), -1).dtypes.tolist()
+    [Int64Dtype(), dtype('float64')]
     """
     if missing_values is None or (isinstance(missing_values, Real) and np.isnan(missing_values)):
         return X
@@ -56,7 +60,15 @@ def placeholder_as_nan(X, missing_values):
         X[np.vectorize(is_missing_value, otypes=[bool])(X)] = np.nan
         return X
     if hasattr(X, "mask"):  # pandas DataFrame: keep its column names
-        return X.mask(X == missing_values)
+        holes = X == missing_values
+        # An integer column with holes becomes pandas' nullable integer, not float with
+        # NaN: it keeps the integer kind, and its fills come back as whole numbers.
+        nullable = {
+            name: ("UInt" if X[name].dtype.kind == "u" else "Int") + str(8 * X[name].dtype.itemsize)
+            for name in X.columns[holes.any().to_numpy()]
+            if X[name].dtype.kind in "iu"
+        }
+        return X.astype(nullable).mask(holes)
     X = np.array(X, dtype=np.float64)
     X[X == missing_values] = np.nan
     return X

@@ -416,6 +416,36 @@ def test_pd_na_as_the_placeholder_fills_the_na_cells_of_frames_and_arrays(tmp_pa
     pd.testing.assert_frame_equal(loaded.transform(with_na), filled)
 
 
+def test_a_numeric_placeholder_in_an_integer_column_gives_whole_number_fills():
+    """VAEImputer(missing_values=-1) on an int64 DataFrame column fills its holes with
+    whole numbers, as pd.NA in the same column as Int64 does (the same fills and dtype; it
+    filled fractions such as 5.62 into a float64 column), and leaves the observed values
+    and an integer column without the placeholder as they were."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=120)
+    frame = pd.DataFrame(
+        {
+            "x": z,
+            "k": np.clip(np.round(3 + 1.5 * z), 0, 8).astype("int64"),
+            "n": np.arange(120, dtype="uint16") % 5,
+        }
+    )
+    holes = rng.uniform(size=120) < 0.25
+    with_sentinel = frame.copy()
+    with_sentinel.loc[holes, "k"] = -1
+    with_na = frame.astype({"k": "Int64"})
+    with_na.loc[holes, "k"] = pd.NA
+    params = dict(max_iter=30, random_state=0)
+    filled = VAEImputer(missing_values=-1, **params).fit_transform(with_sentinel)
+    expected = VAEImputer(**params).fit_transform(with_na)
+    pd.testing.assert_frame_equal(filled, expected)
+    assert str(filled["k"].dtype) == "Int64" and str(filled["n"].dtype) == "uint16"
+    assert filled["k"][holes].between(0, 8).all()
+    assert filled["k"][~holes].tolist() == frame["k"][~holes].tolist()
+
+
 def test_all_missing_column_is_named_as_the_user_knows_it(tmp_path):
     """The all-NaN column error names a DataFrame's column by name (numeric, categorical
     or boolean), and an array's (also a memory map's) by its position in X, not among the

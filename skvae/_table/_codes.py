@@ -330,6 +330,30 @@ def _inferred_kind(column, default_kind, integer_kind):
     )
 
 
+def check_not_dates(X):
+    """Raise ``ValueError`` for an array of dates or durations (NumPy ``datetime64`` or
+    ``timedelta64``), which scikit-learn's ``check_array`` would silently turn into
+    nanosecond counts; a DataFrame's date columns get the same error in ``fit_columns``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import check_not_dates
+    >>> check_not_dates(np.ones((2, 2)))
+    >>> try:
+    ...     check_not_dates(np.array([["2020-01-01"]], dtype="datetime64[D]"))
+    ... except ValueError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    X has dtype datetime64[D], which skvae cannot model; convert it to numbers ...
+    """
+    dtype = getattr(X, "dtype", None)
+    if getattr(dtype, "kind", "") in ("m", "M"):
+        raise ValueError(
+            f"X has dtype {dtype}, which skvae cannot model; convert it to numbers (say, days "
+            "since a start date, or the year and day of year as columns) first"
+        )
+
+
 def _all_bool(column):
     values = [v for v in column if not is_missing_value(v)]
     return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)

@@ -115,6 +115,22 @@ def test_a_column_of_dicts_or_lists_is_an_error_that_names_it(value, kind):
         vae.transform(frame)
 
 
+def test_dates_are_an_error_in_arrays_as_in_frames():
+    """Dates or durations in a NumPy array (datetime64, timedelta64) fail fit, transform
+    and score with the error a DataFrame's date column gets, where check_array silently
+    turned them into nanosecond counts (1.58e18) that the model then fitted and sampled."""
+    days = np.array(pd.date_range("2020-01-01", periods=30)).reshape(-1, 1)
+    for X in (days, days - days[0, 0]):
+        with pytest.raises(ValueError, match=r"^X has dtype (datetime|timedelta)64\[.*cannot"):
+            VAETransformer(max_iter=1).fit(X)
+    frame = pd.DataFrame({"x": np.arange(30.0), "t": days[:, 0]})
+    with pytest.raises(ValueError, match="^column 't' has dtype datetime64.*cannot model"):
+        VAETransformer(max_iter=1).fit(frame)
+    vae = VAETransformer(max_iter=1, **FAST).fit(np.arange(60.0).reshape(30, 2))
+    with pytest.raises(ValueError, match="^X has dtype datetime64"):
+        vae.score_samples(np.column_stack([days, days]))
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
 def test_a_text_column_with_a_value_per_row_warns_that_it_looks_like_an_identifier():
     """A text column of 60 distinct names in 60 rows warns at fit, naming the column and

@@ -85,10 +85,11 @@ class ModelInputsMixin:
         n_conditions = len(self.condition_columns_)
         if n_conditions == 0:
             if conditions is not None:
+                given = "a dict" if isinstance(conditions, Mapping) else "an array or frame"
                 raise ValueError(
-                    "conditions as an array or frame need a model fitted with condition_on, "
-                    "and this one has none; to draw rows with given column values from it, "
-                    "pass a dict to sample: conditions={column: value, ...}"
+                    f"conditions were given as {given}, but this model was fitted without "
+                    "condition_on, so only sample() takes conditions, as a dict: "
+                    "sample(n, conditions={column: value, ...}) draws rows with those values"
                 )
             return np.zeros((n_rows, 0))
         if isinstance(conditions, Mapping):

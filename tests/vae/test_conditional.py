@@ -122,8 +122,11 @@ def test_condition_errors_are_clear(digits_cvae, digits_split):
     with pytest.raises(ValueError, match=r"conditioned on \[64\]: pass the values"):
         digits_cvae.inverse_transform(np.zeros((2, 8)), conditions={64: 3})
     plain = VAETransformer(max_iter=1, random_state=0).fit(test[:, :64])
-    with pytest.raises(ValueError, match="has none; to draw rows with given column values"):
+    with pytest.raises(ValueError, match="as an array or frame, but this model was fitted wi"):
         plain.sample(2, conditions=[1])
+    # A dict to inverse_transform is named as a dict, and sent to sample.
+    with pytest.raises(ValueError, match=r"given as a dict, .*only sample\(\) takes"):
+        plain.inverse_transform(np.zeros((2, plain.n_components_)), conditions={0: 1.0})
     with pytest.raises(ValueError, match="X has no column names"):
         VAETransformer(condition_on=["label"], max_iter=1).fit(test)
     with pytest.raises(ValueError, match="has column index 70, but X has 65 columns"):

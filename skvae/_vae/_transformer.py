@@ -61,8 +61,9 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         ``learning_rate`` (``max_iter`` and ``early_stopping`` do not apply), appends one
         entry to ``history_``, and updates ``kl_per_dimension_`` and ``active_units_``
         from X's rows (without a :class:`PosteriorCollapseWarning`). After :meth:`fit`
-        it continues the fitted model; after unpickling or :func:`skvae.load` it
-        continues the weights with a fresh optimiser (Adam's state is not saved). A call
+        it continues the fitted model; after unpickling, ``copy.deepcopy`` or
+        :func:`skvae.load` it continues the weights with a fresh optimiser (Adam's state is
+        not saved). A call
         that fails leaves the estimator as it was. Batch order is seeded by
         ``random_state`` and the epoch count, so the same calls give the same model.
         Between calls ``set_params`` may change ``learning_rate``, ``batch_size`` and

@@ -15,6 +15,8 @@ import warnings
 
 import numpy as np
 
+from skvae._user_frame import user_stacklevel
+
 # A text column looks like an identifier or free text when it has more distinct values
 # than MAX_CATEGORIES, or more than MAX_DISTINCT_SHARE of its values distinct (and over
 # MIN_DISTINCT_CHECKED of them, so that a small table's short list of labels is not one):
@@ -86,7 +88,7 @@ def warn_if_identifier(column, name, n_distinct):
             f"column_types={{{name!r}: 'categorical'}} to encode it anyway (which also "
             "silences this warning)",
             UserWarning,
-            stacklevel=2,
+            stacklevel=user_stacklevel(),
         )
 
 

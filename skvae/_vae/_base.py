@@ -27,6 +27,7 @@ from skvae._table._conditions import (
     resolve_condition_columns,
 )
 from skvae._table._estimator_mixin import TableEstimatorMixin
+from skvae._user_frame import user_stacklevel
 from skvae._vae._density import DensityMixin
 from skvae._vae._factor_start import (
     factor_analysis_start,
@@ -79,7 +80,7 @@ def warn_posterior_collapse(n_active, n_units):
         "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
         "a smaller beta, or fewer n_components.",
         PosteriorCollapseWarning,
-        stacklevel=6,
+        stacklevel=user_stacklevel(),
     )
 
 

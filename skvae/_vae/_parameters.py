@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from skvae._table._codes import KINDS
 from skvae._table._estimator_mixin import TABLE_PARAMETER_CONSTRAINTS
+from skvae._user_frame import user_stacklevel
 
 # Keras dtype policies the networks can be built with (see the dtype_policy parameter).
 DTYPE_POLICIES = {"float32", "mixed_float16", "mixed_bfloat16"}
@@ -77,9 +78,7 @@ def warn_if_wider_than_columns(n_components, n_columns, conditioned):
         f"only cost training time. Set n_components to at most {n_columns}, or "
         '"auto" (one dimension per column)',
         UserWarning,
-        # VAETransformer's fit(), through _n_components_for, BaseVAE._fit, fit and
-        # scikit-learn's fit context (estimators that extend _fit land one frame short).
-        stacklevel=6,
+        stacklevel=user_stacklevel(),
     )
 
 

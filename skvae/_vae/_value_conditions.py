@@ -26,6 +26,7 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
+from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
     log_defensive_ratio,
     self_normalised_weights,
@@ -114,7 +115,7 @@ class ValueConditionsMixin:
                 f"(of {len(weights)}), so they vary less than real rows with these values "
                 "would. Check the values against the training data.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         chosen = rng.choice(len(weights), size=n_samples, p=weights)
         params = draws[chosen, 1 + self._model.layout.input_width :]
@@ -175,8 +176,7 @@ class ValueConditionsMixin:
                 "The model has seen no such rows, and a far value tells it little about the "
                 "others: the generated rows may look much like unconditional ones.",
                 UserWarning,
-                # The user's sample() call: through _coded_value_row and _sample_given_values.
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
 
     def _check_in_output_range(self, values, given, names):

@@ -24,6 +24,7 @@ from skvae._table._estimator_mixin import (
     TableEstimatorMixin,
     column_types_doc,
 )
+from skvae._user_frame import user_stacklevel
 from skvae._vae._pickling import state_restored_on_failure, weights_in_place_of_model
 from skvae._vqvae._codebook import CodebookMixin
 from skvae._vqvae._generative import PriorMixin
@@ -76,8 +77,7 @@ def _warn_if_collapsed(code_usage, perplexity, reachable):
             "codes). Try dead_code_patience (e.g. 20 steps), a smaller decay, a smaller "
             "n_codes, or more epochs.",
             CodebookCollapseWarning,
-            # The frame the warning named when _fit raised it (this helper is one deeper).
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
 
 

@@ -522,6 +522,30 @@ def test_n_components_above_the_column_count_warns_at_fit_naming_both():
         assert [w for w in caught if str(w.message).startswith("n_components=")] == []
 
 
+@pytest.mark.parametrize("name", ["VAETransformer", "VAEImputer", "VAEOutlierDetector"])
+def test_warnings_from_deep_inside_fit_name_the_users_line(name):
+    """The warnings fit raises far down its call path (n_components above the columns, an
+    identifier-like text column, posterior collapse) name the file of the user's fit call,
+    for every estimator: fixed stack levels named a file of scikit-learn's or skvae's once
+    a path gained a frame (the imputer's and the detector's own _fit, a subclass's)."""
+    import pandas as pd
+
+    import skvae
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    frame["id"] = [f"row {i}" for i in range(80)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(skvae, name)(n_components=12, max_iter=20, random_state=0).fit(frame)
+    starts = ("n_components=12", "column 'id' has 80 distinct", "Posterior collapse")
+    ours = [w for w in caught if str(w.message).startswith(starts)]
+    # The default imputer is linear, started from factor analysis: no collapse to warn of.
+    expected = starts[:2] if name == "VAEImputer" else starts
+    assert {str(w.message)[:12] for w in ours} == {start[:12] for start in expected}
+    assert [w.filename for w in ours] == [__file__] * len(ours)
+
+
 def test_bad_calls_on_a_fitted_model_get_clear_errors(fitted_wine):
     """Wrong latent width, wrong feature count and bad n_samples are rejected clearly."""
     with pytest.raises(ValueError, match="n_components=3 columns; got 2"):

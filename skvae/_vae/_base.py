@@ -276,8 +276,7 @@ class BaseVAE(
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
         self._set_diagnostics(
-            *rows.posterior_summary(self._posterior_diagnostics, None),
-            warn=False,
+            *rows.posterior_summary(self._posterior_diagnostics, None), warn=False
         )
         self._fit_sampler(rows)
         return self
@@ -333,4 +332,5 @@ class BaseVAE(
         tags = super().__sklearn_tags__()
         # NaN = missing, masked out; whiten=True needs complete rows ("auto" falls back).
         tags.input_tags.allow_nan = isinstance(self.whiten, str) or not self.whiten
+        tags.input_tags.categorical = True  # a DataFrame's category, text and bool columns
         return tags

@@ -3,6 +3,7 @@
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 
 from skvae._persistence._registry import savable
+from skvae._table._codes import is_frame
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc
 from skvae._vae._partial_fit import check_model_params_unchanged
@@ -161,7 +162,8 @@ default=None
             range for integer columns), probabilities of Bernoulli columns (True/False
             at 0.5 for boolean ones), the most probable category of categorical columns,
             and the condition columns (if any) holding ``conditions``. A DataFrame with the
-            training frame's columns and dtypes when fitted on one.
+            training frame's columns and dtypes when fitted on one (with X's index when X
+            is a pandas DataFrame).
 
         Examples
         --------
@@ -172,7 +174,12 @@ default=None
         >>> vae.inverse_transform(vae.transform(X[:2])).shape
         (2, 13)
         """
-        return self.decode(X, conditions)
+        decoded = self.decode(X, conditions)
+        if is_frame(X) and is_frame(decoded):
+            # Latents from set_output(transform="pandas") keep their rows' index, as the
+            # scikit-learn transformers that return frames do.
+            decoded.index = X.index
+        return decoded
 
     @property
     def _n_features_out(self):

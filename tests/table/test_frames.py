@@ -218,6 +218,22 @@ def test_a_float32_frame_gives_float32_outputs_like_a_float32_array():
     assert VAETransformer(**SMALL).fit(mixed).transform(mixed).dtype == np.float64
 
 
+def test_inverse_transform_of_a_latent_frame_keeps_its_index():
+    """Latents from set_output(transform="pandas") carry the rows' index, and
+    inverse_transform gives the decoded rows that index back (it gave a fresh RangeIndex);
+    latents as an array still give a RangeIndex, and the decoded values are the same."""
+    z, columns = _columns(200)
+    frame = pd.DataFrame(columns, index=pd.Index([f"row {i}" for i in range(200)], name="id"))
+    vae = VAETransformer(**SMALL).set_output(transform="pandas").fit(frame)
+    Z = vae.transform(frame.iloc[10:20])
+    assert Z.index.equals(frame.index[10:20])
+    decoded = vae.inverse_transform(Z)
+    assert decoded.index.equals(frame.index[10:20])
+    from_array = vae.inverse_transform(Z.to_numpy())
+    assert isinstance(from_array.index, pd.RangeIndex)
+    pd.testing.assert_frame_equal(decoded.reset_index(drop=True), from_array)
+
+
 def test_frames_with_integer_column_labels_come_back_with_them(tmp_path):
     """A DataFrame whose columns are labelled 0, 1, ... (pd.read_csv(header=None),
     pd.DataFrame(array)), which scikit-learn takes for no feature names, comes back from

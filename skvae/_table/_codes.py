@@ -316,6 +316,8 @@ def _inferred_kind(column, default_kind, integer_kind):
     name = str(dtype)
     if name in ("bool", "boolean"):
         return "bernoulli"
+    if name.startswith(("period", "interval")):  # dates and ranges: not text categories
+        return _unmodelled(column)
     if name == "category" or name.startswith("string") or getattr(dtype, "kind", "") in "OSU":
         if getattr(dtype, "kind", "") == "O" and _all_bool(column):
             return "bernoulli"
@@ -324,9 +326,13 @@ def _inferred_kind(column, default_kind, integer_kind):
         return integer_kind
     if getattr(dtype, "kind", "") in "iuf":
         return default_kind
+    return _unmodelled(column)
+
+
+def _unmodelled(column):
     raise ValueError(
-        f"column {column.name!r} has dtype {dtype}, which skvae cannot model; convert it to "
-        "a number, a bool or a category first"
+        f"column {column.name!r} has dtype {column.dtype}, which skvae cannot model; convert "
+        "it to a number, a bool or a category first"
     )
 
 

@@ -129,7 +129,8 @@ def test_every_estimator_tags_itself_as_taking_categorical_columns():
 def test_dates_are_an_error_in_arrays_as_in_frames():
     """Dates or durations in a NumPy array (datetime64, timedelta64) fail fit, transform
     and score with the error a DataFrame's date column gets, where check_array silently
-    turned them into nanosecond counts (1.58e18) that the model then fitted and sampled."""
+    turned them into nanosecond counts (1.58e18) that the model then fitted and sampled;
+    a DataFrame's period and interval columns get it too."""
     days = np.array(pd.date_range("2020-01-01", periods=30)).reshape(-1, 1)
     for X in (days, days - days[0, 0]):
         with pytest.raises(ValueError, match=r"^X has dtype (datetime|timedelta)64\[.*cannot"):
@@ -137,6 +138,10 @@ def test_dates_are_an_error_in_arrays_as_in_frames():
     frame = pd.DataFrame({"x": np.arange(30.0), "t": days[:, 0]})
     with pytest.raises(ValueError, match="^column 't' has dtype datetime64.*cannot model"):
         VAETransformer(max_iter=1).fit(frame)
+    # Periods (which were read as 30 text categories) and intervals too.
+    for other in (pd.period_range("2020-01-01", periods=30), pd.interval_range(0, 30)):
+        with pytest.raises(ValueError, match="^column 't' has dtype (period|interval).*cannot"):
+            VAETransformer(max_iter=1).fit(frame.assign(t=other))
     vae = VAETransformer(max_iter=1, **FAST).fit(np.arange(60.0).reshape(30, 2))
     with pytest.raises(ValueError, match="^X has dtype datetime64"):
         vae.score_samples(np.column_stack([days, days]))

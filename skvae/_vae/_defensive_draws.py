@@ -12,8 +12,12 @@ form that the mixture's density needs; a flow or a hierarchy keeps q alone.
 """
 
 import numpy as np
+from scipy.special import logsumexp
 
 from skvae._nn._prediction import predict_in_batches
+
+# Entries of each draw of VAE.importance_draws before E[x | z]: log w and log p(x|z).
+IMPORTANCE_DRAW_HEAD = 2
 
 
 def self_normalised_weights(log_w):
@@ -30,25 +34,32 @@ def self_normalised_weights(log_w):
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
-def log_defensive_ratio(noise, mean, log_var, prior_share=0.5):
-    """log(mixture(z) / q(z)) for z = mean + exp(log_var / 2) * noise, where the mixture is
-    (1 - prior_share) q(z) + prior_share N(z; 0, I) and q = N(mean, diag exp(log_var));
-    subtracted from the log weight p(x_given | z) p(z) / q(z), it gives the mixture's
-    weight. The latent dimensions are the last axis; the others broadcast (a row's q
-    against its draws).
+def log_prior_over_defensive(noise, mean, log_var, prior_share=0.5):
+    """log N(z; 0, I) - log r(z) in float64 for z = mean + exp(log_var / 2) * noise, where
+    r = (1 - prior_share) q + prior_share N(0, I) and q = N(mean, diag exp(log_var)): added
+    to log p(x_given | z), it gives the defensive mixture's log weight, at most
+    log p(x_given | z) - log(prior_share). The latent dimensions are the last axis; the
+    others broadcast (a row's q against its draws).
+
+    Computed from the noise, not from the model's log w = log p(x|z) + log p(z) - log q(z)
+    less log(r / q): a prior draw far from q has a log q(z) of -0.5 * noise**2, which in
+    float32 loses more than the whole weight (at noise 1e6, +-6e4 nats), and the
+    difference of the two then scored a row 1e12 nats too high.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae._vae._defensive_draws import log_defensive_ratio
-    >>> # q is the prior itself: the mixture equals q.
-    >>> float(log_defensive_ratio(np.array([[0.3, -1.0]]), np.zeros(2), np.zeros(2))[0])
-    0.0
+    >>> from skvae._vae._defensive_draws import log_prior_over_defensive
+    >>> # q = N(1000, 0.001^2); the prior's draw z = 0 is 1e6 of q's standard deviations
+    >>> # away, so r there is the prior's half alone: log 2.
+    >>> noise, mean, log_var = np.array([-1e6]), np.array([1e3]), np.log([1e-6])
+    >>> round(float(log_prior_over_defensive(noise, mean, log_var)), 6)
+    0.693147
     """
     z = mean + np.exp(0.5 * log_var) * noise
-    # log N(z; 0, I) - log q(z): the normalising constants' 2 pi cancel.
-    log_prior_ratio = -0.5 * np.sum(np.square(z) - log_var - np.square(noise), axis=-1)
-    return np.logaddexp(np.log1p(-prior_share), np.log(prior_share) + log_prior_ratio)
+    # log q(z) - log N(z; 0, I): the normalising constants' 2 pi cancel.
+    log_q_over_prior = -0.5 * np.sum(np.square(noise) + log_var - np.square(z), axis=-1)
+    return -np.logaddexp(np.log1p(-prior_share) + log_q_over_prior, np.log(prior_share))
 
 
 def with_prior_draws(noise, mean, log_var):
@@ -103,22 +114,48 @@ class DefensiveDrawsMixin:
     def _defensive_draws(self, X):
         """Self-normalised weights (n, K) of ``n_importance_samples`` latent draws for the
         validated coded rows X, and the draws themselves as VAE.importance_draws gives
-        them: (n, K, 1 + n_features + n_params), float64.
+        them: (n, K, IMPORTANCE_DRAW_HEAD + n_features + n_params), float64.
 
         The noise is the scoring's (fixed for the model, shared by all rows): q's half
         uses it as it is, the prior's half takes z = noise, for every row, so a row's
         draws ignore the other rows.
         """
-        eps = self._importance_noise()
-        chunk = self._score_chunk_rows(len(eps)) // 2
-        method = self._model.importance_draws
         if not self._model.latents.closed_form_kl:
+            eps = self._importance_noise()
             inputs = self._prediction_inputs(X)
+            chunk = self._score_chunk_rows(len(eps)) // 2
+            method = self._model.importance_draws
             draws = predict_in_batches(method, inputs, chunk, eps).astype(np.float64)
             return self_normalised_weights(draws[:, :, 0]), draws
+        weights, draws = [], []
+        for part, log_prior_ratio in self._defensive_parts(X, self._model.importance_draws):
+            weights.append(self_normalised_weights(part[:, :, 1] + log_prior_ratio))
+            draws.append(part)
+        return np.concatenate(weights), np.concatenate(draws)
+
+    def _defensive_log_likelihood(self, X):
+        """The VAE's log p(x_observed) of validated coded rows X (a Gaussian q only),
+        importance-sampled from the defensive mixture: log mean_k p(x_o, z_k) / r(z_k) with
+        r = (q + p(z)) / 2, half the draws from each. Unlike q alone, whose weights are
+        heavy-tailed where q(z | x_observed) is narrower than p(z | x_observed) (a row
+        missing much of itself), every weight is at most 2 p(x_observed | z)."""
+        method = self._model.importance_likelihoods
+        return np.concatenate(
+            [
+                logsumexp(log_px_z + log_prior_ratio, axis=1) - np.log(log_px_z.shape[1])
+                for log_px_z, log_prior_ratio in self._defensive_parts(X, method)
+            ]
+        )
+
+    def _defensive_parts(self, X, method):
+        """For each chunk of the validated coded rows X: ``method`` (a model method that
+        takes rows and per-row latent noise and gives log p(x|z) per draw, alone or in
+        entry 1 of its last axis) on the defensive draws, float64, and log p(z) - log r(z)
+        of those draws (:func:`log_prior_over_defensive`)."""
+        eps = self._importance_noise()
+        chunk = self._score_chunk_rows(len(eps)) // 2
         # with_prior_draws gives the prior the second half: 0.5 unless the draws are odd.
         prior_share = (len(eps) - len(eps) // 2) / len(eps)
-        weights, draws = [], []
         # Chunk by chunk, so that the per-row noise held at once stays that of one chunk.
         for start in range(0, len(X), chunk):
             inputs = self._prediction_inputs(X[start : start + chunk])
@@ -128,10 +165,4 @@ class DefensiveDrawsMixin:
             part = predict_in_batches(
                 method, inputs, chunk, row_args=(noise.astype(np.float32),)
             ).astype(np.float64)
-            weights.append(
-                self_normalised_weights(
-                    part[:, :, 0] - log_defensive_ratio(noise, mean, log_var, prior_share)
-                )
-            )
-            draws.append(part)
-        return np.concatenate(weights), np.concatenate(draws)
+            yield part, log_prior_over_defensive(noise, mean, log_var, prior_share)

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._nn._prediction import predict_in_batches, summary_batch_rows
 from skvae._vae._background import BackgroundMixin
+from skvae._vae._defensive_draws import DefensiveDrawsMixin
 from skvae._vae._exact_density import LinearGaussianMixin
 from skvae._vae._kl import gaussian_kl
 from skvae._vae._marginals import MarginalsMixin
@@ -21,7 +22,12 @@ MARGINAL_SOURCES = ("auto", "data", "model")
 
 
 class DensityMixin(
-    ValueConditionsMixin, MarginalsMixin, SamplerMixin, BackgroundMixin, LinearGaussianMixin
+    ValueConditionsMixin,
+    MarginalsMixin,
+    SamplerMixin,
+    BackgroundMixin,
+    LinearGaussianMixin,
+    DefensiveDrawsMixin,
 ):
     """``sample``, ``score_samples`` and ``score`` of every VAE estimator.
 
@@ -167,7 +173,9 @@ n_conditions), default=None
         closed form instead (with the imputer's latent mixture prior), complete rows and
         rows with holes alike. Includes all normalising constants and the log-Jacobian of
         the internal scaling, so it is a density in X's units. A row with missing
-        entries (NaN) gets the density of its observed entries, log p(x_observed);
+        entries (NaN) gets the density of its observed entries, log p(x_observed), with
+        half its draws from the prior N(0, I) (a defensive mixture with q, for the
+        default Gaussian posterior: q(z|x_observed) alone is too narrow a proposal);
         :class:`~skvae.VAEOutlierDetector` scores it by E[log p(x) | x_observed] instead,
         so that it ranks with complete rows.
 
@@ -215,15 +223,25 @@ n_conditions), default=None
         return scores
 
     def _sampled_log_likelihood(self, X):
-        """The VAE's importance-sampled log p(x) of validated coded rows X (no background)."""
-        eps = self._importance_noise()
-        return predict_in_batches(
-            self._model.importance_log_likelihood,
-            self._prediction_inputs(X),
-            self._score_chunk_rows(len(eps)),
-            eps,
-            progress=self.verbose >= 1,
-        ).astype(np.float64)
+        """The VAE's importance-sampled log p(x) of validated coded rows X (no background):
+        from q(z | x), or for rows with holes from the defensive mixture of q and the prior
+        (a Gaussian q; see skvae._vae._defensive_draws)."""
+        holes = np.isnan(self._split_columns(X)[0]).any(axis=1)
+        if not self._model.latents.closed_form_kl:
+            holes[:] = False  # a flow's or a hierarchy's q has no closed-form mixture density
+        scores = np.empty(len(X))
+        if holes.any():
+            scores[holes] = self._defensive_log_likelihood(X[holes])
+        if not holes.all():
+            eps = self._importance_noise()
+            scores[~holes] = predict_in_batches(
+                self._model.importance_log_likelihood,
+                self._prediction_inputs(X[~holes]),
+                self._score_chunk_rows(len(eps)),
+                eps,
+                progress=self.verbose >= 1,
+            )
+        return scores
 
     def score(self, X, y=None):
         """Mean log-likelihood of the rows of X (see :meth:`score_samples`).

@@ -24,7 +24,11 @@ row's score is deterministic and ignores the other rows scored with it.
 import numpy as np
 from scipy.special import ndtri, stdtrit
 
-from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
+from skvae._vae._defensive_draws import (
+    IMPORTANCE_DRAW_HEAD,
+    DefensiveDrawsMixin,
+    resampled_draws,
+)
 from skvae._vae._exact_density import observation_log_var
 
 # Completions averaged per row with holes: the mean's Monte Carlo error is the spread of
@@ -135,7 +139,7 @@ class HoleScoresMixin(DefensiveDrawsMixin):
         """Mean log p(x) of N_COMPLETIONS completions of each row of X (coded, with holes)
         drawn from p(x_missing | x_observed)."""
         weights, draws = self._defensive_draws(X)
-        params = draws[:, :, 1 + self._model.layout.input_width :]
+        params = draws[:, :, IMPORTANCE_DRAW_HEAD + self._model.layout.input_width :]
         obs_log_var = observation_log_var(self._model)
         # Fixed for the model (the importance noise uses stream 1 of the same seed).
         noise = RowSharedNoise(np.random.default_rng([self._seed, 2]), len(X))

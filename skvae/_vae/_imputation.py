@@ -13,7 +13,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from skvae._table._codes import is_frame
-from skvae._vae._defensive_draws import DefensiveDrawsMixin, resampled_draws
+from skvae._vae._defensive_draws import (
+    IMPORTANCE_DRAW_HEAD,
+    DefensiveDrawsMixin,
+    resampled_draws,
+)
 from skvae._vae._exact_density import observation_log_var
 from skvae._vae._latent_mixture import (
     choose_n_clusters,
@@ -234,8 +238,8 @@ class ImputationMixin(DefensiveDrawsMixin):
         """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
         X = self._validate_rows(self._as_nan(X))
         weights, draws = self._defensive_draws(X)
-        width = self._model.layout.input_width
-        return X, weights, draws[:, :, 1 : 1 + width], draws[:, :, 1 + width :]
+        start, width = IMPORTANCE_DRAW_HEAD, self._model.layout.input_width
+        return X, weights, draws[:, :, start : start + width], draws[:, :, start + width :]
 
     def _complete(self, X, filled_scaled, index=None):
         """X (coded) with its holes taken from ``filled_scaled`` (scaled units), as the

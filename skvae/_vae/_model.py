@@ -18,6 +18,7 @@ from skvae._nn._epoch_metrics import CheapEpochMetrics
 from skvae._nn._likelihoods import kl_to_standard_normal, log_mean_exp
 from skvae._nn._model_pool import PoolableModel
 from skvae._nn._networks import build_decoder, build_encoder, seed_stream
+from skvae._vae._defensive_draws import IMPORTANCE_DRAW_HEAD  # noqa: F401 (documented)
 from skvae._vae._hierarchy import Ladder
 from skvae._vae._latents import LOG_VAR_RANGE, FlowPosterior, GaussianPosterior, SingleLayer
 from skvae._vae._objectives import training_objective
@@ -295,25 +296,27 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
 
     def importance_log_weights(self, x, eps):
         """log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x), shape (batch, K)."""
-        log_px_z, log_prior_ratio = self.importance_terms(x, eps, refine_passes=REFINE_PASSES)
-        return log_px_z + log_prior_ratio
+        return ops.add(*self.importance_terms(x, eps, refine_passes=REFINE_PASSES))
 
     def expected_log_likelihood(self, x, eps):
         """E_q[log p(x|z)] per row, averaged over the draws z_k = mu + sigma * eps_k."""
         return ops.mean(self.importance_terms(x, eps, refine_passes=REFINE_PASSES)[0], axis=1)
 
     def importance_draws(self, inputs, eps):
-        """Per row and draw: log w_k, E[x | z_k] (encoded), then the decoder parameters.
-
-        Concatenated on the last axis: shape (batch, K, 1 + n_features + n_params), in
-        scaled units. The imputer averages the expectations with the self-normalised
-        weights, or resamples draws and samples x from their parameters.
-        """
+        """Per row and draw: log w_k, log p(x|z_k) (to weight the draws by another proposal
+        in float64, skvae._vae._defensive_draws), E[x | z_k] (encoded), then the decoder
+        parameters, on the last axis: (batch, K, IMPORTANCE_DRAW_HEAD + n_features +
+        n_params), in scaled units."""
         log_px_z, log_prior_ratio, x_param = self.importance_terms(
             inputs, eps, return_params=True, refine_passes=REFINE_PASSES
         )
         log_w = (log_px_z + log_prior_ratio)[:, :, None]
-        return ops.concatenate([log_w, self.layout.expected_x(x_param), x_param], axis=-1)
+        expected = self.layout.expected_x(x_param)
+        return ops.concatenate([log_w, log_px_z[:, :, None], expected, x_param], axis=-1)
+
+    def importance_likelihoods(self, x, eps):
+        """log p(x|z_k) per row and draw, shape (batch, K), z_k as in importance_terms."""
+        return self.importance_terms(x, eps, refine_passes=REFINE_PASSES)[0]
 
     def importance_log_likelihood(self, x, eps):
         """Importance-weighted estimate of log p(x) per row: log-mean-exp of the weights."""

@@ -28,7 +28,8 @@ from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
 from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
-    log_defensive_ratio,
+    IMPORTANCE_DRAW_HEAD,
+    log_prior_over_defensive,
     self_normalised_weights,
     with_prior_draws,
 )
@@ -105,7 +106,7 @@ class ValueConditionsMixin:
         ).astype(np.float64)
         log_weights = draws[:, 0]
         if defensive:
-            log_weights = log_weights - log_defensive_ratio(noise, mean, log_var)
+            log_weights = draws[:, 1] + log_prior_over_defensive(noise, mean, log_var)
         weights = self_normalised_weights(log_weights)
         effective = 1.0 / np.sum(weights**2)
         if effective < LOW_EFFECTIVE_DRAWS:
@@ -118,7 +119,7 @@ class ValueConditionsMixin:
                 stacklevel=user_stacklevel(),
             )
         chosen = rng.choice(len(weights), size=n_samples, p=weights)
-        params = draws[chosen, 1 + self._model.layout.input_width :]
+        params = draws[chosen, IMPORTANCE_DRAW_HEAD + self._model.layout.input_width :]
         filled = self._model.layout.sample_columns(params, observation_log_var(self._model), rng)
         codes = self._assemble_codes(filled, np.zeros((n_samples, 0)))
         codes[:, given] = row[0, given]

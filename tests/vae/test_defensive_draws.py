@@ -5,7 +5,7 @@ import numpy as np
 
 from skvae import VAEImputer
 from skvae._nn._prediction import predict_in_batches
-from skvae._vae._defensive_draws import self_normalised_weights
+from skvae._vae._defensive_draws import IMPORTANCE_DRAW_HEAD, self_normalised_weights
 
 
 def _factor_rows(n, seed):
@@ -26,10 +26,10 @@ def test_defensive_draws_estimate_conditional_means_better_than_the_encoder_alon
     rows[:, 2:] = np.nan
     coded = imputer._validate_rows(rows)
     exact = imputer._linear_gaussian_fill(coded)[:, 2:]  # scaled units
-    width = imputer._model.layout.input_width
+    head, width = IMPORTANCE_DRAW_HEAD, imputer._model.layout.input_width
 
     weights, draws = imputer._defensive_draws(coded)
-    mixture = np.einsum("nk,nkd->nd", weights, draws[:, :, 1 : 1 + width])[:, 2:]
+    mixture = np.einsum("nk,nkd->nd", weights, draws[:, :, head : head + width])[:, 2:]
     eps = imputer._importance_noise()
     q_draws = predict_in_batches(
         imputer._model.importance_draws,
@@ -38,7 +38,7 @@ def test_defensive_draws_estimate_conditional_means_better_than_the_encoder_alon
         eps,
     ).astype(np.float64)
     q_weights = self_normalised_weights(q_draws[:, :, 0])
-    q_only = np.einsum("nk,nkd->nd", q_weights, q_draws[:, :, 1 : 1 + width])[:, 2:]
+    q_only = np.einsum("nk,nkd->nd", q_weights, q_draws[:, :, head : head + width])[:, 2:]
 
     mixture_error = np.abs(mixture - exact).mean()
     assert mixture_error < 0.08

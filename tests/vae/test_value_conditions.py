@@ -223,14 +223,18 @@ def test_a_common_category_is_drawn_from_the_models_conditional_with_its_spread(
             assert abs(rows[name].mean() - model[name].mean()) < 0.1 * model[name].std()
 
 
-def test_the_defensive_weight_correction_is_the_mixtures_density_over_q():
-    """log_defensive_ratio(noise, mean, log_var) = log(((q(z) + N(z; 0, I)) / 2) / q(z))
-    at z = mean + exp(log_var / 2) * noise, computed here from the two densities."""
-    from skvae._vae._defensive_draws import log_defensive_ratio
+def test_the_defensive_weight_correction_is_the_prior_over_the_mixtures_density():
+    """log_prior_over_defensive(noise, mean, log_var) = log(N(z; 0, I) / ((q(z) + N(z; 0,
+    I)) / 2)) at z = mean + exp(log_var / 2) * noise, computed here from the two densities;
+    for a draw 1e6 standard deviations from q it is log 2 exactly (the float32 log q of the
+    model's weight lost the whole weight there)."""
+    from skvae._vae._defensive_draws import log_prior_over_defensive
 
     noise, mean, log_var = np.array([[0.5, -1.0]]), np.array([1.0, 0.0]), np.log([0.25, 4.0])
     z = mean + np.exp(0.5 * log_var) * noise
     log_q = -0.5 * np.sum(np.log(2 * np.pi) + log_var + noise**2)
     log_p = -0.5 * np.sum(np.log(2 * np.pi) + z**2)
-    expected = np.log(0.5 * (np.exp(log_q) + np.exp(log_p))) - log_q
-    assert log_defensive_ratio(noise, mean, log_var)[0] == pytest.approx(expected)
+    expected = log_p - np.log(0.5 * (np.exp(log_q) + np.exp(log_p)))
+    assert log_prior_over_defensive(noise, mean, log_var)[0] == pytest.approx(expected)
+    far = log_prior_over_defensive(np.array([[1e6, 0.0]]), np.array([3e5, 0.0]), log_var)
+    assert far[0] == pytest.approx(np.log(2.0), abs=1e-12)

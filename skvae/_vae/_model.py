@@ -18,7 +18,6 @@ from skvae._nn._epoch_metrics import CheapEpochMetrics
 from skvae._nn._likelihoods import kl_to_standard_normal, log_mean_exp
 from skvae._nn._model_pool import PoolableModel
 from skvae._nn._networks import build_decoder, build_encoder, seed_stream
-from skvae._vae._defensive_draws import IMPORTANCE_DRAW_HEAD  # noqa: F401 (documented)
 from skvae._vae._hierarchy import Ladder
 from skvae._vae._latents import LOG_VAR_RANGE, FlowPosterior, GaussianPosterior, SingleLayer
 from skvae._vae._objectives import training_objective
@@ -304,9 +303,9 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
 
     def importance_draws(self, inputs, eps):
         """Per row and draw: log w_k, log p(x|z_k) (to weight the draws by another proposal
-        in float64, skvae._vae._defensive_draws), E[x | z_k] (encoded), then the decoder
-        parameters, on the last axis: (batch, K, IMPORTANCE_DRAW_HEAD + n_features +
-        n_params), in scaled units."""
+        in float64), E[x | z_k] (encoded), then the decoder parameters, on the last axis:
+        (batch, K, 2 + n_features + n_params), in scaled units; skvae._vae._defensive_draws
+        names the 2 IMPORTANCE_DRAW_HEAD."""
         log_px_z, log_prior_ratio, x_param = self.importance_terms(
             inputs, eps, return_params=True, refine_passes=REFINE_PASSES
         )

@@ -332,5 +332,5 @@ class BaseVAE(
         tags = super().__sklearn_tags__()
         # NaN = missing, masked out; whiten=True needs complete rows ("auto" falls back).
         tags.input_tags.allow_nan = isinstance(self.whiten, str) or not self.whiten
-        tags.input_tags.categorical = True  # a DataFrame's category, text and bool columns
+        # input_tags.categorical stays False: to scikit-learn it means X of int category codes.
         return tags

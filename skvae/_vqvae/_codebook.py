@@ -183,7 +183,6 @@ class CodebookMixin:
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.categorical = True  # a DataFrame's category, text and bool columns
         # Indices are integers whatever the input dtype; embeddings follow X's dtype.
         tags.transformer_tags.preserves_dtype = (
             [] if self.output == "indices" else ["float64", "float32"]

@@ -115,17 +115,6 @@ def test_a_column_of_dicts_or_lists_is_an_error_that_names_it(value, kind):
         vae.transform(frame)
 
 
-def test_every_estimator_tags_itself_as_taking_categorical_columns():
-    """scikit-learn's input tags say that the estimators take categorical features (a
-    DataFrame's category, text and bool columns); they said they did not."""
-    from sklearn.utils import get_tags
-
-    import skvae
-
-    for name in ("VAETransformer", "VAEImputer", "VAEOutlierDetector", "VQVAETransformer"):
-        assert get_tags(getattr(skvae, name)()).input_tags.categorical
-
-
 def test_dates_are_an_error_in_arrays_as_in_frames():
     """Dates or durations in a NumPy array (datetime64, timedelta64) fail fit, transform
     and score with the error a DataFrame's date column gets, where check_array silently

@@ -11,15 +11,13 @@ changes between its ``partial_fit`` calls.
 import numpy as np
 
 # Read at every partial_fit call (the optimiser's step size and the batches of this call,
-# the progress output, the aggregate posterior refitted after each call) or not used by
-# partial_fit at all (the stopping rule of fit, scoring's draws, unseen categories at
-# transform time).
+# the progress output) or not used by partial_fit at all (the stopping rule of fit,
+# scoring's draws, unseen categories at transform time).
 PER_CALL_PARAMS = frozenset(
     {
         "learning_rate",
         "batch_size",
         "verbose",
-        "n_mixture_components",
         "max_iter",
         "early_stopping",
         "n_iter_no_change",

@@ -103,7 +103,8 @@ def test_partial_fit_refuses_parameters_changed_since_the_model_was_built(X, tmp
 
     vae = VAETransformer(**SMALL).partial_fit(X)
     before = vae.transform(X)
-    for change in ({"n_components": 3}, {"hidden_layer_sizes": (8,)}, {"beta": 2.0}):
+    builders = ({"n_components": 3}, {"hidden_layer_sizes": (8,)}, {"beta": 2.0})
+    for change in (*builders, {"n_mixture_components": 5}, {"whiten": True}):
         with pytest.raises(ValueError, match=f"built with {next(iter(change))}="):
             clone_with = pickle.loads(pickle.dumps(vae)).set_params(**change)
             clone_with.partial_fit(X)

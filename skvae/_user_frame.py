@@ -8,14 +8,13 @@ instead of the line the user wrote. :func:`user_stacklevel` counts the frames in
 
 import inspect
 import os
-import sys
 
 import sklearn
 
-# Frames in these folders are library frames: the warning goes to the first frame outside.
+# Frames in these folders (skvae's, this module's own, and scikit-learn's) are library
+# frames: the warning goes to the first frame outside them.
 _LIBRARY_DIRS = tuple(
-    os.path.dirname(os.path.abspath(module.__file__)) + os.sep
-    for module in (sys.modules[__name__.split(".")[0]], sklearn)
+    os.path.dirname(os.path.abspath(path)) + os.sep for path in (__file__, sklearn.__file__)
 )
 
 

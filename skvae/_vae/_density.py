@@ -226,9 +226,9 @@ n_conditions), default=None
         """The VAE's importance-sampled log p(x) of validated coded rows X (no background):
         from q(z | x), or for rows with holes from the defensive mixture of q and the prior
         (a Gaussian q; see skvae._vae._defensive_draws)."""
+        # A flow's or a hierarchy's q has no closed-form density to mix: q alone for them.
         holes = np.isnan(self._split_columns(X)[0]).any(axis=1)
-        if not self._model.latents.closed_form_kl:
-            holes[:] = False  # a flow's or a hierarchy's q has no closed-form mixture density
+        holes &= bool(self._model.latents.closed_form_kl)
         scores = np.empty(len(X))
         if holes.any():
             scores[holes] = self._defensive_log_likelihood(X[holes])

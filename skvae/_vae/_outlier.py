@@ -1,5 +1,6 @@
 """``VAEOutlierDetector``: the VAE's log-likelihood as a scikit-learn outlier detector."""
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -208,10 +209,14 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
         trim = self._trim_fraction()
         train_rows = None
         if trim > 0 and not isinstance(X, np.memmap):
-            # The first fit only ranks the rows; its warnings would be the second's too.
+            # The first fit only ranks the rows. The second validates the same X with the
+            # same parameters, so it raises every warning about the data (an identifier
+            # column, n_components above the columns) once; the first stays silent.
             patience = min(RANKING_N_ITER_NO_CHANGE, self.n_iter_no_change)
-            super()._fit(X, overrides={"warn": False, "n_iter_no_change": patience})
-            first_scores = self._score_rows(self._validate_rows(X))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                super()._fit(X, overrides={"warn": False, "n_iter_no_change": patience})
+                first_scores = self._score_rows(self._validate_rows(X))
             ranks = np.argsort(np.argsort(first_scores, kind="stable"), kind="stable")
             # Exactly the floor(trim * n) least likely rows go, ties broken by position. The
             # second fit still reads every row's columns: a category only they hold stays.

@@ -1,5 +1,7 @@
 """VAEOutlierDetector: thresholds, labels, determinism and detection quality."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -197,3 +199,15 @@ def test_auto_threshold_works_for_a_conditional_detector_on_a_dataframe():
     assert np.mean(detector.predict(shifted) == -1) > 0.8
     # The box-plot fence flags the lower tail of clean rows too (here about 10%).
     assert np.mean(detector.predict(frame.iloc[:200]) == 1) > 0.85
+
+
+def test_a_trimmed_fit_warns_about_its_data_once(data):
+    """trim's two fits read the same X: a warning about the data comes once, not twice."""
+    inliers, _ = data
+    X = inliers[:100, :3]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        VAEOutlierDetector(n_components=5, max_iter=2, random_state=0).fit(X)
+    messages = [str(w.message) for w in caught if "n_components=5 is more than" in str(w.message)]
+    assert len(messages) == 1, messages
+    assert messages[0].startswith("n_components=5 is more than the 3 columns of X")

@@ -249,9 +249,11 @@ class ImputationMixin(DefensiveDrawsMixin):
         completed = self._assemble_codes(filled_scaled, C)
         observed = ~np.isnan(X)
         completed[observed] = X[observed]
-        if not (self._column_schema["as_frame"] or "categorical" in self.column_kinds_):
+        if not self._decodes_output():
             return completed.astype(X.dtype)
         out = self._to_output(completed)
+        if not is_frame(out):  # an array: X's dtype, as above
+            out = out.astype(X.dtype)
         if index is not None and is_frame(out):
             out.index = index
         return out

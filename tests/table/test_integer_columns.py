@@ -155,6 +155,37 @@ def test_column_types_makes_a_float_column_integer_and_rejects_fractions():
         VAETransformer(column_types={0: "integer"}, max_iter=3, **FAST).fit(bad)
 
 
+def test_an_integer_column_of_an_array_comes_back_whole_and_in_its_training_range():
+    """An "integer" column of a NumPy array (column_types) comes back rounded and clipped
+    to its training range from every method that returns rows, as a frame's does: it used
+    to come back as fractions outside the range (-5.8 to 16.6 for counts in 0..10)."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.poisson(3.0, 300), rng.normal(size=300)]).astype(float)
+    low, high = X[:, 0].min(), X[:, 0].max()
+    params = dict(n_components=1, max_iter=20, random_state=0)
+    vae = VAETransformer(column_types={0: "integer"}, **params).fit(X)
+    holes = X.copy()
+    holes[::4, 0] = np.nan
+    imputer = VAEImputer(column_types={0: "integer"}, **params).fit(holes)
+    outputs = {
+        "model draws": vae.sample(2000, random_state=0, marginals="model"),
+        "draws given a value": vae.sample(500, random_state=0, conditions={1: 0.5}),
+        "inverse_transform": vae.inverse_transform(vae.transform(X)),
+        "imputer fills": imputer.transform(holes),
+    }
+    for name, rows in outputs.items():
+        counts = rows[:, 0]
+        assert rows.dtype == np.float64, name
+        assert np.array_equal(counts, np.round(counts)), name
+        assert counts.min() >= low and counts.max() <= high, name
+    # The continuous column is untouched, and an int64 array's columns (a continuous
+    # kind) are not rounded.
+    assert not np.array_equal(outputs["model draws"][:, 1], np.round(outputs["model draws"][:, 1]))
+    counts = VAETransformer(**params).fit(X[:, :1].astype(np.int64))
+    decoded = counts.inverse_transform(counts.transform(X[:5, :1]))
+    assert not np.array_equal(decoded, np.round(decoded))
+
+
 def test_imputer_and_vqvae_keep_integer_columns_at_their_likelihood():
     """VAEImputer (its exact linear-Gaussian fill) and VQVAETransformer keep a DataFrame's
     integer columns at ``likelihood``; filled integers are still whole numbers."""

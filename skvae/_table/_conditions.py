@@ -1,9 +1,9 @@
 """Condition columns of a conditional VAE: which columns they are and how they are encoded.
 
 A condition column is observed, never modelled: the encoder and the decoder both receive
-it. Columns whose training values are all integers, with at most ``MAX_CATEGORIES``
-distinct values, are categorical and one-hot encoded (class labels, counts of a few
-levels); other columns are standardised.
+it. Categorical columns (text, pandas categories; their category codes), and columns whose
+training values are all integers with at most ``MAX_CATEGORIES`` distinct values (class
+labels, counts of a few levels), are one-hot encoded; other columns are standardised.
 """
 
 from numbers import Integral
@@ -47,16 +47,32 @@ def resolve_condition_columns(condition_on, n_features, feature_names):
     return np.array(sorted(columns), dtype=np.int64)
 
 
-def fit_condition_encoding(C):
+def fit_condition_encoding(C, coded=None):
     """Per condition column: its sorted categories (one-hot) or None (standardised).
+
+    ``coded`` (bool per column, default none): columns that hold category codes (a
+    categorical column's), one-hot encoded whatever their number of categories, since a
+    category code is no quantity to standardise.
 
     Returns ``categories`` (list of float64 arrays or None), and ``mean`` and ``scale``
     (float64 arrays, used by the standardised columns only).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._conditions import fit_condition_encoding
+    >>> C = np.column_stack([np.arange(40.0), np.arange(40.0)])
+    >>> categories, _, _ = fit_condition_encoding(C, coded=[False, True])
+    >>> categories[0], len(categories[1])
+    (None, 40)
     """
+    coded = np.zeros(C.shape[1], dtype=bool) if coded is None else np.asarray(coded, bool)
     categories = []
-    for values in C.T:
+    for values, is_code in zip(C.T, coded, strict=True):
         unique = np.unique(values)
-        is_categorical = len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
+        is_categorical = is_code or (
+            len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
+        )
         categories.append(unique.astype(np.float64) if is_categorical else None)
     mean = C.mean(axis=0) if C.shape[1] else np.zeros(0)
     std = C.std(axis=0) if C.shape[1] else np.zeros(0)

@@ -213,7 +213,7 @@ class BaseVAE(
         X_data, C = self._split_columns(X)
         self._check_training_columns(X_data)
         self.condition_categories_, self._condition_mean, self._condition_scale = (
-            fit_condition_encoding(C)
+            fit_condition_encoding(C, self.column_kinds_[self.condition_columns_] == "categorical")
         )
         X = X if train_rows is None else X[train_rows]
         self._fit_scaling(self._split_columns(X)[0])

@@ -235,7 +235,8 @@ ATTRIBUTES_DOC = """    Attributes
         Indices of the ``condition_on`` columns in X (empty when unconditional).
     condition_categories_ : list of ndarray or None
         For each condition column, its categories (one-hot encoded), or None for a
-        standardised numeric condition.
+        standardised numeric condition. For a categorical column (text, a pandas
+        category) these are the codes of its categories, which ``categories_`` lists.
     noise_variance_ : ndarray of shape (n_modelled_features,) or None
         Learned observation variance of each modelled "gaussian" column, in X's units (NaN
         for columns of other kinds and for whitened columns); None when no column is

@@ -1,6 +1,7 @@
 """Conditional generation: condition_on columns feed encoder and decoder, not the model."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -146,3 +147,26 @@ def test_missing_condition_values_are_named_by_column():
     holes.loc[holes.index[1], "group"] = np.nan
     with pytest.raises(ValueError, match=r"got NaN in column\(s\) \['group'\]"):
         vae.transform(holes)
+
+
+def test_a_categorical_condition_with_many_categories_is_one_hot_encoded():
+    """A categorical condition column is one-hot encoded however many categories it has
+    (a 40-level category used to be standardised as a number, inventing an order); a
+    numeric column of 40 whole numbers is still standardised."""
+    rng = np.random.default_rng(0)
+    group = rng.integers(0, 40, size=400)
+    labels = np.array([f"g{i:02d}" for i in range(40)])
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=400) + 0.1 * group, "grp": pd.Categorical(labels[group])}
+    )
+    params = dict(n_components=1, max_iter=2, condition_on=["grp"], random_state=0)
+    # Two epochs leave the latent unit unused: that warning is not what this test checks.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PosteriorCollapseWarning)
+        by_category = VAETransformer(**params).fit(frame)
+        by_number = VAETransformer(**params).fit(frame.assign(grp=group))
+    np.testing.assert_array_equal(by_category.condition_categories_[0], np.arange(40.0))
+    assert by_category.categories_[1].tolist() == labels.tolist()
+    drawn = by_category.sample(3, random_state=0, conditions=["g05"])
+    assert drawn["grp"].tolist() == ["g05"] * 3
+    assert by_number.condition_categories_ == [None]

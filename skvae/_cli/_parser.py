@@ -155,7 +155,7 @@ def _add_fit(sub):
         type=lambda value: value if value == "auto" else int(value),
         default="auto",
         help="rows per batch, or auto (the estimator's: about four batches per epoch, 32-128; "
-        "16 for the imputer)",
+        "about sixteen for the imputer)",
     )
     fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")

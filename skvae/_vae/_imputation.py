@@ -196,16 +196,19 @@ class ImputationMixin(DefensiveDrawsMixin):
                 filled = self._linear_gaussian_fill(X, rng, parameters)
                 completions.append(self._complete(X, filled, index))
             return completions if self._column_schema["as_frame"] else np.stack(completions)
-        X, weights, _, params = self._importance_draws(X)
+        X, holes, weights, _, params = self._importance_draws(X)
         obs_log_var = observation_log_var(self._model)
         completions = []
         for _ in range(n_imputations):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
-            rows = np.arange(len(weights))
-            u = rng.uniform(size=(len(weights), 1))
-            chosen = resampled_draws(weights, u)
-            filled = self._model.layout.sample_columns(params[rows, chosen], obs_log_var, rng)
-            completions.append(self._complete(X, filled, index))
+            filled = None
+            if holes.any():
+                rows = np.arange(len(weights))
+                u = rng.uniform(size=(len(weights), 1))
+                chosen = resampled_draws(weights, u)
+                layout = self._model.layout
+                filled = layout.sample_columns(params[rows, chosen], obs_log_var, rng)
+            completions.append(self._complete_holes(X, holes, filled, index))
         if self._column_schema["as_frame"]:
             return completions
         return np.stack(completions)
@@ -235,11 +238,25 @@ class ImputationMixin(DefensiveDrawsMixin):
         return refitted_parameters(table, self.n_components_, var_floor, len(prior[0]), seed)
 
     def _importance_draws(self, X):
-        """Coded X, self-normalised weights (n, K), E[x | z_k] (encoded) and parameters."""
+        """Coded X, its rows with a hole (a mask), and for those rows only: self-normalised
+        weights (m, K), E[x | z_k] (encoded) and parameters. A complete row keeps its
+        values, so it needs no draws (with a category of 100 levels, 1,000 draws of 600
+        complete rows had taken 14 s to return them unchanged)."""
         X = self._validate_rows(self._as_nan(X))
-        weights, draws = self._defensive_draws(X)
+        holes = np.isnan(self._split_columns(X)[0]).any(axis=1)
         start, width = IMPORTANCE_DRAW_HEAD, self._model.layout.input_width
-        return X, weights, draws[:, :, start : start + width], draws[:, :, start + width :]
+        if not holes.any():
+            empty = np.zeros((0, 0, 0))
+            return X, holes, np.zeros((0, 0)), empty, empty
+        weights, draws = self._defensive_draws(X[holes])
+        return X, holes, weights, draws[:, :, start : start + width], draws[:, :, start + width :]
+
+    def _complete_holes(self, X, holes, filled_holes, index=None):
+        """:meth:`_complete` with fills (scaled units) given for the rows ``holes`` only."""
+        filled = np.zeros((len(X), len(self._modelled_kinds())))
+        if holes.any():
+            filled[holes] = filled_holes
+        return self._complete(X, filled, index)
 
     def _complete(self, X, filled_scaled, index=None):
         """X (coded) with its holes taken from ``filled_scaled`` (scaled units), as the

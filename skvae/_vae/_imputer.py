@@ -291,10 +291,13 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             return self._complete(X, self._linear_gaussian_fill(X), index)
-        X, weights, expected, _ = self._importance_draws(X)
+        X, holes, weights, expected, _ = self._importance_draws(X)
         # E[x_missing | x_observed] = the weighted mean of E[x | z_k] (of category shares)
-        filled = self._model.layout.columns_from_encoded(np.einsum("nk,nkf->nf", weights, expected))
-        return self._complete(X, filled, index)
+        filled = None
+        if holes.any():
+            mean = np.einsum("nk,nkf->nf", weights, expected)
+            filled = self._model.layout.columns_from_encoded(mean)
+        return self._complete_holes(X, holes, filled, index)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, since imputation keeps every column.

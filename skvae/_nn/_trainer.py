@@ -349,12 +349,15 @@ def train_one_pass(model, X, seed, config):
         with training_scope(config.distribution):
             history = run_fit(model, data, config, 1)
         # The pass's losses are computed before each step: a last step that overflowed
-        # shows only in the weights, which the next fit or prediction would turn into NaN.
-        if not all(np.isfinite(weight).all() for weight in model.get_weights()):
+        # shows only in the weights, which the next fit or prediction would turn into NaN,
+        # or only in the optimiser's moments (a squared gradient of a row 1e30 out is inf
+        # while the step it scales stays finite), which would make every later pass fail.
+        state = [*model.get_weights(), *(to_numpy(v) for v in model.optimizer.variables)]
+        if not all(np.isfinite(value).all() for value in state):
             raise ValueError(
-                "Training diverged: the weights became non-finite in this pass. Check X for "
-                "values far outside the range of the rows the model was fitted on, or try a "
-                f"smaller learning_rate (got {config.learning_rate})."
+                "Training diverged: the weights or the optimiser's state became non-finite in "
+                "this pass. Check X for values far outside the range of the rows the model was "
+                f"fitted on, or try a smaller learning_rate (got {config.learning_rate})."
             )
         return history
     except BaseException:

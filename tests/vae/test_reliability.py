@@ -577,11 +577,27 @@ def test_partial_fit_that_overflows_keeps_the_model_as_it_was(fitted):
     and leaves the model's weights, scores and epoch count as they were, not NaN."""
     estimator = _copy(fitted["VAETransformer"])
     scores, n_iter = estimator.score_samples(X_TRAIN), estimator.n_iter_
-    with pytest.raises(ValueError, match="weights became non-finite"):
+    with pytest.raises(ValueError, match="weights or the optimiser's state became non-finite"):
         estimator.partial_fit(X_TRAIN * 1e30)
     np.testing.assert_array_equal(estimator.score_samples(X_TRAIN), scores)
     assert estimator.n_iter_ == n_iter
     estimator.partial_fit(X_TRAIN)  # and it trains on as before
+    assert np.all(np.isfinite(estimator.score_samples(X_TRAIN)))
+
+
+def test_partial_fit_whose_optimiser_state_overflows_is_rolled_back(fitted):
+    """A batch with one column 1e30 out leaves the weights finite but overflows Adam's
+    second moments; the pass raises and is undone, so that later passes still train (they
+    all used to raise "Training diverged" once such a batch had been accepted)."""
+    estimator = _copy(fitted["VAETransformer"])
+    scores = estimator.score_samples(X_TRAIN)
+    bad = X_TRAIN[:5].copy()
+    bad[:, 0] = 1e30
+    with pytest.raises(ValueError, match="optimiser's state became non-finite"):
+        estimator.partial_fit(bad)
+    np.testing.assert_array_equal(estimator.score_samples(X_TRAIN), scores)
+    for _ in range(2):
+        estimator.partial_fit(X_TRAIN[:20])
     assert np.all(np.isfinite(estimator.score_samples(X_TRAIN)))
 
 

@@ -578,3 +578,21 @@ def test_gaussian_kl_worked_example():
     assert gaussian_kl(0.0, 1.0) == 0.0
     with pytest.raises(ValueError, match="var must be strictly positive"):
         gaussian_kl(0.0, 0.0)
+
+
+def test_gaussian_kl_of_infinite_and_missing_inputs():
+    """gaussian_kl(mean, var) is +inf for an infinite variance or mean (it was NaN for
+    var=inf), and NaN or None in either argument is an error, not a NaN result."""
+    assert gaussian_kl(0.0, np.inf) == np.inf
+    assert gaussian_kl(np.inf, 1.0) == np.inf
+    np.testing.assert_array_equal(gaussian_kl([0.0, 1.0], [1.0, np.inf]), [0.0, np.inf])
+    assert gaussian_kl(1.0, 2.0) == pytest.approx(0.5 * (2.0 + 1.0 - 1.0 - np.log(2.0)))
+    for mean, var, name in [(np.nan, 1.0, "mean"), (0.0, np.nan, "var")]:
+        with pytest.raises(ValueError, match=f"{name} holds NaN"):
+            gaussian_kl(mean, var)
+    with pytest.raises(TypeError, match="mean must hold real numbers; got None"):
+        gaussian_kl(None, 1.0)
+    with pytest.raises(TypeError, match="var must hold real numbers; got None"):
+        gaussian_kl(0.0, None)
+    with pytest.raises(ValueError, match=r"must broadcast together; got shapes \(2,\) and \(3,\)"):
+        gaussian_kl([0.0, 1.0], [1.0, 2.0, 3.0])

@@ -226,6 +226,25 @@ def condition_codes(X, names, kinds, categories):
     return codes
 
 
+def needs_decoding(kinds, column_schema):
+    """Whether coded rows need :func:`from_codes` to be the user's table (``column_schema``:
+    ``{"as_frame": ..., "columns": [...]}``): for a frame, categories, and "integer" columns,
+    rounded and clipped to their training range also in an array.
+
+    Examples
+    --------
+    >>> from skvae._table._codes import needs_decoding
+    >>> needs_decoding(["integer"], {"as_frame": False, "columns": [{"low": 0.0, "high": 9.0}]})
+    True
+    """
+    if column_schema["as_frame"]:
+        return True
+    return any(
+        kind == "categorical" or (kind == "integer" and "low" in entry)
+        for kind, entry in zip(kinds, column_schema["columns"], strict=True)
+    )
+
+
 def from_codes(values, names, kinds, categories, schema, as_frame):
     """Rows in the model's coding (float, shape (n, n_columns)) back to the user's table.
 

@@ -26,6 +26,7 @@ from skvae._table._codes import (
     fit_columns,
     from_codes,
     is_frame,
+    needs_decoding,
     to_codes,
 )
 from skvae._table._frames import (
@@ -323,23 +324,11 @@ class TableEstimatorMixin(WhiteningMixin):
         """Modelled columns in scaled units (one value per column) back to X's units."""
         return self._unwhitened(X_data_scaled) * self.scale_ + self.mean_
 
-    def _decodes_output(self):
-        """Whether coded rows need decoding to be the user's table: for a frame, for
-        categories, and for "integer" columns, rounded and clipped to their training range
-        (also in an array). Otherwise the codes are the values, in scaled-back units."""
-        if self._column_schema["as_frame"]:
-            return True
-        entries = self._column_schema["columns"]
-        return any(
-            kind == "categorical" or (kind == "integer" and "low" in entry)
-            for kind, entry in zip(self.column_kinds_, entries, strict=True)
-        )
-
     def _to_output(self, codes):
         """Coded rows as the user's table: a DataFrame with the training frame's columns,
         dtypes and categories when fitted on one, else an array in the training dtype."""
         schema = self._column_schema
-        if not self._decodes_output():
+        if not needs_decoding(self.column_kinds_, schema):
             return codes.astype(self._fit_dtype)
         out = from_codes(
             codes,

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from skvae._table._codes import is_frame
+from skvae._table._codes import is_frame, needs_decoding
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
     DefensiveDrawsMixin,
@@ -251,6 +251,16 @@ class ImputationMixin(DefensiveDrawsMixin):
         weights, draws = self._defensive_draws(X[holes])
         return X, holes, weights, draws[:, :, start : start + width], draws[:, :, start + width :]
 
+    def _expected_fill(self, X, index=None):
+        """X completed with E[x_missing | x_observed], importance-sampled: the weighted
+        mean of E[x | z_k] (of the category shares, for a categorical column)."""
+        X, holes, weights, expected, _ = self._importance_draws(X)
+        filled = None
+        if holes.any():
+            mean = np.einsum("nk,nkf->nf", weights, expected)
+            filled = self._model.layout.columns_from_encoded(mean)
+        return self._complete_holes(X, holes, filled, index)
+
     def _complete_holes(self, X, holes, filled_holes, index=None):
         """:meth:`_complete` with fills (scaled units) given for the rows ``holes`` only."""
         filled = np.zeros((len(X), len(self._modelled_kinds())))
@@ -266,7 +276,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         completed = self._assemble_codes(filled_scaled, C)
         observed = ~np.isnan(X)
         completed[observed] = X[observed]
-        if not self._decodes_output():
+        if not needs_decoding(self.column_kinds_, self._column_schema):
             return completed.astype(X.dtype)
         out = self._to_output(completed)
         if not is_frame(out):  # an array: X's dtype, as above

@@ -291,13 +291,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         if self._has_linear_gaussian_model():
             X = self._validate_rows(self._as_nan(X))
             return self._complete(X, self._linear_gaussian_fill(X), index)
-        X, holes, weights, expected, _ = self._importance_draws(X)
-        # E[x_missing | x_observed] = the weighted mean of E[x | z_k] (of category shares)
-        filled = None
-        if holes.any():
-            mean = np.einsum("nk,nkf->nf", weights, expected)
-            filled = self._model.layout.columns_from_encoded(mean)
-        return self._complete_holes(X, holes, filled, index)
+        return self._expected_fill(X, index)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, since imputation keeps every column.

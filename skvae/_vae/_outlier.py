@@ -60,6 +60,15 @@ DETECTOR_DEFAULTS = {
 }
 
 
+def _silently(function, *args, **kwargs):
+    """``function(*args, **kwargs)`` with every warning it raises dropped: for trim's
+    ranking fit, whose warnings about X (an identifier column, n_components above the
+    columns) the second fit, reading the same X with the same parameters, raises once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function(*args, **kwargs)
+
+
 @savable
 @with_defaults(DETECTOR_DEFAULTS)
 @fill_doc
@@ -209,14 +218,10 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
         trim = self._trim_fraction()
         train_rows = None
         if trim > 0 and not isinstance(X, np.memmap):
-            # The first fit only ranks the rows. The second validates the same X with the
-            # same parameters, so it raises every warning about the data (an identifier
-            # column, n_components above the columns) once; the first stays silent.
+            # The first fit only ranks the rows; the second raises the warnings about X once.
             patience = min(RANKING_N_ITER_NO_CHANGE, self.n_iter_no_change)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                super()._fit(X, overrides={"warn": False, "n_iter_no_change": patience})
-                first_scores = self._score_rows(self._validate_rows(X))
+            _silently(super()._fit, X, overrides={"warn": False, "n_iter_no_change": patience})
+            first_scores = _silently(lambda: self._score_rows(self._validate_rows(X)))
             ranks = np.argsort(np.argsort(first_scores, kind="stable"), kind="stable")
             # Exactly the floor(trim * n) least likely rows go, ties broken by position. The
             # second fit still reads every row's columns: a category only they hold stays.

@@ -17,7 +17,10 @@ DataFrames and pyarrow Tables are converted to pandas first, so they behave alik
 frame, a column is *categorical* when its dtype is ``category``, ``object``, a string dtype
 or a boolean dtype, and *numeric* otherwise; missing values (NaN in arrays; NaN, None,
 ``pd.NA`` in frames) are left out of each statistic. A statistic that cannot use an
-infinite value (a correlation, a distance) raises a ValueError naming its column.
+infinite value (a correlation, a distance) raises a ValueError naming its column, and so
+does a column with no observed value. Statistics that square values first scale each
+column by a power of two, so rows in units near 1e300 or 1e-300 give the numbers they give
+in ordinary units.
 """
 
 from skvae.metrics._dependence import (

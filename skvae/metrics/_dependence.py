@@ -10,15 +10,16 @@ import numpy as np
 
 from skvae.metrics._frames import (
     as_pandas,
-    as_sample,
+    check_frame_columns,
     check_frames,
     float_tables,
     is_categorical,
     is_frame,
-    missing_mask,
     numeric_matrix,
     reject_infinite,
+    reject_unobserved,
 )
+from skvae.metrics._samples import as_numbers, as_sample, missing_mask, scale_columns
 
 
 def correlation_difference(real, synthetic):
@@ -45,7 +46,8 @@ def correlation_difference(real, synthetic):
     Raises
     ------
     ValueError
-        If the columns differ, or a numeric column holds an infinite value.
+        If the columns differ, or a numeric column holds an infinite value or no observed
+        value.
 
     Examples
     --------
@@ -75,15 +77,19 @@ def correlation_difference(real, synthetic):
         ]
         for name, X in zip(names, matrices, strict=True):
             reject_infinite(X, name, numeric)
+            reject_unobserved(X, names, name, numeric)
         # pandas' corr() uses, for each pair, the rows where both columns are observed.
-        correlations = [np.nan_to_num(pd.DataFrame(X).corr().to_numpy()) for X in matrices]
+        correlations = [
+            np.nan_to_num(pd.DataFrame(scale_columns(X)[0]).corr().to_numpy()) for X in matrices
+        ]
     else:
         real, synthetic = float_tables({"real": real, "synthetic": synthetic})
         if real.shape[1] < 2:
             return 0.0
         for name, X in zip(names, (real, synthetic), strict=True):
             reject_infinite(X, name, list(range(X.shape[1])))
-        correlations = [_pairwise_correlations(X) for X in (real, synthetic)]
+            reject_unobserved(X, names, name, list(range(X.shape[1])))
+        correlations = [_pairwise_correlations(scale_columns(X)[0]) for X in (real, synthetic)]
     off_diagonal = ~np.eye(len(correlations[0]), dtype=bool)
     return float(np.abs(correlations[0] - correlations[1])[off_diagonal].mean())
 
@@ -136,6 +142,11 @@ def cramers_v(a, b):
     v : float
         In [0, 1]; 0 when no pair is complete.
 
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is not 1-D (a scalar or a table), or they differ in length.
+
     Examples
     --------
     >>> from skvae.metrics import cramers_v
@@ -146,7 +157,7 @@ def cramers_v(a, b):
     >>> round(cramers_v(["x", "x", "x", "y", "y", "y"], ["p", "p", "q", "q", "q", "q"]), 4)
     0.7071
     """
-    a, b = as_sample(a), as_sample(b)
+    a, b = as_sample(a, "a"), as_sample(b, "b")
     if len(a) != len(b):
         raise ValueError(f"a and b must be paired samples; got {len(a)} and {len(b)}")
     complete = ~(missing_mask(a) | missing_mask(b))
@@ -190,7 +201,8 @@ def correlation_ratio(categories, values):
     Raises
     ------
     ValueError
-        If ``values`` holds an infinite value in a complete pair.
+        If ``categories`` or ``values`` is not 1-D (a scalar or a table), or ``values``
+        holds a value that is not a real number, or an infinite value in a complete pair.
 
     Examples
     --------
@@ -204,8 +216,8 @@ def correlation_ratio(categories, values):
     >>> round(correlation_ratio(["a", "a", "b", "b", None], [0.0, 2.0, 2.0, float("nan"), 9.0]), 4)
     0.5
     """
-    categories = as_sample(categories)
-    values = np.asarray(values, dtype=np.float64)
+    categories = as_sample(categories, "categories")
+    values = as_numbers(values, "values")
     if len(categories) != len(values):
         raise ValueError(
             f"categories and values must be paired samples; got {len(categories)} and {len(values)}"
@@ -220,6 +232,9 @@ def correlation_ratio(categories, values):
         )
     if len(values) == 0:
         return 0.0
+    # Scaled by a power of two first (exact, and eta does not depend on the scale), so
+    # that the squares of values near 1e200 do not overflow.
+    values = scale_columns(values[:, None])[0][:, 0]
     centred = values - values.mean()
     total = float(np.sum(centred**2))
     if total == 0.0:
@@ -276,6 +291,7 @@ def associations(frame):
             f"categorical; got {type(frame).__name__}. For numeric arrays use "
             "correlation_difference."
         )
+    check_frame_columns(frame, "frame")
     return _associations(frame, {name: is_categorical(frame[name]) for name in frame.columns})
 
 
@@ -325,6 +341,13 @@ def association_difference(real, synthetic):
         In [0, 1]; 0 when every association is reproduced, and when no pair involves a
         categorical column.
 
+    Raises
+    ------
+    ValueError
+        If the arguments are not DataFrames, their columns differ, a column has no
+        observed value, or a numeric column paired with a categorical one holds an
+        infinite value.
+
     Examples
     --------
     >>> import pandas as pd
@@ -342,6 +365,9 @@ def association_difference(real, synthetic):
             "numeric arrays use correlation_difference."
         )
     (real, synthetic), _ = check_frames({"real": real, "synthetic": synthetic})
+    for name, frame in (("real", real), ("synthetic", synthetic)):
+        missing = np.where(frame.isna().to_numpy(), np.nan, 0.0)
+        reject_unobserved(missing, ["real", "synthetic"], name, list(frame.columns))
     categorical = {name: is_categorical(real[name]) for name in real.columns}
     real_assoc = _associations(real, categorical, "real")
     synthetic_assoc = _associations(synthetic, categorical, "synthetic")

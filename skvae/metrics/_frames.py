@@ -8,8 +8,8 @@ DataFrames and pyarrow Tables are converted to pandas on the way in.
 
 import numpy as np
 
-from skvae._table._categories import is_missing_value
 from skvae._table._frames import frame_library, to_pandas
+from skvae.metrics._samples import reject_sparse
 
 
 def as_2d_float(X, name):
@@ -36,7 +36,21 @@ def as_2d_float(X, name):
     ...
     ValueError: real must be a non-empty 2-D array; got shape (2,)
     """
-    X = np.asarray(X, dtype=np.float64)
+    reject_sparse(X, name)
+    try:
+        X = np.asarray(X)
+        if X.dtype.kind not in "cmM":
+            X = X.astype(np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{name} must hold numbers when given as an array ({error}); pass DataFrames to "
+            "compare categorical columns"
+        ) from None
+    if X.dtype.kind in "cmM":
+        raise ValueError(
+            f"{name} has dtype {X.dtype}, which the metrics cannot compare; convert it to real "
+            "numbers first (say, np.real or np.abs of complex values)"
+        )
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"{name} must be a non-empty 2-D array; got shape {X.shape}")
     return X
@@ -146,42 +160,25 @@ def numeric_matrix(frame, names, name):
     return np.column_stack(columns)
 
 
-def as_sample(values):
-    """A 1-D sample as an array: NumPy's dtype for numbers, objects for anything else.
-
-    A list mixing strings and NaN stays objects rather than becoming strings ("nan").
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae.metrics._frames import as_sample
-    >>> as_sample([1, 2]).dtype, as_sample(["a", np.nan]).tolist()
-    (dtype('int64'), ['a', nan])
-    """
-    array = np.asarray(values)
-    if array.dtype.kind in "US" and not isinstance(values, np.ndarray):
-        array = np.asarray(values, dtype=object)
-    return array
-
-
-def missing_mask(sample):
-    """Which values of a 1-D array (see :func:`as_sample`) are missing.
+def reject_unobserved(X, names, name, columns):
+    """A ValueError naming the first column of ``X`` (table ``name``, one of ``names``)
+    that has no observed value, as :func:`~skvae.metrics.marginal_distances` raises.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skvae.metrics._frames import missing_mask
-    >>> missing_mask(np.array([1.0, np.nan])).tolist(), missing_mask(np.array(["a", None])).tolist()
-    ([False, True], [False, True])
+    >>> from skvae.metrics._frames import reject_unobserved
+    >>> reject_unobserved(np.array([[1.0, np.nan]]), ["real", "synthetic"], "real", ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'b' has no observed value in real; drop it from both tables
     """
-    kind = sample.dtype.kind
-    if kind in "fc":
-        return np.isnan(sample)
-    if kind in "mM":
-        return np.isnat(sample)
-    if kind == "O":
-        return np.fromiter((is_missing_value(v) for v in sample.tolist()), bool, count=len(sample))
-    return np.zeros(len(sample), dtype=bool)
+    empty = np.isnan(X).all(axis=0)
+    if empty.any():
+        raise ValueError(
+            f"column {columns[int(np.argmax(empty))]!r} has no observed value in {name}; drop "
+            f"it from {'both' if len(names) == 2 else 'all'} tables"
+        )
 
 
 def as_pandas(X):
@@ -279,6 +276,8 @@ def check_frames(frames):
     >>> list(synthetic.columns), frames
     (['a', 'b'], True)
     """
+    for name, value in frames.items():
+        reject_sparse(value, name)
     names, values = list(frames), [as_pandas(v) for v in frames.values()]
     frame_flags = [is_frame(v) for v in values]
     if not any(frame_flags):
@@ -292,6 +291,8 @@ def check_frames(frames):
             f"pass {', '.join(names)} all as pandas DataFrames or all as arrays; got {kinds}. "
             "Synthetic rows from a model fitted on a DataFrame are a DataFrame already."
         )
+    for name, frame in zip(names, values, strict=True):
+        check_frame_columns(frame, name)
     reference = list(values[0].columns)
     out = [values[0]]
     for name, frame in zip(names[1:], values[1:], strict=True):
@@ -311,3 +312,31 @@ def check_frames(frames):
         if len(frame) == 0 or len(reference) == 0:
             raise ValueError(f"{name} must be a non-empty DataFrame; got shape {frame.shape}")
     return out, True
+
+
+def check_frame_columns(frame, name):
+    """A ValueError for a DataFrame with a repeated column name, or a column of complex
+    numbers, dates or durations, which no metric compares.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae.metrics._frames import check_frame_columns
+    >>> check_frame_columns(pd.DataFrame([[1, 2]], columns=["a", "a"]), "real")
+    Traceback (most recent call last):
+    ...
+    ValueError: real has more than one column named 'a'; give each column a unique name \
+(the metrics match columns by name)
+    """
+    repeated = frame.columns[frame.columns.duplicated()]
+    if len(repeated):
+        raise ValueError(
+            f"{name} has more than one column named {repeated[0]!r}; give each column a "
+            "unique name (the metrics match columns by name)"
+        )
+    for column, dtype in frame.dtypes.items():
+        if getattr(dtype, "kind", "O") in ("c", "m", "M"):
+            raise ValueError(
+                f"column {column!r} of {name} has dtype {dtype}, which the metrics cannot "
+                "compare; convert it to real numbers or categories first"
+            )

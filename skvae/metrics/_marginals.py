@@ -9,13 +9,8 @@ import numbers
 
 import numpy as np
 
-from skvae.metrics._frames import (
-    as_sample,
-    check_frames,
-    float_tables,
-    is_categorical,
-    missing_mask,
-)
+from skvae.metrics._frames import check_frames, float_tables, is_categorical
+from skvae.metrics._samples import as_numbers, as_sample, missing_mask
 
 # A numeric column with at most this many distinct values is compared as discrete (total
 # variation) rather than continuous (Kolmogorov-Smirnov).
@@ -25,13 +20,14 @@ MAX_DISCRETE_VALUES = 20
 def ks_statistic(a, b):
     """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two ECDFs.
 
-    Missing values (NaN) are left out of each sample; infinite values count as values
-    beyond every finite one.
+    Missing values (NaN, None) are left out of each sample; infinite values count as
+    values beyond every finite one.
 
     Parameters
     ----------
     a, b : array-like of shape (n,) and (m,)
-        Samples of one numeric column.
+        Samples of one numeric column (1-D: compare tables with
+        :func:`marginal_distances`, which takes them column by column).
 
     Returns
     -------
@@ -41,7 +37,11 @@ def ks_statistic(a, b):
     Raises
     ------
     ValueError
-        If a sample has no observed value (it is empty or all missing).
+        If a sample is not 1-D (a scalar or a table), holds values that are not real
+        numbers (complex ones included), or has no observed value (it is empty or all
+        missing).
+    TypeError
+        If a sample is a scipy.sparse matrix.
 
     Examples
     --------
@@ -62,7 +62,7 @@ def ks_statistic(a, b):
 
 
 def _observed_numbers(values, name):
-    values = np.asarray(values, float)
+    values = as_numbers(values, name)
     return _nonempty(values[~np.isnan(values)], name)
 
 
@@ -90,7 +90,10 @@ def total_variation(a, b):
     Raises
     ------
     ValueError
-        If a sample has no observed value (it is empty or all missing).
+        If a sample is not 1-D (a scalar or a table), or has no observed value (it is
+        empty or all missing).
+    TypeError
+        If a sample is a scipy.sparse matrix.
 
     Examples
     --------
@@ -102,7 +105,7 @@ def total_variation(a, b):
     >>> total_variation(["a", "b", None], ["a", "b"])
     0.0
     """
-    a, b = as_sample(a), as_sample(b)
+    a, b = as_sample(a, "a"), as_sample(b, "b")
     a = _nonempty(a[~missing_mask(a)], "a")
     b = _nonempty(b[~missing_mask(b)], "b")
     if a.dtype.kind in "biuf" and b.dtype.kind in "biuf":

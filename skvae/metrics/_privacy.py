@@ -21,12 +21,19 @@ from skvae.metrics._frames import (
     is_categorical,
     numeric_matrix,
     reject_infinite,
+    reject_unobserved,
 )
+from skvae.metrics._samples import scale_columns
 
 # Two one-hot vectors of different categories differ in two entries, so scaling them by
 # sqrt(1/2) makes the squared distance 1/2 + 1/2 = 1: a category mismatch weighs as much as
 # one training standard deviation of a numeric column.
 _ONE_HOT_SCALE = np.sqrt(0.5)
+
+# _closest scales all points by one power of two that puts the largest coordinate near
+# 2**480 (about 3e144): squared distances then stay below float64's 1.8e308 for up to
+# 1e18 columns, and distances down to 1e-300 of the largest coordinate stay above 0.
+_LARGEST_EXPONENT = 480
 
 
 def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
@@ -66,6 +73,13 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
           (or less) for rows like fresh real ones, near 1 for copies.
         - ``"synthetic_distances"``, ``"holdout_distances"``: the distances themselves,
           arrays of shape (n_synthetic,) and (n_holdout,), for a histogram.
+
+    Raises
+    ------
+    ValueError
+        If the tables' columns differ, a column holds an infinite value or has no
+        observed value in a table, or a value lies more than 1e308 training standard
+        deviations from the training mean (no float64 holds its distance).
 
     See Also
     --------
@@ -150,6 +164,11 @@ def membership_inference_auc(train, holdout, synthetic, *, random_state=None):
         two standard errors, is sampling noise: +-0.05 for 300), 1.0 when every member is
         closer to a synthetic row than every non-member.
 
+    Raises
+    ------
+    ValueError
+        For the tables that :func:`distance_to_closest_record` refuses.
+
     See Also
     --------
     distance_to_closest_record : The distances from the training rows' side.
@@ -192,13 +211,19 @@ def _subsample(n_rows, n, rng):
 
 def _closest(reference, queries):
     """Euclidean distance from each row of each query table to its nearest reference row."""
+    # One power of two for all points (exact, undone at the end): squares of coordinates
+    # near 1e300 would overflow, and squares of distances near 1e-200 underflow to 0.
+    largest = max(float(np.abs(points).max(initial=0.0)) for points in [reference, *queries])
+    shift = _LARGEST_EXPONENT - int(np.frexp(largest)[1])
+    reference = np.ldexp(reference, shift)
     neighbours = NearestNeighbors(n_neighbors=1).fit(reference)
     distances = []
     for points in queries:
+        points = np.ldexp(points, shift)
         index = neighbours.kneighbors(points, return_distance=False)[:, 0]
         # Recomputed directly: the brute-force search computes |x|^2 - 2 x.y + |y|^2, which
         # leaves rounding noise around 1e-7 where an exact copy should be at distance 0.
-        distances.append(np.linalg.norm(points - reference[index], axis=1))
+        distances.append(np.ldexp(np.linalg.norm(points - reference[index], axis=1), -shift))
     return distances
 
 
@@ -214,6 +239,9 @@ def _points(tables):
         arrays = float_tables(dict(zip(names, values, strict=True)))
         return _standardise(arrays, names, list(range(arrays[0].shape[1])))
     reference = values[0]
+    for name, frame in zip(names, values, strict=True):
+        missing = np.where(frame.isna().to_numpy(), np.nan, 0.0)
+        reject_unobserved(missing, names, name, list(frame.columns))
     numeric = [c for c in reference.columns if not is_categorical(reference[c])]
     categorical = [c for c in reference.columns if c not in numeric]
     blocks = [[] for _ in values]
@@ -232,13 +260,20 @@ def _points(tables):
 
 
 def _standardise(matrices, names, columns):
-    """Numeric matrices centred and scaled by the first one's observed columns; missing
-    values become the training mean (0 after centring)."""
+    """Numeric matrices divided by the first one's standard deviations, and moved by its
+    medians (distances do not depend on the centre; values near the median keep their
+    digits); missing values become the training mean."""
     for name, X in zip(names, matrices, strict=True):
         reject_infinite(X, name, columns)
-    train = matrices[0]
+        reject_unobserved(X, names, name, columns)
+    # Each column is first scaled by a power of two that puts the training's largest
+    # |value| near 1 (exact, and the result does not depend on it), so that the squares
+    # of the standard deviation neither overflow (values near 1e300) nor underflow.
+    train, exponents = scale_columns(matrices[0])
+    with np.errstate(over="ignore"):
+        matrices = [train] + [np.ldexp(X, -exponents) for X in matrices[1:]]
     observed = ~np.isnan(train)
-    counts = np.maximum(observed.sum(axis=0), 1)
+    counts = observed.sum(axis=0)
     mean = np.where(observed, train, 0.0).sum(axis=0) / counts
     std = np.sqrt(np.where(observed, (train - mean) ** 2, 0.0).sum(axis=0) / counts)
     # A constant column is tested by its values, not by std > 0: the mean of n equal
@@ -246,8 +281,21 @@ def _standardise(matrices, names, columns):
     # difference from the constant up to ~1e16 units.
     low = np.where(observed, train, np.inf).min(axis=0)
     high = np.where(observed, train, -np.inf).max(axis=0)
-    scale = np.where(high > low, std, 1.0)
-    return [np.nan_to_num((X - mean) / scale, nan=0.0) for X in matrices]
+    scale = np.where(high > low, std, np.ldexp(1.0, -exponents))  # 1 in the data's units
+    centre = np.nanmedian(train, axis=0)
+    standardised = []
+    for name, X in zip(names, matrices, strict=True):
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = (np.where(np.isnan(X), mean, X) - centre) / scale
+        overflow = np.isinf(Z).any(axis=0)
+        if overflow.any():
+            raise ValueError(
+                f"{name} has values in column {columns[int(np.argmax(overflow))]!r} too many "
+                "training standard deviations from the training mean to measure distances "
+                "in float64 (over 1e308); check that column's units in the tables, or drop it"
+            )
+        standardised.append(Z)
+    return standardised
 
 
 def _one_hot(columns):

@@ -1,14 +1,22 @@
 """Train on synthetic, test on real (TSTR): how useful synthetic rows are for a classifier."""
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+from sklearn.utils.validation import check_array, check_is_fitted
 
-from skvae.metrics._frames import as_pandas, check_frames, is_categorical
+from skvae.metrics._frames import (
+    as_pandas,
+    check_frame_columns,
+    check_frames,
+    is_categorical,
+    is_frame,
+)
+from skvae.metrics._samples import scale_columns
 
 
 def _as_text(X):
@@ -23,7 +31,8 @@ def frame_classifier(frame):
     Categorical columns (``category``, ``object``, string, boolean) are one-hot encoded
     with ``handle_unknown="ignore"`` (a category the training rows never showed encodes as
     all zeros; a missing value is a category of its own); numeric columns are
-    mean-imputed and standardised; a logistic regression classifies.
+    mean-imputed and standardised (brought near 1 by a power of two first, so that values
+    near 1e300 or 1e-300 neither overflow nor underflow); a logistic regression classifies.
 
     Parameters
     ----------
@@ -36,6 +45,13 @@ def frame_classifier(frame):
     estimator : Pipeline
         Unfitted classifier.
 
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame (for arrays, the default of
+        :func:`tstr_accuracy` scales and classifies the columns as numbers), or has a
+        repeated column name.
+
     Examples
     --------
     >>> import pandas as pd
@@ -45,6 +61,13 @@ def frame_classifier(frame):
     [0, 0, 1, 1]
     """
     frame = as_pandas(frame)
+    if not is_frame(frame):
+        raise ValueError(
+            "frame_classifier needs a pandas DataFrame whose dtypes say which columns are "
+            f"categorical; got {type(frame).__name__}. For numeric arrays use "
+            "make_pipeline(StandardScaler(), LogisticRegression())."
+        )
+    check_frame_columns(frame, "frame")
     categorical = [name for name in frame.columns if is_categorical(frame[name])]
     numeric = [name for name in frame.columns if name not in categorical]
     encoder = ColumnTransformer(
@@ -56,7 +79,7 @@ def frame_classifier(frame):
                 ),
                 categorical,
             ),
-            ("numbers", make_pipeline(SimpleImputer(), StandardScaler()), numeric),
+            ("numbers", make_pipeline(*_number_scaling(SimpleImputer())), numeric),
         ]
     )
     return make_pipeline(encoder, LogisticRegression(max_iter=2000))
@@ -77,9 +100,10 @@ def tstr_accuracy(
         Held-out real rows and labels both classifiers are scored on.
     estimator : classifier, default=None
         Unfitted scikit-learn classifier; default: for arrays, standardised logistic
-        regression; for DataFrames, :func:`frame_classifier` (categorical columns one-hot
-        encoded). The three tables must be all arrays or all DataFrames with the same
-        columns (matched by name).
+        regression (brought near 1 by a power of two per column first, so that values near
+        1e300 or 1e-300 do not overflow); for DataFrames, :func:`frame_classifier` (categorical
+        columns one-hot encoded). The three tables must be all arrays or all DataFrames
+        with the same columns (matched by name).
 
     Returns
     -------
@@ -112,7 +136,7 @@ def tstr_accuracy(
         if frames:
             estimator = frame_classifier(real_train)
         else:
-            estimator = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+            estimator = make_pipeline(*_number_scaling(), LogisticRegression(max_iter=2000))
     on_real = clone(estimator).fit(real_train, _labels(y_real_train))
     on_synthetic = clone(estimator).fit(synthetic, _labels(y_synthetic))
     y_test = _labels(y_real_test)
@@ -120,6 +144,40 @@ def tstr_accuracy(
         "train_on_real": float(on_real.score(real_test, y_test)),
         "train_on_synthetic": float(on_synthetic.score(real_test, y_test)),
     }
+
+
+def _number_scaling(*steps):
+    """Standardisation whatever the units: StandardScaler squares the values, which
+    overflows near 1e155 and underflows near 1e-155, so they are first brought near 1."""
+    return [PowerOfTwoScaler(), *steps, StandardScaler()]
+
+
+class PowerOfTwoScaler(TransformerMixin, BaseEstimator):
+    """Multiplies each column by the power of two that puts its largest training |value|
+    in [0.5, 1): exact, and safe for values near 1e300 or 1e-300, where StandardScaler
+    overflows and MaxAbsScaler counts a column below 2e-15 as constant. NaN passes through.
+
+    Examples
+    --------
+    >>> from skvae.metrics._tstr import PowerOfTwoScaler
+    >>> PowerOfTwoScaler().fit([[3e-300], [-1e-300]]).transform([[3e-300], [6e-300]]).round(3)
+    array([[0.502],
+           [1.005]])
+    """
+
+    def fit(self, X, y=None):
+        """Learn each column's power of two from the training rows ``X``."""
+        self.exponents_ = scale_columns(self._check(X))[1]
+        return self
+
+    def transform(self, X):
+        """``X`` with each column multiplied by its learnt power of two."""
+        check_is_fitted(self)
+        return np.ldexp(self._check(X), -self.exponents_)
+
+    @staticmethod
+    def _check(X):
+        return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
 
 
 def _labels(y):

@@ -77,8 +77,8 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
     Raises
     ------
     CLIError
-        If the file is missing, unreadable or empty, lacks a named column, or a numeric
-        column holds something other than a number.
+        If the file is missing, unreadable or empty, names a column twice in its header,
+        lacks a named column, or a numeric column holds something other than a number.
 
     Examples
     --------
@@ -99,12 +99,18 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
     try:
         if path.endswith(".parquet"):
             frame = pd.read_parquet(path)
+            header = frame.columns
         else:
             frame = pd.read_csv(path)
+            # pandas renames a repeated header (a, a -> a, a.1): the header row, read raw.
+            header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+            header = pd.Index(header.iloc[0])
     except ImportError as error:
         raise CLIError(f"{path}: reading Parquet needs pyarrow ({error})") from error
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise CLIError(f"{path}: not a readable table ({error})") from error
+    if repeated := list(dict.fromkeys(header[header.duplicated() & (header != "")])):
+        raise CLIError(f"{path}: the header repeats column(s) {repeated}; name each column once")
     if columns:
         missing = [c for c in columns if c not in frame.columns]
         if missing:

@@ -474,3 +474,24 @@ def test_fit_parses_the_named_latent_widths():
         assert args.n_components == parsed
     with pytest.raises(SystemExit):
         parser.parse_args(["fit", "data.csv", "-o", "m.skvae", "--n-components", "half"])
+
+
+def test_a_csv_header_that_repeats_a_name_is_an_error(tmp_path, capsys):
+    """A CSV header a,a,c fails with one line naming 'a' and status 1, as the Python API
+    refuses such a table (pandas alone renames the second column to a.1, and fit used to
+    save a model of columns a, a.1, c); two empty header cells are not a repeat."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "dup.csv"
+    pd.DataFrame(rng.normal(size=(50, 3)), columns=list("aac")).to_csv(path, index=False)
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, "--max-iter", "2") == 1
+    assert capsys.readouterr().err.strip() == (
+        f"skvae fit: error: {path}: the header repeats column(s) ['a']; name each column once"
+    )
+    assert not model.exists()
+    assert run("fit", path, "-o", model, "--columns", "c", "--max-iter", "2") == 1
+    assert "the header repeats column(s) ['a']" in capsys.readouterr().err
+    unnamed = tmp_path / "unnamed.csv"
+    pd.DataFrame(rng.normal(size=(50, 3)), columns=["", "", "c"]).to_csv(unnamed, index=False)
+    assert run("fit", unnamed, "-o", model, "--max-iter", "2", "--random-state", "0") == 0
+    assert skvae.load(model).feature_names_in_.tolist() == ["Unnamed: 0", "Unnamed: 1", "c"]

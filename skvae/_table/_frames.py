@@ -113,9 +113,11 @@ def float_dtype_of(frame):
 
 
 def integer_column_labels(frame):
-    """A pandas frame's column labels as ints if they all are integers (the labels of
-    ``pd.read_csv(header=None)`` or ``pd.DataFrame(array)``, which scikit-learn does not
-    take as feature names, so that frames come back with them), else None.
+    """A pandas frame's column labels if scikit-learn does not take them as feature names
+    (not all strings: the ints of ``pd.read_csv(header=None)`` or ``pd.DataFrame(array)``,
+    floats, bools, a MultiIndex's tuples), as plain Python values, so that frames come back
+    with them; else None (string labels, which ``feature_names_in_`` holds, and labels of
+    other types, such as dates, which come back as x0, x1, ...).
 
     Examples
     --------
@@ -123,12 +125,24 @@ def integer_column_labels(frame):
     >>> from skvae._table._frames import integer_column_labels
     >>> integer_column_labels(pd.DataFrame([[1.0, 2.0]]))
     [0, 1]
+    >>> integer_column_labels(pd.DataFrame([[1.0, 2.0]], columns=[("a", 1), ("a", 2)]))
+    [('a', 1), ('a', 2)]
     >>> integer_column_labels(pd.DataFrame({"a": [1.0]})) is None
     True
     """
-    import numbers
-
     labels = list(frame.columns)
-    if labels and all(isinstance(label, numbers.Integral) for label in labels):
-        return [int(label) for label in labels]
-    return None
+    if not labels or all(isinstance(label, str) for label in labels):
+        return None
+    plain = [_plain_label(label) for label in labels]
+    return None if any(label is None for label in plain) else plain
+
+
+def _plain_label(label):
+    """``label`` as a bool, int, float, str or a tuple of them (NumPy scalars converted),
+    which a saved model can hold; None for any other label."""
+    if isinstance(label, tuple):
+        items = [_plain_label(item) for item in label]
+        return None if any(item is None for item in items) else tuple(items)
+    if isinstance(label, np.generic):
+        label = label.item()
+    return label if isinstance(label, bool | int | float | str) else None

@@ -259,3 +259,37 @@ def test_frames_with_integer_column_labels_come_back_with_them(tmp_path):
     named = frame.rename(columns={0: "a", 1: "b"})
     columns = VAETransformer(max_iter=2, random_state=0).fit(named).sample(2).columns
     assert list(columns) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        pd.MultiIndex.from_product([["a", "b"], [1, 2]]),
+        [0.5, 1.5, 2.5, 3.5],
+        [True, False, np.int64(7), np.float64(2.5)],
+    ],
+    ids=["MultiIndex", "floats", "bools and NumPy scalars"],
+)
+def test_frames_with_other_non_string_column_labels_come_back_with_them(tmp_path, labels):
+    """Column labels that are not all strings (a MultiIndex's tuples, floats, bools; NumPy
+    scalars as plain values) come back from VAEImputer, sample and inverse_transform, also
+    after save and load; they came back as x0, x1, ... (bools as 1 and 0)."""
+    import skvae
+    from skvae import VAEImputer
+
+    X = np.random.default_rng(0).normal(size=(100, 4))
+    X[::4, 1] = np.nan
+    frame = pd.DataFrame(X, columns=labels)
+    expected = list(frame.columns)
+    filled = VAEImputer(max_iter=3, random_state=0).fit_transform(frame)
+    assert list(filled.columns) == expected and filled.notna().all().all()
+    # True == 1 in Python: bools must stay bools, not become 1 and 0.
+    is_bool = [isinstance(label, bool) for label in expected]
+    assert [isinstance(label, bool) for label in filled.columns] == is_bool
+    vae = VAETransformer(max_iter=3, random_state=0).fit(frame)
+    skvae.save(vae, tmp_path / "vae.skvae")
+    for model in (vae, skvae.load(tmp_path / "vae.skvae")):
+        drawn = model.sample(2, random_state=0)
+        assert list(drawn.columns) == expected
+        assert [isinstance(label, bool) for label in drawn.columns] == is_bool
+        assert list(model.inverse_transform(model.transform(frame.iloc[:2])).columns) == expected

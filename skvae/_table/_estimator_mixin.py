@@ -29,6 +29,7 @@ from skvae._table._codes import (
     needs_decoding,
     to_codes,
 )
+from skvae._table._constant_columns import ConstantColumnsMixin
 from skvae._table._frames import (
     enum_columns,
     float_dtype_of,
@@ -95,7 +96,7 @@ def scaled_integer_bounds(schema, kinds, mean, scale):
     return bounds
 
 
-class TableEstimatorMixin(WhiteningMixin):
+class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
     """Table handling of an estimator whose model works on coded, encoded rows.
 
     Coded rows (float64, one column per input column: numbers, 0/1, category indices,
@@ -222,8 +223,7 @@ class TableEstimatorMixin(WhiteningMixin):
         self._column_schema = {"as_frame": as_frame, "columns": schema}
         if as_frame and not hasattr(self, "feature_names_in_"):
             self._column_schema["labels"] = integer_column_labels(X)
-        # Set with the scaling of in-memory rows; a memory map's columns are fitted on its
-        # first chunk, whose range is not the training range: no bounds.
+        # Set by the scaling of in-memory rows; none from a memory map's first chunk.
         self._integer_bounds = None
 
     def _column_names(self):
@@ -278,8 +278,9 @@ class TableEstimatorMixin(WhiteningMixin):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        names = column_labels(self)[self._data_columns()]
-        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, names)
+        labels = column_labels(self)[self._data_columns()]
+        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, labels)
+        self._fit_constants(X_data, continuous)
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],
@@ -322,7 +323,7 @@ class TableEstimatorMixin(WhiteningMixin):
 
     def _unscaled(self, X_data_scaled):
         """Modelled columns in scaled units (one value per column) back to X's units."""
-        return self._unwhitened(X_data_scaled) * self.scale_ + self.mean_
+        return self._pinned(self._unwhitened(X_data_scaled) * self.scale_ + self.mean_)
 
     def _to_output(self, codes):
         """Coded rows as the user's table: a DataFrame with the training frame's columns,

@@ -46,6 +46,8 @@ class SamplerMixin:
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = None
         if isinstance(rows, InMemoryRows):
+            # A later partial_fit call may bring other values to a constant column.
+            self._narrow_constants(self._split_columns(rows.X)[0])
             # Both read one column at a time, in float64: no float64 copy of the whole X.
             numeric = rows.X[:, self._numeric_code_columns()]
             self._marginal_quantiles = fit_marginal_quantiles(numeric)

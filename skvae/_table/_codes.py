@@ -118,8 +118,7 @@ def to_codes(X, names, kinds, categories, handle_unknown="error"):
     Missing values become NaN. A category not seen in fit raises ``ValueError`` or, with
     ``handle_unknown="ignore"``, becomes NaN (treated as missing).
     """
-    n_rows = len(X)
-    codes = np.empty((n_rows, len(names)), dtype=np.float64)
+    codes = np.empty((len(X), len(names)), dtype=np.float64)
     for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
         if kind == "categorical":
@@ -386,6 +385,8 @@ def _all_bool(column):
 
 def _numeric_values(column, name, kind):
     """Float64 values of a non-categorical column, NaN for missing."""
+    if hasattr(column, "name") and getattr(column.dtype, "kind", "") == "c":  # not its real part
+        _unmodelled(column)
     try:
         if hasattr(column, "to_numpy"):
             if str(column.dtype) == "boolean" or column.dtype == object:

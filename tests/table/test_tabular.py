@@ -136,6 +136,23 @@ def test_dates_are_an_error_in_arrays_as_in_frames():
         vae.score_samples(np.column_stack([days, days]))
 
 
+def test_a_complex_column_is_an_error_after_fit_as_in_fit():
+    """A complex column of a frame is refused by transform, score_samples and the imputer
+    as fit refuses it; they used to drop its imaginary part (a + 1e9j scored as a)."""
+    from skvae import VAEImputer
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 2)), columns=["a", "b"])
+    complex_rows = frame.assign(a=frame["a"] + 1e9j)
+    message = "^column 'a' has dtype complex128, which skvae cannot model"
+    with pytest.raises(ValueError, match=message):
+        VAETransformer(max_iter=1).fit(complex_rows)
+    vae = VAETransformer(max_iter=1, **FAST).fit(frame)
+    imputer = VAEImputer(max_iter=1, **FAST).fit(frame)
+    for method in (vae.transform, vae.score_samples, imputer.transform):
+        with pytest.raises(ValueError, match=message):
+            method(complex_rows)
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
 def test_a_text_column_with_a_value_per_row_warns_that_it_looks_like_an_identifier():
     """A text column of 60 distinct names in 60 rows warns at fit, naming the column and

@@ -23,8 +23,6 @@ Kinds (the likelihood of each column) are the observation models of
     an object/string column, or of a numeric column set to this kind).
 """
 
-import numbers
-
 import numpy as np
 
 from skvae._nn.observations import continuous_kinds, kind_names
@@ -34,6 +32,7 @@ from skvae._table._categories import (
     is_missing_value,
     warn_if_identifier,
 )
+from skvae._table._column_types import resolve_column_types
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
 CONTINUOUS_KINDS = continuous_kinds()
@@ -82,7 +81,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
     >>> kinds, schema[0]
     (['integer', 'student_t', 'bernoulli'], {'dtype': 'int64', 'low': 0.0, 'high': 3.0})
     """
-    overrides = _resolve_overrides(column_types, names)
+    overrides = resolve_column_types(column_types, names, KINDS)
     kinds, categories, schema = [], [], []
     for j, name in enumerate(names):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
@@ -293,35 +292,6 @@ def _as_dtype(column, kind, cats, entry, pd):
             return pd.Categorical(bools, categories=levels, ordered=entry.get("ordered", False))
         return pd.Series(bools).astype(object)
     return pd.Series(column).astype(dtype)
-
-
-def _resolve_overrides(column_types, names):
-    if column_types is None:
-        return {}
-    if not isinstance(column_types, dict):
-        raise ValueError(
-            "column_types must be a dict mapping column names (or positions) to one of "
-            f"{list(KINDS)}; got {type(column_types).__name__}"
-        )
-    overrides = {}
-    for key, kind in column_types.items():
-        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
-            if not 0 <= key < len(names):
-                raise ValueError(
-                    f"column_types has column position {key}, but X has {len(names)} columns"
-                )
-            j = int(key)
-        elif key in names:
-            j = names.index(key)
-        else:
-            raise ValueError(
-                f"column_types names column {key!r}, which is not in X; X's columns are "
-                f"{list(names)}"
-            )
-        if kind not in KINDS:
-            raise ValueError(f"column_types[{key!r}] must be one of {list(KINDS)}; got {kind!r}")
-        overrides[j] = kind
-    return overrides
 
 
 def _is_integer_dtype(dtype):

@@ -326,6 +326,12 @@ def test_column_types_override_and_errors():
         VAETransformer(column_types={"num": "poisson"}, **FAST).fit(frame)
     with pytest.raises(ValueError, match="holds values that are not numbers"):
         VAETransformer(column_types={"name": "gaussian"}, **FAST).fit(frame)
+    # One column by its name and by its position with two kinds: which one won depended
+    # on the dict's order, silently.
+    first = frame.columns[0]
+    twice = {first: "categorical", 0: "gaussian"}
+    with pytest.raises(ValueError, match=f"column_types names column '{first}' twice"):
+        VAETransformer(column_types=twice, **FAST).fit(frame)
 
 
 def test_numpy_input_with_a_categorical_column_stays_numpy():

@@ -348,6 +348,35 @@ def check_not_dates(X):
         )
 
 
+def check_array_rows(X, fitted_on_frame):
+    """:func:`check_not_dates`, and for a model fitted on a DataFrame, a clear error for an
+    array or Series holding text, which ``check_array`` fails to turn into numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._codes import check_array_rows
+    >>> try:
+    ...     check_array_rows(np.array([[1.5, "hi"]], dtype=object), fitted_on_frame=True)
+    ... except ValueError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    X is an array that holds text, but the model was fitted on a DataFrame: ...
+    """
+    check_not_dates(X)
+    if not fitted_on_frame or not hasattr(X, "__array__"):  # lists: check_array's errors
+        return
+    values = np.asarray(X)
+    if values.dtype.kind not in "OUS" or values.size == 0:
+        return
+    if values.dtype.kind in "US" or any(isinstance(v, str) for v in values.ravel()):
+        shape = "x".join(str(n) for n in values.shape)
+        raise ValueError(
+            f"X is an array that holds text, but the model was fitted on a DataFrame: pass "
+            f"the rows as a DataFrame with the training columns (got an array of shape "
+            f"{shape}; for one row of a frame df, df.iloc[[i]] rather than df.iloc[i])"
+        )
+
+
 def _all_bool(column):
     values = [v for v in column if not is_missing_value(v)]
     return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)

@@ -22,7 +22,7 @@ from skvae._table._codes import (
     CONTINUOUS_KINDS,
     KINDS,
     category_counts,
-    check_not_dates,
+    check_array_rows,
     fit_columns,
     from_codes,
     is_frame,
@@ -165,7 +165,7 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
             X = to_pandas(X)
         finite = "allow-nan" if self._missing_values_allowed else True
         if not is_frame(X):
-            check_not_dates(X)  # check_array would turn dates into numbers silently
+            check_array_rows(X, not reset and self._column_schema["as_frame"])
             X = validate_data(
                 self, X, dtype=ARRAY_DTYPES, order="C", reset=reset, ensure_all_finite=finite
             )

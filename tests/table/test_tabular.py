@@ -136,6 +136,22 @@ def test_dates_are_an_error_in_arrays_as_in_frames():
         vae.score_samples(np.column_stack([days, days]))
 
 
+def test_an_array_of_text_for_a_model_fitted_on_a_frame_says_to_pass_a_frame():
+    """A model fitted on a frame with a text column, given the rows as an array
+    (df.to_numpy()) or one row as a Series (df.iloc[0]), says to pass a DataFrame; it
+    raised NumPy's "could not convert string to float". A frame's numbers as an array
+    still work, as in scikit-learn."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "g": rng.choice(["hi", "lo"], 60)})
+    vae = VAETransformer(max_iter=1, **FAST).fit(frame)
+    for rows in (frame.to_numpy()[:2], frame.iloc[0]):
+        with pytest.raises(ValueError, match="^X is an array that holds text, but the model"):
+            vae.transform(rows)
+    numbers = VAETransformer(max_iter=1, **FAST).fit(frame[["a"]].assign(b=frame["a"] ** 2))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        assert np.isfinite(numbers.transform(np.ones((2, 2)))).all()
+
+
 def test_a_complex_column_is_an_error_after_fit_as_in_fit():
     """A complex column of a frame is refused by transform, score_samples and the imputer
     as fit refuses it; they used to drop its imaginary part (a + 1e9j scored as a)."""

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from skvae.plot._data import label_groups
 from skvae.plot._figure import single_axes
 
 
@@ -20,7 +21,8 @@ def anomaly_scores(estimator, X, y=None, threshold=None, bins=50, ax=None):
     X : array-like of shape (n_samples, n_features)
         Rows to score.
     y : array-like of shape (n_samples,), default=None
-        Group labels (for example known inliers and outliers): one histogram per group.
+        Group labels (for example known inliers and outliers): one histogram per group;
+        missing labels (None, NaN) form the group "missing".
     threshold : float, default=None
         A log-likelihood to mark; None uses the detector's ``offset_`` where there is one.
     bins : int, default=50
@@ -59,7 +61,7 @@ def anomaly_scores(estimator, X, y=None, threshold=None, bins=50, ax=None):
     clipped = np.maximum(scores, low)
     n_clipped = int((scores < low).sum())
     edges = np.linspace(low, high, bins + 1)
-    groups = [(None, clipped)] if y is None else [(g, clipped[y == g]) for g in np.unique(y)]
+    groups = [(None, clipped)] if y is None else [(g, clipped[m]) for g, m in label_groups(y)]
     for group, values in groups:
         label = "rows" if group is None else f"y = {group}"
         ax.hist(values, bins=edges, alpha=0.6 if y is not None else 0.9, label=label)

@@ -10,9 +10,29 @@ skvae.plot's docstring). Real, decoded and sampled rows are compared as the esti
 from inspect import signature
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics import MAX_DISCRETE_VALUES, ks_statistic, total_variation
+
+VAE_METHODS = ("encode", "decode", "to_numeric", "elbo_terms")
+
+
+def check_vae(estimator, plot):
+    """Check that ``estimator`` is fitted and offers what the VAE plots read (``VAE_METHODS``).
+
+    A VQVAETransformer has no posterior, decoder means or ELBO; only :func:`loss_curves` and
+    :func:`anomaly_scores` draw it.
+    """
+    check_is_fitted(estimator)
+    missing = [name for name in VAE_METHODS if not callable(getattr(estimator, name, None))]
+    if missing:
+        raise TypeError(
+            f"{plot} needs a VAE estimator (VAETransformer, VAEImputer or VAEOutlierDetector), "
+            f"which offers {', '.join(VAE_METHODS)}; got a {type(estimator).__name__}, which "
+            f"has no {', '.join(missing)}. For a VQVAETransformer, draw loss_curves and "
+            "anomaly_scores only"
+        )
 
 
 def encode(estimator, X):
@@ -46,17 +66,55 @@ def data_columns(estimator):
     return np.setdiff1d(np.arange(estimator.n_features_in_), estimator.condition_columns_)
 
 
-def feature_names(estimator):
-    """Column names: ``feature_names_in_``, or x0, x1, ... for a model fitted on an array."""
+def column_labels(estimator):
+    """Column labels as the estimator's generated rows carry them: ``feature_names_in_``,
+    else the columns of a decoded frame (the labels of a frame whose column labels are
+    not all strings, such as ints), else x0, x1, ... for a model fitted on an array."""
     names = getattr(estimator, "feature_names_in_", None)
-    if names is None:
-        names = [f"x{j}" for j in range(estimator.n_features_in_)]
-    return [str(name) for name in names]
+    if names is not None:
+        return list(names)
+    placeholder = None
+    if len(estimator.condition_columns_):
+        # Any valid condition values: only the labels of the decoded frame are read.
+        values = np.zeros((1, len(estimator.condition_columns_)))
+        for k, j in enumerate(estimator.condition_columns_):
+            seen = estimator.condition_categories_[k]
+            if estimator.column_kinds_[j] != "categorical" and seen is not None:
+                values[0, k] = seen[0]
+        placeholder = condition_labels(estimator, values)[0]
+    decoded = estimator.decode(np.zeros((1, estimator.n_components_)), placeholder)
+    if hasattr(decoded, "columns") and len(decoded.columns) == estimator.n_features_in_:
+        return list(decoded.columns)
+    return [f"x{j}" for j in range(estimator.n_features_in_)]
+
+
+def feature_names(estimator):
+    """Column names as text (see :func:`column_labels`), for titles and ticks."""
+    return [str(name) for name in column_labels(estimator)]
 
 
 def standardised(estimator, rows):
     """Modelled columns of full rows as (x - mean_) / scale_, comparable across features."""
     return (rows[:, data_columns(estimator)] - estimator.mean_) / estimator.scale_
+
+
+def heatmap_cells(estimator, rows):
+    """(values, texts) of a heatmap of full numeric rows, modelled columns only.
+
+    values: numeric and 0/1 columns as (x - mean_) / scale_ (0/1 columns stay 0 and 1);
+    categorical columns NaN, off the colour scale, since a category's index is no
+    position on it. texts: a categorical cell's category name ("" elsewhere).
+    """
+    columns = data_columns(estimator)
+    values = standardised(estimator, rows)
+    texts = np.full(values.shape, "", dtype=object)
+    for k, j in enumerate(columns):
+        if estimator.column_kinds_[j] == "categorical":
+            observed = ~np.isnan(rows[:, j])
+            names = estimator.categories_[j][rows[observed, j].astype(int)]
+            texts[observed, k] = [str(name)[:8] for name in names]
+            values[:, k] = np.nan
+    return values, texts
 
 
 def marginal_distance(real, sampled):
@@ -124,8 +182,8 @@ def typical_conditions(estimator, X):
 
 
 def real_and_sampled(estimator, X, n_samples, random_state):
-    """Complete rows of X and as many rows sampled from the model (its own draws, not the
-    calibrated marginals of ``sample``'s default), modelled columns only."""
+    """Rows of X (NaN where missing) and as many rows sampled from the model (its own draws,
+    not the calibrated marginals of ``sample``'s default), modelled columns only."""
     check_is_fitted(estimator)
     X = estimator.to_numeric(X)
     conditions = conditions_of(estimator, X)
@@ -142,7 +200,39 @@ def real_and_sampled(estimator, X, n_samples, random_state):
     )
     columns = data_columns(estimator)
     real = X[:, columns].astype(np.float64)
-    return real[~np.isnan(real).any(axis=1)], sampled[:, columns].astype(np.float64), columns
+    return real, sampled[:, columns].astype(np.float64), columns
+
+
+def missing_labels(y):
+    """The mask of the missing labels (None, NaN, ``pd.NA``) in y, or None if there are none."""
+    missing = np.asarray(pd.isna(np.asarray(y)), dtype=bool)
+    return missing if missing.any() else None
+
+
+def label_groups(y):
+    """(name, mask) of each group of labels y, sorted, with missing labels (None, NaN,
+    ``pd.NA``) last as their own group named "missing".
+
+    Examples
+    --------
+    >>> from skvae.plot._data import label_groups
+    >>> [(name, mask.tolist()) for name, mask in label_groups(["b", None, "a", "b"])]
+    [('a', [False, False, True, False]), ('b', [True, False, False, True]), \
+('missing', [False, True, False, False])]
+    """
+    y = np.asarray(y)
+    missing = missing_labels(y)
+    if missing is None:
+        missing = np.zeros(len(y), dtype=bool)
+    observed = y[~missing]
+    try:
+        values = np.unique(observed)
+    except TypeError:  # labels of several types (str and int): in the order of their text
+        values = sorted(set(observed.tolist()), key=lambda value: (str(value), repr(value)))
+    groups = [(str(value), ~missing & (y == value)) for value in values]
+    if missing.any():
+        groups.append(("missing", missing))
+    return groups
 
 
 def first_rows(X, n_rows):

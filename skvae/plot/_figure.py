@@ -92,13 +92,23 @@ def tile_images(images, n_cols, pad_value):
     return out
 
 
-def heatmap(ax, values, label):
-    """Draw rows of standardised values on a diverging scale centred at 0, with a colour bar."""
+def heatmap(ax, values, label, texts=None):
+    """Draw rows of standardised values on a diverging scale centred at 0, with a colour bar.
+
+    The colour limits are the largest |value| (NaN cells, grey, do not count); ``texts``
+    (an array of strings of ``values``' shape) is written into the cells of a heatmap of
+    at most 60 rows (categories, which are off the colour scale).
+    """
     plt = pyplot()
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")  # missing entries (NaN) in grey
     limit = np.nanmax(np.abs(values)) if np.isfinite(values).any() else 1.0
+    limit = limit if limit > 0 else 1.0
     image = ax.imshow(values, aspect="auto", cmap=cmap, vmin=-limit, vmax=limit)
     ax.figure.colorbar(image, ax=ax, label=label, shrink=0.8)
+    if texts is not None and len(values) <= 60:
+        for (i, j), text in np.ndenumerate(texts):
+            if text:
+                ax.text(j, i, text, ha="center", va="center", fontsize="x-small")
     return image
 
 

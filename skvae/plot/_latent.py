@@ -2,16 +2,18 @@
 reconstructions of rows through it."""
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from skvae.plot._data import (
+    check_vae,
     conditions_of,
     data_columns,
     decode,
     encode,
     feature_names,
     first_rows,
-    standardised,
+    heatmap_cells,
+    label_groups,
+    missing_labels,
 )
 from skvae.plot._figure import (
     check_image_shape,
@@ -21,6 +23,30 @@ from skvae.plot._figure import (
     single_axes,
     tile_images,
 )
+
+
+def check_dims(dims, counts, n_components):
+    """``dims`` as a list of distinct ints in [0, n_components), as many as one of ``counts``.
+
+    Examples
+    --------
+    >>> from skvae.plot._latent import check_dims
+    >>> check_dims((1, 0), range(1, 3), 3)
+    [1, 0]
+    """
+    dims = [int(d) for d in np.atleast_1d(dims)]
+    if (
+        len(dims) not in counts
+        or len(set(dims)) != len(dims)
+        or not all(0 <= d < n_components for d in dims)
+    ):
+        how_many = " or ".join(["one", "two"][count - 1] for count in counts)
+        raise ValueError(
+            f"dims must be {how_many} distinct latent dimensions in [0, {n_components - 1}]; "
+            f"got {dims}"
+        )
+    return dims
+
 
 # A label with at most this many distinct values is coloured by category (with a legend)
 # rather than on a continuous colour scale.
@@ -40,9 +66,10 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
     y : array-like of shape (n_samples,), default=None
         Label to colour the points by: categories (at most 20 distinct values, or
         strings) get a legend and each class's name at its median position; other
-        numbers a colour bar.
+        numbers a colour bar. Rows with a missing label (None, NaN) are drawn in grey,
+        as the group "missing".
     dims : pair of int, default=None
-        Latent dimensions on the x and y axes. None picks the two with the largest
+        Two distinct latent dimensions, on the x and y axes. None picks the two with the largest
         ``kl_per_dimension_``, the most informative ones, since collapsed units show
         nothing. With ``n_components=1`` the plot is a histogram of the single dimension.
     ax : matplotlib Axes, default=None
@@ -63,6 +90,7 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
     >>> ax.get_xlabel().split()[0], len(ax.get_legend().get_texts())
     ('z0', 3)
     """
+    check_vae(estimator, "latent_space")
     Z, X = encode(estimator, X)
     if y is not None:
         y = np.asarray(y)
@@ -71,39 +99,38 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
     kl = estimator.kl_per_dimension_
     if dims is None:
         dims = np.sort(np.argsort(-kl, kind="stable")[:2])
-    dims = [int(d) for d in np.atleast_1d(dims)]
-    if not 1 <= len(dims) <= 2 or not all(0 <= d < estimator.n_components_ for d in dims):
-        raise ValueError(
-            f"dims must be one or two latent dimensions in [0, {estimator.n_components_ - 1}]; "
-            f"got {dims}"
-        )
+    dims = check_dims(dims, range(1, 3), estimator.n_components_)
     ax = single_axes(ax, (6, 5))
     plt = pyplot()
     names = [f"z{d} (KL {kl[d]:.2f} nats)" for d in dims]
-    categorical = y is not None and (
-        y.dtype.kind not in "fiub"
-        or (len(np.unique(y)) <= MAX_CATEGORIES and np.all(np.mod(y, 1) == 0))
-    )
+    groups = None if y is None else label_groups(y)
+    missing = None if y is None else missing_labels(y)
+    if y is not None and y.dtype.kind in "fiub":
+        known = y[~missing] if missing is not None else y
+        if len(groups) - (missing is not None) > MAX_CATEGORIES or np.any(np.mod(known, 1)):
+            groups = None  # a continuous label: a colour scale
     if len(dims) == 1:
-        groups = np.unique(y) if categorical else [None]
         bins = np.histogram_bin_edges(Z[:, dims[0]], bins=30)
-        for group in groups:
-            values = Z[:, dims[0]] if group is None else Z[y == group, dims[0]]
-            label = None if group is None else str(group)
-            ax.hist(values, bins=bins, histtype="step", label=label)
+        for k, (name, mask) in enumerate(groups or [(None, slice(None))]):
+            grey = groups is not None and missing is not None and k == len(groups) - 1
+            colour = "0.5" if grey else None
+            ax.hist(Z[mask, dims[0]], bins=bins, histtype="step", label=name, color=colour)
         ax.set_xlabel(names[0])
         ax.set_ylabel("rows")
-        if categorical:
+        if groups is not None:
             ax.legend(title="label")
-    elif categorical:
-        classes = np.unique(y)
-        colours = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
-        for k, group in enumerate(classes):
-            points = Z[y == group][:, dims]
-            ax.scatter(*points.T, s=8, alpha=0.6, color=colours(k % colours.N), label=str(group))
+    elif groups is not None:
+        colours = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+        for k, (group, mask) in enumerate(groups):
+            points = Z[mask][:, dims]
+            grey = missing is not None and k == len(groups) - 1
+            colour = "0.6" if grey else colours(k % colours.N)
+            ax.scatter(*points.T, s=8, alpha=0.6, color=colour, label=group)
+            if grey:
+                continue
             centre = np.median(points, axis=0)
             ax.annotate(
-                str(group),
+                group,
                 centre,
                 ha="center",
                 va="center",
@@ -114,7 +141,12 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
         # A fixed corner: "best" searches over every point, which is slow for many rows.
         ax.legend(title="label", markerscale=2, fontsize="small", loc="upper right")
     else:
-        points = ax.scatter(Z[:, dims[0]], Z[:, dims[1]], s=8, c=y, alpha=0.7)
+        shown = slice(None) if missing is None else ~missing
+        if missing is not None:
+            ax.scatter(*Z[missing][:, dims].T, s=8, alpha=0.5, color="0.6", label="missing")
+            ax.legend(title="label", loc="upper right")
+        colour = None if y is None else y[shown].astype(np.float64)
+        points = ax.scatter(Z[shown, dims[0]], Z[shown, dims[1]], s=8, c=colour, alpha=0.7)
         if y is not None:
             ax.figure.colorbar(points, ax=ax, label="label")
     if len(dims) == 2:
@@ -133,7 +165,9 @@ def latent_traversal(
     dimensions. With ``image_shape`` every decoded row is drawn as an image, at its place
     in the grid; otherwise the decoded rows form a heatmap, one row per grid point, in
     standardised units ``(x - mean_) / scale_`` so that features on different scales
-    share one colour scale.
+    share one colour scale (0/1 columns as 0 and 1). A categorical column is off the
+    colour scale, whose limits the other columns set: its cells are grey and name the
+    most probable category (in heatmaps of at most 60 rows).
 
     Parameters
     ----------
@@ -169,18 +203,12 @@ def latent_traversal(
     >>> ax.get_images()[0].get_array().shape  # 5 x 5 images of 8 x 8 pixels, padded
     (46, 46)
     """
-    check_is_fitted(estimator)
+    check_vae(estimator, "latent_traversal")
     if dims is None:
         order = np.argsort(-estimator.kl_per_dimension_, kind="stable")
         dims = np.sort(order[:2])
-    dims = [int(d) for d in np.atleast_1d(dims)]
-    if len(dims) != min(2, estimator.n_components_) or not all(
-        0 <= d < estimator.n_components_ for d in dims
-    ):
-        raise ValueError(
-            f"dims must be {min(2, estimator.n_components_)} distinct latent dimensions in "
-            f"[0, {estimator.n_components_ - 1}]; got {dims}"
-        )
+    n_dims = min(2, estimator.n_components_)
+    dims = check_dims(dims, range(n_dims, n_dims + 1), estimator.n_components_)
     values = np.linspace(-extent, extent, n_steps)
     # Grid rows: the second dimension decreases down the page, the first increases across.
     grid = np.zeros((n_steps ** len(dims), estimator.n_components_))
@@ -208,8 +236,9 @@ def latent_traversal(
         else:
             ax.set_yticks([])
     else:
-        heatmap(ax, standardised(estimator, decoded), "decoded value, (x - mean_) / scale_")
-        names = [feature_names(estimator)[j] for j in data_columns(estimator)]
+        values, texts = heatmap_cells(estimator, decoded)
+        heatmap(ax, values, "decoded value, (x - mean_) / scale_", texts)
+        names = list(np.take(feature_names(estimator), data_columns(estimator)))
         label_features(ax, names)
         if len(dims) == 2:
             labels = [f"({p:.1f}, {q:.1f})" for p, q in grid[:, dims]]
@@ -229,7 +258,10 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
     The reconstruction of a row is ``inverse_transform(transform(x))``. With
     ``image_shape`` the real rows form the top line of images and their reconstructions
     the bottom line; otherwise a heatmap alternates each real row with its reconstruction,
-    in standardised units ``(x - mean_) / scale_`` (missing entries in grey).
+    in standardised units ``(x - mean_) / scale_`` (missing entries in grey; 0/1 columns
+    as 0 and 1). A categorical column is off the colour scale, whose limits the other
+    columns set: its cells are grey and name the real and the most probable decoded
+    category (in heatmaps of at most 60 rows).
 
     Parameters
     ----------
@@ -259,6 +291,7 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
     >>> ax.get_images()[0].get_array().shape  # 4 real and 4 reconstructed rows, 13 columns
     (8, 13)
     """
+    check_vae(estimator, "reconstructions")
     Z, X = encode(estimator, first_rows(X, n_rows))
     rebuilt = decode(estimator, Z, conditions_of(estimator, X))
     real = X.astype(np.float64)
@@ -276,15 +309,16 @@ def reconstructions(estimator, X, n_rows=8, image_shape=None, ax=None):
         ax.set_xlabel("row")
     else:
         pairs = np.empty((2 * len(Z), len(data_columns(estimator))))
-        pairs[0::2] = standardised(estimator, real)
-        pairs[1::2] = standardised(estimator, rebuilt)
-        heatmap(ax, pairs, "value, (x - mean_) / scale_")
+        texts = np.empty(pairs.shape, dtype=object)
+        pairs[0::2], texts[0::2] = heatmap_cells(estimator, real)
+        pairs[1::2], texts[1::2] = heatmap_cells(estimator, rebuilt)
+        heatmap(ax, pairs, "value, (x - mean_) / scale_", texts)
         for k in range(1, len(Z)):
             ax.axhline(2 * k - 0.5, color="black", linewidth=1.5)
         ax.set_yticks(
             range(2 * len(Z)),
             [f"row {k // 2}" if k % 2 == 0 else "rebuilt" for k in range(2 * len(Z))],
         )
-        label_features(ax, [feature_names(estimator)[j] for j in data_columns(estimator)])
+        label_features(ax, list(np.take(feature_names(estimator), data_columns(estimator))))
     ax.set_title("Real rows and their reconstructions")
     return ax

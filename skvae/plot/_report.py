@@ -7,11 +7,11 @@ import os
 import tempfile
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from skvae.metrics import correlation_difference
 from skvae.plot._anomaly import anomaly_scores
 from skvae.plot._data import (
+    check_vae,
     conditions_of,
     data_columns,
     decode,
@@ -58,6 +58,7 @@ def report_numbers(estimator, X):
     >>> dict((name, value) for name, value, _ in report_numbers(vae, X))["epochs (n_iter_)"]
     '3'
     """
+    check_vae(estimator, "report_numbers")
     scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
     expected, kl = estimator.elbo_terms(X)
     Z, rows = encode(estimator, X)
@@ -120,18 +121,23 @@ def report_numbers(estimator, X):
             ("rows flagged", f"{flagged} of {len(scores)}", "log-likelihood below offset_"),
         ]
     real, sampled, _ = real_and_sampled(estimator, X, None, 0)
-    if len(real):
-        distances = [marginal_distance(r, s)[1] for r, s in zip(real.T, sampled.T, strict=True)]
+    seen = ~np.isnan(real).all(axis=0)  # columns with an observed value in X
+    real, sampled = real[:, seen], sampled[:, seen]
+    if seen.any():
+        distances = [
+            marginal_distance(r[~np.isnan(r)], s)[1] for r, s in zip(real.T, sampled.T, strict=True)
+        ]
         numbers += [
             (
                 "mean marginal distance",
                 f"{np.mean(distances):.3f}",
-                "sampled vs real, per column KS (TV if both discrete), averaged (0 best)",
+                "sampled vs real, per column KS (TV if both discrete), averaged over the "
+                "observed values (0 best)",
             ),
             (
                 "correlation difference",
                 f"{correlation_difference(real, sampled):.3f}",
-                "mean |corr(real) - corr(sampled)| off the diagonal (0 best)",
+                "mean |corr(real) - corr(sampled)| off the diagonal, pairwise-complete (0 best)",
             ),
         ]
     return numbers
@@ -178,7 +184,7 @@ def report(estimator, X, path, y=None, image_shape=None, title=None):
     >>> page.count("data:image/png;base64,"), "mean log-likelihood" in page
     (7, True)
     """
-    check_is_fitted(estimator)
+    check_vae(estimator, "report")
     name = type(estimator).__name__
     title = title or f"skvae report: {name}"
     numbers = report_numbers(estimator, X)

@@ -1,9 +1,16 @@
 """Samples against real rows: per-column marginals and correlation matrices."""
 
 import numpy as np
+import pandas as pd
 
 from skvae.metrics import correlation_difference
-from skvae.plot._data import feature_names, marginal_distance, real_and_sampled
+from skvae.plot._data import (
+    check_vae,
+    column_labels,
+    feature_names,
+    marginal_distance,
+    real_and_sampled,
+)
 from skvae.plot._figure import panel_axes, pyplot
 
 
@@ -22,10 +29,12 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
         own draws, ``marginals="model"``, since the default calibration gives sampled
         columns the training marginals by construction).
     X : array-like of shape (n_samples, n_features)
-        Real rows (rows with a missing entry are left out).
+        Real rows; each column's observed values are drawn (missing entries are left out).
     columns : list of int or str, default=None
-        Columns to draw (indices, or names for a model fitted on a DataFrame). None takes
-        up to ``max_columns`` non-constant modelled columns, evenly spread over the table.
+        Columns to draw: indices, or column labels for a model fitted on a DataFrame (its
+        names, or labels such as ints, as ``sample`` gives them; a label is matched
+        before an index). None takes up to ``max_columns`` modelled columns that vary
+        in X, evenly spread over the table.
     max_columns : int, default=6
         How many columns to pick when ``columns`` is None.
     n_samples : int, default=None
@@ -50,16 +59,23 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     >>> len(figure.axes)
     3
     """
+    check_vae(estimator, "marginals")
     real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
-    names = [feature_names(estimator)[j] for j in data_columns]
+    observed = [column[~np.isnan(column)] for column in real.T]
+    all_labels = column_labels(estimator)
+    labels = [all_labels[j] for j in data_columns]
+    names = [str(label) for label in labels]
     if columns is None:
-        varying = np.flatnonzero(np.ptp(real, axis=0) > 0) if len(real) else np.array([], int)
+        varying = np.flatnonzero([len(v) and np.ptp(v) > 0 for v in observed])
         picks = np.unique(np.linspace(0, len(varying) - 1, min(max_columns, len(varying))))
         positions = varying[picks.round().astype(int)]
     else:
         positions = []
         for column in columns:
-            if column in names:
+            matches = [k for k, label in enumerate(labels) if _same(column, label)]
+            if matches:
+                positions.append(matches[0])
+            elif column in names:
                 positions.append(names.index(column))
             elif isinstance(column, int | np.integer) and int(column) in data_columns:
                 positions.append(int(np.flatnonzero(data_columns == int(column))[0]))
@@ -69,13 +85,19 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
                     f"{names if len(names) <= 20 else 'its feature names or indices'}"
                 )
     if len(positions) == 0:
-        raise ValueError("no column to draw: every modelled column is constant in X")
-    distances = [marginal_distance(real[:, p], sampled[:, p]) for p in positions]
+        raise ValueError(
+            "no column to draw: no modelled column has two distinct observed values in X; "
+            "pass rows that vary, or name the columns to draw with columns="
+        )
+    empty = [names[p] for p in positions if not len(observed[p])]
+    if empty:
+        raise ValueError(f"columns {empty} have no observed value in X; choose other columns")
+    distances = [marginal_distance(observed[p], sampled[:, p]) for p in positions]
     axes = panel_axes(ax, len(positions), (2.6 * len(positions), 2.8))
     for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
-        both = np.concatenate([real[:, position], sampled[:, position]])
+        both = np.concatenate([observed[position], sampled[:, position]])
         bins = np.histogram_bin_edges(both, bins=25)
-        axis.hist(real[:, position], bins=bins, density=True, alpha=0.5, label="real")
+        axis.hist(observed[position], bins=bins, density=True, alpha=0.5, label="real")
         axis.hist(
             sampled[:, position], bins=bins, density=True, histtype="step", lw=2, label="sampled"
         )
@@ -91,14 +113,15 @@ def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
 
     The figure's title gives :func:`skvae.metrics.correlation_difference`, the mean absolute
     difference of the off-diagonal correlations. Constant columns have no correlation and
-    are drawn in grey.
+    are drawn in grey. Each pair of columns is correlated over the rows where both are
+    observed, so a table with a missing entry in every row still has its matrix.
 
     Parameters
     ----------
     estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
         The model to sample from (its own draws, as in :func:`marginals`).
     X : array-like of shape (n_samples, n_features)
-        Real rows (rows with a missing entry are left out).
+        Real rows (pairwise-complete: missing entries leave out only their own pairs).
     n_samples : int, default=None
         Rows to sample; None samples as many as X has.
     random_state : int, default=0
@@ -121,22 +144,35 @@ def correlations(estimator, X, n_samples=None, random_state=0, ax=None):
     >>> [axis.get_title() for axis in figure.axes[:2]]
     ['real', 'sampled']
     """
+    check_vae(estimator, "correlations")
     real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
     axes = panel_axes(ax, 2, (10, 4.6))
     plt = pyplot()
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
-    names = [feature_names(estimator)[j] for j in data_columns]
+    names = list(np.take(feature_names(estimator), data_columns))
     for axis, rows, title in zip(axes, [real, sampled], ["real", "sampled"], strict=True):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            matrix = np.corrcoef(rows, rowvar=False) if rows.shape[1] > 1 else np.ones((1, 1))
+        # Pairwise-complete Pearson correlations; NaN (grey) for constant columns.
+        matrix = pd.DataFrame(rows).corr().to_numpy()
         image = axis.imshow(np.atleast_2d(matrix), cmap=cmap, vmin=-1, vmax=1)
         axis.set_title(title)
         if len(names) <= 20:
             axis.set_xticks(range(len(names)), names, rotation=90, fontsize="small")
             axis.set_yticks(range(len(names)), names, fontsize="small")
     axes[0].figure.colorbar(image, ax=axes, label="Pearson correlation", shrink=0.8)
-    difference = correlation_difference(real, sampled)
+    seen = ~np.isnan(real).all(axis=0)  # a column with no observed value has no correlation
+    difference = correlation_difference(real[:, seen], sampled[:, seen]) if seen.any() else 0.0
     axes[0].figure.suptitle(
         f"Correlations: mean absolute difference {difference:.3f} (off-diagonal)"
     )
     return axes[0].figure
+
+
+def _same(column, label):
+    """Whether ``columns=`` entry ``column`` is the column label ``label`` (equal, and a
+    bool only for a bool label: the int 1 is not the label True)."""
+    if isinstance(column, bool | np.bool_) != isinstance(label, bool | np.bool_):
+        return False
+    try:
+        return bool(column == label)
+    except (TypeError, ValueError):
+        return False

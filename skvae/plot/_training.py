@@ -13,11 +13,12 @@ def loss_curves(estimator, ax=None):
 
     Validation curves (``val_loss``, ``val_reconstruction``, ``val_kl``, recorded with
     ``early_stopping=True``) are drawn dashed in the colour of their training curve. With
-    ``kl_warmup`` a dotted line marks the end of the warm-up.
+    ``kl_warmup`` a dotted line marks the end of the warm-up. A VQVAETransformer's curves
+    (``loss`` and ``reconstruction``; it has no KL warm-up) are drawn as well.
 
     Parameters
     ----------
-    estimator : fitted VAETransformer, VAEOutlierDetector or VAEImputer
+    estimator : fitted VAETransformer, VAEOutlierDetector, VAEImputer or VQVAETransformer
         The model whose ``history_`` to draw.
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
@@ -47,7 +48,7 @@ def loss_curves(estimator, ax=None):
         (line,) = ax.plot(epochs, history[key], label=key)
         if f"val_{key}" in history:
             ax.plot(epochs, history[f"val_{key}"], "--", color=line.get_color(), label=f"val_{key}")
-    warmup = estimator.kl_warmup_epochs_
+    warmup = getattr(estimator, "kl_warmup_epochs_", 0)  # a VQ-VAE has no KL warm-up
     if warmup:
         ax.axvline(warmup, color="0.5", linestyle=":", label="end of KL warm-up")
     ax.set_xlabel("epoch")

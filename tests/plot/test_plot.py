@@ -104,7 +104,7 @@ def test_latent_space_scatters_transform(digits_vae, digits, tmp_path):
     ax = plot.latent_space(digits_vae, X, np.linspace(0, 1, len(X)), dims=(2, 0))
     np.testing.assert_allclose(ax.collections[0].get_offsets(), Z[:, [2, 0]], rtol=1e-5)
     assert len(ax.figure.axes) == 2
-    with pytest.raises(ValueError, match=r"dims must be one or two latent dimensions in \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"one or two distinct latent dimensions in \[0, 2\]"):
         plot.latent_space(digits_vae, X, dims=(0, 3))
 
 

@@ -108,15 +108,18 @@ def _apply(args, kind, method):
 
 
 def cmd_transform(args):
-    """``skvae transform``: write the latent means of each row."""
+    """``skvae transform``: write the latent means of each row, for any model (``encode``:
+    a transformer's ``transform``; a detector has none, and an imputer's fills rows)."""
     import pandas as pd
 
-    model, _, Z = _apply(args, None, "transform")
-    write_table(pd.DataFrame(Z, columns=model.get_feature_names_out()), args.output)
+    model, _, Z = _apply(args, None, "encode")
+    prefix = type(model).__name__.lower()  # as get_feature_names_out names them
+    write_table(pd.DataFrame(Z, columns=[f"{prefix}{j}" for j in range(Z.shape[1])]), args.output)
 
 
 def cmd_inverse(args):
-    """``skvae inverse``: decode a table of latents into rows."""
+    """``skvae inverse``: decode a table of latents into rows (``decode``, for any model:
+    a transformer's ``inverse_transform``)."""
     import pandas as pd
 
     model = load_model(args.model)
@@ -124,7 +127,7 @@ def cmd_inverse(args):
     latents = read_table(args.data, hint=hint).to_numpy()
     conditions = parse_conditions(args.conditions, model, "inverse")
     try:
-        rows = model.inverse_transform(latents, conditions=conditions)
+        rows = model.decode(latents, conditions=conditions)
     except ValueError as error:
         raise CLIError(f"{args.data}: {error}") from error
     write_table(pd.DataFrame(rows, columns=model.feature_names_in_), args.output)

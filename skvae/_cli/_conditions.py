@@ -7,7 +7,10 @@ form is an error in the command line's words (``--conditions``, ``--condition-on
 rather than the estimator's (``conditions=[...]``, ``conditions={column: value}``).
 """
 
-from skvae._cli._io import CLIError
+import csv
+import re
+
+from skvae._cli._errors import CLIError
 from skvae._table._labels import column_labels
 
 
@@ -47,9 +50,16 @@ def parse_conditions(text, model, command):
     >>> parse_conditions("0.5", model, "sample")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    skvae._cli._io.CLIError: --conditions 0.5: this model was fitted without --condition-on...
+    skvae._cli._errors.CLIError: --conditions 0.5: this model was fitted without --condition-on...
     """
-    values = [item.strip() for item in (text or "").split(",") if item.strip()]
+    if "=" in (text or ""):
+        # Pairs: a comma starts a new pair only before "name=", so a value may hold commas
+        # (region=north, upper).
+        items = re.split(r",(?=[^,=]*=)", text)
+    else:
+        # Values: CSV quoting ("north, upper") for a value that holds a comma.
+        items = next(csv.reader([text or ""], skipinitialspace=True), [])
+    values = [item.strip() for item in items if item.strip()]
     pairs = bool(values) and all("=" in value for value in values)
     names = [str(name) for name in column_labels(model)[model.condition_columns_]]
     if names:
@@ -67,7 +77,7 @@ def parse_conditions(text, model, command):
                 f"{given}, but the model is conditioned on {len(names)} column(s) {names} "
                 "(fit's --condition-on): give --conditions one value per column, in that order"
             )
-        return [_number_or_text(value) for value in values]
+        return [_value(value, model, name) for value, name in zip(values, names, strict=True)]
     if not values:
         return None
     if command == "inverse":
@@ -83,10 +93,16 @@ def parse_conditions(text, model, command):
             f"(e.g. --conditions {example})"
         )
     split = (value.split("=", 1) for value in values)
-    return {name.strip(): _number_or_text(value.strip()) for name, value in split}
+    return {name.strip(): _value(value.strip(), model, name.strip()) for name, value in split}
 
 
-def _number_or_text(value):
+def _value(value, model, name):
+    """A number where ``value`` parses as one, True/False for a 0/1 (Bernoulli) column
+    (as its table writes it), else the text (a category)."""
+    labels = [str(label) for label in column_labels(model)]
+    kind = model.column_kinds_[labels.index(name)] if name in labels else None
+    if kind == "bernoulli" and value.lower() in ("true", "false"):
+        return value.lower() == "true"
     try:
         return float(value)
     except ValueError:

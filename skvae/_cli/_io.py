@@ -7,7 +7,10 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 import os
 import tempfile
 
-from skvae._table._categories import looks_like_identifier
+import numpy as np
+
+from skvae._cli._column_inference import inferred_categorical, whole_number_columns
+from skvae._cli._errors import CLIError
 from skvae._table._codes import fit_columns
 
 # The estimators the command line fits and applies: --estimator's choices, by class name.
@@ -16,25 +19,6 @@ ESTIMATORS = {
     "detector": "VAEOutlierDetector",
     "imputer": "VAEImputer",
 }
-
-
-# A column whose values are numbers but for fewer than this share is a numeric column with
-# typos, not categories: reading it stays an error that names the first bad cell.
-MIN_TEXT_SHARE = 0.1
-
-
-class CLIError(Exception):
-    """A user-facing failure: printed as one line, exit status 1.
-
-    Examples
-    --------
-    >>> from skvae._cli._io import CLIError
-    >>> try:
-    ...     raise CLIError("data.csv: no such file")
-    ... except CLIError as error:
-    ...     print(error)
-    data.csv: no such file
-    """
 
 
 # What an error about a cell that is not a number suggests, unless told otherwise.
@@ -111,6 +95,13 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         raise CLIError(f"{path}: not a readable table ({error})") from error
     if repeated := list(dict.fromkeys(header[header.duplicated() & (header != "")])):
         raise CLIError(f"{path}: the header repeats column(s) {repeated}; name each column once")
+    if len(frame.columns) == 1 and any(sep in str(frame.columns[0]) for sep in ";\t|"):
+        # A semicolon-separated file (a spreadsheet's export in many locales) read as one
+        # column of fragments would otherwise be fitted, or called an identifier.
+        raise CLIError(
+            f"{path}: read as one column named {str(frame.columns[0])[:60]!r}; skvae reads "
+            "comma-separated files: save it with commas (and decimal points) or as Parquet"
+        )
     if columns:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
@@ -120,8 +111,11 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
     whole = whole_number_columns(frame, path, categorical) if infer else set()
     for name in frame.columns:
-        if infer and frame[name].dtype == bool:
-            continue  # True/False with no missing cell: a Bernoulli column
+        observed = frame[name].dropna()
+        if infer and len(observed) and observed.map(lambda v: isinstance(v, bool | np.bool_)).all():
+            # True/False (a Bernoulli column), empty cells as pandas' NA, as in Python.
+            frame[name] = frame[name].astype("boolean" if frame[name].isna().any() else bool)
+            continue
         if name in categorical:
             frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
             continue
@@ -141,99 +135,6 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
     if frame.empty:
         raise CLIError(f"{path}: the table has no rows")
     return frame
-
-
-def whole_number_columns(frame, path, categorical=()):
-    r"""Columns of ``frame`` (read from ``path``) that hold whole numbers, as pandas reads
-    a complete column of them (int64), also when some cells are empty.
-
-    pandas reads a column of integers with an empty cell as float64; such a column counts
-    when the file says it holds integers: a Parquet integer type, or CSV cells written
-    without a decimal point or exponent.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import pandas as pd
-    >>> from skvae._cli._io import whole_number_columns
-    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> with open(path, "w") as file:
-    ...     _ = file.write("n,x,m\n1,1.0,3\n,2.0,4\n")
-    >>> sorted(whole_number_columns(pd.read_csv(path), path))
-    ['m', 'n']
-    """
-    import pandas as pd
-
-    whole = {
-        name
-        for name in frame.columns
-        if name not in categorical and pd.api.types.is_integer_dtype(frame[name].dtype)
-    }
-    holes = [
-        name
-        for name in frame.columns
-        if name not in categorical
-        and frame[name].dtype == float
-        and frame[name].isna().any()
-        and frame[name].notna().any()
-        and bool((frame[name].dropna() % 1 == 0).all())
-    ]
-    if not holes:
-        return whole
-    if path.endswith(".parquet"):
-        import pyarrow
-        import pyarrow.parquet
-
-        schema = pyarrow.parquet.read_schema(path)
-        return whole | {n for n in holes if pyarrow.types.is_integer(schema.field(n).type)}
-    cells = pd.read_csv(path, usecols=holes, dtype=str)
-    return whole | {n for n in holes if not cells[n].str.contains(r"[.eE]", na=False).any()}
-
-
-def inferred_categorical(frame, path, categorical=(), numeric=()):
-    """Columns of ``frame`` that hold text, to be read as categories.
-
-    A column counts as text when at least a tenth of its values are not numbers (fewer
-    are typos in a numeric column, which reading then reports); columns named in
-    ``categorical`` or ``numeric`` are the user's to decide, and boolean columns are
-    Bernoulli columns, not categories.
-
-    Raises
-    ------
-    CLIError
-        If a text column has more than 1000 distinct values, or more than half of its
-        rows distinct (over 50 values): an identifier or free text, not categories.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from skvae._cli._io import inferred_categorical
-    >>> frame = pd.DataFrame({"x": ["1", "2.5"], "color": ["red", "blue"], "ok": [True, False]})
-    >>> inferred_categorical(frame, "data.csv")
-    ['color']
-    """
-    import pandas as pd
-
-    text = []
-    for name in frame.columns:
-        if name in categorical or name in numeric or frame[name].dtype == bool:
-            continue
-        values = frame[name].dropna()
-        not_numbers = pd.to_numeric(values, errors="coerce").isna().sum()
-        if not_numbers == 0 or not_numbers < MIN_TEXT_SHARE * len(values):
-            continue
-        distinct = values.nunique()
-        # The rule the estimators warn by (skvae._table._categories); the command line
-        # stops instead, before a fit, and --categorical is the way to insist.
-        if looks_like_identifier(distinct, len(values)):
-            raise CLIError(
-                f"{path}: column {name!r} has {distinct} distinct text values in "
-                f"{len(values)} rows: it looks like an identifier or free text, which one "
-                "category per value cannot model; leave it out with --columns, or name it in "
-                "--categorical to encode it anyway"
-            )
-        text.append(name)
-    return text
 
 
 # Estimators that keep a table's integer columns at their likelihood rather than the
@@ -374,7 +275,7 @@ def load_model(path, kind=None):
     >>> load_model(path, "detector")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    skvae._cli._io.CLIError: ... needs a model fitted with `skvae fit --estimator detector`
+    skvae._cli._errors.CLIError: ... needs a model fitted with `skvae fit --estimator detector`
     """
     import skvae
 

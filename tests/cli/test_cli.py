@@ -495,3 +495,81 @@ def test_a_csv_header_that_repeats_a_name_is_an_error(tmp_path, capsys):
     pd.DataFrame(rng.normal(size=(50, 3)), columns=["", "", "c"]).to_csv(unnamed, index=False)
     assert run("fit", unnamed, "-o", model, "--max-iter", "2", "--random-state", "0") == 0
     assert skvae.load(model).feature_names_in_.tolist() == ["Unnamed: 0", "Unnamed: 1", "c"]
+
+
+def test_a_true_false_column_with_empty_cells_is_bernoulli_in_csv_and_parquet(tmp_path, capsys):
+    """A True/False column with empty cells is read as a Bernoulli column (pandas' nullable
+    boolean), as the Python API reads it, from CSV and Parquet; it was read as numbers
+    (student_t), so impute filled 0.55 and sample wrote 0.0 and 1.0."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame({"x": z, "owner": pd.array(z > 0, dtype="boolean")})
+    frame.loc[::8, "owner"] = pd.NA
+    for path in (tmp_path / "holes.csv", tmp_path / "holes.parquet"):
+        frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path)
+        model = tmp_path / f"m{path.suffix}.skvae"
+        args = ("--max-iter", "2", "--random-state", "0")
+        assert run("fit", path, "-o", model, "--estimator", "imputer", *args) == 0
+        assert "\nowner   bernoulli (True/False)" in capsys.readouterr().err
+        filled = tmp_path / "filled.csv"
+        assert run("impute", model, path, "-o", filled) == 0
+        assert set(pd.read_csv(filled)["owner"].astype(str)) == {"True", "False"}
+
+
+def test_a_semicolon_separated_file_is_an_error_not_one_column(tmp_path, capsys):
+    """A semicolon-separated CSV (a spreadsheet's export in many locales), which pandas
+    reads as one column of fragments, fails with a line saying skvae reads commas; it was
+    fitted as one garbage column, or called an identifier column."""
+    frame = pd.DataFrame({"a": np.arange(60) / 7, "b": np.arange(60.0)})
+    for decimal in (".", ","):
+        path = tmp_path / "semi.csv"
+        frame.to_csv(path, index=False, sep=";", decimal=decimal)
+        assert run("fit", path, "-o", tmp_path / "m.skvae", "--max-iter", "2") == 1
+        err = capsys.readouterr().err
+        assert "read as one column named 'a;b'; skvae reads comma-separated files" in err
+
+
+def test_transform_and_inverse_work_for_detector_and_imputer_models(table, tmp_path):
+    """skvae transform writes the latent means for every kind of model (a detector has no
+    transform: it printed a traceback; an imputer's transform fills rows: it wrote the
+    filled table), and skvae inverse decodes them."""
+    data, frame = table
+    prefixes = {"detector": "vaeoutlierdetector", "imputer": "vaeimputer"}
+    for estimator, prefix in prefixes.items():
+        model = tmp_path / f"{estimator}.skvae"
+        args = ("--columns", "a,b,c", "--max-iter", "2", "--random-state", "0")
+        assert run("fit", data, "-o", model, "--estimator", estimator, *args) == 0
+        latents, rows = tmp_path / "z.csv", tmp_path / "rows.csv"
+        assert run("transform", model, data, "-o", latents) == 0
+        Z = pd.read_csv(latents)
+        fitted = skvae.load(model)
+        assert list(Z.columns) == [f"{prefix}{j}" for j in range(fitted.n_components_)]
+        expected = fitted.encode(frame[["a", "b", "c"]])
+        np.testing.assert_allclose(Z.to_numpy(), expected, rtol=1e-6)
+        assert run("inverse", model, latents, "-o", rows) == 0
+        assert list(pd.read_csv(rows).columns) == ["a", "b", "c"]
+
+
+def test_conditions_take_true_false_and_a_category_with_a_comma(tmp_path):
+    """--conditions owner=True sets a True/False column (it was refused as 'numeric'), and
+    a category holding a comma is one value: region=north, upper (pairs split only before
+    another name=), or "north, upper" in CSV quotes for a conditioned model."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {"x": z, "owner": z > 0, "region": np.where(z > 0.5, "north, upper", "south")}
+    )
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    model, out = tmp_path / "m.skvae", tmp_path / "s.csv"
+    assert run("fit", path, "-o", model, "--max-iter", "2", "--random-state", "0") == 0
+    given = "owner=True,region=north, upper"
+    assert run("sample", model, "-n", "5", "-o", out, "--conditions", given) == 0
+    drawn = pd.read_csv(out)
+    assert drawn["owner"].all() and (drawn["region"] == "north, upper").all()
+    conditioned = tmp_path / "c.skvae"
+    fit_args = ("--condition-on", "region", "--max-iter", "2", "--random-state", "0")
+    assert run("fit", path, "-o", conditioned, *fit_args) == 0
+    quoted = '"north, upper"'
+    assert run("sample", conditioned, "-n", "5", "-o", out, "--conditions", quoted) == 0
+    assert (pd.read_csv(out)["region"] == "north, upper").all()

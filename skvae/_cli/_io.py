@@ -7,10 +7,9 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 import os
 import tempfile
 
-import numpy as np
-
 from skvae._cli._column_inference import inferred_categorical, whole_number_columns
 from skvae._cli._errors import CLIError
+from skvae._table._categories import all_bool
 from skvae._table._codes import fit_columns
 
 # The estimators the command line fits and applies: --estimator's choices, by class name.
@@ -111,8 +110,7 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
     whole = whole_number_columns(frame, path, categorical) if infer else set()
     for name in frame.columns:
-        observed = frame[name].dropna()
-        if infer and len(observed) and observed.map(lambda v: isinstance(v, bool | np.bool_)).all():
+        if infer and all_bool(frame[name]):
             # True/False (a Bernoulli column), empty cells as pandas' NA, as in Python.
             frame[name] = frame[name].astype("boolean" if frame[name].isna().any() else bool)
             continue

@@ -46,6 +46,20 @@ def is_missing_value(value):
         return False
 
 
+def all_bool(column):
+    """Whether a column's observed cells (one at least) are all True/False: a Bernoulli
+    column, also where missing cells made pandas read it as objects.
+
+    Examples
+    --------
+    >>> from skvae._table._categories import all_bool
+    >>> all_bool([True, None, False]), all_bool([True, 1]), all_bool([None])
+    (True, False, False)
+    """
+    values = [v for v in column if not is_missing_value(v)]
+    return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)
+
+
 def looks_like_identifier(n_distinct, n_values):
     """Whether a text column with ``n_distinct`` distinct values among ``n_values``
     observed ones is an identifier or free text rather than categories.

@@ -27,6 +27,7 @@ import numpy as np
 
 from skvae._nn.observations import continuous_kinds, kind_names
 from skvae._table._categories import (
+    all_bool,
     category_codes,
     column_categories,
     is_missing_value,
@@ -100,7 +101,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
             if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
             if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
-                entry["bools"] = _all_bool(column)  # read_csv's True/False with blanks
+                entry["bools"] = all_bool(column)  # read_csv's True/False with blanks
                 if entry["bools"] and str(column.dtype) == "category":
                     # A category dtype of booleans comes back as that dtype, its levels kept.
                     entry["categories"] = [bool(c) for c in column.cat.categories]
@@ -307,7 +308,7 @@ def _inferred_kind(column, default_kind, integer_kind):
     if name.startswith(("period", "interval")):  # dates and ranges: not text categories
         return _unmodelled(column)
     if name == "category" or name.startswith("string") or getattr(dtype, "kind", "") in "OSU":
-        if getattr(dtype, "kind", "") == "O" and _all_bool(column):
+        if getattr(dtype, "kind", "") == "O" and all_bool(column):
             return "bernoulli"
         return "categorical"
     if _is_integer_dtype(dtype) and integer_kind is not None:
@@ -375,11 +376,6 @@ def check_array_rows(X, fitted_on_frame):
             f"the rows as a DataFrame with the training columns (got an array of shape "
             f"{shape}; for one row of a frame df, df.iloc[[i]] rather than df.iloc[i])"
         )
-
-
-def _all_bool(column):
-    values = [v for v in column if not is_missing_value(v)]
-    return bool(values) and all(isinstance(v, (bool, np.bool_)) for v in values)
 
 
 def _numeric_values(column, name, kind):

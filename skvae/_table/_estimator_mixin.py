@@ -278,8 +278,8 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        labels = column_labels(self)[self._data_columns()]
-        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, labels)
+        names = column_labels(self)[self._data_columns()]
+        self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, names)
         self._fit_constants(X_data, continuous)
         self._fit_whitening(X_data)
         self._integer_bounds = scaled_integer_bounds(

@@ -66,7 +66,7 @@ def data_columns(estimator):
     return np.setdiff1d(np.arange(estimator.n_features_in_), estimator.condition_columns_)
 
 
-def column_labels(estimator):
+def output_column_labels(estimator):
     """Column labels as the estimator's generated rows carry them: ``feature_names_in_``,
     else the columns of a decoded frame (the labels of a frame whose column labels are
     not all strings, such as ints), else x0, x1, ... for a model fitted on an array."""
@@ -89,8 +89,8 @@ def column_labels(estimator):
 
 
 def feature_names(estimator):
-    """Column names as text (see :func:`column_labels`), for titles and ticks."""
-    return [str(name) for name in column_labels(estimator)]
+    """Column names as text (see :func:`output_column_labels`), for titles and ticks."""
+    return [str(name) for name in output_column_labels(estimator)]
 
 
 def standardised(estimator, rows):

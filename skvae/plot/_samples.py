@@ -6,9 +6,9 @@ import pandas as pd
 from skvae.metrics import correlation_difference
 from skvae.plot._data import (
     check_vae,
-    column_labels,
     feature_names,
     marginal_distance,
+    output_column_labels,
     real_and_sampled,
 )
 from skvae.plot._figure import panel_axes, pyplot
@@ -62,7 +62,7 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     check_vae(estimator, "marginals")
     real, sampled, data_columns = real_and_sampled(estimator, X, n_samples, random_state)
     observed = [column[~np.isnan(column)] for column in real.T]
-    all_labels = column_labels(estimator)
+    all_labels = output_column_labels(estimator)
     labels = [all_labels[j] for j in data_columns]
     names = [str(label) for label in labels]
     if columns is None:

@@ -56,6 +56,10 @@ one fitted model on diabetes's 133 test rows):
       python -m venv --system-site-packages .venv-sdv
       .venv-sdv/bin/pip install sdv
       .venv-sdv/bin/python benchmarks/synthetic.py
+* ``skvae (condition_on=label)`` (only with ``--label-conditional``):
+  ``VAETransformer(random_state=s, condition_on=[label]).fit(train).sample(len(train),
+  random_state=s)``, a conditional VAE whose ``sample`` draws each row's label with its
+  training share, then the row under it (calibrated as ``skvae``'s);
 * ``independent``: each training column permuted separately: exact marginals, no
   dependence (a bound);
 * ``real half``: the training rows split in two halves (stratified); every measure is
@@ -116,6 +120,8 @@ Run:  python benchmarks/synthetic.py           (3 seeds; 3.5 min on 2 cores shar
                                                (statsmodels' anes96, fair, modechoice,
                                                 grunfeld and randhie, on which no default
                                                 was chosen: see unseen_tables)
+      python benchmarks/synthetic.py --label-conditional
+                                               (adds the VAE conditioned on the label)
 """
 
 import argparse
@@ -165,6 +171,9 @@ VAE, MODEL, COPULA, INDEPENDENT, HALF = (
 # SDV's synthesizers at their defaults, where SDV can be imported (it needs PyTorch and,
 # at SDV 2.0, pandas < 3: install it in a separate environment, see the module docstring).
 SDV_TVAE, SDV_COPULA = "TVAE (SDV)", "GaussianCopula (SDV)"
+# --label-conditional: the VAE conditioned on the label column (a conditional VAE), its
+# draws' labels drawn with their training shares by sample() itself.
+CONDITIONAL = "skvae (condition_on=label)"
 MEASURES = ("KS", "TV", "corr", "assoc", "TSTR gap", "DCR ratio", "MIA AUC")
 # measure: (target, "<" or ">="); MIA has none (about 0.5 is good).
 TARGETS = {"KS": (0.05, "<"), "TV": (0.03, "<"), "corr": (0.03, "<"), "TSTR gap": (0.02, "<")}
@@ -517,11 +526,13 @@ def noise_floor(train, seed=0):
 # --------------------------------------------------------------------------- running
 
 
-def run_table(frame, label, seed, notes, skvae_params=None, n_draws=DRAWS):
+def run_table(frame, label, seed, notes, skvae_params=None, n_draws=DRAWS, label_conditional=False):
     """{contender: measures (+ "s")} for one table and seed (``skvae_params`` update the
-    VAE's defaults): each generator's measures are the means over ``n_draws`` synthetic
-    tables, drawn with random states s, s + 1000, ...; its worst columns are those of the
-    first draw, and its seconds those of fitting and drawing one table (the mean draw)."""
+    VAE's defaults; ``label_conditional`` adds the VAE conditioned on the label, which
+    ``sample`` draws with its training shares): each generator's measures are the means
+    over ``n_draws`` synthetic tables, drawn with random states s, s + 1000, ...; its worst
+    columns are those of the first draw, and its seconds those of fitting and drawing one
+    table (the mean draw)."""
     train, test = train_test_split(frame, test_size=0.3, random_state=seed, stratify=frame[label])
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
     states = [seed + 1000 * d for d in range(n_draws)]
@@ -548,6 +559,18 @@ def run_table(frame, label, seed, notes, skvae_params=None, n_draws=DRAWS):
     }
     if mismatched:
         notes.add(f"sample() dtypes differ from the training frame's: {mismatched}")
+
+    if label_conditional:
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            params = {"random_state": seed, "condition_on": [label], **(skvae_params or {})}
+            conditional = VAETransformer(**params).fit(train)
+            fitted = time.perf_counter()
+            draws[CONDITIONAL] = [conditional.sample(len(train), random_state=r) for r in states]
+        seconds[CONDITIONAL] = fitted - start + (time.perf_counter() - fitted) / n_draws
+        for w in caught:
+            notes.add(f"{w.category.__name__}: {str(w.message).splitlines()[0][:150]}")
 
     start = time.perf_counter()
     draws[COPULA] = [gaussian_copula(train, len(train), r) for r in states]
@@ -628,13 +651,21 @@ def main(argv=None):
         help="the tables the defaults were chosen on (default), or statsmodels' tables "
         "that no default was chosen on",
     )
+    parser.add_argument(
+        "--label-conditional",
+        action="store_true",
+        help="add the VAE conditioned on the label column (condition_on=[label]), whose "
+        "sample() draws the labels with their training shares",
+    )
     args = parser.parse_args(argv)
     if args.skvae_params:
         print(f"VAETransformer parameters over the defaults: {args.skvae_params}")
     seeds = SEEDS[:1] if args.quick else SEEDS
-    contenders = [VAE, MODEL, COPULA, INDEPENDENT, HALF]
+    contenders = [VAE, MODEL] + [CONDITIONAL] * args.label_conditional
+    contenders += [COPULA, INDEPENDENT, HALF]
     if sdv_available():
-        contenders[3:3] = [SDV_TVAE, SDV_COPULA]
+        after_copula = contenders.index(COPULA) + 1
+        contenders[after_copula:after_copula] = [SDV_TVAE, SDV_COPULA]
     else:
         print("SDV is not installed (see the module docstring): its rows are skipped.\n")
     columns = ("KS", "TV", "corr", "assoc", "TRTR AUC", "TSTR AUC", "TSTR gap")
@@ -647,7 +678,10 @@ def main(argv=None):
     for table, (frame, label) in chosen.items():
         table_start = time.perf_counter()
         runs = [
-            run_table(frame, label, seed, notes, args.skvae_params, args.draws) for seed in seeds
+            run_table(
+                frame, label, seed, notes, args.skvae_params, args.draws, args.label_conditional
+            )
+            for seed in seeds
         ]
         per_table[table] = {
             c: {m: float(np.mean([r[c][m] for r in runs])) for m in columns} for c in contenders

@@ -35,8 +35,9 @@ def parse_conditions(text, model, command):
     Raises
     ------
     CLIError
-        If the form does not suit the model: values missing, or of the wrong count, for a
-        model with condition columns; pairs for it; values for any other model.
+        If the form does not suit the model: values of the wrong count (or none, for
+        ``inverse``) for a model with condition columns; pairs for it; values for any
+        other model.
 
     Examples
     --------
@@ -63,6 +64,8 @@ def parse_conditions(text, model, command):
     pairs = bool(values) and all("=" in value for value in values)
     names = [str(name) for name in column_labels(model)[model.condition_columns_]]
     if names:
+        if not values and command == "sample":
+            return None  # sample draws the conditions with their training shares
         if pairs:
             raise CLIError(
                 f"--conditions {text}: column=value pairs are for models fitted without "

@@ -88,7 +88,8 @@ def build_parser():
     sample.add_argument(
         "--conditions",
         help="comma-separated: the condition columns' values (a model fitted with "
-        "--condition-on), or column=value pairs (rows with those values, any other model)",
+        "--condition-on; left out, each row's are drawn with their training shares), or "
+        "column=value pairs (rows with those values, any other model)",
     )
     sample.add_argument("--random-state", type=int, default=None)
     sample.set_defaults(func=cmd_sample)

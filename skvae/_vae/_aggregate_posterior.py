@@ -77,8 +77,57 @@ def fit_aggregate_posterior(codes, seed):
     }
 
 
-def draw_from_aggregate_posterior(mixture, n_samples, rng):
-    """``n_samples`` latent points drawn from a mixture of :func:`fit_aggregate_posterior`.
+def component_shares_by_group(mixture, codes, groups, n_groups):
+    """Each group's shares of the mixture's components: the responsibilities of its
+    codes, summed and normalised (a conditional model's p(component | condition)).
+
+    Parameters
+    ----------
+    mixture : dict
+        From :func:`fit_aggregate_posterior`.
+    codes : ndarray of shape (n_rows, n_components)
+        The codes the mixture was fitted on.
+    groups : ndarray of shape (n_rows,)
+        Each code's group, in ``range(n_groups)``.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    shares : ndarray of shape (n_groups, n_mixture_components)
+        Rows sum to 1; a group without codes gets the mixture's weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._aggregate_posterior import component_shares_by_group
+    >>> mixture = {"weights": np.array([0.5, 0.5]), "means": np.array([[-5.0], [5.0]]),
+    ...            "cholesky": np.array([[[1.0]], [[1.0]]])}
+    >>> codes = np.array([[-5.0], [-4.0], [5.0]])
+    >>> component_shares_by_group(mixture, codes, np.array([0, 0, 1]), 3).round(3).tolist()
+    [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]
+    """
+    means, cholesky = mixture["means"], mixture["cholesky"]
+    log_joint = np.empty((len(codes), len(means)))
+    for k in range(len(means)):
+        whitened = np.linalg.solve(cholesky[k], (codes - means[k]).T).T
+        log_det = np.log(np.abs(np.diag(cholesky[k]))).sum()
+        log_joint[:, k] = np.log(mixture["weights"][k]) - log_det - 0.5 * (whitened**2).sum(1)
+    log_joint -= log_joint.max(axis=1, keepdims=True)
+    responsibilities = np.exp(log_joint)
+    responsibilities /= responsibilities.sum(axis=1, keepdims=True)
+    shares = np.zeros((n_groups, len(means)))
+    np.add.at(shares, groups, responsibilities)
+    totals = shares.sum(axis=1, keepdims=True)
+    empty = totals[:, 0] == 0
+    shares[empty], totals[empty] = mixture["weights"], 1.0
+    return shares / totals
+
+
+def draw_from_aggregate_posterior(mixture, n_samples, rng, row_shares=None):
+    """``n_samples`` latent points drawn from a mixture of :func:`fit_aggregate_posterior`;
+    with ``row_shares`` (n_samples, n_mixture_components), each row's component is drawn
+    from its own shares instead of the mixture's weights.
 
     Examples
     --------
@@ -90,8 +139,13 @@ def draw_from_aggregate_posterior(mixture, n_samples, rng):
     >>> round(float(z.mean()), 1), round(float(z.std()), 2)
     (5.0, 0.1)
     """
-    weights = mixture["weights"] / mixture["weights"].sum()  # exactly 1 for choice
-    component = rng.choice(len(weights), size=n_samples, p=weights)
+    if row_shares is None:
+        weights = mixture["weights"] / mixture["weights"].sum()  # exactly 1 for choice
+        component = rng.choice(len(weights), size=n_samples, p=weights)
+    else:
+        cumulative = np.cumsum(row_shares, axis=1)
+        u = rng.random_sample(n_samples)[:, None] * cumulative[:, -1:]
+        component = np.minimum((u >= cumulative).sum(axis=1), row_shares.shape[1] - 1)
     eps = rng.standard_normal((n_samples, mixture["means"].shape[1]))
     return mixture["means"][component] + np.einsum(
         "nij,nj->ni", mixture["cholesky"][component], eps

@@ -47,13 +47,13 @@ class DensityMixin(
         z comes from the aggregate posterior: a Gaussian mixture fitted on latent codes
         of (up to 2000) training rows that fit keeps (fitted at the first ``sample``,
         pickling or saving, which then drop the codes), which avoids the regions of the
-        prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`; with
-        ``latent="prior"``, from N(0, I)). The observation noise of p(x|z) is included
-        (Gaussian noise with the learned variances, or Bernoulli draws), so samples have
-        the spread of real data. Unconditional draws then have each numeric column
-        mapped onto the training column's distribution, keeping the model's ranks, and
-        the categories of each 0/1 and categorical column drawn with their training
-        shares (see ``marginals``).
+        prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`,
+        :doc:`/conditional`; ``latent="prior"``: from N(0, I)). The observation noise of
+        p(x|z) is included (Gaussian noise with the learned variances, or Bernoulli
+        draws), so samples have the spread of real data. Draws without ``conditions``
+        then have each numeric column mapped onto the training column's distribution,
+        keeping the model's ranks, and the categories of each 0/1 and categorical column
+        drawn with their training shares (see ``marginals``).
 
         Parameters
         ----------
@@ -70,7 +70,8 @@ n_conditions), default=None
             sampling-importance-resampling over draws from q(z | x_given), as
             :class:`VAEImputer` fills holes (a warning says when the values are so unlikely
             that few draws carry the weight). For a conditional model, the values of the
-            ``condition_on`` columns (required): one row is broadcast to all samples.
+            ``condition_on`` columns: one row is broadcast to all samples; None draws
+            them with their training shares (:ref:`label-conditional`).
         latent : {"auto", "aggregate", "prior"}, default="auto"
             Where z comes from: the aggregate posterior (for a hierarchy, its top layer;
             the lower layer is drawn given it as usual) or the prior N(0, I). ``"auto"`` is
@@ -91,11 +92,10 @@ n_conditions), default=None
             categories come out with their training shares: every row's odds between two
             categories move by the same factor, so the rows that favour a category
             still do. The rows are then no longer draws from p(x) itself. ``"model"``:
-            the model's draws as they are. ``"auto"`` is ``"data"`` for unconditional
-            draws of a model that stored the quantiles and shares (fitted on in-memory
-            rows), else ``"model"``:
-            conditional draws keep the model's conditional marginals, which the training
-            marginals do not describe.
+            the model's draws as they are. ``"auto"`` is ``"data"`` for draws without
+            ``conditions`` of a model that stored the quantiles and shares (fitted on
+            in-memory rows), else ``"model"``: conditional draws keep the model's
+            conditional marginals, which the training marginals do not describe.
 
         Returns
         -------
@@ -142,7 +142,7 @@ n_conditions), default=None
                     "a dict are drawn from the model's p(x_rest | x_given): leave latent='auto'"
                 )
             return self._to_output(self._sample_given_values(n_samples, rng, conditions))
-        C = self._check_conditions(conditions, n_samples)
+        C = self._conditions_for_draw(conditions, n_samples, rng)
         if latent == "auto":
             latent = "aggregate" if has_aggregate else "prior"
         if calibrate:

@@ -173,7 +173,8 @@ PARAMETERS_DOC = (
         Columns of X to condition on (a conditional VAE): indices, or names when X is a
         DataFrame. They are inputs of the encoder and the decoder but are not modelled,
         so :meth:`score_samples` is log p(x | c) over the other columns, and
-        :meth:`sample` (and ``VAETransformer.inverse_transform``) take ``conditions=``. Columns with
+        :meth:`sample` (and ``VAETransformer.inverse_transform``) take ``conditions=``
+        (without them, ``sample`` draws them with their training shares). Columns with
         integer values and at most 32 distinct values are one-hot encoded (an unseen
         value later is an error); others are standardised.
     random_state : int, RandomState instance or None, default=None

@@ -169,8 +169,10 @@ class MarginalsMixin:
                 "this model stored no training marginals (fitted on a memory-mapped X, or "
                 "saved by an earlier skvae)"
             )
-        elif conditions is not None or len(self.condition_columns_):
+        elif conditions is not None:
             reason = "conditional draws follow the model's conditional marginals"
+        elif getattr(self, "_training_conditions", None) is None and len(self.condition_columns_):
+            reason = "this conditional model stored no training conditions to draw from"
         if reason is not None and marginals == "data":
             raise ValueError(
                 f"marginals='data' applies to unconditional draws of a model fitted on "
@@ -201,7 +203,7 @@ class MarginalsMixin:
             sorted_reference = None
             if getattr(self, "_marginal_quantiles", None) is not None:
                 rng = np.random.RandomState(self._reference_seed(13))
-                C = self._check_conditions(None, N_REFERENCE_ROWS)
+                C = self._conditions_for_draw(None, N_REFERENCE_ROWS, rng)
                 reference = self._sample_codes(N_REFERENCE_ROWS, rng, C, latent, logit_offsets)
                 sorted_reference = np.sort(reference[:, self._numeric_code_columns()], axis=0)
             cache[latent] = (sorted_reference, logit_offsets)
@@ -215,7 +217,7 @@ class MarginalsMixin:
         if not self._has_category_shares():
             return 0.0
         rng = np.random.RandomState(self._reference_seed(17))
-        C = self._check_conditions(None, N_TILT_ROWS)
+        C = self._conditions_for_draw(None, N_TILT_ROWS, rng)
         params = self._decoded_draws(N_TILT_ROWS, rng, C, latent)
         return category_logit_offsets(params, self._model.layout, self._category_shares)
 

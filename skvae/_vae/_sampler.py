@@ -14,6 +14,7 @@ from skvae._nn._prediction import to_numpy
 from skvae._table._codes import category_counts
 from skvae._vae._aggregate_posterior import (
     code_rows,
+    component_shares_by_group,
     draw_from_aggregate_posterior,
     fit_aggregate_posterior,
 )
@@ -42,6 +43,13 @@ class SamplerMixin:
         # samples does not pay for it (0.06 s of each digits fit, a third of the sampler).
         self._aggregate_posterior = None
         self._aggregate_codes = self._training_codes(rows)
+        self._training_conditions = self._aggregate_code_groups = None
+        if len(self.condition_columns_) and isinstance(rows, InMemoryRows):
+            C = self._split_columns(rows.X)[1][code_rows(len(rows.X), self._seed)]
+            values, groups, counts = np.unique(C, axis=0, return_inverse=True, return_counts=True)
+            # The codes' condition groups, dropped with the codes once the mixture has
+            # each group's component shares.
+            self._training_conditions, self._aggregate_code_groups = (values, counts), groups
         self._background = self._fitted_background(rows.X)
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = None
@@ -57,6 +65,40 @@ class SamplerMixin:
                 category_counts(self.categories_, self._data_columns()),
             )
 
+    def _conditions_for_draw(self, conditions, n_rows, rng):
+        """Coded conditions of ``n_rows`` generated rows: ``conditions`` as given (see
+        ``_check_conditions``), or for a conditional model given none, rows of condition
+        values drawn with their training shares (the generated table then has the training
+        table's mix of conditions). An unconditional model draws nothing from ``rng``."""
+        fitted = getattr(self, "_training_conditions", None)
+        if conditions is None and fitted is None and len(self.condition_columns_):
+            raise ValueError(
+                f"this model is conditioned on {self.condition_on!r} but kept no training "
+                "conditions to draw from (fitted on a memory-mapped X, or saved by an "
+                "earlier skvae): pass conditions=, one value per condition column or one "
+                "row of values per generated row"
+            )
+        if conditions is not None or fitted is None:
+            return self._check_conditions(conditions, n_rows)
+        values, counts = fitted
+        return values[rng.choice(len(values), size=n_rows, p=counts / counts.sum())]
+
+    def _component_shares_given(self, C, mixture):
+        """Per row of coded conditions C, the aggregate posterior's component shares among
+        the training rows with those conditions (None for an unconditional model, or one
+        whose mixture has no shares); the mixture's weights for values not seen in fit."""
+        shares = mixture.get("condition_shares")
+        if shares is None or not C.shape[1]:
+            return None
+        values = self._training_conditions[0]
+        distinct, inverse = np.unique(C, axis=0, return_inverse=True)
+        known = {tuple(row): j for j, row in enumerate(values)}
+        weights = mixture["weights"] / mixture["weights"].sum()
+        per_distinct = np.array(
+            [shares[known[tuple(row)]] if tuple(row) in known else weights for row in distinct]
+        )
+        return per_distinct[inverse.ravel()]
+
     def _sample_codes(self, n_samples, rng, C, latent="prior", logit_offsets=0.0):
         """Generated rows in the model's coding (see :meth:`sample`), under coded C, with
         ``logit_offsets`` added to the decoder's outputs."""
@@ -69,8 +111,14 @@ class SamplerMixin:
         # z from the prior; with a hierarchy, [z, eps_1] so that z1 ~ p(z1 | z) is drawn too.
         z = rng.standard_normal((n_samples, self._model.latent_noise_width))
         if latent == "aggregate":
+            # A conditional model draws each row's component among those of the training
+            # rows with its conditions: the latent codes of a class need not cover the
+            # codes of all, and a code of another class decoded under this one's condition
+            # blurs the relation between the condition and the row.
+            mixture = self._aggregate_mixture()
+            row_shares = self._component_shares_given(C, mixture)
             z[:, : self.n_components_] = draw_from_aggregate_posterior(
-                self._aggregate_mixture(), n_samples, rng
+                mixture, n_samples, rng, row_shares
             )
         return self._decode(z, C, params=True)
 
@@ -91,8 +139,15 @@ class SamplerMixin:
         if getattr(self, "_aggregate_posterior", None) is None:
             codes = getattr(self, "_aggregate_codes", None)
             if codes is not None:
-                self._aggregate_posterior = fit_aggregate_posterior(codes, self._seed)
+                mixture = fit_aggregate_posterior(codes, self._seed)
+                groups = getattr(self, "_aggregate_code_groups", None)
+                if mixture is not None and groups is not None:
+                    n_groups = len(self._training_conditions[0])
+                    shares = component_shares_by_group(mixture, codes, groups.ravel(), n_groups)
+                    mixture["condition_shares"] = shares
+                self._aggregate_posterior = mixture
         self.__dict__.pop("_aggregate_codes", None)
+        self.__dict__.pop("_aggregate_code_groups", None)
         return getattr(self, "_aggregate_posterior", None)
 
     def _training_codes(self, rows):

@@ -252,8 +252,8 @@ def test_conditions_of_the_wrong_form_are_errors_in_the_command_lines_words(
             "--condition-on, so its latents decode without conditions; leave --conditions out",
         ),
         (
-            ("sample", conditioned, *out),
-            f"skvae sample: error: no --conditions, but {conditioned_on}: give --conditions "
+            ("inverse", conditioned, latents, *out),
+            f"skvae inverse: error: no --conditions, but {conditioned_on}: give --conditions "
             "one value per column, in that order",
         ),
         (
@@ -274,7 +274,24 @@ def test_conditions_of_the_wrong_form_are_errors_in_the_command_lines_words(
     assert run("sample", conditioned, *out, "--conditions", "1", "-n", "5") == 0
     assert pd.read_csv(tmp_path / "rows.csv")["label"].tolist() == [1] * 5
     with pytest.raises(ValueError, match=r"\(condition_on=\['label'\]\): pass conditions=, "):
-        skvae.load(conditioned).sample(5)
+        skvae.load(conditioned).inverse_transform(np.zeros((2, 2)))
+
+
+def test_sample_without_conditions_draws_the_training_conditions(table, tmp_path):
+    """sample with no --conditions on a model fitted with --condition-on writes the rows
+    that sample(n) writes: labels drawn with their training shares."""
+    data, _ = table
+    model, out = tmp_path / "m.skvae", tmp_path / "s.csv"
+    fit = ("--columns", "a,b,label", "--condition-on", "label", "--max-iter", "2")
+    assert run("fit", data, "-o", model, *fit, "--random-state", "0") == 0
+    assert run("sample", model, "-n", "400", "-o", out, "--random-state", "0") == 0
+    written = pd.read_csv(out)
+    expected = skvae.load(model).sample(400, random_state=0)
+    np.testing.assert_allclose(written.to_numpy(), expected, rtol=1e-12)
+    training = pd.read_csv(data)["label"].value_counts(normalize=True)
+    drawn = written["label"].value_counts(normalize=True)
+    assert set(drawn.index) <= set(training.index)
+    assert (drawn - training).abs().max() < 0.08  # 400 draws: sd of a share <= 0.025
 
 
 def test_help_runs_as_a_program():

@@ -74,6 +74,11 @@ class PicklingMixin:
         # never stored; the restored estimator trains on one device unless given another.
         if state.get("distribution") is not None:
             state["distribution"] = None
+        # ...nor in the parameters the model was built with (partial_fit's check), so that
+        # they agree with the restored distribution=None.
+        built_with = state.get("_model_params")
+        if built_with is not None and built_with.get("distribution") is not None:
+            state["_model_params"] = {**built_with, "distribution": None}
         # sample's calibrations, from reference draws: recomputed, identically, when needed.
         state.pop("_calibrations", None)
         return weights_in_place_of_model(state)

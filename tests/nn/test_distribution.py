@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
+import skvae
 from skvae import VAETransformer
 
 # TensorFlow's logical devices must be configured before it initialises, so the
@@ -178,14 +179,23 @@ def test_clone_shares_the_distribution_and_copies_the_rest():
     assert vae.distribution is strategy  # the original is untouched
 
 
-def test_pickling_drops_the_distribution():
-    """A pickled estimator stores distribution=None (a strategy belongs to its process)."""
+def test_pickling_drops_the_distribution(tmp_path):
+    """A pickled or saved estimator stores distribution=None (a strategy belongs to its
+    process), also among the parameters the model was built with, so that the restored
+    estimator pickles, saves and continues with partial_fit."""
     X = np.random.default_rng(0).normal(size=(60, 3))
     vae = VAETransformer(max_iter=2, hidden_layer_sizes=(4,), random_state=0).fit(X)
-    vae.distribution = FakeStrategy()  # as if it had been fitted under one
+    # As if it had been fitted under one: fit records the parameters it built the model with.
+    vae.distribution = FakeStrategy()
+    vae._model_params = {**vae._model_params, "distribution": vae.distribution}
     restored = pickle.loads(pickle.dumps(vae))
-    assert restored.distribution is None
-    np.testing.assert_array_equal(restored.transform(X), vae.transform(X))
+    skvae.save(vae, tmp_path / "vae.skvae")
+    loaded = skvae.load(tmp_path / "vae.skvae")
+    for copy in (restored, loaded):
+        assert copy.distribution is None and copy._model_params["distribution"] is None
+        np.testing.assert_array_equal(copy.transform(X), vae.transform(X))
+        assert copy.partial_fit(X).n_iter_ == vae.n_iter_ + 1
+    assert vae._model_params["distribution"] is vae.distribution  # the original is untouched
 
 
 def test_state_saved_before_the_distribution_parameter_still_loads():

@@ -279,7 +279,9 @@ class ImputationMixin(DefensiveDrawsMixin):
         if not needs_decoding(self.column_kinds_, self._column_schema):
             return completed.astype(X.dtype)
         out = self._to_output(completed)
-        if not is_frame(out):  # an array: X's dtype, as above
+        # An array (integer columns rounded and clipped) keeps X's dtype, as above; a
+        # polars or pyarrow table comes back as it is, in the user's library.
+        if isinstance(out, np.ndarray):
             out = out.astype(X.dtype)
         if index is not None and is_frame(out):
             out.index = index

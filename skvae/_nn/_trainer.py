@@ -28,6 +28,7 @@ from skvae._nn._distribution import is_tf_strategy, training_scope
 from skvae._nn._model_pool import MODEL_POOL
 from skvae._nn._prediction import to_numpy
 from skvae._nn._progress import EpochProgressBar
+from skvae._nn._user_callbacks import checked_callbacks, released_when_done
 
 if keras.backend.backend() == "tensorflow":
     # Before skvae runs any TensorFlow op: size TensorFlow's thread pools from
@@ -227,9 +228,9 @@ def train_model(build, data, config, callbacks=()):
     config : TrainingConfig
         Optimiser, stopping and distribution settings
         (:class:`skvae._nn._training_config.TrainingConfig`).
-    callbacks : sequence of keras.callbacks.Callback, default=()
+    callbacks : keras.callbacks.Callback or sequence of them, default=()
         The user's callbacks, run after skvae's own (the divergence guard and the early
-        stopper).
+        stopper); detached from the model when training ends.
 
     Returns
     -------
@@ -268,8 +269,9 @@ def train_model(build, data, config, callbacks=()):
         restore_best_weights=config.early_stopping,
         start_from_epoch=config.warmup_epochs,
     )
-    callbacks = [stopper, *callbacks, RestoreBestOnStop(stopper)]
-    with training_scope(config.distribution):
+    user_callbacks = checked_callbacks(callbacks)
+    callbacks = [stopper, *user_callbacks, RestoreBestOnStop(stopper)]
+    with training_scope(config.distribution), released_when_done(user_callbacks):
         model = build(data.n_batches)
         key = pool_key(model, config, data.n_batches)
         if key is None:

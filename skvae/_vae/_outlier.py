@@ -87,12 +87,11 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
     Parameters
     ----------
     contamination : "auto" or float, default="auto"
-        Expected proportion of outliers in the training rows. With a float,
-        ``offset_`` is that quantile of the training scores. With ``"auto"``, the
-        threshold comes from the scores themselves, as in a box plot: ``offset_`` is
-        Tukey's lower fence of the training log-likelihoods, Q1 - 1.5 (Q3 - Q1). Rows that
-        are outliers among the training scores are flagged, however many there are;
-        quartiles are unmoved by up to 25% of outliers.
+        Expected proportion of outliers in the training rows. With a float, ``offset_``
+        is that quantile of the training scores. With ``"auto"``, the threshold comes
+        from the scores themselves, as in a box plot: ``offset_`` is Tukey's lower fence
+        of the training log-likelihoods, Q1 - 1.5 (Q3 - Q1). Rows that are outliers among
+        the training scores are flagged, however many; quartiles are unmoved by up to 25%.
     trim : "auto" or float in [0, 0.5), default="auto"
         Robust training. With a fraction above 0 the VAE is fitted twice: the second fit
         leaves out this fraction of the training rows, those with the lowest
@@ -103,9 +102,8 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
         or ``contamination`` when that is a larger float: with the default
         ``whiten="auto"`` it ranked anomalies best on the anomaly benchmark, also on tasks
         no default was chosen on (see the user guide). 0 fits once, on every row, as
-        :class:`VAETransformer` does. Either way every training row is scored, and
-        ``offset_`` is set from all of them. ``callbacks`` given to :meth:`fit` see the
-        second fit only. A memory-mapped X is fitted once.
+        :class:`VAETransformer` does. Either way every row is scored and ``offset_`` set
+        from all. ``callbacks`` see the second fit only. A memory-mapped X is fitted once.
     %(parameters)s
 
     Attributes
@@ -245,7 +243,7 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
             return AUTO_TRIM_FRACTION
         return max(AUTO_TRIM_FRACTION, float(self.contamination))
 
-    def fit_predict(self, X, y=None):
+    def fit_predict(self, X, y=None, **kwargs):
         """Fit the detector on X and label its rows: +1 inlier, -1 outlier.
 
         Parameters
@@ -254,6 +252,8 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
             Training rows (NaN marks a missing entry).
         y : None
             Ignored.
+        **kwargs : dict
+            Passed to :meth:`fit` (``callbacks``), as scikit-learn's ``fit_predict`` does.
 
         Returns
         -------
@@ -270,7 +270,7 @@ class VAEOutlierDetector(HoleScoresMixin, OutlierMixin, BaseVAE):
         >>> int((labels == -1).sum())
         10
         """
-        return self.fit(X).predict(X)
+        return self.fit(X, **kwargs).predict(X)
 
     def decision_function(self, X):
         """Shifted log-likelihood: negative for outliers, positive for inliers.

@@ -243,7 +243,7 @@ class VQVAETransformer(
             Training data.
         y : None
             Ignored; present for API consistency.
-        callbacks : list of keras.callbacks.Callback, default=None
+        callbacks : keras.callbacks.Callback or list of them, default=None
             Keras callbacks run during training, after skvae's own (the divergence guard
             and the early stopper), as in ``keras.Model.fit``. One that sets
             ``self.model.stop_training`` ends the fit cleanly: the estimator is fitted

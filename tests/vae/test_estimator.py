@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from synthetic_data import LINEAR_VAE_PARAMS, ppca_data, two_factor_data
 
-from skvae import VAETransformer, gaussian_kl
+from skvae import VAEOutlierDetector, VAETransformer, gaussian_kl
 
 
 @pytest.fixture(scope="module")
@@ -418,6 +418,37 @@ def test_early_stopping_uses_validation_and_restores_best_weights():
         np.testing.assert_array_equal(kept, at_best)
     # The last epoch's weights differ: the restore did something.
     assert any(not np.array_equal(a, b) for a, b in zip(final, record.per_epoch[-1], strict=True))
+
+
+class CountEpochs(keras.callbacks.Callback):
+    """Counts the epochs it sees (a user's callback)."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+def test_callbacks_are_one_callback_or_a_list_and_are_released_after_training():
+    """fit takes one callback or a list, as keras.Model.fit does; anything else is a
+    TypeError naming what was received; after training a callback holds no reference to
+    skvae's internal model, so a used callback pickles (as GridSearchCV(n_jobs=k) needs)."""
+    X = two_factor_data()[:100]
+    one, listed = CountEpochs(), CountEpochs()
+    VAETransformer(max_iter=3, random_state=0).fit(X, callbacks=one)
+    VAETransformer(max_iter=2, random_state=0).fit(X, callbacks=(listed,))
+    assert (one.epochs, listed.epochs) == (3, 2)
+    assert one.model is None
+    assert pickle.loads(pickle.dumps(one)).epochs == 3
+    with pytest.raises(TypeError, match=r"list of them, .*; got a list holding 'stop' \(str\)"):
+        VAETransformer(max_iter=1).fit(X, callbacks=["stop"])
+    with pytest.raises(TypeError, match=r"got 3 \(int\)"):
+        VAETransformer(max_iter=1).fit(X, callbacks=3)
+    detector = VAEOutlierDetector(max_iter=2, random_state=0)
+    labels = detector.fit_predict(X, callbacks=[CountEpochs()])  # passed on to fit
+    assert set(np.unique(labels)) <= {-1, 1} and detector.n_iter_ == 2
 
 
 def test_constant_columns_give_finite_scores():

@@ -67,6 +67,12 @@ class ImputationMixin(DefensiveDrawsMixin):
     True
     """
 
+    def _validate_rows(self, X):
+        """Coded rows of X with the ``missing_values`` placeholder a hole, as NaN is: every
+        method that takes X (transform, score_samples, encode, to_numeric, ...) reads its
+        rows through here, so none of them can take the placeholder for an observed value."""
+        return super()._validate_rows(self._as_nan(X))
+
     def _linear_gaussian_fill(self, X, rng=None, parameters=None):
         """Exact E[x | x_observed] (scaled units) of coded rows X under a linear-Gaussian
         model with the fitted latent prior (a Gaussian mixture, by default one standard
@@ -188,7 +194,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         rng = check_random_state(random_state)
         index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
-            X = self._validate_rows(self._as_nan(X))
+            X = self._validate_rows(X)
             refit = parameter_uncertainty and self._can_refit_parameters()
             completions = []
             for _ in range(n_imputations):
@@ -242,7 +248,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         weights (m, K), E[x | z_k] (encoded) and parameters. A complete row keeps its
         values, so it needs no draws (with a category of 100 levels, 1,000 draws of 600
         complete rows had taken 14 s to return them unchanged)."""
-        X = self._validate_rows(self._as_nan(X))
+        X = self._validate_rows(X)
         holes = np.isnan(self._split_columns(X)[0]).any(axis=1)
         start, width = IMPORTANCE_DRAW_HEAD, self._model.layout.input_width
         if not holes.any():

@@ -116,9 +116,9 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
     ----------
     missing_values : int, float, np.nan, pd.NA or None, default=np.nan
         The placeholder for missing entries, as in :class:`sklearn.impute.SimpleImputer`:
-        entries equal to a number are missing. NaN, None and ``pd.NA`` in a DataFrame are
-        missing whatever is set; ``pd.NA`` set here marks the missing entries of a NumPy
-        object array too.
+        entries equal to a number are missing, in every method that takes X (scores and
+        latents too). NaN, None and ``pd.NA`` in a DataFrame are missing whatever is set;
+        ``pd.NA`` set here marks the missing entries of a NumPy object array too.
     n_prior_components : "auto" or int >= 1, default="auto"
         Components of the Gaussian mixture prior over the latents of a linear Gaussian
         model (the default), fitted by EM with the decoder fixed on a subset of the
@@ -289,7 +289,7 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         check_is_fitted(self)
         index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
-            X = self._validate_rows(self._as_nan(X))
+            X = self._validate_rows(X)
             return self._complete(X, self._linear_gaussian_fill(X), index)
         return self._expected_fill(X, index)
 

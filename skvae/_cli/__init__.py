@@ -8,8 +8,9 @@ command line).
 
 ``main`` is the entry point (``skvae._cli:main``, also run by ``python -m skvae``). The
 modules: ``_main`` (dispatch and errors), ``_parser`` (the options), ``_commands`` (one
-function per subcommand), ``_io`` (tables and model files), ``_interrupt`` (Ctrl-C during
-a fit) and ``_demo`` (the digits comparison that ``skvae`` alone runs).
+function per subcommand), ``_io`` (tables and model files), ``_warnings`` (warnings as one
+line), ``_interrupt`` (Ctrl-C during a fit) and ``_demo`` (the digits comparison that
+``skvae`` alone runs).
 """
 
 from skvae._cli._main import main

@@ -5,6 +5,7 @@ import sys
 
 from skvae._cli._io import CLIError, check_output_path
 from skvae._cli._parser import build_parser
+from skvae._cli._warnings import command_line_warnings
 
 
 def main(argv=None):
@@ -13,6 +14,8 @@ def main(argv=None):
     Options with no subcommand go to the demo (``skvae --n-components 4``), and no
     arguments at all run it with its defaults. A :class:`CLIError` prints one line on
     stderr and gives status 1; a wrong command line exits with status 2 (argparse's).
+    Warnings print as one line too (``skvae fit: warning: ...``), naming options where
+    the estimators' advice names their parameters.
 
     Parameters
     ----------
@@ -40,9 +43,11 @@ def main(argv=None):
     if getattr(args, "progress", False) is None:
         args.progress = sys.stderr.isatty()
     try:
-        if getattr(args, "output", None):
-            check_output_path(args.output)
-        args.func(args)
+        # Warnings as one line in the command line's words; Python's rendering after.
+        with command_line_warnings(args.command):
+            if getattr(args, "output", None):
+                check_output_path(args.output)
+            args.func(args)
     except CLIError as error:
         print(f"skvae {args.command}: error: {error}", file=sys.stderr)
         return 1

@@ -1,13 +1,13 @@
 """Train on synthetic, test on real (TSTR): how useful synthetic rows are for a classifier."""
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvae.metrics._frames import (
     as_pandas,
@@ -82,7 +82,9 @@ def frame_classifier(frame):
             ("numbers", make_pipeline(*_number_scaling(SimpleImputer())), numeric),
         ]
     )
-    return make_pipeline(encoder, LogisticRegression(max_iter=2000))
+    # NumPy output whatever sklearn.set_config(transform_output=...) says: the one-hot
+    # encoding is sparse, which pandas output refuses.
+    return make_pipeline(encoder, LogisticRegression(max_iter=2000)).set_output(transform="default")
 
 
 def tstr_accuracy(
@@ -137,6 +139,7 @@ def tstr_accuracy(
             estimator = frame_classifier(real_train)
         else:
             estimator = make_pipeline(*_number_scaling(), LogisticRegression(max_iter=2000))
+            estimator.set_output(transform="default")
     on_real = clone(estimator).fit(real_train, _labels(y_real_train))
     on_synthetic = clone(estimator).fit(synthetic, _labels(y_synthetic))
     y_test = _labels(y_real_test)
@@ -152,7 +155,7 @@ def _number_scaling(*steps):
     return [PowerOfTwoScaler(), *steps, StandardScaler()]
 
 
-class PowerOfTwoScaler(TransformerMixin, BaseEstimator):
+class PowerOfTwoScaler(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Multiplies each column by the power of two that puts its largest training |value|
     in [0.5, 1): exact, and safe for values near 1e300 or 1e-300, where StandardScaler
     overflows and MaxAbsScaler counts a column below 2e-15 as constant. NaN passes through.
@@ -167,17 +170,18 @@ class PowerOfTwoScaler(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn each column's power of two from the training rows ``X``."""
-        self.exponents_ = scale_columns(self._check(X))[1]
+        self.exponents_ = scale_columns(self._check(X, reset=True))[1]
         return self
 
     def transform(self, X):
         """``X`` with each column multiplied by its learnt power of two."""
         check_is_fitted(self)
-        return np.ldexp(self._check(X), -self.exponents_)
+        return np.ldexp(self._check(X, reset=False), -self.exponents_)
 
-    @staticmethod
-    def _check(X):
-        return check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+    def _check(self, X, reset):
+        # validate_data records n_features_in_, which get_feature_names_out (and so
+        # set_output) needs.
+        return validate_data(self, X, reset=reset, dtype=np.float64, ensure_all_finite="allow-nan")
 
 
 def _labels(y):

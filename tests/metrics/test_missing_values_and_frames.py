@@ -227,3 +227,27 @@ def test_polars_and_pyarrow_frames_give_the_pandas_results():
     assert isinstance(table, pa.Table)
     with pytest.raises(ValueError, match="all as pandas DataFrames or all as arrays"):
         marginal_distances(real, real_pd.to_numpy())
+
+
+@pytest.mark.parametrize("output", ["pandas", "polars"])
+def test_tstr_accuracy_ignores_the_global_transform_output(output):
+    """tstr_accuracy gives the same scores, with no warning, under
+    sklearn.set_config(transform_output="pandas" or "polars"): its classifiers keep NumPy
+    output (the sparse one-hot encoding of a frame's categories refused pandas output)."""
+    import warnings
+
+    import sklearn
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"size": rng.normal(size=200), "color": pd.Categorical(rng.choice(["r", "b"], 200))}
+    )
+    y = (frame["size"] + (frame["color"] == "r") > 0.5).to_numpy()
+    args = (frame[::2], y[::2], frame[1::4], y[1::4], frame[3::4], y[3::4])
+    arrays = (frame[["size"]].to_numpy(),) * 3
+    array_args = (arrays[0][::2], y[::2], arrays[0][1::4], y[1::4], arrays[0][3::4], y[3::4])
+    expected = tstr_accuracy(*args), tstr_accuracy(*array_args)
+    with sklearn.config_context(transform_output=output), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (tstr_accuracy(*args), tstr_accuracy(*array_args)) == expected
+    assert expected[0]["train_on_real"] > 0.8

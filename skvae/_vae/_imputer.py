@@ -10,6 +10,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 from skvae._persistence._registry import savable
 from skvae._table._categories import is_missing_value
 from skvae._table._codes import is_frame
+from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
 from skvae._vae._base import BaseVAE
 from skvae._vae._docs import fill_doc, with_defaults
 from skvae._vae._imputation import ImputationMixin
@@ -32,7 +33,7 @@ IMPUTER_DEFAULTS = {
 
 def placeholder_as_nan(X, missing_values):
     """X with the entries equal to the placeholder ``missing_values`` set to NaN (a
-    pandas DataFrame stays one).
+    pandas or polars DataFrame or a pyarrow Table stays one, with nulls there).
 
     NaN, None and ``pd.NA`` in a DataFrame are missing already (skvae._table._codes), and
     NaN and None in an array of numbers; ``pd.NA`` in a NumPy array of objects (or a list)
@@ -59,6 +60,10 @@ def placeholder_as_nan(X, missing_values):
         X = np.array(X, dtype=object)
         X[np.vectorize(is_missing_value, otypes=[bool])(X)] = np.nan
         return X
+    library = frame_library(X)
+    if library is not None:  # polars or pyarrow: through pandas, back to the same library
+        enums = enum_columns(X) if library == "polars" else ()
+        return from_pandas(placeholder_as_nan(to_pandas(X), missing_values), library, enums)
     if hasattr(X, "mask"):  # pandas DataFrame: keep its column names
         holes = X == missing_values
         # An integer column with holes becomes pandas' nullable integer, not float with

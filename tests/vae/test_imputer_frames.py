@@ -70,3 +70,30 @@ def test_imputer_fills_polars_and_pyarrow_tables_in_their_library(library, with_
         # from another row would miss by about 2. (The importance-sampled one needs more.)
         filled = _as_pandas(outputs["transform"][0])
         assert np.abs(filled.loc[holes, "b"] - 2 * frame.loc[holes, "a"]).max() < 0.5
+
+
+@pytest.mark.parametrize("library", ["polars", "pyarrow"])
+def test_a_numeric_placeholder_in_polars_and_pyarrow_tables_is_a_hole(library):
+    """VAEImputer(missing_values=-1) on a polars DataFrame or pyarrow Table (a float, an
+    integer and a categorical column) fills and scores the -1 entries as the same table
+    with nulls there, and returns that library's table (the table was read as a float
+    array: an array came back, and a categorical column raised "could not convert")."""
+    frame = _frame(with_category=True)
+    with_placeholder = frame.assign(
+        b=frame["b"].fillna(-1.0), n=frame["n"].mask(frame.index % 7 == 0, -1)
+    )
+    with_nulls = with_placeholder.assign(
+        b=frame["b"], n=pd.array(with_placeholder["n"].where(with_placeholder["n"] != -1), "Int64")
+    )
+    convert = pl.from_pandas if library == "polars" else pa.Table.from_pandas
+    table, table_nulls = convert(with_placeholder), convert(with_nulls)
+    params = dict(max_iter=5, random_state=0)
+    imputer = VAEImputer(missing_values=-1, **params).fit(table)
+    filled = imputer.transform(table)
+    assert isinstance(filled, pl.DataFrame if library == "polars" else pa.Table)
+    expected = VAEImputer(**params).fit(table_nulls)
+    pd.testing.assert_frame_equal(_as_pandas(filled), _as_pandas(expected.transform(table_nulls)))
+    assert not (_as_pandas(filled)[["b", "n"]] == -1).any().any()
+    np.testing.assert_array_equal(
+        imputer.score_samples(table[:20]), expected.score_samples(table_nulls[:20])
+    )

@@ -298,9 +298,14 @@ class WhiteningMixin:
             # modelled: EM's estimate of its correlations, and the draws that fill it for
             # training, would rest on its few observed entries.
             rotated &= np.asarray(n_missing) <= MAX_ROTATED_MISSING_SHARE * n_rows
+        holes = np.asarray(n_missing) > 0
+        if not (rotated.any() or modelled_holes or isinstance(self.whiten, str)):
+            # whiten=True and no training row complete in these columns: the correlation
+            # over complete rows is empty (all 0), and nothing would be rotated silently.
+            rotated = holes & ~discrete
         if np.count_nonzero(rotated) < 2:
             return
-        holes = rotated & (np.asarray(n_missing) > 0)
+        holes &= rotated
         if holes.any() and not modelled_holes:
             if isinstance(self.whiten, str):
                 return  # "auto": the holes are modelled in the columns' own coordinates

@@ -123,6 +123,11 @@ def test_whitening_errors_speak_to_the_user():
     frame = pd.DataFrame(holes, columns=[f"c{j}" for j in range(holes.shape[1])])
     with pytest.raises(ValueError, match=r"column\(s\) \['c1'\]\. Impute them first"):
         VAETransformer(max_iter=1, whiten=True, **FAST).fit(frame)
+    # No complete training row: the same error (whiten=True was dropped silently).
+    every_row = X.copy()
+    every_row[np.arange(len(X)), np.arange(len(X)) % 2] = np.nan
+    with pytest.raises(ValueError, match=r"no missing value .* column\(s\) \[0, 1\]"):
+        VAETransformer(max_iter=1, whiten=True, **FAST).fit(every_row)
     vae = VAETransformer(n_components=1, max_iter=1, whiten=True, **FAST).fit(X)
     # whiten=True's tags refuse NaN; "auto" (on complete rows the same fit as True, see
     # below) encodes a row with a hole as the row with the hole at its conditional mean.

@@ -142,6 +142,25 @@ def test_detector_round_trip(detector, wine_frame, tmp_path):
     assert not hasattr(restored, "feature_names_in_")
 
 
+def test_metadata_routing_requests_are_saved_and_restored(wine_frame, tmp_path):
+    """A model given set_fit_request(callbacks=True), as metadata routing needs to pass
+    callbacks through GridSearchCV or a Pipeline, saves (it was refused: a MetadataRequest
+    cannot be stored) and loads with the same requests, routing enabled or not."""
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        vae = VAETransformer(**TINY).set_fit_request(callbacks=True).fit(wine_frame)
+        save(vae, tmp_path / "routed.skvae")
+    restored = load(tmp_path / "routed.skvae")
+    assert restored.get_metadata_routing().fit.requests == {"callbacks": True}
+    np.testing.assert_array_equal(restored.transform(wine_frame), vae.transform(wine_frame))
+    with sklearn.config_context(enable_metadata_routing=True):
+        assert load(tmp_path / "routed.skvae").get_metadata_routing().fit.requests == {
+            "callbacks": True
+        }
+    assert "_metadata_requests" not in restored.__dict__
+
+
 def test_imputer_round_trip(wine_frame, tmp_path):
     """A loaded VAEImputer (its default linear model with a latent mixture prior, fitted
     on rows with holes) fills, draws multiple imputations and scores as the original."""

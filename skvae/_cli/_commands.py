@@ -18,6 +18,7 @@ from skvae._cli._io import (
     read_table,
     write_table,
 )
+from skvae._cli._unseen import check_known_categories
 
 
 def _split(text):
@@ -55,6 +56,7 @@ def cmd_fit(args):
         batch_size=args.batch_size,
         early_stopping=args.early_stopping,
         condition_on=_split(args.condition_on),
+        handle_unknown=args.handle_unknown,
         random_state=args.random_state,
         # A live bar on a terminal, one line per epoch in a log (--progress in a pipe).
         verbose=(1 if sys.stdout.isatty() else 2) if args.progress else 0,
@@ -101,6 +103,7 @@ def _model_categorical(model):
 def _apply(args, kind, method):
     model = load_model(args.model, kind)
     data = read_table(args.data, list(model.feature_names_in_), _model_categorical(model))
+    check_known_categories(model, data, args.data)
     try:
         return model, data, getattr(model, method)(data)
     except ValueError as error:
@@ -185,6 +188,7 @@ def cmd_report(args):
     else:
         # As the other commands read it: the model's text columns stay categories.
         data = read_table(args.data, list(names), _model_categorical(model))
+        check_known_categories(model, data, args.data)
     labels = None
     if args.label:
         # Read as it is: labels may be words, which read_table would reject.

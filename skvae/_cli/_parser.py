@@ -141,6 +141,13 @@ def _add_fit(sub):
         help="likelihood of the numeric columns (default: the estimator's: student_t, or "
         "gaussian for the imputer)",
     )
+    fit.add_argument(
+        "--handle-unknown",
+        choices=["error", "ignore"],
+        default="error",
+        help="a category not seen in fit, in the table of a later command: an error, or "
+        "read as a missing value (kept in the model; default: error)",
+    )
     fit.add_argument("--beta", type=float, default=1.0)
     fit.add_argument(
         "--kl-warmup",

@@ -27,6 +27,7 @@ from skvae._vae._latent_mixture import (
     rows_for_mixture,
     standard_prior,
 )
+from skvae._vae._observed_support import restrict_expected, support_offsets
 from skvae._vae._parameter_draws import refitted_parameters, simulated_table
 
 
@@ -213,11 +214,20 @@ class ImputationMixin(DefensiveDrawsMixin):
                 u = rng.uniform(size=(len(weights), 1))
                 chosen = resampled_draws(weights, u)
                 layout = self._model.layout
-                filled = layout.sample_columns(params[rows, chosen], obs_log_var, rng)
+                # Only values seen in training: offsets of +-inf pin a constant 0/1 or
+                # categorical column and rule out unseen categories (the same uniforms).
+                offsets = support_offsets(layout, self._training_shares())
+                filled = layout.sample_columns(params[rows, chosen] + offsets, obs_log_var, rng)
             completions.append(self._complete_holes(X, holes, filled, index))
         if self._column_schema["as_frame"]:
             return completions
         return np.stack(completions)
+
+    def _training_shares(self):
+        """Training shares of the 0/1 and categorical columns, whose zeros the fills and
+        draws keep to (:mod:`skvae._vae._observed_support`); None, restricting nothing,
+        for a model fitted on a memory-mapped X or saved by an earlier skvae."""
+        return getattr(self, "_category_shares", None)
 
     def _can_refit_parameters(self):
         """Whether :meth:`_parameter_draw` applies: a linear Gaussian model fitted on rows
@@ -263,8 +273,10 @@ class ImputationMixin(DefensiveDrawsMixin):
         X, holes, weights, expected, _ = self._importance_draws(X)
         filled = None
         if holes.any():
+            layout = self._model.layout
+            expected = restrict_expected(expected, layout, self._training_shares())
             mean = np.einsum("nk,nkf->nf", weights, expected)
-            filled = self._model.layout.columns_from_encoded(mean)
+            filled = layout.columns_from_encoded(mean)
         return self._complete_holes(X, holes, filled, index)
 
     def _complete_holes(self, X, holes, filled_holes, index=None):

@@ -34,6 +34,7 @@ from skvae._table._categories import (
     warn_if_identifier,
 )
 from skvae._table._column_types import resolve_column_types
+from skvae._table._frames import integer_column_labels
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
 CONTINUOUS_KINDS = continuous_kinds()
@@ -58,7 +59,8 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
         Kind of columns that are neither boolean nor categorical nor overridden: the
         estimator's ``likelihood``.
     column_types : dict or None
-        Overrides: column name (or integer position) to kind.
+        Overrides: column name (or integer position) to kind; the label, never the
+        position, for a frame whose labels are not all strings (ints, tuples).
     integer_kind : str or None, default="integer"
         Kind of a DataFrame's integer-dtype columns (None: ``default_kind``).
 
@@ -82,7 +84,8 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
     >>> kinds, schema[0]
     (['integer', 'student_t', 'bernoulli'], {'dtype': 'int64', 'low': 0.0, 'high': 3.0})
     """
-    overrides = resolve_column_types(column_types, names, KINDS)
+    labels = integer_column_labels(X) if is_frame(X) else None  # ints, tuples: names
+    overrides = resolve_column_types(column_types, names, KINDS, labels)
     kinds, categories, schema = [], [], []
     for j, name in enumerate(names):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]

@@ -2,10 +2,15 @@
 
 import numbers
 
+from skvae._table._column_keys import label_position, unknown_label_error
 
-def resolve_column_types(column_types, names, kinds):
+
+def resolve_column_types(column_types, names, kinds, labels=None):
     """``{column position: kind}`` from ``column_types`` (keys: column names or positions
     in X, whose columns are ``names``; values: one of ``kinds``).
+
+    ``labels``: a DataFrame's column labels where they are not all strings (ints, tuples);
+    the keys are then those labels, never positions (see :mod:`skvae._table._column_keys`).
 
     Raises ``ValueError`` for a key that names no column, a kind not in ``kinds``, and a
     column named twice (by its name and by its position) with two kinds.
@@ -21,6 +26,8 @@ def resolve_column_types(column_types, names, kinds):
     Traceback (most recent call last):
     ...
     ValueError: column_types names column 'a' twice, as 'a' ('categorical') and as 0 ...
+    >>> resolve_column_types({0: "categorical"}, ["3", "0"], ["categorical"], labels=[3, 0])
+    {1: 'categorical'}
     """
     if column_types is None:
         return {}
@@ -30,8 +37,13 @@ def resolve_column_types(column_types, names, kinds):
             f"{list(kinds)}; got {type(column_types).__name__}"
         )
     overrides, keys = {}, {}
+    shown = names if labels is None else labels  # the columns as the user names them
     for key, kind in column_types.items():
-        if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+        if labels is not None:
+            j = label_position(key, labels)
+            if j is None:
+                raise unknown_label_error("column_types", key, labels)
+        elif isinstance(key, numbers.Integral) and not isinstance(key, bool):
             if not 0 <= key < len(names):
                 raise ValueError(
                     f"column_types has column position {key}, but X has {len(names)} columns"
@@ -49,7 +61,7 @@ def resolve_column_types(column_types, names, kinds):
         if j in overrides and overrides[j] != kind:
             # Which kind the column would get would depend on the dict's order.
             raise ValueError(
-                f"column_types names column {names[j]!r} twice, as {keys[j]!r} "
+                f"column_types names column {shown[j]!r} twice, as {keys[j]!r} "
                 f"({overrides[j]!r}) and as {key!r} ({kind!r}); give each column one kind"
             )
         overrides[j], keys[j] = kind, key

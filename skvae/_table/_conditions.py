@@ -10,16 +10,39 @@ from numbers import Integral
 
 import numpy as np
 
+from skvae._table._column_keys import label_position, unknown_label_error
+
 MAX_CATEGORIES = 32
 
 
 def resolve_condition_columns(condition_on, n_features, feature_names):
-    """Sorted column indices named by ``condition_on`` (ints, or names for DataFrames)."""
+    """Sorted column indices named by ``condition_on`` (ints, or names for DataFrames).
+
+    ``feature_names``: a DataFrame's column labels (None for an array). String labels are
+    names, and ints positions; labels that are not all strings (ints, tuples) are the only
+    keys, never read as positions (see :mod:`skvae._table._column_keys`).
+
+    Examples
+    --------
+    >>> from skvae._table._conditions import resolve_condition_columns
+    >>> resolve_condition_columns([0], 4, [3, 1, 2, 0]).tolist()
+    [3]
+    >>> resolve_condition_columns(["b", -1], 3, ["a", "b", "c"]).tolist()
+    [1, 2]
+    """
     if condition_on is None:
         return np.array([], dtype=np.int64)
+    labels = None
+    if feature_names is not None and not all(isinstance(f, str) for f in feature_names):
+        labels = list(feature_names)
     columns = []
     for column in condition_on:
-        if isinstance(column, str):
+        if labels is not None:
+            position = label_position(column, labels)
+            if position is None:
+                raise unknown_label_error("condition_on", column, labels)
+            columns.append(position)
+        elif isinstance(column, str):
             if feature_names is None:
                 raise ValueError(
                     f"condition_on names column {column!r}, but X has no column names; "

@@ -29,6 +29,7 @@ from skvae._table._codes import (
     needs_decoding,
     to_codes,
 )
+from skvae._table._column_keys import column_names
 from skvae._table._constant_columns import ConstantColumnsMixin
 from skvae._table._frames import (
     enum_columns,
@@ -205,6 +206,8 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         return X
 
     def _fit_columns(self, X, as_frame):
+        labels = integer_column_labels(X) if as_frame else None  # ints, tuples: the names
+        self._column_schema = {"as_frame": as_frame, "labels": labels}
         kinds, self.categories_, schema = fit_columns(
             X, self._column_names(), self.likelihood, self.column_types, self._integer_dtype_kind
         )
@@ -220,16 +223,13 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
                 f"support; choose one of {list(self._supported_kinds)} in column_types"
             )
         self.column_kinds_ = np.asarray(kinds, dtype=object)
-        self._column_schema = {"as_frame": as_frame, "columns": schema}
-        if as_frame and not hasattr(self, "feature_names_in_"):
-            self._column_schema["labels"] = integer_column_labels(X)
+        self._column_schema["columns"] = schema
         # Set by the scaling of in-memory rows; none from a memory map's first chunk.
         self._integer_bounds = None
 
     def _column_names(self):
-        if hasattr(self, "feature_names_in_"):
-            return [str(name) for name in self.feature_names_in_]
-        return [f"x{j}" for j in range(self.n_features_in_)]
+        labels = getattr(self, "_column_schema", {}).get("labels")
+        return column_names(self.n_features_in_, getattr(self, "feature_names_in_", None), labels)
 
     def _modelled_kinds(self):
         return [str(k) for k in self.column_kinds_[self._data_columns()]]
@@ -271,14 +271,15 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         """Each modelled column of all the training rows X_data (before any subset, such as
         the detector's trimmed refit) is observed somewhere and in its kind's support."""
         # A pandas Categorical of NaN still declares its categories: nothing to learn from.
-        check_observed(np.isnan(X_data).all(axis=0), column_labels(self)[self._data_columns()])
+        labels = column_labels(self, self._column_schema.get("labels"))
+        check_observed(np.isnan(X_data).all(axis=0), labels[self._data_columns()])
         self._check_likelihood_support(X_data)
 
     def _fit_scaling(self, X_data):
         """Set ``mean_`` and ``scale_`` from the modelled coded rows X_data: only continuous
         columns are standardised; 0/1 and category codes stay as they are."""
         continuous = np.isin(self._modelled_kinds(), CONTINUOUS_KINDS)
-        names = column_labels(self)[self._data_columns()]
+        names = column_labels(self, self._column_schema.get("labels"))[self._data_columns()]
         self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, names)
         self._fit_constants(X_data, continuous)
         self._fit_whitening(X_data)

@@ -207,9 +207,8 @@ class BaseVAE(
         """Validate in-memory X, fit the column kinds and condition encoding on every row,
         the scaling on ``train_rows`` (all when None): the rows it returns to train on."""
         X = self._validate_table(X, reset=True)
-        self.condition_columns_ = resolve_condition_columns(
-            self.condition_on, X.shape[1], getattr(self, "feature_names_in_", None)
-        )
+        labels = self._column_schema.get("labels") or getattr(self, "feature_names_in_", None)
+        self.condition_columns_ = resolve_condition_columns(self.condition_on, X.shape[1], labels)
         X_data, C = self._split_columns(X)
         self._check_training_columns(X_data)
         self.condition_categories_, self._condition_mean, self._condition_scale = (

@@ -26,6 +26,7 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
+from skvae._table._column_keys import label_position, unknown_label_error
 from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
@@ -132,12 +133,13 @@ class ValueConditionsMixin:
             raise ValueError("conditions is an empty dict; give at least one column's value")
         row = np.full((1, len(names)), np.nan, dtype=object)
         is_given = np.zeros(len(names), dtype=bool)
+        labels = self._column_schema.get("labels")  # a frame's int or tuple labels
         for key, value in conditions.items():
-            position = self._column_position(key, names)
+            position = self._column_position(key, names, labels)
             if is_given[position]:
                 raise ValueError(
-                    f"conditions names column {names[position]!r} twice (as {key!r} and by "
-                    "its name or position); give each column once"
+                    f"conditions names column {(labels or names)[position]!r} twice (as "
+                    f"{key!r} and by another key); give each column once"
                 )
             row[0, position], is_given[position] = _one_value(value, names[position]), True
         given = np.flatnonzero(is_given)
@@ -192,7 +194,14 @@ class ValueConditionsMixin:
                     "in which generated rows keep an integer column; give a value in it"
                 )
 
-    def _column_position(self, key, names):
+    def _column_position(self, key, names, labels):
+        """Position of the column that ``key`` names: by label for a frame whose labels
+        are not all strings (see skvae._table._column_keys), else by name or position."""
+        if labels is not None:
+            position = label_position(key, labels)
+            if position is None:
+                raise unknown_label_error("conditions", key, labels)
+            return position
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
             if 0 <= key < len(names):
                 return int(key)

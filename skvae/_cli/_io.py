@@ -7,7 +7,13 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 import os
 import tempfile
 
-from skvae._cli._column_inference import inferred_categorical, whole_number_columns
+from skvae._cli._column_inference import (
+    check_no_empty_columns,
+    drop_row_index,
+    inferred_categorical,
+    warn_integer_identifiers,
+    whole_number_columns,
+)
 from skvae._cli._errors import CLIError
 from skvae._table._categories import all_bool
 from skvae._table._codes import fit_columns
@@ -33,7 +39,9 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
     whose values are not all numbers is read as categories too, as pandas and spreadsheets
     would, unless it is named in ``numeric`` (then a non-number is the error above), and a
     column of True/False stays boolean (a Bernoulli column); a text column with too many
-    distinct values (an identifier or free text) is an error.
+    distinct values (an identifier or free text) is an error, as is a column with no value.
+    With ``infer`` and no ``columns``, the row index ``DataFrame.to_csv()`` writes is left
+    out (:func:`drop_row_index`); a column of distinct consecutive integers gets a warning.
 
     Parameters
     ----------
@@ -61,7 +69,8 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
     ------
     CLIError
         If the file is missing, unreadable or empty, names a column twice in its header,
-        lacks a named column, or a numeric column holds something other than a number.
+        lacks a named column, or a numeric column holds something other than a number;
+        with ``infer``, if a column has no value or is a text identifier.
 
     Examples
     --------
@@ -101,12 +110,17 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
             f"{path}: read as one column named {str(frame.columns[0])[:60]!r}; skvae reads "
             "comma-separated files: save it with commas (and decimal points) or as Parquet"
         )
+    if infer and not columns:
+        frame = drop_row_index(frame, header, path)
     if columns:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise CLIError(f"{path}: no column(s) {missing}; the file has {list(frame.columns)}")
         frame = frame[columns]
     if infer:
+        check_no_empty_columns(frame, path)
+        if not columns:  # columns named in --columns are the user's choice
+            warn_integer_identifiers(frame, path, categorical)
         categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
     whole = whole_number_columns(frame, path, categorical) if infer else set()
     for name in frame.columns:

@@ -99,3 +99,70 @@ def test_fit_handle_unknown_ignore_reads_unseen_categories_as_missing(islands, t
     filled = pd.read_csv(tmp_path / "filled.csv")
     assert filled["island"][0] == "Dream"
     assert filled["island"][1] in {"Biscoe", "Dream", "Torgersen"}
+
+
+def test_fit_leaves_out_the_row_index_that_to_csv_writes_with_a_notice(tmp_path, capsys):
+    """The unnamed first column of DataFrame.to_csv() (0..n-1, also a filtered frame's
+    increasing index) is left out of the model with one line saying how to keep it;
+    --columns keeps it."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "color": ["red", "blue"] * 30})
+    full, filtered = tmp_path / "full.csv", tmp_path / "filtered.csv"
+    frame.to_csv(full)
+    frame.iloc[::2].to_csv(filtered)
+    for path, numbers in [(full, "0..59"), (filtered, "0..58")]:
+        model = tmp_path / "m.skvae"
+        assert run("fit", path, "-o", model, "--n-components", "1", *FIT) == 0
+        err = capsys.readouterr().err.splitlines()
+        notices = [line for line in err if line.startswith(f"skvae fit: warning: {path}")]
+        assert notices == [
+            f"skvae fit: warning: {path}: the first column has no header and holds the row "
+            f"numbers {numbers} that DataFrame.to_csv() writes by default; it is left out of "
+            "the model (to keep it, name it in --columns as 'Unnamed: 0')"
+        ]
+        assert list(skvae.load(model).feature_names_in_) == ["x", "color"]
+    kept = ["--columns", "Unnamed: 0,x,color", "--n-components", "1"]
+    assert run("fit", full, "-o", tmp_path / "kept.skvae", *kept, *FIT) == 0
+    assert f"warning: {full}" not in capsys.readouterr().err
+    assert list(skvae.load(tmp_path / "kept.skvae").feature_names_in_)[0] == "Unnamed: 0"
+
+
+def test_an_empty_column_is_an_error_naming_columns(tmp_path, capsys):
+    """A comma at the end of every line (an unnamed, empty column) and a named empty
+    column stop fit with an error that names --columns and the columns to keep."""
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a,b,\n1.5,x,\n2.5,y,\n0.5,x,\n")
+    assert run("fit", trailing, "-o", tmp_path / "m.skvae", *FIT) == 1
+    assert capsys.readouterr().err == (
+        f"skvae fit: error: {trailing}: column(s) ['Unnamed: 2'] have no header and no values "
+        "(a comma at the end of every line?); leave them out with --columns a,b\n"
+    )
+    named = tmp_path / "named.csv"
+    named.write_text("a,notes,b\n1.5,,x\n2.5,,y\n")
+    assert run("fit", named, "-o", tmp_path / "m.skvae", *FIT) == 1
+    assert capsys.readouterr().err == (
+        f"skvae fit: error: {named}: column(s) ['notes'] have no values; leave them out with "
+        "--columns a,b\n"
+    )
+
+
+def test_fit_warns_about_a_column_of_distinct_consecutive_integers(tmp_path, capsys):
+    """An integer column holding each of 1001..1060 once (an identifier) gets a warning
+    naming --columns; a year column with repeats does not."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": rng.permutation(np.arange(1001, 1061)),
+            "year": [2007, 2008, 2009] * 20,
+            "x": rng.normal(size=60),
+        }
+    )
+    frame.to_csv(tmp_path / "ids.csv", index=False)
+    assert run("fit", tmp_path / "ids.csv", "-o", tmp_path / "m.skvae", *FIT) == 0
+    notices = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert notices[0] == (
+        f"skvae fit: warning: {tmp_path / 'ids.csv'}: column 'id' holds 60 distinct consecutive "
+        "whole numbers (1001..1060): a row number or identifier? The model fits it as data; "
+        "leave it out with --columns if so"
+    )
+    assert not any("'year'" in line for line in notices)

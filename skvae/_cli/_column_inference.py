@@ -10,13 +10,14 @@ from skvae._table._categories import looks_like_identifier
 MIN_TEXT_SHARE = 0.1
 
 
-def whole_number_columns(frame, path, categorical=()):
+def whole_number_columns(frame, path, categorical=(), na_values=None):
     r"""Columns of ``frame`` (read from ``path``) that hold whole numbers, as pandas reads
     a complete column of them (int64), also when some cells are empty.
 
     pandas reads a column of integers with an empty cell as float64; such a column counts
     when the file says it holds integers: a Parquet integer type, or CSV cells written
-    without a decimal point or exponent.
+    without a decimal point or exponent (``na_values``: the markers of a missing cell, as
+    the file was read with).
 
     Examples
     --------
@@ -53,7 +54,7 @@ def whole_number_columns(frame, path, categorical=()):
 
         schema = pyarrow.parquet.read_schema(path)
         return whole | {n for n in holes if pyarrow.types.is_integer(schema.field(n).type)}
-    cells = pd.read_csv(path, usecols=holes, dtype=str)
+    cells = pd.read_csv(path, usecols=holes, dtype=str, na_values=na_values)
     return whole | {n for n in holes if not cells[n].str.contains(r"[.eE]", na=False).any()}
 
 

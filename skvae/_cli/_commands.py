@@ -38,6 +38,7 @@ def cmd_fit(args):
         _split(args.categorical) or [],
         infer=True,
         numeric=_split(args.numeric) or [],
+        na_values=_split(args.na_values),
     )
     categorical = [name for name in data.columns if data[name].dtype == object]
     cls = getattr(skvae, ESTIMATORS[args.estimator])
@@ -102,7 +103,12 @@ def _model_categorical(model):
 
 def _apply(args, kind, method):
     model = load_model(args.model, kind)
-    data = read_table(args.data, list(model.feature_names_in_), _model_categorical(model))
+    data = read_table(
+        args.data,
+        list(model.feature_names_in_),
+        _model_categorical(model),
+        na_values=_split(args.na_values),
+    )
     check_known_categories(model, data, args.data)
     try:
         return model, data, getattr(model, method)(data)
@@ -183,17 +189,20 @@ def cmd_report(args):
 
     model = load_model(args.model)
     names = getattr(model, "feature_names_in_", None)
+    na_values = _split(args.na_values)
     if names is None:
-        data = read_table(args.data)
+        data = read_table(args.data, na_values=na_values)
     else:
         # As the other commands read it: the model's text columns stay categories.
-        data = read_table(args.data, list(names), _model_categorical(model))
+        data = read_table(args.data, list(names), _model_categorical(model), na_values=na_values)
         check_known_categories(model, data, args.data)
     labels = None
     if args.label:
         # Read as it is: labels may be words, which read_table would reject.
         table = (
-            pd.read_parquet(args.data) if args.data.endswith(".parquet") else pd.read_csv(args.data)
+            pd.read_parquet(args.data)
+            if args.data.endswith(".parquet")
+            else pd.read_csv(args.data, na_values=na_values)
         )
         if args.label not in table.columns:
             raise CLIError(

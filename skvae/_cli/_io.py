@@ -5,6 +5,7 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 """
 
 import os
+import shlex
 import tempfile
 
 from skvae._cli._column_inference import (
@@ -26,11 +27,24 @@ ESTIMATORS = {
 }
 
 
-# What an error about a cell that is not a number suggests, unless told otherwise.
-CATEGORICAL_HINT = "name the column in --categorical if it holds categories"
+# What an error about a cell that is not a number suggests, unless told otherwise; {marker}
+# is the cell, quoted for a shell. A marker first: --categorical would make a column of
+# numbers with a few '?' cells categories.
+CATEGORICAL_HINT = (
+    "if it marks a missing value, pass --na-values {marker}; name the column in "
+    "--categorical if it holds categories"
+)
 
 
-def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint=CATEGORICAL_HINT):
+def read_table(
+    path,
+    columns=None,
+    categorical=(),
+    infer=False,
+    numeric=(),
+    hint=CATEGORICAL_HINT,
+    na_values=None,
+):
     """A DataFrame from a CSV or Parquet file, NaN for empty cells.
 
     Columns named in ``categorical`` keep their values (as categories). Without ``infer``
@@ -57,6 +71,9 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         With ``infer``, columns that must hold numbers all the same.
     hint : str, default=CATEGORICAL_HINT
         What the error about a cell that is not a number suggests.
+    na_values : list of str, default=None
+        Cells that mark a missing value (``--na-values``), besides empty cells and pandas'
+        usual markers: pandas' ``na_values`` for a CSV file, text cells for Parquet.
 
     Returns
     -------
@@ -92,8 +109,12 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         if path.endswith(".parquet"):
             frame = pd.read_parquet(path)
             header = frame.columns
+            # Parquet holds real missing values; a marker can only be a text cell.
+            for name in frame.select_dtypes(include=["object", "string"]).columns:
+                if na_values:
+                    frame[name] = frame[name].mask(frame[name].isin(na_values))
         else:
-            frame = pd.read_csv(path)
+            frame = pd.read_csv(path, na_values=na_values)
             # pandas renames a repeated header (a, a -> a, a.1): the header row, read raw.
             header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
             header = pd.Index(header.iloc[0])
@@ -122,7 +143,7 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         if not columns:  # columns named in --columns are the user's choice
             warn_integer_identifiers(frame, path, categorical)
         categorical = list(categorical) + inferred_categorical(frame, path, categorical, numeric)
-    whole = whole_number_columns(frame, path, categorical) if infer else set()
+    whole = whole_number_columns(frame, path, categorical, na_values) if infer else set()
     for name in frame.columns:
         if infer and all_bool(frame[name]):
             # True/False (a Bernoulli column), empty cells as pandas' NA, as in Python.
@@ -135,9 +156,10 @@ def read_table(path, columns=None, categorical=(), infer=False, numeric=(), hint
         bad = values.isna() & frame[name].notna()
         if bad.any():
             row = int(bad.idxmax())
+            cell = frame[name][row]
+            advice = hint.replace("{marker}", shlex.quote(str(cell)))
             raise CLIError(
-                f"{path}: column {name!r}, row {row + 1}: {frame[name][row]!r} is not a number "
-                f"({hint})"
+                f"{path}: column {name!r}, row {row + 1}: {cell!r} is not a number ({advice})"
             )
         if name in whole:
             # Whole numbers stay integers ("integer" kind); holes need the nullable dtype.

@@ -16,6 +16,11 @@ from skvae._cli._commands import (
 from skvae._cli._io import ESTIMATORS
 from skvae._table._codes import KINDS
 
+NA_VALUES_HELP = (
+    "comma-separated cells that mark a missing value, e.g. '?,n/a,-' (empty cells and "
+    "pandas' usual markers, such as NA, are missing anyway)"
+)
+
 
 def build_parser():
     """The argument parser of the ``skvae`` command.
@@ -59,6 +64,7 @@ def build_parser():
         command.add_argument("model", help="model file written by `skvae fit`")
         command.add_argument("data", help="table with the training columns")
         command.add_argument("-o", "--output", required=name != "score", help="output table")
+        command.add_argument("--na-values", help=NA_VALUES_HELP)
         command.set_defaults(func=func)
 
     inverse = sub.add_parser("inverse", help="decode a table of latents into rows")
@@ -79,6 +85,7 @@ def build_parser():
         "--image-shape", help="draw rows as images of HEIGHT,WIDTH pixels (e.g. 8,8)"
     )
     report.add_argument("--title", help="page title (default: the estimator's name)")
+    report.add_argument("--na-values", help=NA_VALUES_HELP)
     report.set_defaults(func=cmd_report)
 
     sample = sub.add_parser("sample", help="generate new rows")
@@ -114,6 +121,7 @@ def _add_fit(sub):
         help="comma-separated columns that must hold numbers (a non-number is then an error "
         "instead of making the column categorical)",
     )
+    fit.add_argument("--na-values", help=NA_VALUES_HELP)
     fit.add_argument(
         "--n-components",
         type=lambda value: value if value in ("auto", "sqrt") else int(value),

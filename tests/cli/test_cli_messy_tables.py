@@ -166,3 +166,41 @@ def test_fit_warns_about_a_column_of_distinct_consecutive_integers(tmp_path, cap
         "leave it out with --columns if so"
     )
     assert not any("'year'" in line for line in notices)
+
+
+def test_na_values_reads_markers_as_missing_and_the_error_suggests_it_first(tmp_path, capsys):
+    """A '?' in a numeric column: the error suggests --na-values '?' before --categorical;
+    with --na-values fit models the column as numbers and score reads the file too."""
+    rng = np.random.default_rng(0)
+    mass = rng.normal(4000, 500, size=60).round(1).astype(str)
+    mass[::20] = "?"
+    path = tmp_path / "qmark.csv"
+    pd.DataFrame({"mass": mass, "species": ["Adelie", "Gentoo"] * 30}).to_csv(path, index=False)
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, *FIT) == 1
+    assert capsys.readouterr().err == (
+        f"skvae fit: error: {path}: column 'mass', row 1: '?' is not a number (if it marks a "
+        "missing value, pass --na-values '?'; name the column in --categorical if it holds "
+        "categories)\n"
+    )
+    assert run("fit", path, "-o", model, "--na-values", "?,n/a", *FIT) == 0
+    fitted = skvae.load(model)
+    assert list(fitted.column_kinds_) == ["student_t", "categorical"]
+    assert run("score", model, path, "-o", tmp_path / "s.csv") == 1
+    assert "pass --na-values '?'" in capsys.readouterr().err
+    assert run("score", model, path, "-o", tmp_path / "s.csv", "--na-values", "?") == 0
+    scores = pd.read_csv(tmp_path / "s.csv")["log_likelihood"].to_numpy()
+    expected = fitted.score_samples(pd.read_csv(path, na_values=["?"]).astype({"species": object}))
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
+def test_na_values_blanks_text_cells_of_a_parquet_file(tmp_path, capsys):
+    """In a Parquet file a marker is a text cell: --na-values makes it missing, so it is
+    not a category of the model."""
+    pytest.importorskip("pyarrow")
+    path = tmp_path / "t.parquet"
+    colors = ["red", "blue", "n/a"] * 20
+    pd.DataFrame({"x": np.linspace(0, 1, 60), "color": colors}).to_parquet(path)
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, "--na-values", "n/a", *FIT) == 0
+    assert list(skvae.load(model).categories_[1]) == ["blue", "red"]

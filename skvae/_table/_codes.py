@@ -34,6 +34,7 @@ from skvae._table._categories import (
     warn_if_identifier,
 )
 from skvae._table._column_types import resolve_column_types
+from skvae._table._dtypes import as_training_dtype, dtype_name
 from skvae._table._frames import integer_column_labels
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
@@ -90,7 +91,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
     for j, name in enumerate(names):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
         kind = overrides.get(j) or _inferred_kind(column, default_kind, integer_kind)
-        entry = {"dtype": str(column.dtype)}
+        entry = {"dtype": dtype_name(column.dtype)}
         if kind == "categorical":
             cats = column_categories(column, name)
             if j not in overrides and str(column.dtype) != "category":
@@ -271,31 +272,8 @@ def from_codes(values, names, kinds, categories, schema, as_frame):
     for name, column, kind, cats, entry in zip(
         names, columns, kinds, categories, schema, strict=True
     ):
-        data[name] = _as_dtype(column, kind, cats, entry, pd)
+        data[name] = as_training_dtype(column, kind, cats, entry)
     return pd.DataFrame(data, columns=list(names))
-
-
-def _as_dtype(column, kind, cats, entry, pd):
-    dtype = entry["dtype"]
-    if kind == "categorical":
-        if dtype == "category":
-            return pd.Categorical(column, categories=cats, ordered=entry.get("ordered", False))
-        try:  # object, str, string[python], ...: the training column's own dtype
-            return pd.Series(column, dtype=object).astype(dtype)
-        except (TypeError, ValueError):
-            return pd.Series(column, dtype=object)
-    if dtype in ("bool", "boolean"):
-        return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5, dtype=dtype)
-    if entry.get("bools"):  # True/False, not 0/1 or probabilities
-        bools = np.asarray(column, dtype=np.float64) >= 0.5
-        if dtype == "category":
-            # A level the training column lacked (a draw of False from an all-True column)
-            # is added rather than turned into NaN.
-            levels = entry.get("categories", [False, True])
-            levels = levels + [v for v in (False, True) if v not in levels and v in bools]
-            return pd.Categorical(bools, categories=levels, ordered=entry.get("ordered", False))
-        return pd.Series(bools).astype(object)
-    return pd.Series(column).astype(dtype)
 
 
 def _is_integer_dtype(dtype):
@@ -306,7 +284,7 @@ def _is_integer_dtype(dtype):
 def _inferred_kind(column, default_kind, integer_kind):
     dtype = column.dtype
     name = str(dtype)
-    if name in ("bool", "boolean"):
+    if getattr(dtype, "kind", "") == "b":  # bool, boolean, bool[pyarrow]
         return "bernoulli"
     if name.startswith(("period", "interval")):  # dates and ranges: not text categories
         return _unmodelled(column)

@@ -1,0 +1,115 @@
+"""A table column's training dtype: its name in a fitted model, and columns put back in it.
+
+A fitted model keeps each column's dtype by name (a saved model holds no pandas type).
+``str(dtype)`` does not always name the dtype it came from: ``string[python]`` and
+``string[pyarrow]`` both print as "string", which reads back as pandas' default string
+storage, and pandas' ``ArrowDtype(pa.string())`` prints as "string[pyarrow]", which reads
+back as a ``StringDtype``. :func:`dtype_name` gives a name that reads back as the same
+dtype (:func:`training_dtype`), so that ``sample``, ``inverse_transform`` and the imputer
+return each column in its training dtype.
+"""
+
+import numpy as np
+
+# Prefix of the names of pandas ArrowDtypes whose own name reads back as another dtype.
+ARROW_PREFIX = "arrow:"
+
+
+def dtype_name(dtype):
+    """A name of ``dtype`` that :func:`training_dtype` turns back into ``dtype``.
+
+    Examples
+    --------
+    >>> import pandas as pd, pyarrow as pa
+    >>> from skvae._table._dtypes import dtype_name
+    >>> dtype_name(pd.StringDtype("python")), dtype_name(pd.ArrowDtype(pa.string()))
+    ('string[python]', 'arrow:string')
+    >>> dtype_name(pd.ArrowDtype(pa.bool_())), dtype_name(pd.api.types.pandas_dtype("int8"))
+    ('bool[pyarrow]', 'int8')
+    """
+    import pandas as pd
+
+    if isinstance(dtype, pd.StringDtype):
+        # "string" holds pd.NA for missing, "str" (pandas 3's default) NaN.
+        na_value = getattr(dtype, "na_value", pd.NA)
+        return f"{'string' if na_value is pd.NA else 'str'}[{dtype.storage}]"
+    name = str(dtype)
+    if isinstance(dtype, pd.ArrowDtype) and _read(name) != dtype:
+        return ARROW_PREFIX + str(dtype.pyarrow_dtype)
+    return name
+
+
+def training_dtype(name):
+    """The dtype that :func:`dtype_name` named ``name``, or the name itself where pandas
+    reads it (every name a model saved before such names existed).
+
+    Examples
+    --------
+    >>> from skvae._table._dtypes import training_dtype
+    >>> training_dtype("str[python]"), training_dtype("arrow:string"), training_dtype("int8")
+    (<StringDtype(storage='python', na_value=nan)>, string[pyarrow], 'int8')
+    """
+    import pandas as pd
+
+    if name.startswith(ARROW_PREFIX):
+        import pyarrow
+
+        return pd.ArrowDtype(pyarrow.type_for_alias(name[len(ARROW_PREFIX) :]))
+    for text, na_value in (("str", np.nan), ("string", pd.NA)):
+        for storage in ("python", "pyarrow"):
+            if name == f"{text}[{storage}]":
+                return pd.StringDtype(storage, na_value=na_value)
+    return name
+
+
+def as_training_dtype(column, kind, cats, entry):
+    """A decoded column (categories, or floats: 0/1 shares, numbers) as a pandas column of
+    the training dtype that the schema ``entry`` holds (see ``fit_columns``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._dtypes import as_training_dtype
+    >>> as_training_dtype(np.array([0.2, 0.9]), "bernoulli", None, {"dtype": "bool[pyarrow]"})
+    0    False
+    1     True
+    dtype: bool[pyarrow]
+    """
+    import pandas as pd
+
+    name = entry["dtype"]
+    dtype = training_dtype(name)
+    if kind == "categorical":
+        if name == "category":
+            return pd.Categorical(column, categories=cats, ordered=entry.get("ordered", False))
+        try:  # object, str, string[python], ...: the training column's own dtype
+            return pd.Series(column, dtype=object).astype(dtype)
+        except (TypeError, ValueError):
+            return pd.Series(column, dtype=object)
+    if _is_boolean(dtype):  # bool, boolean, bool[pyarrow]: a share of 0.3 is False
+        return pd.Series(np.asarray(column, dtype=np.float64) >= 0.5, dtype=dtype)
+    if entry.get("bools"):  # True/False, not 0/1 or probabilities
+        bools = np.asarray(column, dtype=np.float64) >= 0.5
+        if name == "category":
+            # A level the training column lacked (a draw of False from an all-True column)
+            # is added rather than turned into NaN.
+            levels = entry.get("categories", [False, True])
+            levels = levels + [v for v in (False, True) if v not in levels and v in bools]
+            return pd.Categorical(bools, categories=levels, ordered=entry.get("ordered", False))
+        return pd.Series(bools).astype(object)
+    return pd.Series(column).astype(dtype)
+
+
+def _read(name):
+    """The dtype pandas reads from ``name``, or None."""
+    import pandas as pd
+
+    try:
+        return pd.api.types.pandas_dtype(name)
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_boolean(dtype):
+    read = _read(dtype) if isinstance(dtype, str) else dtype
+    return getattr(read, "kind", "") == "b"

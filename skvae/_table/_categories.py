@@ -200,8 +200,14 @@ def _check_label(value, name):
 
 
 def _key(value):
-    """Dictionary key that matches 1, 1.0 and np.int64(1), and 'a' with np.str_('a')."""
-    if isinstance(value, (numbers.Number, np.number)) and not isinstance(value, bool):
+    """Dictionary key that matches 1, 1.0, np.int64(1) and True, and 'a' with np.str_('a').
+
+    True is the number 1 here, as it is for Python's ``==`` and ``set()``, for ``np.unique``
+    (which found the categories in fit) and for scikit-learn's OneHotEncoder: a column of
+    True, 1, False and 0 has the two categories that they do, each value coded as its
+    equal. Kept apart, True and 1 made fit refuse its own rows as "not seen during fit".
+    """
+    if isinstance(value, (numbers.Number, np.number, np.bool_)):
         return ("number", float(value))
     if isinstance(value, (str, np.str_)):
         return ("str", str(value))

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from skvae._table._dates import date_values, dates_error, is_date
 from skvae._user_frame import user_stacklevel
 
 # A text column looks like an identifier or free text when it has more distinct values
@@ -185,7 +186,11 @@ def category_codes(column, cats, name, handle_unknown):
 
 def _check_label(value, name):
     """A value that cannot be a category label (one without a hash, such as a dict or a
-    list, or a tuple, which np.unique would split into its items) is an error."""
+    list, or a tuple, which np.unique would split into its items) is an error, and so is
+    a date or a duration (pandas leaves Timestamp, date and Timedelta objects in object
+    columns), as a datetime64 column is: a date is no unordered category."""
+    if is_date(value):
+        raise dates_error(f"column {name!r}", date_values(value))
     try:
         hash(value)
         label = not isinstance(value, (tuple, frozenset))

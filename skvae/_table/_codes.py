@@ -34,6 +34,7 @@ from skvae._table._categories import (
     warn_if_identifier,
 )
 from skvae._table._column_types import resolve_column_types
+from skvae._table._dates import check_not_dates, dates_error
 from skvae._table._dtypes import as_training_dtype, dtype_name
 from skvae._table._frames import integer_column_labels
 
@@ -300,39 +301,18 @@ def _inferred_kind(column, default_kind, integer_kind):
 
 
 def _unmodelled(column):
+    if getattr(column.dtype, "kind", "") in "mM":  # datetime64, timedelta64, date32[pyarrow]
+        raise dates_error(f"column {column.name!r}", f"dtype {column.dtype}")
     raise ValueError(
         f"column {column.name!r} has dtype {column.dtype}, which skvae cannot model; convert "
         "it to a number, a bool or a category first"
     )
 
 
-def check_not_dates(X):
-    """Raise ``ValueError`` for an array of dates or durations (NumPy ``datetime64`` or
-    ``timedelta64``), which scikit-learn's ``check_array`` would silently turn into
-    nanosecond counts; a DataFrame's date columns get the same error in ``fit_columns``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._table._codes import check_not_dates
-    >>> check_not_dates(np.ones((2, 2)))
-    >>> try:
-    ...     check_not_dates(np.array([["2020-01-01"]], dtype="datetime64[D]"))
-    ... except ValueError as exc:
-    ...     print(exc)  # doctest: +ELLIPSIS
-    X has dtype datetime64[D], which skvae cannot model; convert it to numbers ...
-    """
-    dtype = getattr(X, "dtype", None)
-    if getattr(dtype, "kind", "") in ("m", "M"):
-        raise ValueError(
-            f"X has dtype {dtype}, which skvae cannot model; convert it to numbers (say, days "
-            "since a start date, or the year and day of year as columns) first"
-        )
-
-
 def check_array_rows(X, fitted_on_frame):
-    """:func:`check_not_dates`, and for a model fitted on a DataFrame, a clear error for an
-    array or Series holding text, which ``check_array`` fails to turn into numbers.
+    """:func:`skvae._table._dates.check_not_dates`, and for a model fitted on a DataFrame,
+    a clear error for an array or Series holding text, which ``check_array`` fails to turn
+    into numbers.
 
     Examples
     --------

@@ -1,0 +1,85 @@
+"""Dates, times and durations, which skvae cannot model: one error for all their forms.
+
+A date is no quantity on the scale of its nanosecond count, and no unordered category: a
+datetime64 or timedelta64 column or array, and date, time and duration objects in an
+object column or array (``pd.Timestamp``, ``datetime.date``, ``pd.Timedelta``, which
+pandas leaves as objects), all get the same error saying how to convert them.
+"""
+
+import datetime
+import reprlib
+
+import numpy as np
+
+# pd.Timestamp and pd.Timedelta are subclasses of datetime's types.
+DATE_TYPES = (datetime.date, datetime.time, datetime.timedelta, np.datetime64, np.timedelta64)
+ADVICE = (
+    "convert them to numbers first (say, days since a start date, or the year and day of "
+    "year as columns), or, if they are categories (months, quarters), to text on purpose "
+    "(e.g. df[column].dt.strftime('%Y-%m'))"
+)
+
+
+def is_date(value):
+    """Whether one cell holds a date, a time or a duration.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from skvae._table._dates import is_date
+    >>> is_date(datetime.date(2021, 1, 1)), is_date("2021-01-01")
+    (True, False)
+    """
+    return isinstance(value, DATE_TYPES)
+
+
+def dates_error(subject, received):
+    """The ``ValueError`` for dates in ``subject`` ("X", "column 'when'"), which holds
+    ``received`` ("dtype datetime64[ns]", "Timestamp values (such as ...)").
+
+    Examples
+    --------
+    >>> from skvae._table._dates import dates_error
+    >>> print(dates_error("X", "dtype datetime64[D]"))  # doctest: +ELLIPSIS
+    X has dtype datetime64[D], which skvae cannot model: dates, times and durations ...
+    """
+    verb = "has" if received.startswith("dtype") else "holds"
+    return ValueError(
+        f"{subject} {verb} {received}, which skvae cannot model: dates, times and durations "
+        f"are neither quantities nor unordered categories; {ADVICE}"
+    )
+
+
+def date_values(value):
+    """How a message shows the date object ``value``: its type and the value."""
+    return f"{type(value).__name__} values, such as {reprlib.repr(value)}"
+
+
+def check_not_dates(X):
+    """Raise ``ValueError`` for an array of dates or durations: NumPy ``datetime64`` or
+    ``timedelta64``, which scikit-learn's ``check_array`` would silently turn into
+    nanosecond counts, or an object array holding date objects, for which it raises a
+    bare TypeError; a DataFrame's date columns get the same error in ``fit_columns``.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import numpy as np
+    >>> from skvae._table._dates import check_not_dates
+    >>> check_not_dates(np.ones((2, 2)))
+    >>> try:
+    ...     check_not_dates(np.array([[1.0, datetime.date(2021, 1, 1)]], dtype=object))
+    ... except ValueError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    column 1 of X holds date values, such as datetime.date(2021, 1, 1), which skvae ...
+    """
+    dtype = getattr(X, "dtype", None)
+    if getattr(dtype, "kind", "") in ("m", "M"):
+        raise dates_error("X", f"dtype {dtype}")
+    if getattr(dtype, "kind", "") != "O" or not hasattr(X, "__array__"):
+        return
+    values = np.asarray(X)
+    for index, value in np.ndenumerate(values):
+        if is_date(value):
+            subject = f"column {index[-1]} of X" if values.ndim == 2 else "X"
+            raise dates_error(subject, date_values(value))

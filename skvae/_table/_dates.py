@@ -7,7 +7,6 @@ pandas leaves as objects), all get the same error saying how to convert them.
 """
 
 import datetime
-import reprlib
 
 import numpy as np
 
@@ -51,8 +50,9 @@ def dates_error(subject, received):
 
 
 def date_values(value):
-    """How a message shows the date object ``value``: its type and the value."""
-    return f"{type(value).__name__} values, such as {reprlib.repr(value)}"
+    """How a message shows the date object ``value``: its type and the value (whole: a
+    date's repr is short, and reprlib would cut Timestamp('2021-01-01') in the middle)."""
+    return f"{type(value).__name__} values, such as {value!r}"
 
 
 def check_not_dates(X):

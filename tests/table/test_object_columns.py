@@ -1,6 +1,7 @@
 """Object columns of values that are not text: bools mixed with 0/1, and dates."""
 
 import datetime
+import re
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,9 @@ def test_dates_in_object_columns_are_an_error_as_datetime64_columns_are(dates):
         }
     )
     kind = type(dates[0]).__name__
+    shown = re.escape(repr(dates[0]))
     message = (
-        rf"^column 'when' holds {kind} values, such as .*, which skvae cannot model: dates, "
+        rf"^column 'when' holds {kind} values, such as {shown}, which skvae cannot model: dates, "
         r"times and durations .* convert them to numbers first \(say, days since a start date"
     )
     with pytest.raises(ValueError, match=message):

@@ -124,7 +124,7 @@ class BaseVAE(
             Training data.
         y : None
             Ignored; present for API consistency.
-        callbacks : list of keras.callbacks.Callback, default=None
+        callbacks : keras.callbacks.Callback or list of them, default=None
             Keras callbacks run during training, after skvae's own (the divergence guard and the
             early stopper), as in ``keras.Model.fit``. One that sets ``self.model.stop_training``
             ends the fit cleanly: the estimator is fitted with the weights so far (the best epoch's,

@@ -309,7 +309,8 @@ class WhiteningMixin:
         if holes.any() and not modelled_holes:
             if isinstance(self.whiten, str):
                 return  # "auto": the holes are modelled in the columns' own coordinates
-            labels = column_labels(self)[self._data_columns()[candidates[holes]]].tolist()
+            shown = column_labels(self, self._column_schema.get("labels"))
+            labels = shown[self._data_columns()[candidates[holes]]].tolist()
             raise ValueError(
                 "whiten=True needs training rows with no missing value in the continuous "
                 f"columns it rotates; got NaN in column(s) {labels}. Impute them first, or "

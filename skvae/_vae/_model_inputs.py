@@ -66,16 +66,16 @@ class ModelInputsMixin:
         return np.hstack([x, self._encode_conditions(C), mask])
 
     def _encode_conditions(self, C):
+        # A frame's int or tuple labels name its columns (positions only for an array).
+        labels = column_labels(self, getattr(self, "_column_schema", {}).get("labels"))
         if np.isnan(C).any():
             missing = self.condition_columns_[np.isnan(C).any(axis=0)]
             raise ValueError(
                 "condition_on columns must not have missing values; got NaN in column(s) "
-                f"{column_labels(self)[missing].tolist()}"
+                f"{labels[missing].tolist()}"
             )
-        names = [
-            self.feature_names_in_[j] if hasattr(self, "feature_names_in_") else f"column {j}"
-            for j in self.condition_columns_
-        ]
+        named = hasattr(self, "feature_names_in_") or labels.dtype == object
+        names = [labels[j] if named else f"column {j}" for j in self.condition_columns_]
         return encode_conditions(
             C, self.condition_categories_, self._condition_mean, self._condition_scale, names
         )

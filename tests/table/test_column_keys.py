@@ -103,6 +103,13 @@ def test_messages_name_columns_by_their_labels(shuffled):
     unseen[2] = "new"
     with pytest.raises(ValueError, match="column '2' has categories not seen during fit"):
         vae.transform(unseen)
+    # whiten=True's holes and a condition column's NaN, by label too (position 0 is 3).
+    gap = shuffled.astype(float)
+    gap.iloc[5, 0] = gap.iloc[6, 3] = np.nan
+    with pytest.raises(ValueError, match=r"got NaN in column\(s\) \[3, 0\]\. Impute"):
+        VAETransformer(whiten=True, **FAST).fit(gap)
+    with pytest.raises(ValueError, match=r"must not have missing values; got NaN .* \[3\]"):
+        VAETransformer(condition_on=[3], **FAST).fit(gap)
 
 
 def test_string_labels_and_arrays_still_take_positions():

@@ -51,7 +51,15 @@ def dates_error(subject, received):
 
 def date_values(value):
     """How a message shows the date object ``value``: its type and the value (whole: a
-    date's repr is short, and reprlib would cut Timestamp('2021-01-01') in the middle)."""
+    date's repr is short, and reprlib would cut Timestamp('2021-01-01') in the middle).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> from skvae._table._dates import date_values
+    >>> date_values(datetime.date(2021, 1, 1))
+    'date values, such as datetime.date(2021, 1, 1)'
+    """
     return f"{type(value).__name__} values, such as {value!r}"
 
 
@@ -79,7 +87,11 @@ def check_not_dates(X):
     if getattr(dtype, "kind", "") != "O" or not hasattr(X, "__array__"):
         return
     values = np.asarray(X)
-    for index, value in np.ndenumerate(values):
-        if is_date(value):
-            subject = f"column {index[-1]} of X" if values.ndim == 2 else "X"
-            raise dates_error(subject, date_values(value))
+    # The cells' types, in C (type is a builtin): a Python loop over the cells tripled the
+    # cost of transforming a 200,000 x 20 object array.
+    types = np.frompyfunc(type, 1, 1)(values)
+    found = [kind for kind in set(types.ravel().tolist()) if issubclass(kind, DATE_TYPES)]
+    if found:
+        index = np.unravel_index(np.argmax(np.isin(types, found)), values.shape)
+        subject = f"column {index[-1]} of X" if values.ndim == 2 else "X"
+        raise dates_error(subject, date_values(values[index]))

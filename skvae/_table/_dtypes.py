@@ -54,7 +54,12 @@ def training_dtype(name):
     if name.startswith(ARROW_PREFIX):
         import pyarrow
 
-        return pd.ArrowDtype(pyarrow.type_for_alias(name[len(ARROW_PREFIX) :]))
+        try:
+            return pd.ArrowDtype(pyarrow.type_for_alias(name[len(ARROW_PREFIX) :]))
+        except (ValueError, KeyError):
+            # An Arrow type with no alias (a dictionary-encoded category from read_parquet,
+            # a decimal): the column comes back as objects or floats (as_training_dtype).
+            return None
     for text, na_value in (("str", np.nan), ("string", pd.NA)):
         for storage in ("python", "pyarrow"):
             if name == f"{text}[{storage}]":
@@ -79,6 +84,8 @@ def as_training_dtype(column, kind, cats, entry):
 
     name = entry["dtype"]
     dtype = training_dtype(name)
+    if dtype is None:
+        return pd.Series(column, dtype=object if kind == "categorical" else np.float64)
     if kind == "categorical":
         if name == "category":
             return pd.Categorical(column, categories=cats, ordered=entry.get("ordered", False))

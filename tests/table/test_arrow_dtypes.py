@@ -63,3 +63,24 @@ def test_string_columns_come_back_in_their_own_string_dtype(dtype, tmp_path):
         assert out["w"].dtype == dtype and repr(out["w"].dtype) == repr(dtype)
         assert set(out["w"].tolist()) <= {"a", "b"}
     assert filled["w"][1::6].tolist() == frame["w"][1::6].tolist()
+
+
+def test_a_dictionary_encoded_category_from_parquet_comes_back_as_its_values(tmp_path):
+    """A category read by read_parquet(dtype_backend="pyarrow") is an Arrow dictionary
+    type, which has no dtype alias: sample, inverse_transform and the imputer return its
+    values as objects (they raised 'No type alias for dictionary<...>')."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=60), "s": pd.Categorical(rng.choice(["u", "v", "w"], 60))}
+    )
+    frame.to_parquet(tmp_path / "t.parquet")
+    table = pd.read_parquet(tmp_path / "t.parquet", dtype_backend="pyarrow")
+    vae = VAETransformer(max_iter=2, random_state=0).fit(table)
+    drawn = vae.sample(50, random_state=0)
+    assert set(drawn["s"]) <= {"u", "v", "w"} and drawn["s"].dtype == object
+    decoded = vae.inverse_transform(vae.transform(table))
+    assert set(decoded["s"]) <= {"u", "v", "w"}
+    holes = table.copy()
+    holes.loc[:4, "x"] = None
+    filled = VAEImputer(max_iter=2, random_state=0).fit_transform(holes)
+    assert filled["s"].tolist() == table["s"].tolist() and filled["x"].notna().all()

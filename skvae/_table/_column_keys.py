@@ -50,7 +50,14 @@ def label_position(key, labels):
 
 
 def shown_columns(labels):
-    """The labels as a list for a message (the first ``SHOWN_COLUMNS``, then "...")."""
+    """The labels as a list for a message (the first ``SHOWN_COLUMNS``, then "...").
+
+    Examples
+    --------
+    >>> from skvae._table._column_keys import shown_columns
+    >>> shown_columns(range(12))
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, '...']
+    """
     labels = list(labels)
     return labels if len(labels) <= SHOWN_COLUMNS else labels[:SHOWN_COLUMNS] + ["..."]
 

@@ -277,7 +277,7 @@ class BaseVAE(
         self._set_diagnostics(
             *rows.posterior_summary(self._posterior_diagnostics, None), warn=False
         )
-        self._fit_sampler(rows)
+        self._fit_sampler(rows, continued=True)
         return self
 
     def _network_config(self, layout):

@@ -71,7 +71,8 @@ class PicklingMixin:
         # and popping from it would strip the model from the estimator being pickled.
         state = dict(super().__getstate__())
         # A distribution strategy belongs to the running process (devices, cluster):
-        # never stored; the restored estimator trains on one device unless given another.
+        # never stored; the restored estimator's fit trains on one device unless given
+        # another, and its partial_fit continues on one device (the model was built so).
         if state.get("distribution") is not None:
             state["distribution"] = None
         # ...nor in the parameters the model was built with (partial_fit's check), so that

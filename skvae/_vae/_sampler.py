@@ -34,22 +34,35 @@ class SamplerMixin:
     True
     """
 
-    def _fit_sampler(self, rows):
+    def _fit_sampler(self, rows, continued=False):
         """Store what sample and score_samples need beyond the networks: the codes the
         aggregate posterior is fitted on, the training columns' quantiles and category
         shares (None for a memory-mapped X, whose rows are not at hand), and the
-        background share of the score."""
+        background share of the score. ``continued`` (partial_fit): the counts of the
+        condition values add to those of the earlier calls."""
         # The mixture is fitted on first use (_aggregate_mixture): a search that never
         # samples does not pay for it (0.06 s of each digits fit, a third of the sampler).
         self._aggregate_posterior = None
         self._aggregate_codes = self._training_codes(rows)
+        earlier = getattr(self, "_training_conditions", None) if continued else None
         self._training_conditions = self._aggregate_code_groups = None
         if len(self.condition_columns_) and isinstance(rows, InMemoryRows):
-            C = self._split_columns(rows.X)[1][code_rows(len(rows.X), self._seed)]
+            # Counted over every row (a rare value keeps its share), and over the earlier
+            # partial_fit calls' rows; the codes' groups index the distinct values, and are
+            # dropped with the codes once the mixture has each group's component shares.
+            C = self._split_columns(rows.X)[1]
             values, groups, counts = np.unique(C, axis=0, return_inverse=True, return_counts=True)
-            # The codes' condition groups, dropped with the codes once the mixture has
-            # each group's component shares.
-            self._training_conditions, self._aggregate_code_groups = (values, counts), groups
+            groups = groups.ravel()
+            if earlier is not None:
+                merged, where = np.unique(
+                    np.vstack([earlier[0], values]), axis=0, return_inverse=True
+                )
+                where = where.ravel()
+                totals = np.zeros(len(merged), dtype=np.int64)
+                np.add.at(totals, where, np.concatenate([earlier[1], counts]))
+                values, counts, groups = merged, totals, where[len(earlier[0]) :][groups]
+            self._training_conditions = (values, counts)
+            self._aggregate_code_groups = groups[code_rows(len(rows.X), self._seed)]
         self._background = self._fitted_background(rows.X)
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = None

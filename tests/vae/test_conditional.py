@@ -157,6 +157,28 @@ def test_sample_without_conditions_draws_each_label_with_its_training_share(
     np.testing.assert_array_equal(rows, restored.sample(2000, random_state=0))
 
 
+def test_sample_draws_conditions_with_the_shares_of_every_training_row():
+    """The condition values' shares count every training row, not the 2,000 that the
+    aggregate posterior's codes come from (a label on 4 of 20,000 rows is drawn about as
+    often: it was drawn 0 or 62 times in 100,000), and every partial_fit call's rows (the
+    last chunk's labels alone were drawn)."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(20000, 2)), np.zeros(20000)])
+    X[rng.choice(20000, 4, replace=False), 2] = 1.0
+    model = VAETransformer(condition_on=[2], max_iter=1, hidden_layer_sizes=(4,), random_state=0)
+    drawn = model.fit(X).sample(100000, random_state=0)[:, 2]
+    assert 5 <= np.count_nonzero(drawn == 1.0) <= 40  # 20 expected
+    # The first chunk has the three labels (partial_fit learns them there), the others
+    # label 2 only: 1/9, 1/9 and 7/9 of all rows.
+    labels = np.concatenate([np.repeat([0.0, 1.0, 2.0], 50), np.full(300, 2.0)])
+    labelled = np.column_stack([rng.normal(size=(450, 2)), labels])
+    chunks = VAETransformer(condition_on=[2], hidden_layer_sizes=(4,), random_state=0)
+    for chunk in np.split(labelled, 3):
+        chunks.partial_fit(chunk)
+    shares = np.bincount(chunks.sample(9000, random_state=0)[:, 2].astype(int)) / 9000
+    np.testing.assert_allclose(shares, [1 / 9, 1 / 9, 7 / 9], atol=0.02)
+
+
 def test_sample_asks_for_conditions_where_no_training_conditions_were_kept(tmp_path):
     """A conditional model fitted on a memory-mapped X keeps no training rows, so sample()
     needs its conditions and refuses marginals="data"; with them it draws as before."""

@@ -205,19 +205,19 @@ class ImputationMixin(DefensiveDrawsMixin):
             return completions if self._column_schema["as_frame"] else np.stack(completions)
         X, holes, weights, _, params = self._importance_draws(X)
         obs_log_var = observation_log_var(self._model)
+        layout, rows = self._model.layout, np.arange(len(weights))
+        if holes.any():
+            # Only values seen in training: offsets of +-inf pin a constant 0/1 or
+            # categorical column and rule out unseen categories (the same uniforms).
+            params = params + support_offsets(layout, self._training_shares())
         completions = []
         for _ in range(n_imputations):
             # Sampling-importance-resampling: one draw z_k per row, then x ~ p(x | z_k).
             filled = None
             if holes.any():
-                rows = np.arange(len(weights))
                 u = rng.uniform(size=(len(weights), 1))
                 chosen = resampled_draws(weights, u)
-                layout = self._model.layout
-                # Only values seen in training: offsets of +-inf pin a constant 0/1 or
-                # categorical column and rule out unseen categories (the same uniforms).
-                offsets = support_offsets(layout, self._training_shares())
-                filled = layout.sample_columns(params[rows, chosen] + offsets, obs_log_var, rng)
+                filled = layout.sample_columns(params[rows, chosen], obs_log_var, rng)
             completions.append(self._complete_holes(X, holes, filled, index))
         if self._column_schema["as_frame"]:
             return completions

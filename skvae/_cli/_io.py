@@ -110,9 +110,9 @@ def read_table(
             frame = pd.read_parquet(path)
             header = frame.columns
             # Parquet holds real missing values; a marker can only be a text cell.
-            for name in frame.select_dtypes(include=["object", "string"]).columns:
-                if na_values:
-                    frame[name] = frame[name].mask(frame[name].isin(na_values))
+            text = frame.select_dtypes(include=["object", "string"]).columns if na_values else []
+            for name in text:
+                frame[name] = frame[name].mask(frame[name].isin(na_values))
         else:
             frame = pd.read_csv(path, na_values=na_values)
             # pandas renames a repeated header (a, a -> a, a.1): the header row, read raw.

@@ -49,6 +49,26 @@ def label_position(key, labels):
     return matches[0] if len(matches) == 1 else None
 
 
+def labelled_position(what, key, labels):
+    """Position of the column labelled ``key`` (see :func:`label_position`); a key that is
+    no label is the error of :func:`unknown_label_error`, for the parameter ``what``.
+
+    Examples
+    --------
+    >>> from skvae._table._column_keys import labelled_position
+    >>> labelled_position("condition_on", 0, [3, 1, 2, 0])
+    3
+    >>> labelled_position("conditions", 7, [3, 1])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: conditions names a column 7, which is not one of X's column labels [3, 1]; ...
+    """
+    position = label_position(key, labels)
+    if position is None:
+        raise unknown_label_error(what, key, labels)
+    return position
+
+
 def shown_columns(labels):
     """The labels as a list for a message (the first ``SHOWN_COLUMNS``, then "...").
 

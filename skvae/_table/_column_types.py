@@ -2,7 +2,7 @@
 
 import numbers
 
-from skvae._table._column_keys import label_position, unknown_label_error
+from skvae._table._column_keys import labelled_position
 
 
 def resolve_column_types(column_types, names, kinds, labels=None):
@@ -40,9 +40,7 @@ def resolve_column_types(column_types, names, kinds, labels=None):
     shown = names if labels is None else labels  # the columns as the user names them
     for key, kind in column_types.items():
         if labels is not None:
-            j = label_position(key, labels)
-            if j is None:
-                raise unknown_label_error("column_types", key, labels)
+            j = labelled_position("column_types", key, labels)
         elif isinstance(key, numbers.Integral) and not isinstance(key, bool):
             if not 0 <= key < len(names):
                 raise ValueError(

@@ -10,7 +10,7 @@ from numbers import Integral
 
 import numpy as np
 
-from skvae._table._column_keys import label_position, unknown_label_error
+from skvae._table._column_keys import labelled_position
 
 MAX_CATEGORIES = 32
 
@@ -38,10 +38,7 @@ def resolve_condition_columns(condition_on, n_features, feature_names):
     columns = []
     for column in condition_on:
         if labels is not None:
-            position = label_position(column, labels)
-            if position is None:
-                raise unknown_label_error("condition_on", column, labels)
-            columns.append(position)
+            columns.append(labelled_position("condition_on", column, labels))
         elif isinstance(column, str):
             if feature_names is None:
                 raise ValueError(

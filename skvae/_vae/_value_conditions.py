@@ -26,7 +26,7 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
-from skvae._table._column_keys import label_position, unknown_label_error
+from skvae._table._column_keys import labelled_position
 from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
@@ -198,10 +198,7 @@ class ValueConditionsMixin:
         """Position of the column that ``key`` names: by label for a frame whose labels
         are not all strings (see skvae._table._column_keys), else by name or position."""
         if labels is not None:
-            position = label_position(key, labels)
-            if position is None:
-                raise unknown_label_error("conditions", key, labels)
-            return position
+            return labelled_position("conditions", key, labels)
         if isinstance(key, numbers.Integral) and not isinstance(key, bool):
             if 0 <= key < len(names):
                 return int(key)

@@ -301,7 +301,8 @@ def _inferred_kind(column, default_kind, integer_kind):
 
 
 def _unmodelled(column):
-    if getattr(column.dtype, "kind", "") in "mM":  # datetime64, timedelta64, date32[pyarrow]
+    # datetime64, timedelta64, date32[pyarrow]; period[M] (months, quarters: kind "O").
+    if getattr(column.dtype, "kind", "") in "mM" or str(column.dtype).startswith("period"):
         raise dates_error(f"column {column.name!r}", f"dtype {column.dtype}")
     raise ValueError(
         f"column {column.name!r} has dtype {column.dtype}, which skvae cannot model; convert "

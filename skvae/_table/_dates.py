@@ -3,7 +3,8 @@
 A date is no quantity on the scale of its nanosecond count, and no unordered category: a
 datetime64 or timedelta64 column or array, and date, time and duration objects in an
 object column or array (``pd.Timestamp``, ``datetime.date``, ``pd.Timedelta``, which
-pandas leaves as objects), all get the same error saying how to convert them.
+pandas leaves as objects, and ``pd.Period``, a month or a quarter), all get the same error
+saying how to convert them.
 """
 
 import datetime
@@ -19,17 +20,40 @@ ADVICE = (
 )
 
 
-def is_date(value):
-    """Whether one cell holds a date, a time or a duration.
+def is_date_type(kind):
+    """Whether values of the type ``kind`` are dates, times, durations or periods.
+
+    ``pd.Period`` (a month, a quarter) is no subclass of datetime's types; it is told by
+    its class, so that this module needs no pandas.
 
     Examples
     --------
     >>> import datetime
-    >>> from skvae._table._dates import is_date
-    >>> is_date(datetime.date(2021, 1, 1)), is_date("2021-01-01")
-    (True, False)
+    >>> import pandas as pd
+    >>> from skvae._table._dates import is_date_type
+    >>> is_date_type(datetime.date), is_date_type(pd.Period), is_date_type(str)
+    (True, True, False)
     """
-    return isinstance(value, DATE_TYPES)
+    if issubclass(kind, DATE_TYPES):
+        return True
+    return any(
+        base.__name__ == "Period" and base.__module__.split(".")[0] == "pandas"
+        for base in kind.__mro__
+    )
+
+
+def is_date(value):
+    """Whether one cell holds a date, a time, a duration or a period.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import pandas as pd
+    >>> from skvae._table._dates import is_date
+    >>> is_date(datetime.date(2021, 1, 1)), is_date(pd.Period("2021-01")), is_date("2021-01")
+    (True, True, False)
+    """
+    return is_date_type(type(value))
 
 
 def dates_error(subject, received):
@@ -40,12 +64,12 @@ def dates_error(subject, received):
     --------
     >>> from skvae._table._dates import dates_error
     >>> print(dates_error("X", "dtype datetime64[D]"))  # doctest: +ELLIPSIS
-    X has dtype datetime64[D], which skvae cannot model: dates, times and durations ...
+    X has dtype datetime64[D], which skvae cannot model: dates, times, periods and ...
     """
     verb = "has" if received.startswith("dtype") else "holds"
     return ValueError(
-        f"{subject} {verb} {received}, which skvae cannot model: dates, times and durations "
-        f"are neither quantities nor unordered categories; {ADVICE}"
+        f"{subject} {verb} {received}, which skvae cannot model: dates, times, periods and "
+        f"durations are neither quantities nor unordered categories; {ADVICE}"
     )
 
 
@@ -90,7 +114,7 @@ def check_not_dates(X):
     # The cells' types, in C (type is a builtin): a Python loop over the cells tripled the
     # cost of transforming a 200,000 x 20 object array.
     types = np.frompyfunc(type, 1, 1)(values)
-    found = [kind for kind in set(types.ravel().tolist()) if issubclass(kind, DATE_TYPES)]
+    found = [kind for kind in set(types.ravel().tolist()) if is_date_type(kind)]
     if found:
         index = np.unravel_index(np.argmax(np.isin(types, found)), values.shape)
         subject = f"column {index[-1]} of X" if values.ndim == 2 else "X"

@@ -39,13 +39,15 @@ def test_true_and_1_are_one_category_as_python_and_one_hot_encoding_have_them():
         [pd.Timestamp("2021-01-01"), pd.Timestamp("2021-02-01")],
         [datetime.date(2021, 1, 1), datetime.date(2021, 2, 1)],
         [pd.Timedelta(days=1), pd.Timedelta(days=2)],
+        [pd.Period("2021-01", "M"), pd.Period("2021-02", "M")],
     ],
-    ids=["Timestamp", "date", "Timedelta"],
+    ids=["Timestamp", "date", "Timedelta", "Period"],
 )
 def test_dates_in_object_columns_are_an_error_as_datetime64_columns_are(dates):
-    """Date, time and duration objects in an object column were fitted as unordered
-    categories without a word: fit refuses them (also as column_types categorical), and
-    transform refuses them in a text column, with the datetime64 column's advice."""
+    """Date, time, duration and period objects in an object column were fitted as
+    unordered categories without a word: fit refuses them (also as column_types
+    categorical), and transform refuses them in a text column, with the datetime64
+    column's advice, which a period dtype column gets too."""
     n = 40
     frame = pd.DataFrame(
         {
@@ -57,7 +59,7 @@ def test_dates_in_object_columns_are_an_error_as_datetime64_columns_are(dates):
     shown = re.escape(repr(dates[0]))
     message = (
         rf"^column 'when' holds {kind} values, such as {shown}, which skvae cannot model: dates, "
-        r"times and durations .* convert them to numbers first \(say, days since a start date"
+        r"times, periods and durations .* convert them to numbers first \(say, days since"
     )
     with pytest.raises(ValueError, match=message):
         VAETransformer(**FAST).fit(frame)
@@ -70,6 +72,9 @@ def test_dates_in_object_columns_are_an_error_as_datetime64_columns_are(dates):
     datetime64 = frame.assign(when=pd.to_datetime(["2021-01-01"] * n))
     with pytest.raises(ValueError, match=r"^column 'when' has dtype datetime64.*days since"):
         VAETransformer(**FAST).fit(datetime64)
+    months = frame.assign(when=pd.period_range("2021-01", periods=n, freq="M"))
+    with pytest.raises(ValueError, match=r"^column 'when' has dtype period\[M\].*days since"):
+        VAETransformer(**FAST).fit(months)
 
 
 def test_an_object_array_of_dates_is_the_same_error():
@@ -82,5 +87,8 @@ def test_an_object_array_of_dates_is_the_same_error():
     vae = VAETransformer(**FAST).fit(np.arange(20.0).reshape(10, 2))
     with pytest.raises(ValueError, match=message):
         vae.transform(rows)
+    periods = np.array([[1.0, pd.Period("2021-01", "M")]] * 10, dtype=object)
+    with pytest.raises(ValueError, match=r"^column 1 of X holds Period values.*days since"):
+        VAETransformer(**FAST).fit(periods)
     with pytest.raises(ValueError, match=r"^X has dtype datetime64\[D\], which skvae cannot"):
         VAETransformer(**FAST).fit(np.array(["2021-01-01"] * 10, dtype="datetime64[D]")[:, None])

@@ -72,7 +72,8 @@ def fit_background(X_data, kinds, n_categories, mean, scale):
     X = np.asarray(X_data, dtype=np.float64)
     real = np.isin(kinds, CONTINUOUS_KINDS) & (kinds != "integer")
     U = (X[:, real] - mean[real]) / scale[real]
-    scatter = _shrunk_scatter(U[~np.isnan(U).any(axis=1)], int(real.sum()))
+    complete = U[~np.isnan(U).any(axis=1)]
+    scatter = _shrunk_scatter(complete, int(real.sum()))
     width = max([2, *n_categories])  # a 0/1 column has two
     log_probabilities = np.full((len(kinds), width), np.nan)
     for j, counts in enumerate(discrete_value_counts(X, kinds, n_categories)):
@@ -87,6 +88,12 @@ def fit_background(X_data, kinds, n_categories, mean, scale):
         "scatter": scatter,
         "log_probabilities": log_probabilities,
         "kinds": np.array([{"bernoulli": 1, "categorical": 2}.get(k, 0) for k in kinds]),
+        # What partial_fit merges the backgrounds of its calls with
+        # (skvae._vae._stream_summaries): the complete rows and their mean, each column's
+        # observed entries.
+        "n_complete": np.asarray(len(complete)),
+        "complete_mean": complete.mean(axis=0) if len(complete) else np.zeros(U.shape[1]),
+        "n_observed": np.count_nonzero(~np.isnan(X), axis=0),
     }
 
 

@@ -183,7 +183,7 @@ class BaseVAE(
         self._set_fitted_model(fitted.model)
         self.history_, self.n_iter_ = fitted.history, len(fitted.history["loss"])
         self._set_diagnostics(
-            *rows.posterior_summary(self._posterior_diagnostics, to_inputs),
+            *self._fitted_posterior_summary(rows, to_inputs),
             # "auto" gives more dimensions than the data need by design: no collapse warning.
             warn=params.get("warn", True) and self.n_components != "auto",
         )
@@ -265,6 +265,7 @@ class BaseVAE(
             # First call: scaling, conditions and seed come from this X, as in fit.
             return self._fit(X, overrides={"max_iter": 1, "early_stopping": False, "warn": False})
         rows = InMemoryRows(self._validate_rows(X))
+        self._warn_if_unlike_first_call(rows.X)
         inputs = rows.inputs_for(self._model_input)
         # Seeded by the fit's seed and the epoch count: the same calls give the same model.
         seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)
@@ -274,9 +275,7 @@ class BaseVAE(
         self.history_ = {key: self.history_.get(key, []) + history[key] for key in history}
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
-        self._set_diagnostics(
-            *rows.posterior_summary(self._posterior_diagnostics, None), warn=False
-        )
+        self._set_diagnostics(*self._streamed_posterior_summary(rows), warn=False)
         self._fit_sampler(rows, continued=True)
         return self
 

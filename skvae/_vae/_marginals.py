@@ -64,18 +64,20 @@ def fit_marginal_quantiles(X_numeric):
     levels = np.linspace(0.0, 1.0, N_QUANTILE_LEVELS)
     quantiles = np.full((N_QUANTILE_LEVELS, X_numeric.shape[1]), np.nan)
     discrete = np.zeros(X_numeric.shape[1], dtype=bool)
+    n_observed = np.zeros(X_numeric.shape[1], dtype=np.int64)
     # One sort per column serves both the count of distinct values and the quantiles, read
     # off the sorted values by index: on 100,000 rows this halves the cost, which every
     # fit pays. Column-major, so that each column is contiguous.
     for j, column in enumerate(np.asfortranarray(X_numeric).T):
         column = column.astype(np.float64, copy=False)  # float32 columns, one at a time
         observed = np.sort(column[~np.isnan(column)])
+        n_observed[j] = observed.size
         if observed.size:
             # Discrete columns (skvae._table._discrete) get their generated values snapped.
             n_distinct = 1 + np.count_nonzero(observed[1:] != observed[:-1])
             discrete[j] = is_discrete(n_distinct, observed.size)
             quantiles[:, j] = _sorted_quantiles(observed, levels, discrete[j])
-    return {"quantiles": quantiles, "discrete": discrete}
+    return {"quantiles": quantiles, "discrete": discrete, "n_observed": n_observed}
 
 
 def _sorted_quantiles(observed, levels, discrete):

@@ -47,8 +47,13 @@ class InMemoryRows:
         training rows, from their model inputs (X is already validated and coded here;
         ``to_inputs`` is needed only if the inputs were not built yet).
         ``posterior_diagnostics(inputs)`` gives both per row: (KL per dimension, location)."""
+        return self.posterior_moments(posterior_diagnostics, to_inputs)[1::2]
+
+    def posterior_moments(self, posterior_diagnostics, to_inputs):
+        """The rows' number, mean KL per latent dimension, and mean and variance of the
+        posterior location (``partial_fit`` pools them over its calls)."""
         kl, location = posterior_diagnostics(self.inputs_for(to_inputs))
-        return kl.mean(axis=0), location.var(axis=0)
+        return len(kl), kl.mean(axis=0), location.mean(axis=0), location.var(axis=0)
 
 
 class MemmapRows:

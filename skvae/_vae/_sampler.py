@@ -21,9 +21,10 @@ from skvae._vae._aggregate_posterior import (
 from skvae._vae._category_shares import fit_category_shares
 from skvae._vae._marginals import fit_marginal_quantiles
 from skvae._vae._row_sources import InMemoryRows
+from skvae._vae._stream_summaries import StreamSummariesMixin
 
 
-class SamplerMixin:
+class SamplerMixin(StreamSummariesMixin):
     """Fits what ``sample`` needs beyond the networks, and draws coded rows.
 
     Examples
@@ -38,45 +39,56 @@ class SamplerMixin:
         """Store what sample and score_samples need beyond the networks: the codes the
         aggregate posterior is fitted on, the training columns' quantiles and category
         shares (None for a memory-mapped X, whose rows are not at hand), and the
-        background share of the score. ``continued`` (partial_fit): the counts of the
-        condition values add to those of the earlier calls."""
+        background share of the score. ``continued`` (partial_fit): each is merged with
+        what the earlier calls' rows left (``skvae._vae._stream_summaries``)."""
+        earlier = self._earlier_summaries() if continued else None
+        earlier_conditions = getattr(self, "_training_conditions", None) if continued else None
         # The mixture is fitted on first use (_aggregate_mixture): a search that never
         # samples does not pay for it (0.06 s of each digits fit, a third of the sampler).
         self._aggregate_posterior = None
         self._aggregate_codes = self._training_codes(rows)
-        earlier = getattr(self, "_training_conditions", None) if continued else None
-        self._training_conditions = self._aggregate_code_groups = None
+        self._training_conditions = self._aggregate_code_groups = merged_groups = None
         if len(self.condition_columns_) and isinstance(rows, InMemoryRows):
-            # Counted over every row (a rare value keeps its share), and over the earlier
-            # partial_fit calls' rows; the codes' groups index the distinct values, and are
-            # dropped with the codes once the mixture has each group's component shares.
-            C = self._split_columns(rows.X)[1]
-            values, groups, counts = np.unique(C, axis=0, return_inverse=True, return_counts=True)
-            groups = groups.ravel()
-            if earlier is not None:
-                merged, where = np.unique(
-                    np.vstack([earlier[0], values]), axis=0, return_inverse=True
-                )
-                where = where.ravel()
-                totals = np.zeros(len(merged), dtype=np.int64)
-                np.add.at(totals, where, np.concatenate([earlier[1], counts]))
-                values, counts, groups = merged, totals, where[len(earlier[0]) :][groups]
-            self._training_conditions = (values, counts)
-            self._aggregate_code_groups = groups[code_rows(len(rows.X), self._seed)]
+            merged_groups = self._count_conditions(rows, earlier_conditions)
         self._background = self._fitted_background(rows.X)
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
-        self._marginal_quantiles = self._category_shares = None
+        self._marginal_quantiles = self._category_shares = self._category_observed = None
+        self._rows_seen = len(rows.X)
         if isinstance(rows, InMemoryRows):
             # A later partial_fit call may bring other values to a constant column.
-            self._narrow_constants(self._split_columns(rows.X)[0])
+            X_data = self._split_columns(rows.X)[0]
+            self._narrow_constants(X_data)
             # Both read one column at a time, in float64: no float64 copy of the whole X.
             numeric = rows.X[:, self._numeric_code_columns()]
             self._marginal_quantiles = fit_marginal_quantiles(numeric)
             self._category_shares = fit_category_shares(
-                self._split_columns(rows.X)[0],
+                X_data,
                 self._modelled_kinds(),
                 category_counts(self.categories_, self._data_columns()),
             )
+            self._category_observed = np.count_nonzero(~np.isnan(X_data), axis=0)
+        if earlier is not None:
+            self._merge_earlier_summaries(earlier, len(rows.X), merged_groups)
+
+    def _count_conditions(self, rows, earlier):
+        """Count the rows' distinct condition values, added to the earlier calls'
+        ``earlier`` counts, and group the codes' rows by them. Counted over every row (a
+        rare value keeps its share); the codes' groups index the distinct values, and are
+        dropped with the codes once the mixture has each group's component shares.
+        Returns the merged index of each earlier value (None without earlier counts)."""
+        C = self._split_columns(rows.X)[1]
+        values, groups, counts = np.unique(C, axis=0, return_inverse=True, return_counts=True)
+        groups, merged_groups = groups.ravel(), None
+        if earlier is not None:
+            merged, where = np.unique(np.vstack([earlier[0], values]), axis=0, return_inverse=True)
+            where = where.ravel()
+            totals = np.zeros(len(merged), dtype=np.int64)
+            np.add.at(totals, where, np.concatenate([earlier[1], counts]))
+            values, counts, groups = merged, totals, where[len(earlier[0]) :][groups]
+            merged_groups = where[: len(earlier[0])]
+        self._training_conditions = (values, counts)
+        self._aggregate_code_groups = groups[code_rows(len(rows.X), self._seed)]
+        return merged_groups
 
     def _conditions_for_draw(self, conditions, n_rows, rng):
         """Coded conditions of ``n_rows`` generated rows: ``conditions`` as given (see

@@ -1,5 +1,6 @@
 """``VAETransformer``: the VAE as a scikit-learn transformer."""
 
+import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 
 from skvae._persistence._registry import savable
@@ -61,7 +62,11 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         Each call runs one epoch of shuffled ``batch_size`` batches over X at the current
         ``learning_rate`` (``max_iter`` and ``early_stopping`` do not apply), appends one
         entry to ``history_``, and updates ``kl_per_dimension_`` and ``active_units_``
-        from X's rows (without a :class:`PosteriorCollapseWarning`). After :meth:`fit`
+        (without a :class:`PosteriorCollapseWarning`) and what :meth:`sample` and
+        :meth:`score_samples` keep of the training rows (the columns' quantiles and
+        category shares, the codes of the aggregate posterior, the background) to cover
+        the rows of every call so far, as one fit on all of them would. X is read into
+        memory, also a slice of a :class:`numpy.memmap`. After :meth:`fit`
         it continues the fitted model; after unpickling, ``copy.deepcopy`` or
         :func:`skvae.load` it continues the weights with a fresh optimiser (Adam's state is
         not saved). A call
@@ -99,6 +104,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
             check_model_params_unchanged(
                 getattr(self, "_model_params", None), self.get_params(deep=False)
             )
+        # A slice of a memory map is one chunk, not a map to stream through: in memory.
+        X = np.asarray(X) if isinstance(X, np.memmap) else X
         with state_restored_on_failure(self):
             return self._partial_fit(X)
 

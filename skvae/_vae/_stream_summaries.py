@@ -1,0 +1,399 @@
+"""What ``sample``, ``score_samples`` and the diagnostics keep of every ``partial_fit`` call.
+
+``fit`` summarises its rows for ``sample`` (the columns' quantiles and category shares, the
+latent codes the aggregate posterior is fitted on), for ``score_samples`` (the background)
+and for the collapse diagnostics. ``partial_fit`` sees one chunk per call, and a summary of
+that chunk alone describes the chunk, not the data: after a stream sorted by a label,
+``sample`` drew only the last chunk's label, and a one-row remainder as the last chunk made
+every sampled row a copy of that training row. The functions here merge the summary of the
+earlier calls' rows with the new chunk's, each weighted by the rows (or observed entries)
+it covers, so that after a stream the summaries describe every row seen, as one fit on all
+of them would. The merge is exact for counts and shares, uses pooled moments for spreads
+(Chan, Golub and LeVeque, 1979), and is within one level step (1/1000) for quantiles, merged
+as a mixture of the two piecewise-linear distribution functions. The earlier calls' codes
+are those their encoder gave; a summary from a model saved by an earlier skvae, which kept
+no counts, is replaced by the chunk's, as before.
+"""
+
+import warnings
+
+import numpy as np
+
+from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._discrete import MAX_DISCRETE_VALUES, MIN_ROWS_PER_VALUE, is_discrete
+from skvae._table._whitening import EIGENVALUE_FLOOR
+from skvae._user_frame import user_stacklevel
+from skvae._vae._aggregate_posterior import MAX_CODE_ROWS, draw_from_aggregate_posterior
+
+
+def rows_drawn(earlier, later, total):
+    """The numbers of rows taken from two pools for a sample of at most ``total`` rows in
+    which each pool has its share of the rows seen.
+
+    ``earlier`` and ``later`` are (rows available, rows they stand for) pairs.
+
+    Examples
+    --------
+    >>> from skvae._vae._stream_summaries import rows_drawn
+    >>> rows_drawn((2000, 3000), (1, 1), 2000), rows_drawn((1000, 1000), (700, 1000), 2000)
+    ((1999, 1), (1000, 700))
+    """
+    (available_earlier, n_earlier), (available_later, n_later) = earlier, later
+    size = min(total, available_earlier + available_later)
+    from_later = min(int(round(size * n_later / (n_earlier + n_later))), available_later)
+    from_earlier = min(size - from_later, available_earlier)
+    return from_earlier, min(size - from_earlier, available_later)
+
+
+def merged_codes(earlier, later, rng):
+    """Latent codes standing for the rows of both pools, each in its share.
+
+    Parameters
+    ----------
+    earlier, later : tuple
+        ``(codes, groups, n_rows)``: codes (ndarray of shape (k, d)), the index of each
+        code's condition values (ndarray of shape (k,), or None for an unconditional
+        model) and the number of training rows the codes stand for.
+    rng : numpy.random.Generator
+        Draws which codes are kept.
+
+    Returns
+    -------
+    codes, groups : ndarray
+        At most as many codes as the larger pool holds (``groups`` None when the pools'
+        are).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._stream_summaries import merged_codes
+    >>> earlier = (np.zeros((100, 2)), None, 900)
+    >>> later = (np.ones((100, 2)), None, 100)
+    >>> codes, groups = merged_codes(earlier, later, np.random.default_rng(0))
+    >>> len(codes), round(float(codes[:, 0].mean()), 1), groups
+    (100, 0.1, None)
+    """
+    (codes_e, groups_e, n_e), (codes_l, groups_l, n_l) = earlier, later
+    k_e, k_l = rows_drawn((len(codes_e), n_e), (len(codes_l), n_l), max(len(codes_e), len(codes_l)))
+    keep_e = np.sort(rng.choice(len(codes_e), size=k_e, replace=False))
+    keep_l = np.sort(rng.choice(len(codes_l), size=k_l, replace=False))
+    codes = np.vstack([codes_e[keep_e], codes_l[keep_l]])
+    if groups_e is None or groups_l is None:
+        return codes, None
+    return codes, np.concatenate([groups_e[keep_e], groups_l[keep_l]])
+
+
+def merged_quantiles(earlier, later):
+    """The quantiles of the union of two sets of rows, from each set's (see
+    ``skvae._vae._marginals.fit_marginal_quantiles``): its ``"quantiles"``, ``"discrete"``
+    and ``"n_observed"`` (observed values per column). ``later`` where ``earlier`` kept no
+    counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import fit_marginal_quantiles
+    >>> from skvae._vae._stream_summaries import merged_quantiles
+    >>> low = fit_marginal_quantiles(np.arange(0.0, 300.0)[:, None])
+    >>> high = fit_marginal_quantiles(np.arange(300.0, 400.0)[:, None])
+    >>> merged = merged_quantiles(low, high)
+    >>> merged["quantiles"][[0, 500, 750, 1000], 0].round(1).tolist()
+    [0.0, 199.3, 299.0, 399.0]
+    >>> merged["n_observed"].tolist()
+    [400]
+    """
+    if earlier is None or later is None or "n_observed" not in earlier:
+        return later
+    levels = np.linspace(0.0, 1.0, len(later["quantiles"]))
+    quantiles = later["quantiles"].copy()
+    discrete = later["discrete"].copy()
+    n_e, n_l = earlier["n_observed"], later["n_observed"]
+    for j in range(quantiles.shape[1]):
+        if n_e[j] == 0 or n_l[j] == 0:
+            quantiles[:, j] = (earlier if n_l[j] == 0 else later)["quantiles"][:, j]
+            discrete[j] = (earlier if n_l[j] == 0 else later)["discrete"][j]
+            continue
+        q_e, q_l = earlier["quantiles"][:, j], later["quantiles"][:, j]
+        atoms = _merged_discrete(
+            [(q_e, earlier["discrete"][j], n_e[j]), (q_l, later["discrete"][j], n_l[j])],
+            n_e[j] + n_l[j],
+        )
+        discrete[j] = atoms is not None
+        grid = np.union1d(q_e, q_l) if atoms is None else atoms
+        weights = np.array([n_e[j], n_l[j]], dtype=np.float64) / (n_e[j] + n_l[j])
+        at = weights[0] * _cdf(q_e, grid, levels) + weights[1] * _cdf(q_l, grid, levels)
+        if discrete[j]:
+            # The smallest value whose share at or below it reaches the level.
+            index = np.searchsorted(at, levels - 1e-12, side="left")
+            quantiles[:, j] = grid[np.minimum(index, len(grid) - 1)]
+            continue
+        below = weights[0] * _cdf(q_e, grid, levels, left=True)
+        below += weights[1] * _cdf(q_l, grid, levels, left=True)
+        quantiles[:, j] = _inverse_cdf(grid, at, below, levels)
+    return {"quantiles": quantiles, "discrete": discrete, "n_observed": n_e + n_l}
+
+
+def _merged_discrete(parts, n_observed):
+    """The values of the union of two sets of rows of a column when it is discrete, else
+    None. ``parts``: (quantiles, discrete, observed values) of each set. The union is
+    discrete when at least one set is and the other is too, or has too few rows to tell
+    (a chunk of 7 rows of a 17-valued column is not discrete by itself) while its lowest
+    and highest values are among the discrete set's values."""
+    atoms = [q for q, discrete, _ in parts if discrete]
+    if not atoms:
+        return None
+    atoms = np.unique(np.concatenate(atoms))
+    for q, discrete, n in parts:
+        undecided = n < MIN_ROWS_PER_VALUE * MAX_DISCRETE_VALUES
+        if not discrete and not (undecided and np.isin(q[[0, -1]], atoms).all()):
+            return None
+    return atoms if is_discrete(len(atoms), n_observed) else None
+
+
+def _cdf(q, x, levels, left=False):
+    """The distribution function whose quantile function interpolates ``q`` (at
+    ``levels``) linearly, at ``x``: P(X <= x), or P(X < x) with ``left``."""
+    index = np.searchsorted(q, x, side="left" if left else "right")
+    inside = (index > 0) & (index < len(q))
+    value = np.where(index >= len(q), 1.0, 0.0)
+    i = index[inside]
+    fraction = (x[inside] - q[i - 1]) / (q[i] - q[i - 1])
+    value[inside] = levels[i - 1] + fraction * (levels[i] - levels[i - 1])
+    return value
+
+
+def _inverse_cdf(grid, at, below, levels):
+    """The smallest x with F(x) >= each level, for F linear between the points of
+    ``grid`` (rising from ``at[i - 1]`` to ``below[i]``) and jumping to ``at[i]`` at
+    each."""
+    index = np.minimum(np.searchsorted(at, levels, side="left"), len(grid) - 1)
+    values = grid[index].copy()
+    rising = (index > 0) & (levels < below[index])
+    i = index[rising]
+    span = np.maximum(below[i] - at[i - 1], 1e-300)
+    fraction = np.clip((levels[rising] - at[i - 1]) / span, 0.0, 1.0)
+    values[rising] = grid[i - 1] + fraction * (grid[i] - grid[i - 1])
+    return values
+
+
+def merged_shares(earlier, later):
+    """Per column, the category shares of the union of two sets of rows, from each
+    set's ``(shares, n_observed)`` (shares: a list with an array or None per column);
+    ``later`` where ``earlier`` kept no counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._stream_summaries import merged_shares
+    >>> earlier = ([np.array([1.0, 0.0]), None], np.array([30, 30]))
+    >>> later = ([np.array([0.0, 1.0]), None], np.array([10, 10]))
+    >>> shares, n = merged_shares(earlier, later)
+    >>> shares[0].tolist(), shares[1], n.tolist()
+    ([0.75, 0.25], None, [40, 40])
+    """
+    (shares_e, n_e), (shares_l, n_l) = earlier, later
+    if shares_e is None or shares_l is None or n_e is None:
+        return later
+    shares = []
+    for j, (e, lat) in enumerate(zip(shares_e, shares_l, strict=True)):
+        if e is None or lat is None:
+            shares.append(lat if e is None else e)
+        else:
+            shares.append((n_e[j] * e + n_l[j] * lat) / (n_e[j] + n_l[j]))
+    return shares, n_e + n_l
+
+
+def merged_background(earlier, later):
+    """The background (``skvae._vae._background``) of the union of two sets of rows:
+    the category tables as a mixture of the two, weighted by each column's observed
+    entries, and the scatter pooled from the two sets' complete rows (their spread about
+    each set's mean, plus the spread between the means). ``later`` where ``earlier``
+    kept no counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._background import fit_background
+    >>> from skvae._vae._stream_summaries import merged_background
+    >>> X = np.random.default_rng(0).normal(size=(4000, 1))
+    >>> fit = lambda rows: fit_background(rows, ["student_t"], [0], np.zeros(1), np.ones(1))
+    >>> halves = merged_background(fit(X[X[:, 0] < 0]), fit(X[X[:, 0] >= 0]))
+    >>> round(float(halves["scatter"][0, 0]), 2), round(float(fit(X)["scatter"][0, 0]), 2)
+    (1.0, 1.0)
+    """
+    if earlier is None or later is None or "n_complete" not in earlier:
+        return later
+    merged = dict(later)
+    n_e, n_l = float(earlier["n_complete"]), float(later["n_complete"])
+    if n_e + n_l > 0 and later["scatter"].size:
+        w_e, w_l = n_e / (n_e + n_l), n_l / (n_e + n_l)
+        mean = w_e * earlier["complete_mean"] + w_l * later["complete_mean"]
+        between = (
+            w_e
+            * w_l
+            * np.outer(
+                earlier["complete_mean"] - later["complete_mean"],
+                earlier["complete_mean"] - later["complete_mean"],
+            )
+        )
+        scatter = w_e * earlier["scatter"] + w_l * later["scatter"] + between
+        eigenvalues, vectors = np.linalg.eigh(scatter)
+        merged["scatter"] = (vectors * np.maximum(eigenvalues, EIGENVALUE_FLOOR)) @ vectors.T
+        merged["complete_mean"] = mean
+    merged["n_complete"] = np.asarray(n_e + n_l)
+    o_e, o_l = earlier["n_observed"], later["n_observed"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w_e = np.where(o_e + o_l > 0, o_e / (o_e + o_l), 0.0)[:, None]
+        merged["log_probabilities"] = np.logaddexp(
+            np.log(w_e) + earlier["log_probabilities"],
+            np.log1p(-w_e) + later["log_probabilities"],
+        )
+    merged["n_observed"] = o_e + o_l
+    return merged
+
+
+def merged_posterior_moments(earlier, later):
+    """Rows, mean KL per dimension, and mean and variance of the posterior location, of
+    the union of two sets of rows (pooled moments), from each set's; ``later`` where
+    there is no ``earlier``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._stream_summaries import merged_posterior_moments
+    >>> a = (1, np.array([1.0]), np.array([0.0]), np.array([0.0]))
+    >>> b = (1, np.array([3.0]), np.array([2.0]), np.array([0.0]))
+    >>> [np.asarray(value).tolist() for value in merged_posterior_moments(a, b)]
+    [2, [2.0], [1.0], [1.0]]
+    """
+    if earlier is None:
+        return later
+    (n_e, kl_e, mean_e, var_e), (n_l, kl_l, mean_l, var_l) = earlier, later
+    w_e, w_l = n_e / (n_e + n_l), n_l / (n_e + n_l)
+    between = w_e * w_l * (mean_e - mean_l) ** 2
+    return (
+        n_e + n_l,
+        w_e * kl_e + w_l * kl_l,
+        w_e * mean_e + w_l * mean_l,
+        w_e * var_e + w_l * var_l + between,
+    )
+
+
+# A chunk whose numeric column lies on average this many of the first call's standard
+# deviations from its mean (or spreads this many times as wide) was not drawn from the
+# rows the scaling was fitted on (a representative chunk's mean lies within a few tenths),
+# nor one with more than OUTSIDE_SHARE of an integer column's values outside the first
+# call's range (a shuffled chunk has about 1 / (rows of the first call) there).
+FAR_FROM_FIRST_CALL, OUTSIDE_SHARE = 5.0, 0.01
+
+
+class StreamSummariesMixin:
+    """Keeps the summaries of the training rows mergeable, and merges those of the earlier
+    ``partial_fit`` calls with a new chunk's (see the module docstring).
+
+    Examples
+    --------
+    >>> from skvae import VAETransformer
+    >>> from skvae._vae._stream_summaries import StreamSummariesMixin
+    >>> issubclass(VAETransformer, StreamSummariesMixin)
+    True
+    """
+
+    def _earlier_summaries(self):
+        """What the earlier calls' rows left for the sampler and the background; None
+        for a model that kept no row count (saved by an earlier skvae)."""
+        n_rows = getattr(self, "_rows_seen", None)
+        if n_rows is None:
+            return None
+        return {
+            "n_rows": n_rows,
+            "codes": self._earlier_codes(),
+            "quantiles": self._marginal_quantiles,
+            "shares": (self._category_shares, getattr(self, "_category_observed", None)),
+            "background": self._background,
+        }
+
+    def _earlier_codes(self):
+        """(codes, groups) of the earlier calls' rows: the codes fit kept or, once the
+        mixture was fitted on them (sample, pickling or saving) and they were dropped, as
+        many draws from it, each with a condition row drawn with its training share and a
+        component with that condition's shares; None where there is neither."""
+        codes = getattr(self, "_aggregate_codes", None)
+        if codes is not None:
+            return codes, getattr(self, "_aggregate_code_groups", None)
+        mixture = getattr(self, "_aggregate_posterior", None)
+        if mixture is None:
+            return None
+        rng = np.random.default_rng([self._seed, 8, self.n_iter_])
+        groups = row_shares = None
+        if mixture.get("condition_shares") is not None:
+            counts = self._training_conditions[1]
+            groups = rng.choice(len(counts), size=MAX_CODE_ROWS, p=counts / counts.sum())
+            row_shares = mixture["condition_shares"][groups]
+        return draw_from_aggregate_posterior(mixture, MAX_CODE_ROWS, rng, row_shares), groups
+
+    def _merge_earlier_summaries(self, earlier, n_rows, merged_groups):
+        """Merge the summaries of the earlier calls' rows into those just fitted on a
+        chunk of ``n_rows`` rows. ``merged_groups``: the index, among the merged condition
+        values, of each earlier condition row (None for an unconditional model)."""
+        self._rows_seen = earlier["n_rows"] + n_rows
+        self._marginal_quantiles = merged_quantiles(earlier["quantiles"], self._marginal_quantiles)
+        self._category_shares, self._category_observed = merged_shares(
+            earlier["shares"], (self._category_shares, self._category_observed)
+        )
+        self._background = merged_background(earlier["background"], self._background)
+        if earlier["codes"] is None or self._aggregate_codes is None:
+            return
+        codes, groups = earlier["codes"]
+        groups = None if groups is None or merged_groups is None else merged_groups[groups]
+        rng = np.random.default_rng([self._seed, 9, self.n_iter_])
+        self._aggregate_codes, self._aggregate_code_groups = merged_codes(
+            (codes, groups, earlier["n_rows"]),
+            (self._aggregate_codes, self._aggregate_code_groups, n_rows),
+            rng,
+        )
+
+    def _fitted_posterior_summary(self, rows, to_inputs):
+        """The collapse diagnostics' summary of the training rows (see ``_set_diagnostics``),
+        whose moments are kept for ``partial_fit`` to merge with (rows in memory)."""
+        moments = getattr(rows, "posterior_moments", None)
+        if moments is None:
+            self._location_moments = None
+            return rows.posterior_summary(self._posterior_diagnostics, to_inputs)
+        self._location_moments = moments(self._posterior_diagnostics, to_inputs)
+        return self._location_moments[1], self._location_moments[3]
+
+    def _streamed_posterior_summary(self, rows):
+        """The same summary over every row of the earlier calls and this chunk: a chunk of
+        one row has no spread of its own, and made every latent unit look inactive."""
+        self._location_moments = merged_posterior_moments(
+            getattr(self, "_location_moments", None),
+            rows.posterior_moments(self._posterior_diagnostics, None),
+        )
+        return self._location_moments[1], self._location_moments[3]
+
+    def _warn_if_unlike_first_call(self, X):
+        """Warn when the numeric columns of a later chunk of coded rows X lie far from
+        the first call's rows: its scaling and integer ranges, which the model keeps, do
+        not cover them, and the model cannot represent them well."""
+        kinds = np.asarray(self._modelled_kinds())
+        names = np.asarray(self._column_names()).astype(object)[self._data_columns()]
+        X_data = self._split_columns(X)[0]
+        far = []
+        for j in np.flatnonzero(np.isin(kinds, CONTINUOUS_KINDS)):
+            x = (X_data[:, j] - self.mean_[j]) / self.scale_[j]
+            x = x[~np.isnan(x)]
+            low, high = self._integer_bounds[j] if self._integer_bounds is not None else (0, 0)
+            outside = kinds[j] == "integer" and np.mean((x < low) | (x > high)) > OUTSIDE_SHARE
+            if outside or (x.size and max(abs(x.mean()), x.std()) > FAR_FROM_FIRST_CALL):
+                far.append(repr(names[j]))
+        if far:
+            shown = ", ".join(far[:5]) + (f" and {len(far) - 5} more" if len(far) > 5 else "")
+            warnings.warn(
+                f"partial_fit: column(s) {shown} of this chunk lie far from the rows of the "
+                "first call, whose scaling and integer ranges the model keeps, so it cannot "
+                "represent them well; make the first chunk representative (shuffle the rows "
+                "before splitting them into chunks) or call fit on all rows",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )

@@ -1,0 +1,214 @@
+"""What sample, score_samples and the diagnostics keep of the rows of every partial_fit call."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import skvae
+from skvae import VAETransformer
+from skvae._vae._background import fit_background
+from skvae._vae._marginals import fit_marginal_quantiles
+from skvae._vae._stream_summaries import (
+    merged_background,
+    merged_posterior_moments,
+    merged_quantiles,
+    merged_shares,
+)
+
+SMALL = dict(n_components=2, hidden_layer_sizes=(16,), batch_size=64, random_state=0)
+
+
+def _level_error(quantiles, values):
+    """How far, in levels, each quantile is from the right one for the sorted values."""
+    levels = np.linspace(0.0, 1.0, len(quantiles))
+    at_or_below = np.searchsorted(values, quantiles, side="right") / len(values)
+    below = np.searchsorted(values, quantiles, side="left") / len(values)
+    return np.maximum(0.0, np.maximum(below - levels, levels - at_or_below)).max()
+
+
+@pytest.mark.parametrize("kind", ["normal", "atoms", "integers", "sorted"])
+def test_merged_quantiles_match_the_quantiles_of_all_rows_to_a_level_step(kind):
+    """Quantiles merged over uneven chunks (one of a single row) are within three level
+    steps of those of all the rows, and an integer column stays discrete, on its values."""
+    rng = np.random.default_rng(0)
+    X = {
+        "normal": rng.normal(size=(3000, 2)),
+        "atoms": np.where(rng.random((3000, 2)) < 0.6, 1.0, rng.lognormal(size=(3000, 2))),
+        "integers": rng.integers(0, 5, (3000, 2)).astype(float),
+        "sorted": np.sort(rng.normal(size=(3000, 2)), axis=0),
+    }[kind]
+    merged = fit_marginal_quantiles(X[:1000])
+    for chunk in (X[1000:2500], X[2500:2993], X[2993:2999], X[2999:]):
+        merged = merged_quantiles(merged, fit_marginal_quantiles(chunk))
+    whole = fit_marginal_quantiles(X)
+    for j in range(2):
+        assert _level_error(merged["quantiles"][:, j], np.sort(X[:, j])) <= 0.003
+    assert merged["discrete"].tolist() == whole["discrete"].tolist()
+    assert merged["n_observed"].tolist() == [3000, 3000]
+    if kind == "integers":
+        assert set(np.unique(merged["quantiles"])) == {0.0, 1.0, 2.0, 3.0, 4.0}
+
+
+def test_merged_shares_and_background_are_those_of_all_rows():
+    """Category shares merge exactly; the background's category table matches the one
+    fitted on all rows up to its pseudo-counts, and its pooled scatter (spread within and
+    between the chunks' means) the one fitted on all rows."""
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(4000, 1))
+    X = np.column_stack([z[:, 0], z[:, 0] + 0.5 * rng.normal(size=4000), (z[:, 0] > 0.5) * 1.0])
+    X = X[np.argsort(X[:, 0])]  # sorted: the chunks differ
+    shares = merged_shares(
+        ([None, None, np.array([1.0, 0.0])], np.array([3000, 3000, 3000])),
+        ([None, None, np.array([0.2, 0.8])], np.array([1000, 1000, 1000])),
+    )
+    assert shares[0][2].tolist() == pytest.approx([0.8, 0.2])
+    kinds, counts = ["student_t", "student_t", "categorical"], [0, 0, 2]
+
+    def fit(rows):
+        return fit_background(rows, kinds, counts, X.mean(axis=0), X.std(axis=0))
+
+    merged = merged_background(fit(X[:3000]), fit(X[3000:]))
+    whole = fit(X)
+    assert merged["scatter"] == pytest.approx(whole["scatter"], abs=0.01)
+    assert np.exp(merged["log_probabilities"][2]) == pytest.approx(
+        np.exp(whole["log_probabilities"][2]), abs=1e-3
+    )
+    assert int(merged["n_complete"]) == 4000
+
+
+def test_merged_posterior_moments_are_the_pooled_moments():
+    """The pooled mean and variance of two sets equal those of their union."""
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(50, 3)), rng.normal(loc=2.0, size=(7, 3))
+    both = np.vstack([a, b])
+    n, kl, mean, var = merged_posterior_moments(
+        (50, a.mean(0), a.mean(0), a.var(0)), (7, b.mean(0), b.mean(0), b.var(0))
+    )
+    assert n == 57
+    assert kl == pytest.approx(both.mean(0)) and mean == pytest.approx(both.mean(0))
+    assert var == pytest.approx(both.var(0))
+
+
+@pytest.fixture(scope="module")
+def sorted_frame():
+    """Wine as a frame with a label, sorted by it: a stream whose chunks differ. The
+    label's categories are declared, so that a chunk may hold a label the first did not."""
+    from sklearn.datasets import load_wine
+
+    data = load_wine(as_frame=True)
+    frame = data.frame.drop(columns="target").iloc[:, [0, 1, 10, 12]]
+    frame["label"] = pd.Categorical(np.array(["a", "b", "c"])[data.target])
+    return frame.sort_values("label", kind="stable").reset_index(drop=True)
+
+
+def test_sample_after_a_sorted_stream_follows_every_chunk_not_the_last(sorted_frame):
+    """After partial_fit over chunks sorted by a label, sample draws every label in its
+    share of the data and the numeric columns' range: before, only the last chunk's label
+    (100 % "c") and its range came out, as the summaries were refitted on each chunk."""
+    vae = VAETransformer(**SMALL)
+    chunks = np.array_split(np.arange(len(sorted_frame)), 6)
+    for _ in range(3):
+        for rows in chunks:
+            vae.partial_fit(sorted_frame.iloc[rows])
+    drawn = vae.sample(3000, random_state=0)
+    data_shares = sorted_frame["label"].value_counts(normalize=True)
+    drawn_shares = drawn["label"].value_counts(normalize=True)
+    assert drawn_shares.reindex(data_shares.index).to_numpy() == pytest.approx(
+        data_shares.to_numpy(), abs=0.03
+    )
+    proline = sorted_frame["proline"]
+    assert drawn["proline"].min() < proline.quantile(0.05)
+    assert drawn["proline"].max() > proline.quantile(0.95)
+    assert drawn["proline"].mean() == pytest.approx(proline.mean(), rel=0.05)
+
+
+def test_a_one_row_last_chunk_is_not_what_sample_copies(sorted_frame):
+    """A chunked reader's one-row remainder as the last call: sample used to return that
+    training row over and over; now its draws spread as the data do, and the collapse
+    diagnostics are those of every row (the row alone had no spread: no active unit)."""
+    X = sorted_frame.drop(columns="label").to_numpy()
+    rng = np.random.default_rng(0)
+    X = X[rng.permutation(len(X))]
+    with_remainder, without = VAETransformer(**SMALL), VAETransformer(**SMALL)
+    for _ in range(3):
+        with_remainder.partial_fit(X[:-1])
+        with_remainder.partial_fit(X[-1:])
+        without.partial_fit(X[:-1])
+    drawn = with_remainder.sample(500, random_state=0)
+    assert len(np.unique(drawn, axis=0)) == 500
+    assert drawn.std(axis=0) == pytest.approx(X.std(axis=0), rel=0.3)
+    assert with_remainder.n_active_units_ == without.n_active_units_ > 0
+
+
+def test_summaries_merge_across_sampling_and_saving_mid_stream(sorted_frame, tmp_path):
+    """The merge goes on after sample (the earlier codes then come from the fitted
+    mixture) and after save and load: the labels still come out in their data shares."""
+    vae = VAETransformer(**SMALL)
+    halves = np.array_split(np.arange(len(sorted_frame)), 2)
+    for _ in range(3):
+        vae.partial_fit(sorted_frame.iloc[halves[0]])
+        vae.sample(5, random_state=0)
+        skvae.save(vae, tmp_path / "mid.skvae")
+        vae = skvae.load(tmp_path / "mid.skvae")
+        vae.partial_fit(sorted_frame.iloc[halves[1]])
+    drawn = vae.sample(3000, random_state=0)["label"].value_counts(normalize=True)
+    data = sorted_frame["label"].value_counts(normalize=True)
+    assert drawn.reindex(data.index).to_numpy() == pytest.approx(data.to_numpy(), abs=0.04)
+
+
+def test_partial_fit_reads_a_slice_of_a_memory_map_as_a_chunk(sorted_frame, tmp_path):
+    """A slice of a np.memmap is a chunk like any array: a categorical column_types
+    works on it (it raised "not supported for a memory-mapped X"), with the same model as
+    the same chunks in memory."""
+    codes = sorted_frame.assign(label=sorted_frame["label"].cat.codes).sample(
+        frac=1.0, random_state=0
+    )
+    np.save(tmp_path / "X.npy", codes.to_numpy(dtype=np.float64))
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    params = dict(SMALL, column_types={4: "categorical"})
+    from_map, in_memory = VAETransformer(**params), VAETransformer(**params)
+    for rows in np.array_split(np.arange(len(mapped)), 3):
+        from_map.partial_fit(mapped[rows[0] : rows[-1] + 1])
+        in_memory.partial_fit(np.array(mapped[rows[0] : rows[-1] + 1]))
+    X = codes.to_numpy(dtype=np.float64)
+    assert from_map.transform(X) == pytest.approx(in_memory.transform(X))
+    assert from_map.sample(50, random_state=0) == pytest.approx(
+        in_memory.sample(50, random_state=0)
+    )
+
+
+def test_a_single_fit_keeps_its_summaries(sorted_frame):
+    """A partial_fit after fit, on the same rows again, leaves the sampled label shares
+    where fit's were: the merge weighs both calls' rows alike."""
+    vae = VAETransformer(**SMALL).fit(sorted_frame)
+    shares = pd.Series(vae.sample(4000, random_state=0)["label"]).value_counts(normalize=True)
+    vae.partial_fit(sorted_frame)
+    again = pd.Series(vae.sample(4000, random_state=0)["label"]).value_counts(normalize=True)
+    assert again.sort_index().to_numpy() == pytest.approx(shares.sort_index().to_numpy(), abs=0.03)
+
+
+def test_a_chunk_far_from_the_first_calls_rows_is_warned_about():
+    """partial_fit warns, naming the column, when a chunk's integer column leaves the
+    range the first call fixed or a numeric column lies far from its scaling (a column
+    constant in the first chunk); chunks of the same rows, shuffled, draw no warning."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "visits": rng.poisson(2 + np.arange(n) / 100),  # counts that grow over time
+            "level": np.r_[np.zeros(400), 1000 + rng.normal(size=n - 400)],
+        }
+    )
+    chunks = np.array_split(np.arange(n), 3)
+    vae = VAETransformer(**SMALL).partial_fit(frame.iloc[chunks[0]])
+    with pytest.warns(UserWarning, match=r"^partial_fit: column\(s\) 'visits', 'level' of this"):
+        vae.partial_fit(frame.iloc[chunks[2]])
+    shuffled = frame.sample(frac=1.0, random_state=0)
+    vae = VAETransformer(**SMALL).partial_fit(shuffled.iloc[chunks[0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for rows in chunks[1:]:
+            vae.partial_fit(shuffled.iloc[rows])

@@ -150,8 +150,9 @@ def column_categories(column, name):
 def category_codes(column, cats, name, handle_unknown):
     """Index of each value of ``column`` among the categories ``cats`` (NaN for missing).
 
-    A category not seen in fit raises ``ValueError`` or, with ``handle_unknown="ignore"``,
-    becomes NaN (treated as missing).
+    A category not seen in fit raises ``ValueError`` (which says how to declare every
+    category before fit) or, with ``handle_unknown="ignore"``, becomes NaN (treated as
+    missing).
 
     Examples
     --------
@@ -160,6 +161,10 @@ def category_codes(column, cats, name, handle_unknown):
     >>> cats = np.array(["a", "b"], dtype=object)
     >>> category_codes(["b", None, "a"], cats, "c", "error")
     array([ 1., nan,  0.])
+    >>> category_codes(["z"], cats, "c", "error")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'c' has categories not seen during fit: ['z'] (fit saw ['a', 'b']). ...
     """
     values = np.asarray(column, dtype=object)
     lookup = {_key(c): i for i, c in enumerate(cats)}
@@ -178,8 +183,11 @@ def category_codes(column, cats, name, handle_unknown):
         shown = sorted({str(u) for u in unknown})[:5]
         raise ValueError(
             f"column {name!r} has categories not seen during fit: {shown} (fit saw "
-            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). Set "
-            "handle_unknown='ignore' to treat unseen categories as missing values."
+            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). To keep them, "
+            "declare every category before fit, as a DataFrame column of a pandas "
+            "CategoricalDtype: X[col].astype(pd.CategoricalDtype([...])); or set "
+            "handle_unknown='ignore' to treat unseen categories as missing values (the "
+            "model never learns them)."
         )
     return codes
 

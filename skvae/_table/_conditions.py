@@ -67,12 +67,17 @@ def resolve_condition_columns(condition_on, n_features, feature_names):
     return np.array(sorted(columns), dtype=np.int64)
 
 
-def fit_condition_encoding(C, coded=None):
+def fit_condition_encoding(C, coded=None, n_categories=None):
     """Per condition column: its sorted categories (one-hot) or None (standardised).
 
     ``coded`` (bool per column, default none): columns that hold category codes (a
     categorical column's), one-hot encoded whatever their number of categories, since a
-    category code is no quantity to standardise.
+    category code is no quantity to standardise; their codes seen in ``C`` are encoded.
+    ``n_categories`` (int per column, 0 for a column that holds no codes; the fitted
+    categories' counts): a column with k categories encodes all its codes 0, ..., k - 1,
+    also those that no row of ``C`` holds, as an ordinary categorical column keeps every
+    category of its pandas dtype (a stream sorted by its label then meets only known
+    codes). It implies ``coded``.
 
     Returns ``categories`` (list of float64 arrays or None), and ``mean`` and ``scale``
     (float64 arrays, used by the standardised columns only).
@@ -85,11 +90,18 @@ def fit_condition_encoding(C, coded=None):
     >>> categories, _, _ = fit_condition_encoding(C, coded=[False, True])
     >>> categories[0], len(categories[1])
     (None, 40)
+    >>> codes = np.zeros((5, 1))  # five rows of the first of three categories
+    >>> fit_condition_encoding(codes, n_categories=[3])[0][0].tolist()
+    [0.0, 1.0, 2.0]
     """
     coded = np.zeros(C.shape[1], dtype=bool) if coded is None else np.asarray(coded, bool)
+    counts = np.zeros(C.shape[1], dtype=np.int64) if n_categories is None else n_categories
     categories = []
-    for values, is_code in zip(C.T, coded, strict=True):
+    for values, is_code, count in zip(C.T, coded, counts, strict=True):
         unique = np.unique(values)
+        if count:
+            categories.append(np.arange(count, dtype=np.float64))
+            continue
         is_categorical = is_code or (
             len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
         )
@@ -104,11 +116,30 @@ def encoded_width(categories):
     return sum(1 if cats is None else len(cats) for cats in categories)
 
 
-def encode_conditions(C, categories, mean, scale, names):
+def encode_conditions(C, categories, mean, scale, names, labels=None):
     """Encode raw condition values (n_rows, n_conditions) into float32 model inputs.
 
-    Raises ValueError for a category not seen in fit, naming the column and the value.
+    ``labels`` (per column, default none): the categories of a categorical column, which
+    its values in ``C`` index, or None; a message shows a value as its label.
+
+    Raises ValueError for a value that the encoding has no category for, naming the
+    column, the value, the values it has and what to do.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._conditions import encode_conditions
+    >>> cats, names = [np.array([0.0, 1.0])], ["label"]
+    >>> encode_conditions(np.array([[1.0]]), cats, [0.0], [1.0], names)
+    array([[0., 1.]], dtype=float32)
+    >>> labels = [np.array(["setosa", "versicolor", "virginica"], dtype=object)]
+    >>> encode_conditions(np.array([[2.0]]), cats, [0.0], [1.0], names, labels)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: condition column 'label' has value 'virginica', not seen in fit; its values ...
     """
+    labels = [None] * len(categories) if labels is None else labels
     parts = []
     for j, cats in enumerate(categories):
         values = C[:, j]
@@ -119,11 +150,26 @@ def encode_conditions(C, categories, mean, scale, names):
         index = np.minimum(index, len(cats) - 1)
         unknown = cats[index] != values
         if np.any(unknown):
-            raise ValueError(
-                f"condition column {names[j]!r} has value {values[unknown][0]:g}, not seen "
-                f"in fit; known values are {cats.tolist()}"
-            )
+            raise ValueError(_unseen_message(names[j], values[unknown][0], cats, labels[j]))
         parts.append(np.eye(len(cats))[index])
     if not parts:
         return np.zeros((len(C), 0), dtype=np.float32)
     return np.hstack(parts).astype(np.float32)
+
+
+def _unseen_message(name, value, cats, labels):
+    """The error for ``value`` of the condition column ``name``, whose encoding knows the
+    values ``cats``: shown as the user wrote them, the category labels (``labels``, which
+    the codes index) of a categorical column, not its codes."""
+    if labels is None:  # one-hot numbers: whole numbers, as the user wrote them
+        shown, known = f"{value:g}", [int(c) for c in cats[:10]]
+    else:
+        label = labels[int(value)]
+        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
+        shown, known = repr(label), [str(labels[int(c)]) for c in cats[:10]]
+    more = " ..." if len(cats) > 10 else ""
+    return (
+        f"condition column {name!r} has value {shown}, not seen in fit; its values in fit "
+        f"were {known}{more}. Give one of those, or fit on rows that hold every value the "
+        "column will take (the first partial_fit call fixes them)"
+    )

@@ -76,8 +76,15 @@ class ModelInputsMixin:
             )
         named = hasattr(self, "feature_names_in_") or labels.dtype == object
         names = [labels[j] if named else f"column {j}" for j in self.condition_columns_]
+        # A categorical column's codes index its categories: messages show those instead.
+        categories = [self.categories_[j] for j in self.condition_columns_]
         return encode_conditions(
-            C, self.condition_categories_, self._condition_mean, self._condition_scale, names
+            C,
+            self.condition_categories_,
+            self._condition_mean,
+            self._condition_scale,
+            names,
+            categories,
         )
 
     def _check_conditions(self, conditions, n_rows):

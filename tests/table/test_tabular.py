@@ -85,6 +85,32 @@ def test_unknown_category_errors_or_counts_as_missing(mixed):
     np.testing.assert_allclose(vae_ignore.score_samples(row), vae.score_samples(missing))
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # a few passes
+def test_a_category_first_met_in_a_later_chunk_can_be_declared_up_front():
+    """A text category that first appears in a later partial_fit chunk is an error that
+    says how to keep it (declare every category with a pandas CategoricalDtype), not only
+    handle_unknown='ignore'; declared so, it is learned from that chunk on."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(200, 2)), columns=["x", "y"])
+    frame["city"] = np.repeat(["paris", "rome"], 100).astype(object)
+    vae = VAETransformer(n_components=1, **FAST).partial_fit(frame.iloc[:100])
+    with pytest.raises(ValueError) as caught:
+        vae.partial_fit(frame.iloc[100:])
+    assert str(caught.value) == (
+        "column 'city' has categories not seen during fit: ['rome'] (fit saw ['paris']). "
+        "To keep them, declare every category before fit, as a DataFrame column of a pandas "
+        "CategoricalDtype: X[col].astype(pd.CategoricalDtype([...])); or set "
+        "handle_unknown='ignore' to treat unseen categories as missing values (the model "
+        "never learns them)."
+    )
+    declared = frame.astype({"city": pd.CategoricalDtype(["paris", "rome"])})
+    vae = VAETransformer(n_components=1, **FAST)
+    for _ in range(3):
+        vae.partial_fit(declared.iloc[:100]).partial_fit(declared.iloc[100:])
+    assert vae.categories_[2].tolist() == ["paris", "rome"]
+    assert "rome" in vae.sample(200, random_state=0)["city"].tolist()
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 5 epochs
 def test_a_column_of_numbers_and_text_keeps_both_as_categories():
     """An object column holding 1 and "a" fits with the categories 1 and "a" (not the

@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 
 import skvae
 from skvae import PosteriorCollapseWarning, VAETransformer
+from skvae._table._conditions import encode_conditions, fit_condition_encoding
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +200,11 @@ def test_condition_errors_are_clear(digits_cvae, digits_split):
     _, test = digits_split
     bad = test[:2].copy()
     bad[:, 64] = 11
-    with pytest.raises(ValueError, match="has value 11, not seen in fit"):
+    with pytest.raises(
+        ValueError,
+        match=r"has value 11, not seen in fit; its values in fit "
+        r"were \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]\. Give one of those",
+    ):
         digits_cvae.transform(bad)
     with pytest.raises(ValueError, match="conditioned on 1 column.*pass conditions="):
         digits_cvae.inverse_transform(np.zeros((3, 8)))
@@ -256,3 +261,38 @@ def test_a_categorical_condition_with_many_categories_is_one_hot_encoded():
     drawn = by_category.sample(3, random_state=0, conditions=["g05"])
     assert drawn["grp"].tolist() == ["g05"] * 3
     assert by_number.condition_categories_ == [None]
+
+
+def test_an_unseen_condition_category_is_named_by_its_label():
+    """The error for a categorical condition column's value that the encoding lacks names
+    the value and the known ones by their labels ('virginica', not the code 2) and says
+    what to do; numeric labels read as the user wrote them (3, not np.int64(3))."""
+    codes, mean, scale = [np.array([0.0, 1.0])], np.zeros(1), np.ones(1)
+    species = [np.array(["setosa", "versicolor", "virginica"], dtype=object)]
+    with pytest.raises(ValueError) as caught:
+        encode_conditions(np.array([[0.0], [2.0]]), codes, mean, scale, ["label"], species)
+    assert str(caught.value) == (
+        "condition column 'label' has value 'virginica', not seen in fit; its values in fit "
+        "were ['setosa', 'versicolor']. Give one of those, or fit on rows that hold every "
+        "value the column will take (the first partial_fit call fixes them)"
+    )
+    levels = [np.array([1, 2, 3])]
+    with pytest.raises(ValueError, match=r"value 3, not seen in fit; its values in fit were "):
+        encode_conditions(np.array([[2.0]]), codes, mean, scale, ["level"], levels)
+
+
+def test_a_coded_condition_column_encodes_every_declared_category():
+    """Given the number of categories of a coded condition column, the encoding one-hot
+    encodes all of its codes, also those no training row holds (a stream sorted by the
+    label meets them later); numeric condition columns keep their encoding."""
+    C = np.column_stack([np.zeros(20), np.arange(20.0) % 3, np.linspace(0.0, 1.0, 20)])
+    categories, mean, scale = fit_condition_encoding(C, n_categories=[4, 0, 0])
+    np.testing.assert_array_equal(categories[0], [0.0, 1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(categories[1], [0.0, 1.0, 2.0])  # whole numbers: one-hot
+    assert categories[2] is None  # standardised
+    np.testing.assert_allclose([mean[2], scale[2]], [0.5, np.std(np.linspace(0.0, 1.0, 20))])
+    later = np.array([[3.0, 1.0, 0.5]])
+    np.testing.assert_array_equal(
+        encode_conditions(later, categories, mean, scale, ["a", "b", "c"]),
+        [[0, 0, 0, 1, 0, 1, 0, 0]],
+    )

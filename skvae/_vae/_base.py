@@ -20,7 +20,7 @@ from sklearn.utils.validation import validate_data
 from skvae._nn._config import NetworkConfig
 from skvae._nn._lazy import import_keras_module
 from skvae._nn._training_config import TrainingConfig
-from skvae._table._codes import CONTINUOUS_KINDS
+from skvae._table._codes import CONTINUOUS_KINDS, category_counts
 from skvae._table._conditions import (
     encoded_width,
     fit_condition_encoding,
@@ -211,8 +211,10 @@ class BaseVAE(
         self.condition_columns_ = resolve_condition_columns(self.condition_on, X.shape[1], labels)
         X_data, C = self._split_columns(X)
         self._check_training_columns(X_data)
+        # Every category of a categorical condition column (> 0 of them), also unseen ones.
+        counts = category_counts(self.categories_, self.condition_columns_)
         self.condition_categories_, self._condition_mean, self._condition_scale = (
-            fit_condition_encoding(C, self.column_kinds_[self.condition_columns_] == "categorical")
+            fit_condition_encoding(C, n_categories=counts)
         )
         X = X if train_rows is None else X[train_rows]
         self._fit_scaling(self._split_columns(X)[0])

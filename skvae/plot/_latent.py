@@ -70,8 +70,9 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
         as the group "missing".
     dims : pair of int, default=None
         Two distinct latent dimensions, on the x and y axes. None picks the two with the largest
-        ``kl_per_dimension_``, the most informative ones, since collapsed units show
-        nothing. With ``n_components=1`` the plot is a histogram of the single dimension.
+        ``kl_per_dimension_`` (of the top layer, in a hierarchy), the most informative
+        ones, since collapsed units show nothing. With ``n_components=1`` the plot is a
+        histogram of the single dimension.
     ax : matplotlib Axes, default=None
         Where to draw; None makes a new figure.
 
@@ -96,7 +97,8 @@ def latent_space(estimator, X, y=None, dims=None, ax=None):
         y = np.asarray(y)
         if y.shape != (len(Z),):
             raise ValueError(f"y must have one label per row of X ({len(Z)}); got {y.shape}")
-    kl = estimator.kl_per_dimension_
+    # A hierarchy's kl_per_dimension_ also holds its lower layer, which encode does not give.
+    kl = estimator.kl_per_dimension_[: estimator.n_components_]
     if dims is None:
         dims = np.sort(np.argsort(-kl, kind="stable")[:2])
     dims = check_dims(dims, range(1, 3), estimator.n_components_)
@@ -205,7 +207,8 @@ def latent_traversal(
     """
     check_vae(estimator, "latent_traversal")
     if dims is None:
-        order = np.argsort(-estimator.kl_per_dimension_, kind="stable")
+        kl = estimator.kl_per_dimension_[: estimator.n_components_]  # the top layer's
+        order = np.argsort(-kl, kind="stable")
         dims = np.sort(order[:2])
     n_dims = min(2, estimator.n_components_)
     dims = check_dims(dims, range(n_dims, n_dims + 1), estimator.n_components_)

@@ -362,3 +362,20 @@ def test_reconstructions_and_report_take_a_polars_frame_with_a_text_column(tmp_p
     plt.close("all")
     path = plot.report(vae, pl.from_pandas(frame), tmp_path / "report.html")
     assert Path(path).read_text().count("<img") >= 3
+
+
+def test_plots_and_report_of_a_hierarchical_model_pick_top_layer_dims(digits, tmp_path):
+    """A two-layer model's kl_per_dimension_ also holds its lower layer: the default
+    dims of latent_space, latent_traversal and report are among the top layer's (they
+    picked a lower unit and raised "dims must be ... in [0, 1]; got [1, 2]")."""
+    X, y = digits
+    vae = VAETransformer(n_components=2, n_components_lower=3, max_iter=5, random_state=0)
+    vae.fit(X[:400])
+    assert len(vae.kl_per_dimension_) == 5
+    ax = plot.latent_space(vae, X[:400], y[:400])
+    assert ax.get_xlabel().split()[0] == "z0" and ax.get_ylabel().split()[0] == "z1"
+    ax = plot.latent_traversal(vae, n_steps=3, image_shape=(8, 8))
+    assert ax.get_images()[0].get_array().shape[0] > 0
+    page = plot.report(vae, X[:400], tmp_path / "report.html")
+    assert Path(page).read_text().count("<img") >= 2
+    plt.close("all")

@@ -67,17 +67,15 @@ def resolve_condition_columns(condition_on, n_features, feature_names):
     return np.array(sorted(columns), dtype=np.int64)
 
 
-def fit_condition_encoding(C, coded=None, n_categories=None):
+def fit_condition_encoding(C, n_categories=None):
     """Per condition column: its sorted categories (one-hot) or None (standardised).
 
-    ``coded`` (bool per column, default none): columns that hold category codes (a
-    categorical column's), one-hot encoded whatever their number of categories, since a
-    category code is no quantity to standardise; their codes seen in ``C`` are encoded.
-    ``n_categories`` (int per column, 0 for a column that holds no codes; the fitted
-    categories' counts): a column with k categories encodes all its codes 0, ..., k - 1,
-    also those that no row of ``C`` holds, as an ordinary categorical column keeps every
-    category of its pandas dtype (a stream sorted by its label then meets only known
-    codes). It implies ``coded``.
+    ``n_categories`` (int per column, default none: 0 for each): the number of categories
+    of a column of category codes (a categorical column's), 0 for other columns. A column
+    of k categories one-hot encodes all its codes 0, ..., k - 1, whatever k is (a code is
+    no quantity to standardise), also those that no row of ``C`` holds, as an ordinary
+    categorical column keeps every category of its pandas dtype: a stream sorted by its
+    label then meets only known codes.
 
     Returns ``categories`` (list of float64 arrays or None), and ``mean`` and ``scale``
     (float64 arrays, used by the standardised columns only).
@@ -87,24 +85,21 @@ def fit_condition_encoding(C, coded=None, n_categories=None):
     >>> import numpy as np
     >>> from skvae._table._conditions import fit_condition_encoding
     >>> C = np.column_stack([np.arange(40.0), np.arange(40.0)])
-    >>> categories, _, _ = fit_condition_encoding(C, coded=[False, True])
+    >>> categories, _, _ = fit_condition_encoding(C, n_categories=[0, 40])
     >>> categories[0], len(categories[1])
     (None, 40)
     >>> codes = np.zeros((5, 1))  # five rows of the first of three categories
     >>> fit_condition_encoding(codes, n_categories=[3])[0][0].tolist()
     [0.0, 1.0, 2.0]
     """
-    coded = np.zeros(C.shape[1], dtype=bool) if coded is None else np.asarray(coded, bool)
     counts = np.zeros(C.shape[1], dtype=np.int64) if n_categories is None else n_categories
     categories = []
-    for values, is_code, count in zip(C.T, coded, counts, strict=True):
-        unique = np.unique(values)
+    for values, count in zip(C.T, counts, strict=True):
         if count:
             categories.append(np.arange(count, dtype=np.float64))
             continue
-        is_categorical = is_code or (
-            len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
-        )
+        unique = np.unique(values)
+        is_categorical = len(unique) <= MAX_CATEGORIES and np.all(unique == np.round(unique))
         categories.append(unique.astype(np.float64) if is_categorical else None)
     mean = C.mean(axis=0) if C.shape[1] else np.zeros(0)
     std = C.std(axis=0) if C.shape[1] else np.zeros(0)
@@ -171,5 +166,6 @@ def _unseen_message(name, value, cats, labels):
     return (
         f"condition column {name!r} has value {shown}, not seen in fit; its values in fit "
         f"were {known}{more}. Give one of those, or fit on rows that hold every value the "
-        "column will take (the first partial_fit call fixes them)"
+        "column will take (the first partial_fit call fixes them), or declare them all as a "
+        "DataFrame column of a pandas CategoricalDtype: X[col].astype(pd.CategoricalDtype([...]))"
     )

@@ -7,6 +7,7 @@ splits coded rows into modelled and condition columns, builds those inputs, chec
 conditions given for generation, and puts decoded columns back in X's column order.
 """
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -15,6 +16,7 @@ from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_i
 from skvae._table._codes import condition_codes
 from skvae._table._conditions import encode_conditions
 from skvae._table._labels import column_labels
+from skvae._user_frame import user_stacklevel
 
 
 class ModelInputsMixin:
@@ -133,7 +135,35 @@ class ModelInputsMixin:
                 f"conditions must be finite numbers or known categories; got non-finite or "
                 f"missing values in {conditions!r}"
             )
+        self._warn_unseen_categories(C)
         return C
+
+    def _warn_unseen_categories(self, C):
+        """Warn where coded conditions C give a categorical condition column a category
+        that no training row had (one its pandas dtype declares): it is encoded, as it is
+        in the rows of a later partial_fit call, but the networks have learned nothing
+        about it, so what is generated under it shows no data."""
+        fitted = getattr(self, "_training_conditions", None)  # (distinct rows, counts)
+        if fitted is None:  # a memory-mapped fit, or one saved by an earlier skvae
+            return
+        for k, j in enumerate(self.condition_columns_):
+            if self.categories_[j] is None:
+                continue
+            # Codes the encoding has no place for are the encoding's error, not this one.
+            unseen = np.setdiff1d(
+                C[:, k][np.isin(C[:, k], self.condition_categories_[k])], fitted[0][:, k]
+            )
+            if len(unseen):
+                label = self.categories_[j][int(unseen[0])]
+                label = label.item() if isinstance(label, np.generic) else label
+                warnings.warn(
+                    f"conditions give column {self._column_names()[j]!r} the category "
+                    f"{label!r}, which its dtype declares but no training row had: the model "
+                    "has learned nothing about it, so the rows generated under it follow no "
+                    "data. Fit (or partial_fit) on rows of that category first.",
+                    UserWarning,
+                    stacklevel=user_stacklevel(),
+                )
 
     def _decode(self, Z, C, params=False):
         """Decoder outputs for latent rows Z under coded conditions C, float64.

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
@@ -274,7 +274,9 @@ def test_an_unseen_condition_category_is_named_by_its_label():
     assert str(caught.value) == (
         "condition column 'label' has value 'virginica', not seen in fit; its values in fit "
         "were ['setosa', 'versicolor']. Give one of those, or fit on rows that hold every "
-        "value the column will take (the first partial_fit call fixes them)"
+        "value the column will take (the first partial_fit call fixes them), or declare them "
+        "all as a DataFrame column of a pandas CategoricalDtype: "
+        "X[col].astype(pd.CategoricalDtype([...]))"
     )
     levels = [np.array([1, 2, 3])]
     with pytest.raises(ValueError, match=r"value 3, not seen in fit; its values in fit were "):
@@ -296,3 +298,35 @@ def test_a_coded_condition_column_encodes_every_declared_category():
         encode_conditions(later, categories, mean, scale, ["a", "b", "c"]),
         [[0, 0, 0, 1, 0, 1, 0, 0]],
     )
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # a few passes
+@pytest.mark.filterwarnings("ignore:partial_fit:UserWarning")  # sorted: later chunks lie far
+def test_a_condition_column_keeps_every_category_its_dtype_declares():
+    """A categorical condition column encodes all the categories of its pandas dtype, as
+    an ordinary column does: a stream sorted by the label trains with partial_fit (its
+    later labels were refused by their codes), transform takes rows of a category the fit
+    rows lacked, sample(n) draws only the training rows' categories, and sample with an
+    absent one as its condition generates its rows and warns that nothing was learned."""
+    iris = load_iris(as_frame=True)
+    frame = iris.data.assign(label=pd.Categorical(iris.target_names[iris.target]))
+    stream = VAETransformer(n_components=2, condition_on=["label"], random_state=0)
+    for chunk in (frame.iloc[:50], frame.iloc[50:100], frame.iloc[100:]):
+        stream.partial_fit(chunk)
+    np.testing.assert_array_equal(stream.condition_categories_[0], [0.0, 1.0, 2.0])
+    assert sorted(stream.sample(300, random_state=0)["label"].unique()) == [
+        "setosa",
+        "versicolor",
+        "virginica",
+    ]
+    two = VAETransformer(n_components=2, condition_on=["label"], max_iter=3, random_state=0)
+    two.fit(frame.iloc[:100])
+    np.testing.assert_array_equal(two.condition_categories_[0], [0.0, 1.0, 2.0])
+    assert np.isfinite(two.transform(frame.iloc[100:])).all()
+    assert set(two.sample(300, random_state=0)["label"]) == {"setosa", "versicolor"}
+    with pytest.warns(UserWarning, match=r"the category 'virginica', which its dtype declares "):
+        drawn = two.sample(3, random_state=0, conditions=["virginica"])
+    assert drawn["label"].tolist() == ["virginica"] * 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        two.sample(3, random_state=0, conditions=["setosa"])  # a trained label: no warning

@@ -7,6 +7,7 @@ skvae.plot's docstring). Real, decoded and sampled rows are compared as the esti
 (a category as its label), as those methods take them.
 """
 
+import warnings
 from inspect import signature
 
 import numpy as np
@@ -82,7 +83,10 @@ def output_column_labels(estimator):
             if estimator.column_kinds_[j] != "categorical" and seen is not None:
                 values[0, k] = seen[0]
         placeholder = condition_labels(estimator, values)[0]
-    decoded = estimator.decode(np.zeros((1, estimator.n_components_)), placeholder)
+    with warnings.catch_warnings():
+        # The placeholder may be a declared category no training row had: no matter here.
+        warnings.simplefilter("ignore", UserWarning)
+        decoded = estimator.decode(np.zeros((1, estimator.n_components_)), placeholder)
     if hasattr(decoded, "columns") and len(decoded.columns) == estimator.n_features_in_:
         return list(decoded.columns)
     return [f"x{j}" for j in range(estimator.n_features_in_)]

@@ -1,6 +1,8 @@
 """skvae.plot on awkward tables: missing labels and cells, categories in heatmaps, integer
 column labels, repeated latent dimensions, and VQ-VAE models."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -108,6 +110,22 @@ def test_plots_name_and_select_columns_by_integer_labels(correlated):
     assert ticks == ["10", "20", "30"]
     with pytest.raises(ValueError, match="column 40 is not a modelled column"):
         plot.marginals(model, frame, columns=[40])
+
+
+def test_plots_of_a_model_conditioned_on_a_partly_unseen_declared_label_do_not_warn(
+    correlated,
+):
+    """Integer column labels and a condition column whose first declared category no
+    training row had: the plots read the column labels off a placeholder decode, which
+    gave that category and warned that nothing was learned about it; they are silent."""
+    frame = pd.DataFrame(correlated, columns=[10, 20, 30])
+    frame[40] = pd.Categorical(np.where(frame[10] > 0, "b", "c"), categories=["a", "b", "c"])
+    model = VAETransformer(n_components=2, condition_on=[40], **SMALL).fit(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        figure = plot.marginals(model, frame)
+    assert [axis.get_title().split()[0] for axis in figure.axes] == ["10", "20", "30"]
+    plt.close("all")
 
 
 def test_repeated_latent_dimensions_are_refused(vae, correlated):

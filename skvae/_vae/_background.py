@@ -246,14 +246,19 @@ class BackgroundMixin:
         estimator that scores without it."""
         if not self._scores_with_background:
             return None
-        X = np.asarray(X[:: -(-len(X) // MAX_BACKGROUND_ROWS)], dtype=np.float64)
-        return fit_background(
+        n_rows = len(X)
+        X = np.asarray(X[:: -(-n_rows // MAX_BACKGROUND_ROWS)], dtype=np.float64)
+        background = fit_background(
             self._split_columns(X)[0],
             self._modelled_kinds(),
             category_counts(self.categories_, self._data_columns()),
             self.mean_,
             self.scale_,
         )
+        # The counts partial_fit weighs the merge by stand for every row, not the subsample.
+        for key in ("n_complete", "n_observed"):
+            background[key] = background[key] * (n_rows / max(len(X), 1))
+        return background
 
     def _with_background_share(self, X_data, vae_scores):
         """The mixture's log p(x) of the modelled columns X_data of validated coded rows,

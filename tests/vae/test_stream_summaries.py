@@ -227,3 +227,16 @@ def test_a_conditional_stream_sorted_by_its_declared_label(sorted_frame):
     data = sorted_frame["label"].value_counts(normalize=True)
     shares = drawn["label"].value_counts(normalize=True).reindex(data.index)
     assert shares.to_numpy() == pytest.approx(data.to_numpy(), abs=0.03)
+
+
+def test_a_subsampled_background_weighs_by_the_rows_it_stands_for():
+    """fit fits the background to every k-th row of a large X (at most 20,000): its counts
+    stand for all rows, so a later 10,000-row chunk weighs a fifth against 40,000 fitted
+    rows, not a third against the 20,000 subsampled ones."""
+    rng = np.random.default_rng(3)
+    flag = pd.Categorical(np.repeat(["a", "b"], [40_000, 10_000]), categories=["a", "b"])
+    X = pd.DataFrame({"x": rng.normal(size=50_000), "flag": flag})
+    vae = VAETransformer(**dict(SMALL, max_iter=1, early_stopping=False)).fit(X[:40_000])
+    vae.partial_fit(X[40_000:])
+    shares = np.exp(vae._background["log_probabilities"][1, :2])
+    assert shares == pytest.approx([0.8, 0.2], abs=0.002)

@@ -9,10 +9,10 @@ every sampled row a copy of that training row. The functions here merge the summ
 earlier calls' rows with the new chunk's, each weighted by the rows (or observed entries)
 it covers, so that after a stream the summaries describe every row seen, as one fit on all
 of them would. The merge is exact for counts and shares, uses pooled moments for spreads
-(Chan, Golub and LeVeque, 1979), and is within one level step (1/1000) for quantiles, merged
-as a mixture of the two piecewise-linear distribution functions. The earlier calls' codes
-are those their encoder gave; a summary from a model saved by an earlier skvae, which kept
-no counts, is replaced by the chunk's, as before.
+(Chan, Golub and LeVeque, 1979), and is within a few level steps (of 1/1000) for
+quantiles, merged as a mixture of the two piecewise-linear distribution functions. The
+earlier calls' codes are those their encoder gave; a summary from a model saved by an
+earlier skvae, which kept no counts, is replaced by the chunk's, as before.
 """
 
 import warnings

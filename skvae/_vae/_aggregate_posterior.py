@@ -5,9 +5,8 @@ the average of q(z|x) over the training rows) never match exactly: the prior has
 where no training row's code lies, and rows decoded from there look like no real row.
 Sampling z from a mixture fitted on the codes instead (pythae's ``GaussianMixtureSampler``;
 Ghosh et al., 2020, "From variational to deterministic autoencoders") keeps generated rows
-where the data are. The codes are kept in memory only until the mixture is first needed
-(``sample``, pickling or saving), then dropped: a file or pickle holds the mixture's
-parameters, never the codes.
+where the data are. The mixture is fitted when first needed (``sample``, pickling or
+saving); a file or pickle holds the mixture's parameters, never the codes.
 """
 
 import numpy as np
@@ -144,7 +143,8 @@ def draw_from_aggregate_posterior(mixture, n_samples, rng, row_shares=None):
         component = rng.choice(len(weights), size=n_samples, p=weights)
     else:
         cumulative = np.cumsum(row_shares, axis=1)
-        u = rng.random_sample(n_samples)[:, None] * cumulative[:, -1:]
+        # .random: both a RandomState (sample's) and a Generator (partial_fit's) have it.
+        u = rng.random(n_samples)[:, None] * cumulative[:, -1:]
         component = np.minimum((u >= cumulative).sum(axis=1), row_shares.shape[1] - 1)
     eps = rng.standard_normal((n_samples, mixture["means"].shape[1]))
     return mixture["means"][component] + np.einsum(

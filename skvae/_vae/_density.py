@@ -46,7 +46,7 @@ class DensityMixin(
 
         z comes from the aggregate posterior: a Gaussian mixture fitted on latent codes
         of (up to 2000) training rows that fit keeps (fitted at the first ``sample``,
-        pickling or saving, which then drop the codes), which avoids the regions of the
+        pickling or saving; a pickle or file holds no codes), which avoids the regions of the
         prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`,
         :doc:`/conditional`; ``latent="prior"``: from N(0, I)). The observation noise of
         p(x|z) is included (Gaussian noise with the learned variances, or Bernoulli

@@ -82,6 +82,10 @@ class PicklingMixin:
             state["_model_params"] = {**built_with, "distribution": None}
         # sample's calibrations, from reference draws: recomputed, identically, when needed.
         state.pop("_calibrations", None)
+        # The training rows' codes stay with the live estimator only (pickling it must not
+        # change what a later partial_fit merges); the file holds the mixture fitted above.
+        state.pop("_aggregate_codes", None)
+        state.pop("_aggregate_code_groups", None)
         return weights_in_place_of_model(state)
 
     def __setstate__(self, state):

@@ -54,6 +54,8 @@ class SamplerMixin(StreamSummariesMixin):
         self._calibrations = {}  # sample's cache (skvae._vae._marginals)
         self._marginal_quantiles = self._category_shares = self._category_observed = None
         self._rows_seen = len(rows.X)
+        if not continued:  # partial_fit's warning compares later chunks with these rows
+            self._first_call_rows = len(rows.X)
         if isinstance(rows, InMemoryRows):
             # A later partial_fit call may bring other values to a constant column.
             X_data = self._split_columns(rows.X)[0]
@@ -73,8 +75,8 @@ class SamplerMixin(StreamSummariesMixin):
     def _count_conditions(self, rows, earlier):
         """Count the rows' distinct condition values, added to the earlier calls'
         ``earlier`` counts, and group the codes' rows by them. Counted over every row (a
-        rare value keeps its share); the codes' groups index the distinct values, and are
-        dropped with the codes once the mixture has each group's component shares.
+        rare value keeps its share); the codes' groups index the distinct values (a
+        pickle or file holds the mixture's shares per group instead).
         Returns the merged index of each earlier value (None without earlier counts)."""
         C = self._split_columns(rows.X)[1]
         values, groups, counts = np.unique(C, axis=0, return_inverse=True, return_counts=True)
@@ -157,10 +159,11 @@ class SamplerMixin(StreamSummariesMixin):
 
     def _aggregate_mixture(self):
         """The aggregate posterior's mixture (skvae._vae._aggregate_posterior), fitted
-        from the codes that fit kept on first call (sample, pickling or saving), which
-        then drops the codes; None where there is none (a memory-mapped X, under 10
-        rows). The same seed gives the same mixture whenever it is fitted. Two threads
-        may both fit it; they get the same mixture."""
+        from the codes that fit kept on first call (sample, pickling or saving); None
+        where there is none (a memory-mapped X, under 10 rows). The codes stay with the
+        estimator (a later partial_fit merges them; a pickle or file holds the mixture,
+        never the codes). The same seed gives the same mixture whenever it is fitted. Two
+        threads may both fit it; they get the same mixture."""
         if getattr(self, "_aggregate_posterior", None) is None:
             codes = getattr(self, "_aggregate_codes", None)
             if codes is not None:
@@ -171,8 +174,6 @@ class SamplerMixin(StreamSummariesMixin):
                     shares = component_shares_by_group(mixture, codes, groups.ravel(), n_groups)
                     mixture["condition_shares"] = shares
                 self._aggregate_posterior = mixture
-        self.__dict__.pop("_aggregate_codes", None)
-        self.__dict__.pop("_aggregate_code_groups", None)
         return getattr(self, "_aggregate_posterior", None)
 
     def _training_codes(self, rows):

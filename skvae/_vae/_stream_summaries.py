@@ -1,18 +1,14 @@
 """What ``sample``, ``score_samples`` and the diagnostics keep of every ``partial_fit`` call.
 
-``fit`` summarises its rows for ``sample`` (the columns' quantiles and category shares, the
-latent codes the aggregate posterior is fitted on), for ``score_samples`` (the background)
-and for the collapse diagnostics. ``partial_fit`` sees one chunk per call, and a summary of
-that chunk alone describes the chunk, not the data: after a stream sorted by a label,
-``sample`` drew only the last chunk's label, and a one-row remainder as the last chunk made
-every sampled row a copy of that training row. The functions here merge the summary of the
-earlier calls' rows with the new chunk's, each weighted by the rows (or observed entries)
-it covers, so that after a stream the summaries describe every row seen, as one fit on all
-of them would. The merge is exact for counts and shares, uses pooled moments for spreads
-(Chan, Golub and LeVeque, 1979), and is within a few level steps (of 1/1000) for
-quantiles, merged as a mixture of the two piecewise-linear distribution functions. The
-earlier calls' codes are those their encoder gave; a summary from a model saved by an
-earlier skvae, which kept no counts, is replaced by the chunk's, as before.
+``fit`` summarises its rows: quantiles, category shares and latent codes for ``sample``,
+the background for ``score_samples``, moments for the collapse diagnostics. Summaries of
+one chunk describe the chunk, not the data (after a stream sorted by a label ``sample``
+drew the last chunk's label only; a one-row last chunk made every sampled row a copy of
+it), so each call merges the earlier calls' summaries with its chunk's, weighted by the
+rows each covers: exactly for counts and shares, by pooled moments for spreads (Chan,
+Golub and LeVeque, 1979), for quantiles as a mixture of the two piecewise-linear
+distribution functions (within a few level steps of 1/1000). The earlier codes are those
+their encoder gave; a model saved by an earlier skvae (no counts) takes the chunk's.
 """
 
 import warnings
@@ -27,41 +23,34 @@ from skvae._vae._aggregate_posterior import MAX_CODE_ROWS, draw_from_aggregate_p
 
 
 def rows_drawn(earlier, later, total):
-    """The numbers of rows taken from two pools for a sample of at most ``total`` rows in
-    which each pool has its share of the rows seen.
-
-    ``earlier`` and ``later`` are (rows available, rows they stand for) pairs.
+    """The rows taken from two pools, ``earlier`` and ``later`` (rows available, rows they
+    stand for), for at most ``total`` rows in which each has its share of the rows seen.
 
     Examples
     --------
     >>> from skvae._vae._stream_summaries import rows_drawn
     >>> rows_drawn((2000, 3000), (1, 1), 2000), rows_drawn((1000, 1000), (700, 1000), 2000)
-    ((1999, 1), (1000, 700))
+    ((1999, 1), (700, 700))
     """
     (available_earlier, n_earlier), (available_later, n_later) = earlier, later
-    size = min(total, available_earlier + available_later)
-    from_later = min(int(round(size * n_later / (n_earlier + n_later))), available_later)
-    from_earlier = min(size - from_later, available_earlier)
-    return from_earlier, min(size - from_earlier, available_later)
+    share = n_later / (n_earlier + n_later)
+    # As many rows as keep both shares: a pool with fewer rows than its share limits it.
+    size = min(
+        total,
+        available_earlier / (1 - share) if share < 1 else np.inf,
+        available_later / share if share > 0 else np.inf,
+    )
+    from_later = min(int(round(size * share)), available_later)
+    return min(int(size) - from_later, available_earlier), from_later
 
 
 def merged_codes(earlier, later, rng):
     """Latent codes standing for the rows of both pools, each in its share.
 
-    Parameters
-    ----------
-    earlier, later : tuple
-        ``(codes, groups, n_rows)``: codes (ndarray of shape (k, d)), the index of each
-        code's condition values (ndarray of shape (k,), or None for an unconditional
-        model) and the number of training rows the codes stand for.
-    rng : numpy.random.Generator
-        Draws which codes are kept.
-
-    Returns
-    -------
-    codes, groups : ndarray
-        At most as many codes as the larger pool holds (``groups`` None when the pools'
-        are).
+    ``earlier`` and ``later`` are ``(codes, groups, n_rows)``: codes (k, d), the index of
+    each code's condition values (k,) or None (an unconditional model), and the rows the
+    codes stand for. Returns (codes, groups), at most as many as the larger pool holds
+    (``groups`` None when the pools' are); ``rng`` draws which are kept.
 
     Examples
     --------
@@ -134,11 +123,10 @@ def merged_quantiles(earlier, later):
 
 
 def _merged_discrete(parts, n_observed):
-    """The values of the union of two sets of rows of a column when it is discrete, else
-    None. ``parts``: (quantiles, discrete, observed values) of each set. The union is
-    discrete when at least one set is and the other is too, or has too few rows to tell
-    (a chunk of 7 rows of a 17-valued column is not discrete by itself) while its lowest
-    and highest values are among the discrete set's values."""
+    """The values of the union of two sets of rows (``parts``: each one's quantiles,
+    discreteness, observed values) of a column if it is discrete, else None: when one set
+    is and the other is too, or has too few rows to tell (7 rows of a 17-valued column)
+    while its lowest and highest values are the discrete one's."""
     atoms = [q for q, discrete, _ in parts if discrete]
     if not atoms:
         return None
@@ -151,14 +139,22 @@ def _merged_discrete(parts, n_observed):
 
 
 def _cdf(q, x, levels, left=False):
-    """The distribution function whose quantile function interpolates ``q`` (at
-    ``levels``) linearly, at ``x``: P(X <= x), or P(X < x) with ``left``."""
+    """P(X <= x), or P(X < x) with ``left``, for X whose quantiles at ``levels`` are q
+    (interpolated). At an atom (a value several levels share) the grid brackets it within
+    a step: read in the middle, or the atom lost mass at every merge (0.5 to 0.455)."""
     index = np.searchsorted(q, x, side="left" if left else "right")
     inside = (index > 0) & (index < len(q))
     value = np.where(index >= len(q), 1.0, 0.0)
     i = index[inside]
     fraction = (x[inside] - q[i - 1]) / (q[i] - q[i - 1])
     value[inside] = levels[i - 1] + fraction * (levels[i] - levels[i - 1])
+    step = levels[1] - levels[0]
+    if left:  # an atom: x equals two grid values next to where it was found
+        atom = inside & (q[np.minimum(index + 1, len(q) - 1)] == x) & (q[index % len(q)] == x)
+        value[atom] -= step / 2
+    else:
+        atom = inside & (index >= 2) & (q[np.maximum(index - 2, 0)] == x) & (q[index - 1] == x)
+        value[atom] += step / 2
     return value
 
 
@@ -279,12 +275,12 @@ def merged_posterior_moments(earlier, later):
     )
 
 
-# A chunk whose numeric column lies on average this many of the first call's standard
-# deviations from its mean (or spreads this many times as wide) was not drawn from the
-# rows the scaling was fitted on (a representative chunk's mean lies within a few tenths),
-# nor one with more than OUTSIDE_SHARE of an integer column's values outside the first
-# call's range (a shuffled chunk has about 1 / (rows of the first call) there).
-FAR_FROM_FIRST_CALL, OUTSIDE_SHARE = 5.0, 0.01
+# A chunk whose numeric column (of at least MIN_VALUES values) lies on average this many
+# of the first call's standard deviations from its mean, or spreads this many times as
+# wide, was not drawn from the rows the scaling was fitted on; nor one with more than
+# OUTSIDE_SHARE of an integer column's values outside the first call's range, and 5 times
+# the 2 / (n + 1) that a shuffled chunk has there after a first call of n rows.
+FAR_FROM_FIRST_CALL, MIN_VALUES, OUTSIDE_SHARE = 5.0, 10, 0.01
 
 
 class StreamSummariesMixin:
@@ -314,10 +310,11 @@ class StreamSummariesMixin:
         }
 
     def _earlier_codes(self):
-        """(codes, groups) of the earlier calls' rows: the codes fit kept or, once the
-        mixture was fitted on them (sample, pickling or saving) and they were dropped, as
-        many draws from it, each with a condition row drawn with its training share and a
-        component with that condition's shares; None where there is neither."""
+        """(codes, groups) of the earlier calls' rows: the codes fit kept or, in a model
+        restored from a pickle or file (which holds the mixture, not the codes), draws
+        from the mixture, as many as the codes were, each with a condition row drawn with
+        its training share and a component with that condition's shares; None where there
+        is neither."""
         codes = getattr(self, "_aggregate_codes", None)
         if codes is not None:
             return codes, getattr(self, "_aggregate_code_groups", None)
@@ -325,12 +322,12 @@ class StreamSummariesMixin:
         if mixture is None:
             return None
         rng = np.random.default_rng([self._seed, 8, self.n_iter_])
-        groups = row_shares = None
+        n_codes, groups, row_shares = min(MAX_CODE_ROWS, int(self._rows_seen)), None, None
         if mixture.get("condition_shares") is not None:
             counts = self._training_conditions[1]
-            groups = rng.choice(len(counts), size=MAX_CODE_ROWS, p=counts / counts.sum())
+            groups = rng.choice(len(counts), size=n_codes, p=counts / counts.sum())
             row_shares = mixture["condition_shares"][groups]
-        return draw_from_aggregate_posterior(mixture, MAX_CODE_ROWS, rng, row_shares), groups
+        return draw_from_aggregate_posterior(mixture, n_codes, rng, row_shares), groups
 
     def _merge_earlier_summaries(self, earlier, n_rows, merged_groups):
         """Merge the summaries of the earlier calls' rows into those just fitted on a
@@ -379,13 +376,16 @@ class StreamSummariesMixin:
         kinds = np.asarray(self._modelled_kinds())
         names = np.asarray(self._column_names()).astype(object)[self._data_columns()]
         X_data = self._split_columns(X)[0]
-        far = []
+        far, n_first = [], getattr(self, "_first_call_rows", 0)
         for j in np.flatnonzero(np.isin(kinds, CONTINUOUS_KINDS)):
             x = (X_data[:, j] - self.mean_[j]) / self.scale_[j]
             x = x[~np.isnan(x)]
+            if x.size < MIN_VALUES:
+                continue
             low, high = self._integer_bounds[j] if self._integer_bounds is not None else (0, 0)
-            outside = kinds[j] == "integer" and np.mean((x < low) | (x > high)) > OUTSIDE_SHARE
-            if outside or (x.size and max(abs(x.mean()), x.std()) > FAR_FROM_FIRST_CALL):
+            share = np.mean((x < low) | (x > high)) if kinds[j] == "integer" else 0.0
+            outside = share > max(OUTSIDE_SHARE, 10 / (n_first + 1))
+            if outside or max(abs(x.mean()), x.std()) > FAR_FROM_FIRST_CALL:
                 far.append(repr(names[j]))
         if far:
             shown = ", ".join(far[:5]) + (f" and {len(far) - 5} more" if len(far) > 5 else "")

@@ -49,8 +49,8 @@ def merged_codes(earlier, later, rng):
 
     ``earlier`` and ``later`` are ``(codes, groups, n_rows)``: codes (k, d), the index of
     each code's condition values (k,) or None (an unconditional model), and the rows the
-    codes stand for. Returns (codes, groups), at most as many as the larger pool holds
-    (``groups`` None when the pools' are); ``rng`` draws which are kept.
+    codes stand for. Returns (codes, groups), at most MAX_CODE_ROWS, as many as keep the
+    shares (``groups`` None when the pools' are); ``rng`` draws which are kept.
 
     Examples
     --------
@@ -60,10 +60,11 @@ def merged_codes(earlier, later, rng):
     >>> later = (np.ones((100, 2)), None, 100)
     >>> codes, groups = merged_codes(earlier, later, np.random.default_rng(0))
     >>> len(codes), round(float(codes[:, 0].mean()), 1), groups
-    (100, 0.1, None)
+    (111, 0.1, None)
     """
     (codes_e, groups_e, n_e), (codes_l, groups_l, n_l) = earlier, later
-    k_e, k_l = rows_drawn((len(codes_e), n_e), (len(codes_l), n_l), max(len(codes_e), len(codes_l)))
+    total = min(MAX_CODE_ROWS, len(codes_e) + len(codes_l))
+    k_e, k_l = rows_drawn((len(codes_e), n_e), (len(codes_l), n_l), total)
     keep_e = np.sort(rng.choice(len(codes_e), size=k_e, replace=False))
     keep_l = np.sort(rng.choice(len(codes_l), size=k_l, replace=False))
     codes = np.vstack([codes_e[keep_e], codes_l[keep_l]])

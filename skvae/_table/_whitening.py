@@ -43,6 +43,21 @@ EM_TOL = 1e-4
 MAX_ROTATED_MISSING_SHARE = 0.5
 
 
+def floored_covariance(covariance):
+    """``covariance`` with its eigenvalues floored at ``EIGENVALUE_FLOOR``: a direction
+    with (almost) no spread keeps a finite one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._whitening import floored_covariance
+    >>> np.linalg.eigvalsh(floored_covariance(np.ones((2, 2)))).round(3).tolist()
+    [0.001, 2.0]
+    """
+    eigenvalues, vectors = np.linalg.eigh(covariance)
+    return (vectors * np.maximum(eigenvalues, EIGENVALUE_FLOOR)) @ vectors.T
+
+
 def correlation_statistics(blocks, mean, scale):
     """What whitening needs from the candidate columns of the training rows, read as row
     blocks (the whole array in memory, or a memory map's chunks): the correlation matrix
@@ -111,8 +126,7 @@ def em_correlation(S, max_iter=EM_MAX_ITER, tol=EM_TOL):
     # Products over different subsets of rows need not form a covariance matrix (a column
     # observed in a few rows can give a "correlation" above 1), and EM started there can
     # stop before it becomes one: the start's eigenvalues are floored.
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    covariance = (eigenvectors * np.maximum(eigenvalues, EIGENVALUE_FLOOR)) @ eigenvectors.T
+    covariance = floored_covariance(covariance)
     for _ in range(max_iter):
         total = np.zeros_like(covariance)
         for missing, rows in groups:

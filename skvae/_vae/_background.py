@@ -30,7 +30,7 @@ from scipy.special import gammaln
 
 from skvae._table._codes import CONTINUOUS_KINDS, category_counts, discrete_value_counts
 from skvae._table._scaling import observed_log_scale
-from skvae._table._whitening import EIGENVALUE_FLOOR
+from skvae._table._whitening import floored_covariance
 
 BACKGROUND_WEIGHT = 0.01
 # The estimators fit it to at most this many training rows (every k-th row of a larger X):
@@ -106,12 +106,9 @@ def _shrunk_scatter(U, width):
         return np.zeros((0, 0))
     if len(U) < 2:
         return np.eye(width)
-    covariance = np.atleast_2d(ledoit_wolf(U)[0])
-    eigenvalues, vectors = np.linalg.eigh(covariance)
     # Whitening's floor (standardised units): a direction with no spread in training (a
     # constant column, two copies of one column) stays broad.
-    eigenvalues = np.maximum(eigenvalues, EIGENVALUE_FLOOR)
-    return (vectors * eigenvalues) @ vectors.T
+    return floored_covariance(np.atleast_2d(ledoit_wolf(U)[0]))
 
 
 def background_log_density(background, X_data):

@@ -17,7 +17,7 @@ import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._discrete import MAX_DISCRETE_VALUES, MIN_ROWS_PER_VALUE, is_discrete
-from skvae._table._whitening import EIGENVALUE_FLOOR
+from skvae._table._whitening import floored_covariance
 from skvae._user_frame import user_stacklevel
 from skvae._vae._aggregate_posterior import MAX_CODE_ROWS, draw_from_aggregate_posterior
 
@@ -234,8 +234,7 @@ def merged_background(earlier, later):
             )
         )
         scatter = w_e * earlier["scatter"] + w_l * later["scatter"] + between
-        eigenvalues, vectors = np.linalg.eigh(scatter)
-        merged["scatter"] = (vectors * np.maximum(eigenvalues, EIGENVALUE_FLOOR)) @ vectors.T
+        merged["scatter"] = floored_covariance(scatter)
         merged["complete_mean"] = mean
     merged["n_complete"] = np.asarray(n_e + n_l)
     o_e, o_l = earlier["n_observed"], later["n_observed"]

@@ -374,7 +374,6 @@ class StreamSummariesMixin:
         the first call's rows: its scaling and integer ranges, which the model keeps, do
         not cover them, and the model cannot represent them well."""
         kinds = np.asarray(self._modelled_kinds())
-        names = np.asarray(self._column_names()).astype(object)[self._data_columns()]
         X_data = self._split_columns(X)[0]
         far, n_first = [], getattr(self, "_first_call_rows", 0)
         for j in np.flatnonzero(np.isin(kinds, CONTINUOUS_KINDS)):
@@ -386,9 +385,11 @@ class StreamSummariesMixin:
             share = np.mean((x < low) | (x > high)) if kinds[j] == "integer" else 0.0
             outside = share > max(OUTSIDE_SHARE, 10 / (n_first + 1))
             if outside or max(abs(x.mean()), x.std()) > FAR_FROM_FIRST_CALL:
-                far.append(repr(names[j]))
+                far.append(j)
         if far:
-            shown = ", ".join(far[:5]) + (f" and {len(far) - 5} more" if len(far) > 5 else "")
+            names = np.asarray(self._column_names()).astype(object)[self._data_columns()]
+            shown = ", ".join(repr(names[j]) for j in far[:5])
+            shown += f" and {len(far) - 5} more" if len(far) > 5 else ""
             warnings.warn(
                 f"partial_fit: column(s) {shown} of this chunk lie far from the rows of the "
                 "first call, whose scaling and integer ranges the model keeps, so it cannot "

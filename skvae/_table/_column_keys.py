@@ -102,15 +102,24 @@ def unknown_label_error(what, key, labels):
     )
 
 
-def _plain(value):
-    """``value`` with NumPy scalars (also inside tuples) as Python values."""
+def plain_value(value):
+    """``value`` with NumPy scalars (also inside tuples) as Python values, as a message
+    shows them (``3``, not ``np.int64(3)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._column_keys import plain_value
+    >>> plain_value(np.int64(3)), plain_value((np.str_("a"), 1.5))
+    (3, ('a', 1.5))
+    """
     if isinstance(value, tuple):
-        return tuple(_plain(item) for item in value)
+        return tuple(plain_value(item) for item in value)
     return value.item() if isinstance(value, np.generic) else value
 
 
 def _same_label(key, label):
-    key, label = _plain(key), _plain(label)
+    key, label = plain_value(key), plain_value(label)
     if isinstance(key, tuple) or isinstance(label, tuple):
         return (
             isinstance(key, tuple)

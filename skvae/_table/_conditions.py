@@ -10,7 +10,7 @@ from numbers import Integral
 
 import numpy as np
 
-from skvae._table._column_keys import labelled_position
+from skvae._table._column_keys import labelled_position, plain_value
 
 MAX_CATEGORIES = 32
 
@@ -159,9 +159,8 @@ def _unseen_message(name, value, cats, labels):
     if labels is None:  # one-hot numbers: whole numbers, as the user wrote them
         shown, known = f"{value:g}", [int(c) for c in cats[:10]]
     else:
-        label = labels[int(value)]
-        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
-        shown, known = repr(label), [str(labels[int(c)]) for c in cats[:10]]
+        shown = repr(plain_value(labels[int(value)]))
+        known = [str(labels[int(c)]) for c in cats[:10]]
     more = " ..." if len(cats) > 10 else ""
     return (
         f"condition column {name!r} has value {shown}, not seen in fit; its values in fit "

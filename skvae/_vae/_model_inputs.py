@@ -14,6 +14,7 @@ import numpy as np
 
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
 from skvae._table._codes import condition_codes
+from skvae._table._column_keys import plain_value
 from skvae._table._conditions import encode_conditions
 from skvae._table._labels import column_labels
 from skvae._user_frame import user_stacklevel
@@ -154,8 +155,7 @@ class ModelInputsMixin:
                 C[:, k][np.isin(C[:, k], self.condition_categories_[k])], fitted[0][:, k]
             )
             if len(unseen):
-                label = self.categories_[j][int(unseen[0])]
-                label = label.item() if isinstance(label, np.generic) else label
+                label = plain_value(self.categories_[j][int(unseen[0])])
                 warnings.warn(
                     f"conditions give column {self._column_names()[j]!r} the category "
                     f"{label!r}, which its dtype declares but no training row had: the model "

@@ -22,7 +22,7 @@ train-on-synthetic accuracy as mapping every column, and a worse KS statistic
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
-from skvae._table._discrete import is_discrete
+from skvae._table._discrete import MAX_DISCRETE_VALUES, is_discrete
 from skvae._vae._category_shares import N_TILT_ROWS, category_logit_offsets
 
 # Quantile levels stored per numeric column: 0, 0.001, ..., 1 (the extremes included).
@@ -48,7 +48,12 @@ def fit_marginal_quantiles(X_numeric):
         0.001, ..., 1 of the observed values of each column (NaN for a column with no
         observed value), interpolated between order statistics, or for a ``"discrete"``
         column (a bool ndarray of shape (n_columns,)) the smallest value whose share of
-        rows at or below it reaches the level.
+        rows at or below it reaches the level. ``"n_observed"``: the observed values per
+        column. ``"distinct_values"`` and ``"distinct_counts"``, ndarrays of shape
+        (MAX_DISCRETE_VALUES, n_columns): a column's distinct values (ascending, NaN
+        after them) and how many rows hold each, where it has at most
+        MAX_DISCRETE_VALUES of them (counts of 0 where it has more), so that
+        ``partial_fit`` merges chunks of such a column exactly.
 
     Examples
     --------
@@ -65,6 +70,8 @@ def fit_marginal_quantiles(X_numeric):
     quantiles = np.full((N_QUANTILE_LEVELS, X_numeric.shape[1]), np.nan)
     discrete = np.zeros(X_numeric.shape[1], dtype=bool)
     n_observed = np.zeros(X_numeric.shape[1], dtype=np.int64)
+    distinct_values = np.full((MAX_DISCRETE_VALUES, X_numeric.shape[1]), np.nan)
+    distinct_counts = np.zeros((MAX_DISCRETE_VALUES, X_numeric.shape[1]), dtype=np.int64)
     # One sort per column serves both the count of distinct values and the quantiles, read
     # off the sorted values by index: on 100,000 rows this halves the cost, which every
     # fit pays. Column-major, so that each column is contiguous.
@@ -74,25 +81,89 @@ def fit_marginal_quantiles(X_numeric):
         n_observed[j] = observed.size
         if observed.size:
             # Discrete columns (skvae._table._discrete) get their generated values snapped.
-            n_distinct = 1 + np.count_nonzero(observed[1:] != observed[:-1])
-            discrete[j] = is_discrete(n_distinct, observed.size)
+            starts = np.flatnonzero(np.r_[True, observed[1:] != observed[:-1]])
+            discrete[j] = is_discrete(starts.size, observed.size)
             quantiles[:, j] = _sorted_quantiles(observed, levels, discrete[j])
-    return {"quantiles": quantiles, "discrete": discrete, "n_observed": n_observed}
+            if starts.size <= MAX_DISCRETE_VALUES:
+                distinct_values[: starts.size, j] = observed[starts]
+                distinct_counts[: starts.size, j] = np.diff(np.r_[starts, observed.size])
+    return {
+        "quantiles": quantiles,
+        "discrete": discrete,
+        "n_observed": n_observed,
+        "distinct_values": distinct_values,
+        "distinct_counts": distinct_counts,
+    }
 
 
-def _sorted_quantiles(observed, levels, discrete):
+def quantiles_of_counts(values, counts, discrete):
+    """The quantiles :func:`fit_marginal_quantiles` gives a column whose rows hold
+    ``values`` (ascending), each in ``counts`` rows, bit for bit, without repeating them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import quantiles_of_counts
+    >>> q = quantiles_of_counts(np.array([0.0, 1.0]), np.array([3, 1]), discrete=False)
+    >>> q[[0, 500, 750, 1000]].tolist()
+    [0.0, 0.0, 0.25, 1.0]
+    """
+    levels = np.linspace(0.0, 1.0, N_QUANTILE_LEVELS)
+    return _sorted_quantiles(values, levels, discrete, ends=np.cumsum(counts))
+
+
+def merged_value_counts(earlier, later, j):
+    """Column j's distinct values and their counts in the union of two sets of rows,
+    padded as ``fit_marginal_quantiles`` pads them: counts of 0 where either set has (or
+    the union would have) more than MAX_DISCRETE_VALUES values, or where ``earlier``
+    comes from a version that kept no counts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import fit_marginal_quantiles, merged_value_counts
+    >>> one = fit_marginal_quantiles(np.array([[1.0], [2.0], [2.0]]))
+    >>> other = fit_marginal_quantiles(np.array([[2.0], [5.0]]))
+    >>> values, counts = merged_value_counts(one, other, 0)
+    >>> values[:3].tolist(), counts[:4].tolist()
+    ([1.0, 2.0, 5.0], [1, 3, 1, 0])
+    """
+    values = np.full(MAX_DISCRETE_VALUES, np.nan)
+    counts = np.zeros(MAX_DISCRETE_VALUES, dtype=np.int64)
+    parts = [
+        (summary["distinct_values"][:, j], summary["distinct_counts"][:, j])
+        for summary in (earlier, later)
+        if "distinct_counts" in summary
+        and summary["distinct_counts"][:, j].sum() == summary["n_observed"][j]
+    ]
+    union = np.unique(np.concatenate([v[c > 0] for v, c in parts])) if len(parts) == 2 else []
+    if 0 < len(union) <= MAX_DISCRETE_VALUES:
+        values[: len(union)] = union
+        for part_values, part_counts in parts:
+            kept = part_counts > 0
+            counts[np.searchsorted(union, part_values[kept])] += part_counts[kept]
+    return values, counts
+
+
+def _sorted_quantiles(observed, levels, discrete, ends=None):
     """``np.quantile(observed, levels)`` of sorted values, bit for bit, by indexing: the
     ``"inverted_cdf"`` method for a discrete column, ``"linear"`` otherwise. np.quantile
     partitions the values again for each column, about 1 ms per column of a small table
-    and most of what the quantiles cost a fit (70 ms of digits' 64 columns)."""
-    n = observed.size
+    and most of what the quantiles cost a fit (70 ms of digits' 64 columns). With
+    ``ends`` (cumulative counts), ``observed`` holds distinct values, each repeated up to
+    its end."""
+    n = observed.size if ends is None else int(ends[-1])
+
+    def order_statistic(rank):
+        return observed[rank if ends is None else np.searchsorted(ends, rank, side="right")]
+
     if discrete:
-        return observed[np.clip(np.ceil(levels * n).astype(int) - 1, 0, n - 1)]
+        return order_statistic(np.clip(np.ceil(levels * n).astype(int) - 1, 0, n - 1))
     position = levels * (n - 1)
     below = np.floor(position).astype(int)
     above = np.minimum(below + 1, n - 1)
     weight = position - below
-    low, high = observed[below], observed[above]
+    low, high = order_statistic(below), order_statistic(above)
     # NumPy's lerp: from the nearer end, so that the ends are exact.
     step = high - low
     values = low + step * weight

@@ -6,8 +6,9 @@ one chunk describe the chunk, not the data (after a stream sorted by a label ``s
 drew the last chunk's label only; a one-row last chunk made every sampled row a copy of
 it), so each call merges the earlier calls' summaries with its chunk's, weighted by the
 rows each covers: exactly for counts and shares, by pooled moments for spreads (Chan,
-Golub and LeVeque, 1979), for quantiles as a mixture of the two piecewise-linear
-distribution functions (within a few level steps of 1/1000). The earlier codes are those
+Golub and LeVeque, 1979), for quantiles exactly where a column has at most 20 values
+(value counts) and otherwise as a mixture of the two piecewise-linear distribution
+functions (within a few level steps of 1/1000). The earlier codes are those
 their encoder gave; a model saved by an earlier skvae (no counts) takes the chunk's.
 """
 
@@ -16,10 +17,11 @@ import warnings
 import numpy as np
 
 from skvae._table._codes import CONTINUOUS_KINDS
-from skvae._table._discrete import MAX_DISCRETE_VALUES, MIN_ROWS_PER_VALUE, is_discrete
+from skvae._table._discrete import is_discrete
 from skvae._table._whitening import floored_covariance
 from skvae._user_frame import user_stacklevel
 from skvae._vae._aggregate_posterior import MAX_CODE_ROWS, draw_from_aggregate_posterior
+from skvae._vae._marginals import merged_value_counts, quantiles_of_counts
 
 
 def rows_drawn(earlier, later, total):
@@ -95,48 +97,33 @@ def merged_quantiles(earlier, later):
     if earlier is None or later is None or "n_observed" not in earlier:
         return later
     levels = np.linspace(0.0, 1.0, len(later["quantiles"]))
-    quantiles = later["quantiles"].copy()
-    discrete = later["discrete"].copy()
+    merged = {key: value.copy() for key, value in later.items()}
     n_e, n_l = earlier["n_observed"], later["n_observed"]
-    for j in range(quantiles.shape[1]):
+    merged["n_observed"] = n_e + n_l
+    for j in range(n_e.size):
         if n_e[j] == 0 or n_l[j] == 0:
-            quantiles[:, j] = (earlier if n_l[j] == 0 else later)["quantiles"][:, j]
-            discrete[j] = (earlier if n_l[j] == 0 else later)["discrete"][j]
+            source = earlier if n_l[j] == 0 else later
+            for key in set(source) - {"n_observed"}:
+                merged[key][..., j] = source[key][..., j]
             continue
+        values, counts = merged_value_counts(earlier, later, j)
+        merged["distinct_values"][:, j], merged["distinct_counts"][:, j] = values, counts
+        if counts.any():  # at most MAX_DISCRETE_VALUES values: exact, as one fit would be
+            kept = counts > 0
+            merged["discrete"][j] = is_discrete(np.count_nonzero(kept), n_e[j] + n_l[j])
+            merged["quantiles"][:, j] = quantiles_of_counts(
+                values[kept], counts[kept], merged["discrete"][j]
+            )
+            continue
+        merged["discrete"][j] = False  # more values than a discrete column has
         q_e, q_l = earlier["quantiles"][:, j], later["quantiles"][:, j]
-        atoms = _merged_discrete(
-            [(q_e, earlier["discrete"][j], n_e[j]), (q_l, later["discrete"][j], n_l[j])],
-            n_e[j] + n_l[j],
-        )
-        discrete[j] = atoms is not None
-        grid = np.union1d(q_e, q_l) if atoms is None else atoms
+        grid = np.union1d(q_e, q_l)
         weights = np.array([n_e[j], n_l[j]], dtype=np.float64) / (n_e[j] + n_l[j])
         at = weights[0] * _cdf(q_e, grid, levels) + weights[1] * _cdf(q_l, grid, levels)
-        if discrete[j]:
-            # The smallest value whose share at or below it reaches the level.
-            index = np.searchsorted(at, levels - 1e-12, side="left")
-            quantiles[:, j] = grid[np.minimum(index, len(grid) - 1)]
-            continue
         below = weights[0] * _cdf(q_e, grid, levels, left=True)
         below += weights[1] * _cdf(q_l, grid, levels, left=True)
-        quantiles[:, j] = _inverse_cdf(grid, at, below, levels)
-    return {"quantiles": quantiles, "discrete": discrete, "n_observed": n_e + n_l}
-
-
-def _merged_discrete(parts, n_observed):
-    """The values of the union of two sets of rows (``parts``: each one's quantiles,
-    discreteness, observed values) of a column if it is discrete, else None: when one set
-    is and the other is too, or has too few rows to tell (7 rows of a 17-valued column)
-    while its lowest and highest values are the discrete one's."""
-    atoms = [q for q, discrete, _ in parts if discrete]
-    if not atoms:
-        return None
-    atoms = np.unique(np.concatenate(atoms))
-    for q, discrete, n in parts:
-        undecided = n < MIN_ROWS_PER_VALUE * MAX_DISCRETE_VALUES
-        if not discrete and not (undecided and np.isin(q[[0, -1]], atoms).all()):
-            return None
-    return atoms if is_discrete(len(atoms), n_observed) else None
+        merged["quantiles"][:, j] = _inverse_cdf(grid, at, below, levels)
+    return merged
 
 
 def _cdf(q, x, levels, left=False):

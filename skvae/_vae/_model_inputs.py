@@ -73,9 +73,19 @@ class ModelInputsMixin:
         labels = column_labels(self, getattr(self, "_column_schema", {}).get("labels"))
         if np.isnan(C).any():
             missing = self.condition_columns_[np.isnan(C).any(axis=0)]
+            seen = [self.categories_[j] for j in missing if self.categories_[j] is not None]
+            # handle_unknown="ignore" turned an unseen category into NaN: say so, or the
+            # user looks for a missing value that is not in their data.
+            unseen = (
+                f"; with handle_unknown='ignore' a category not seen in fit is missing too, "
+                f"and a condition takes only those fit saw ({[c.tolist() for c in seen]}): "
+                "declare every category before fit, as a pandas CategoricalDtype"
+                if seen and getattr(self, "handle_unknown", "error") == "ignore"
+                else ""
+            )
             raise ValueError(
                 "condition_on columns must not have missing values; got NaN in column(s) "
-                f"{labels[missing].tolist()}"
+                f"{labels[missing].tolist()}{unseen}"
             )
         named = hasattr(self, "feature_names_in_") or labels.dtype == object
         names = [labels[j] if named else f"column {j}" for j in self.condition_columns_]

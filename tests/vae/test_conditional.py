@@ -283,6 +283,27 @@ def test_an_unseen_condition_category_is_named_by_its_label():
         encode_conditions(np.array([[2.0]]), codes, mean, scale, ["level"], levels)
 
 
+def test_an_ignored_unseen_condition_category_is_explained_not_called_missing():
+    """With handle_unknown='ignore' an unseen category of a condition column becomes NaN,
+    which a condition cannot be: the error says so and names the categories fit saw,
+    rather than report a missing value the user's rows do not hold."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60), "c": ["a", "b"] * 30})
+    params = dict(n_components=2, max_iter=2, random_state=0, condition_on=["c"])
+    vae = VAETransformer(handle_unknown="ignore", **params).fit(frame)
+    new = frame.head(2).assign(c=["zzz", "a"])
+    with pytest.raises(ValueError) as caught:
+        vae.transform(new)
+    assert "got NaN in column(s) ['c']; with handle_unknown='ignore' a category" in str(
+        caught.value
+    )
+    assert "fit saw ([['a', 'b']])" in str(caught.value)
+    with pytest.raises(
+        ValueError, match=r"column 'c' has categories not seen during fit: \['zzz'\]"
+    ):
+        VAETransformer(**params).fit(frame).transform(new)
+
+
 def test_a_coded_condition_column_encodes_every_declared_category():
     """Given the number of categories of a coded condition column, the encoding one-hot
     encodes all of its codes, also those no training row holds (a stream sorted by the

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
+from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
@@ -277,7 +278,9 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
             X with every missing entry replaced by E[x_missing | x_observed] (for a
             categorical column, its most probable category; for a boolean one, True when
             its probability is at least 0.5); observed entries unchanged. A DataFrame
-            with the training frame's dtypes (and a pandas X's index) when fitted on one.
+            with the training frame's dtypes (and a pandas X's index) when fitted on one
+            (a NumPy integer column that holds the placeholder keeps its dtype), a pandas
+            one with ``set_output(transform="pandas")``.
             Exact for a linear-Gaussian model, importance-sampled otherwise.
 
         Examples
@@ -294,9 +297,30 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         check_is_fitted(self)
         index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
-            X = self._validate_rows(X)
-            return self._complete(X, self._linear_gaussian_fill(X), index)
-        return self._expected_fill(X, index)
+            rows = self._validate_rows(X)
+            return self._as_transform_output(
+                self._complete(rows, self._linear_gaussian_fill(rows), index), X
+            )
+        return self._as_transform_output(self._expected_fill(X, index), X)
+
+    def _as_transform_output(self, out, X):
+        """The filled table ``out`` of X as scikit-learn's containers expect it: a pandas
+        frame where ``set_output`` asks for one (scikit-learn's wrapper cannot convert a
+        pyarrow Table and turns a polars frame's columns into objects), and a pandas X's
+        NumPy integer columns in their own dtype (a placeholder made them nullable, but
+        no hole is left; ``Int64`` beside floats stacks into an object array)."""
+        if frame_library(out) and _get_output_config("transform", self)["dense"] == "pandas":
+            out = to_pandas(out)
+        if is_frame(X) and is_frame(out):
+            restored = {
+                name: X[name].dtype
+                for name in out.columns
+                if X[name].dtype.kind in "iu"
+                and str(out[name].dtype).startswith(("Int", "UInt"))  # nullable, fitted so
+                and not out[name].isna().any()
+            }
+            out = out.astype(restored)
+        return out
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, since imputation keeps every column.

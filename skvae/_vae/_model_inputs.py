@@ -7,6 +7,7 @@ splits coded rows into modelled and condition columns, builds those inputs, chec
 conditions given for generation, and puts decoded columns back in X's column order.
 """
 
+import numbers
 import warnings
 from collections.abc import Mapping
 
@@ -124,7 +125,7 @@ class ModelInputsMixin:
                 f"{self.condition_on!r}): pass conditions=, one value per condition column "
                 "or one row of values per generated row"
             )
-        C = np.asarray(conditions, dtype=object)
+        C = np.asarray(self._conditions_by_name(conditions), dtype=object)
         if C.shape in ((n_conditions,), (1, n_conditions)):  # one row of values for all
             C = np.broadcast_to(C, (n_rows, n_conditions))
         if C.shape != (n_rows, n_conditions):
@@ -148,6 +149,27 @@ class ModelInputsMixin:
             )
         self._warn_unseen_categories(C)
         return C
+
+    def _conditions_by_name(self, conditions):
+        """A DataFrame of conditions with its columns in condition_on's order, or a Series
+        labelled by condition column names as one row in that order; other input (an
+        array, a frame or Series with no such labels) is read by position. A frame's
+        columns were read by position: {"b": ..., "a": ...} swapped the two."""
+        names = [str(self._column_names()[j]) for j in self.condition_columns_]
+        if hasattr(conditions, "columns") and hasattr(conditions, "shape"):  # a frame
+            labels = [str(label) for label in conditions.columns]
+            if labels == names or all(isinstance(c, numbers.Integral) for c in conditions.columns):
+                return conditions
+            if sorted(labels) != sorted(names):
+                raise ValueError(
+                    f"conditions' columns {labels} are not the condition columns {names}: "
+                    "name each of them once (any order), or pass an array in their order"
+                )
+            return conditions[[conditions.columns[labels.index(name)] for name in names]]
+        index = conditions.index if hasattr(conditions, "iloc") else None  # a Series
+        if index is not None and len(index) == len(names) and {str(i) for i in index} == set(names):
+            return [conditions.iloc[[str(i) for i in index].index(name)] for name in names]
+        return conditions
 
     def _warn_unseen_categories(self, C):
         """Warn where coded conditions C give a categorical condition column a category

@@ -26,7 +26,7 @@ import numpy as np
 
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
-from skvae._table._column_keys import labelled_position
+from skvae._table._column_keys import labelled_position, plain_value
 from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
@@ -152,6 +152,7 @@ class ValueConditionsMixin:
             )
         # The values a model can score (0/1 columns in [0, 1], whole numbers for integer
         # columns), which score_samples checks too.
+        self._check_held_in_training(codes[0], given, names)
         self._check_likelihood_support(codes[:, self._data_columns()])
         self._check_in_output_range(codes[0], given, names)
         self._warn_outside_training_range(codes[0], given, names)
@@ -181,6 +182,32 @@ class ValueConditionsMixin:
                 UserWarning,
                 stacklevel=user_stacklevel(),
             )
+
+    def _check_held_in_training(self, values, given, names):
+        """A boolean column takes True or False, and a category or boolean value must be
+        one that training rows held: the draws have no rows of it to follow, and came out
+        a blend of the others (a flag given 0.5 came out True, its other columns halfway
+        between the two groups'; a category the dtype declares but no row took, too)."""
+        shares = getattr(self, "_category_shares", None)  # None: a memory-mapped fit
+        data = self._data_columns().tolist()
+        for j in given:
+            kind, value = self.column_kinds_[j], values[j]
+            is_bool = "bool" in str(self._column_schema["columns"][j].get("dtype", ""))
+            if kind == "bernoulli" and is_bool and value not in (0.0, 1.0):
+                raise ValueError(
+                    f"conditions give the boolean column {names[j]!r} the value {value:g}; "
+                    "give True or False"
+                )
+            share = shares[data.index(j)] if shares is not None and j in data else None
+            if kind not in ("bernoulli", "categorical") or share is None or value % 1:
+                continue
+            if 0 <= value < len(share) and share[int(value)] == 0:
+                shown = bool(value) if kind == "bernoulli" else self.categories_[j][int(value)]
+                raise ValueError(
+                    f"conditions give column {names[j]!r} the value {plain_value(shown)!r}, "
+                    "which no training row holds: the model has no rows of it to draw; give "
+                    "a value seen in fit"
+                )
 
     def _check_in_output_range(self, values, given, names):
         """Generated integer columns are kept in their training range (as their dtype's

@@ -304,6 +304,25 @@ def test_an_ignored_unseen_condition_category_is_explained_not_called_missing():
         VAETransformer(**params).fit(frame).transform(new)
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 30 epochs
+def test_labelled_conditions_are_read_by_name():
+    """A DataFrame or Series of conditions labelled by the condition columns is read by
+    its labels, in any order (a frame {"b": 0, "a": 2} drew rows with a=0, b=2); labels
+    that are not the condition columns are an error; an array stays positional."""
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 3, 300), rng.integers(0, 3, 300)
+    frame = pd.DataFrame({"a": a, "b": b, "y": 10 * a + 40 * b + rng.normal(size=300)})
+    vae = VAETransformer(condition_on=["a", "b"], max_iter=30, random_state=0).fit(frame)
+    expected = vae.sample(20, random_state=0, conditions=[2, 0])
+    swapped = pd.DataFrame({"b": [0] * 20, "a": [2] * 20})
+    pd.testing.assert_frame_equal(vae.sample(20, random_state=0, conditions=swapped), expected)
+    by_series = vae.sample(20, random_state=0, conditions=pd.Series({"b": 0, "a": 2}))
+    pd.testing.assert_frame_equal(by_series, expected)
+    assert expected["a"].eq(2).all() and expected["b"].eq(0).all()
+    with pytest.raises(ValueError, match=r"conditions' columns \['a', 'c'\] are not the cond"):
+        vae.sample(3, conditions=pd.DataFrame({"a": [2] * 3, "c": [0] * 3}))
+
+
 def test_a_coded_condition_column_encodes_every_declared_category():
     """Given the number of categories of a coded condition column, the encoding one-hot
     encodes all of its codes, also those no training row holds (a stream sorted by the

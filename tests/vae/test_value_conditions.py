@@ -134,8 +134,9 @@ def test_values_that_generated_rows_cannot_hold_are_rejected():
         {"a": rng.normal(size=80), "b": rng.integers(0, 5, 80), "d": rng.random(80) > 0.5}
     )
     vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
-    with pytest.raises(ValueError, match=r"Bernoulli columns \['d'\] need values in \[0, 1\]"):
-        vae.sample(3, conditions={"d": 5})
+    for value in (5, 0.5):  # 0.5 drew True rows whose other columns were half False's
+        with pytest.raises(ValueError, match=rf"boolean column 'd' the value {value}; give T"):
+            vae.sample(3, conditions={"d": value})
     with pytest.raises(ValueError, match="column 'b' has kind 'integer' .* but holds 2.5"):
         vae.sample(3, conditions={"b": 2.5})
     with pytest.raises(ValueError, match=r"the value 1000, outside the range .* \(0 to 4\)"):
@@ -238,3 +239,28 @@ def test_the_defensive_weight_correction_is_the_prior_over_the_mixtures_density(
     assert log_prior_over_defensive(noise, mean, log_var)[0] == pytest.approx(expected)
     far = log_prior_over_defensive(np.array([[1e6, 0.0]]), np.array([3e5, 0.0]), log_var)
     assert far[0] == pytest.approx(np.log(2.0), abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 5 epochs
+def test_a_value_no_training_row_holds_is_refused():
+    """A category the dtype declares but no training row took, and True for a boolean
+    column that was False in every training row, are refused: the draws have no rows of
+    them to follow (they came out a blend of the other groups, without a word)."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=120),
+            "region": pd.Categorical(
+                rng.choice(["north", "south"], 120), categories=["north", "south", "west"]
+            ),
+            "flag": np.zeros(120, dtype=bool),
+        }
+    )
+    vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    for conditions, shown in (({"region": "west"}, "'west'"), ({"flag": True}, "True")):
+        with pytest.raises(
+            ValueError, match=rf"'{next(iter(conditions))}' the value {shown}, which no"
+        ):
+            vae.sample(3, conditions=conditions)
+    rows = vae.sample(4, random_state=0, conditions={"region": "south", "flag": False})
+    assert rows["region"].tolist() == ["south"] * 4 and not rows["flag"].any()

@@ -80,6 +80,26 @@ def placeholder_as_nan(X, missing_values):
     return X
 
 
+def _as_transform_output(estimator, out, X):
+    """The table ``out`` that ``estimator`` filled X into, as scikit-learn's containers
+    expect it: a pandas frame where ``set_output`` asks for one (scikit-learn's wrapper
+    cannot convert a pyarrow Table and turns a polars frame's columns into objects), and
+    a pandas X's NumPy integer columns in their own dtype (a placeholder made them
+    nullable, but no hole is left; ``Int64`` beside floats stacks into an object array)."""
+    if frame_library(out) and _get_output_config("transform", estimator)["dense"] == "pandas":
+        out = to_pandas(out)
+    if is_frame(X) and is_frame(out):
+        restored = {
+            name: X[name].dtype
+            for name in out.columns
+            if X[name].dtype.kind in "iu"
+            and str(out[name].dtype).startswith(("Int", "UInt"))  # nullable, fitted so
+            and not out[name].isna().any()
+        }
+        out = out.astype(restored)
+    return out
+
+
 @savable
 @with_defaults(IMPUTER_DEFAULTS)
 @fill_doc
@@ -298,29 +318,10 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         index = X.index if is_frame(X) else None
         if self._has_linear_gaussian_model():
             rows = self._validate_rows(X)
-            return self._as_transform_output(
-                self._complete(rows, self._linear_gaussian_fill(rows), index), X
+            return _as_transform_output(
+                self, self._complete(rows, self._linear_gaussian_fill(rows), index), X
             )
-        return self._as_transform_output(self._expected_fill(X, index), X)
-
-    def _as_transform_output(self, out, X):
-        """The filled table ``out`` of X as scikit-learn's containers expect it: a pandas
-        frame where ``set_output`` asks for one (scikit-learn's wrapper cannot convert a
-        pyarrow Table and turns a polars frame's columns into objects), and a pandas X's
-        NumPy integer columns in their own dtype (a placeholder made them nullable, but
-        no hole is left; ``Int64`` beside floats stacks into an object array)."""
-        if frame_library(out) and _get_output_config("transform", self)["dense"] == "pandas":
-            out = to_pandas(out)
-        if is_frame(X) and is_frame(out):
-            restored = {
-                name: X[name].dtype
-                for name in out.columns
-                if X[name].dtype.kind in "iu"
-                and str(out[name].dtype).startswith(("Int", "UInt"))  # nullable, fitted so
-                and not out[name].isna().any()
-            }
-            out = out.astype(restored)
-        return out
+        return _as_transform_output(self, self._expected_fill(X, index), X)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: the input's, since imputation keeps every column.

@@ -90,6 +90,7 @@ def inferred_categorical(frame, path, categorical=(), numeric=()):
         not_numbers = pd.to_numeric(values, errors="coerce").isna().sum()
         if not_numbers == 0 or not_numbers < MIN_TEXT_SHARE * len(values):
             continue
+        _refuse_dates(values, name, path)
         distinct = values.nunique()
         # The rule the estimators warn by (skvae._table._categories); the command line
         # stops instead, before a fit, and --categorical is the way to insist.
@@ -102,6 +103,26 @@ def inferred_categorical(frame, path, categorical=(), numeric=()):
             )
         text.append(name)
     return text
+
+
+def _refuse_dates(values, name, path):
+    """A CLIError for a text column whose every value is an ISO 8601 date or time: read
+    as categories, its synthetic rows could only repeat training dates, and with many
+    distinct dates it was called an identifier. The estimators refuse date dtypes alike
+    (skvae._table._dates)."""
+    import pandas as pd
+
+    if not values.astype(str).str.match(r"\d{4}-\d{2}").all():
+        return
+    if pd.to_datetime(values, errors="coerce", format="ISO8601").isna().any():
+        return
+    raise CLIError(
+        f"{path}: column {name!r} holds dates (such as {values.iloc[0]!r}), which skvae "
+        "cannot model: dates are neither quantities nor unordered categories. Convert them "
+        "to numbers first (say, days since a start date, or the year and day of year as "
+        "columns), leave the column out with --columns, or name it in --categorical to "
+        "read each date as a category"
+    )
 
 
 def drop_row_index(frame, header, path):

@@ -184,10 +184,11 @@ class ValueConditionsMixin:
             )
 
     def _check_held_in_training(self, values, given, names):
-        """A boolean column takes True or False, and a category or boolean value must be
-        one that training rows held: the draws have no rows of it to follow, and came out
-        a blend of the others (a flag given 0.5 came out True, its other columns halfway
-        between the two groups'; a category the dtype declares but no row took, too)."""
+        """A boolean column takes True or False, an integer one a whole number, and a
+        category or boolean value must be one that training rows held: the draws have no
+        rows of it to follow, and came out a blend of the others (a flag given 0.5 came
+        out True, its other columns halfway between the two groups'; a category the dtype
+        declares but no row took, too)."""
         shares = getattr(self, "_category_shares", None)  # None: a memory-mapped fit
         data = self._data_columns().tolist()
         for j in given:
@@ -197,6 +198,11 @@ class ValueConditionsMixin:
                 raise ValueError(
                     f"conditions give the boolean column {names[j]!r} the value {value:g}; "
                     "give True or False"
+                )
+            if kind == "integer" and value % 1:  # not the fit's advice on column_types
+                raise ValueError(
+                    f"conditions give the integer column {names[j]!r} the value {value:g}, "
+                    "but generated rows hold whole numbers in it; give a whole number"
                 )
             share = shares[data.index(j)] if shares is not None and j in data else None
             if kind not in ("bernoulli", "categorical") or share is None or value % 1:

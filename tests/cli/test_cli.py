@@ -402,6 +402,24 @@ def test_fit_infers_booleans_and_refuses_identifier_columns(tmp_path, capsys):
     assert skvae.load(model).column_kinds_.tolist() == ["student_t", "bernoulli"]
 
 
+def test_fit_refuses_a_column_of_dates_with_the_estimators_advice(tmp_path, capsys):
+    """A text column of ISO dates stops the fit with advice on converting them (it was
+    read as 12 categories, or with many dates called an identifier and --categorical
+    advised); --categorical still reads each date as a category when asked to."""
+    rng = np.random.default_rng(0)
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 12, 200) * 31, "D")
+    frame = pd.DataFrame({"x": rng.normal(size=200), "month": days.strftime("%Y-%m-%d")})
+    path = tmp_path / "dates.csv"
+    frame.to_csv(path, index=False)
+    assert run("fit", path, "-o", tmp_path / "m.skvae", "--max-iter", "2") == 1
+    err = capsys.readouterr().err
+    assert "column 'month' holds dates (such as '2024-" in err
+    assert "Convert them to numbers first (say, days since a start date" in err
+    model = tmp_path / "c.skvae"
+    assert run("fit", path, "-o", model, "--max-iter", "2", "--categorical", "month") == 0
+    assert skvae.load(model).column_kinds_.tolist() == ["student_t", "categorical"]
+
+
 def test_fit_reads_whole_number_columns_as_integers_also_with_empty_cells(tmp_path, capsys):
     """CSV columns of whole numbers are "integer" columns, also with an empty cell (which
     pandas alone reads as float); a column written with decimals stays continuous, and

@@ -45,6 +45,9 @@ class ColumnLayout:
     bounds : array of shape (n_columns, 2), optional
         Each column's training range [low, high] in scaled units, which the "integer"
         kind censors its probabilities at (``-inf``/``inf``, or None for all: no bound).
+    integer_floor_in_units : bool, default=True
+        Whether the "integer" kind's scale floor is ``var_floor`` in X's units (see
+        skvae._nn.observations.continuous.integer), not in scaled units as it was.
 
     Attributes
     ----------
@@ -68,7 +71,14 @@ class ColumnLayout:
     """
 
     def __init__(
-        self, kinds, n_categories, n_mixture_components, log_scale, var_floor, bounds=None
+        self,
+        kinds,
+        n_categories,
+        n_mixture_components,
+        log_scale,
+        var_floor,
+        bounds=None,
+        integer_floor_in_units=True,
     ):
         self.kinds = list(kinds)
         self.n_columns = len(self.kinds)
@@ -106,6 +116,7 @@ class ColumnLayout:
             )
             if observation.bounded and bounds is not None:
                 observation.bounds = np.asarray(bounds, dtype="float64")[columns].T
+            observation.floor_in_units = bool(integer_floor_in_units)
             self.observations.append(observation)
             self.param_offsets[name] = offset
             offset += observation.param_width
@@ -125,7 +136,9 @@ class ColumnLayout:
         """What the layout's graphs depend on besides the columns' data (log scales and
         bounds): kinds, widths and settings, as a hashable tuple (two layouts with equal
         structures compute the same functions of their data)."""
-        return (tuple(self.kinds), self.column_widths, self.n_mixture_components, self.var_floor)
+        kinds, floors = tuple(self.kinds), [o.floor_in_units for o in self.observations]
+        settings = (self.n_mixture_components, self.var_floor, tuple(floors))
+        return (kinds, self.column_widths, *settings)
 
     def with_data_in(self, make_variable):
         """A copy whose observations read the columns' data (their log scales and, for

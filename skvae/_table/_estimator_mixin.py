@@ -18,6 +18,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skvae._nn._lazy import import_keras_module
 from skvae._table._codes import (
     CONTINUOUS_KINDS,
     KINDS,
@@ -283,6 +284,7 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         self.mean_, self.scale_ = fit_column_scaling(X_data, continuous, names)
         self._fit_constants(X_data, continuous)
         self._fit_whitening(X_data)
+        self._integer_floor_in_units = True
         self._integer_bounds = scaled_integer_bounds(
             [self._column_schema["columns"][j] for j in self._data_columns()],
             self._modelled_kinds(),
@@ -292,19 +294,18 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
 
     def _build_layout(self):
         """The per-column likelihood layout of the modelled columns (skvae._nn._layout)."""
-        from skvae._nn._lazy import import_keras_module
-
         # Keras is imported here, on first use, with global random state preserved.
         ColumnLayout = import_keras_module("skvae._nn._layout").ColumnLayout
-
         return ColumnLayout(
             self._modelled_kinds(),
             category_counts(self.categories_, self._data_columns()),
             self._layout_mixture_components(),
             self._whitened_log_scale(np.log(self.scale_)),
             self.var_floor,
-            # None for a model fitted before integer columns were censored: as it was.
+            # None and False for a model fitted before integer columns were censored, or
+            # before their scale floor was in X's units: as it was.
             getattr(self, "_integer_bounds", None),
+            getattr(self, "_integer_floor_in_units", False),
         )
 
     def _encoded_rows(self, X_data, layout, dtype=np.float32):

@@ -80,6 +80,8 @@ PARAMETERS_DOC = (
         Lower bound of the Gaussian observation variance, as a fraction of each feature's
         variance in the training data (a constant feature uses the smallest variance among
         the others). It keeps the density finite on constant or near-discrete columns.
+        An "integer" column's squared scale is floored at ``var_floor`` in X's units
+        where that is smaller (a probability needs no such bound).
     whiten : bool or "auto", default=False
         Model the continuous columns (kinds "gaussian", "student_t", "heteroscedastic"
         and "mixture"; not constant ones, nor discrete ones with at most 20 distinct

@@ -60,6 +60,27 @@ def test_probabilities_are_censored_at_the_training_range(poisson):
     assert vae.score_samples(zero)[0] > uncensored.score_samples(zero)[0] + 0.05
 
 
+def test_a_model_fitted_before_the_floor_in_units_keeps_its_floor(poisson):
+    """The same weights as a model saved before the scale floor was in X's units (no flag
+    in its state) keep the floor they were trained with, var_floor of the column's
+    variance (0.1 standard deviations), and score as they did; a new fit floors at 0.1
+    of a unit, and its state says so."""
+    vae, held_out = poisson
+    state = vae.__getstate__()
+    assert state.pop("_integer_floor_in_units") is True
+    before = VAETransformer.__new__(VAETransformer)
+    before.__setstate__(state)
+    scale = vae.scale_[0]
+    assert scale > 1  # the counts spread over more than a unit: the floors differ
+    raw = np.full((1, 1), -60.0)
+    floors = [
+        np.exp(0.5 * model._model.layout.observations[0].floor_numpy(raw))[0, 0] * scale
+        for model in (vae, before)
+    ]
+    np.testing.assert_allclose(floors, [0.1, 0.1 * scale], rtol=1e-5)
+    assert not np.array_equal(vae.score_samples(held_out), before.score_samples(held_out))
+
+
 def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units():
     """With a column scale of 5, P(x) = (1 - w) L(x) + w C(x), the logistic and Cauchy
     masses of [x - 1/2, x + 1/2] in X's units: the layout's term, in scaled units, has no
@@ -73,8 +94,9 @@ def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units()
     layout = ColumnLayout(["integer"], [0], 1, np.log([scale]), 0.01)
     counts = np.array([[3.0], [10.0], [31.0], [900.0]])
     loc, log_var = 0.2, np.log(0.3**2)  # scaled units
-    # In X's units both laws have location centre + scale * loc and scale scale * s.
-    location, width = centre + scale * loc, scale * np.sqrt(0.3**2 + 0.01)
+    # In X's units both laws have location centre + scale * loc and scale scale * s, the
+    # squared scale floored at var_floor in X's units (0.01 / scale**2 in scaled units).
+    location, width = centre + scale * loc, np.sqrt((scale * 0.3) ** 2 + 0.01)
     for raw, weight in ((-40.0, MIN_TAIL_WEIGHT), (0.0, 0.5 + 0.5 * MIN_TAIL_WEIGHT)):
         params = np.tile([[loc, log_var, raw]], (4, 1)).astype("float32")
         mask = np.ones((4, 1), dtype="float32")
@@ -85,6 +107,33 @@ def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units()
         ]
         expected = np.log((1 - weight) * masses[0] + weight * masses[1])
         np.testing.assert_allclose(log_p, expected, rtol=2e-4)
+
+
+def test_the_scale_floor_is_var_floor_in_the_users_units_between_its_bounds():
+    """The squared scale's floor is var_floor in X's units (a tenth of a unit for 0.01)
+    where that is below var_floor of the column's variance: a column of spread 25 can put
+    a row on one value (its floor was 2.5 units, which put 0.10 of the mass on it); a
+    column of spread 0.5 keeps the densities' floor and one of spread 1e6 a floor of
+    0.001 standard deviations. The NumPy floor (sampling) and the tensor one agree."""
+    from keras import ops
+
+    from skvae._nn._layout import ColumnLayout
+
+    spreads = np.array([25.0, 0.5, 1e6])
+    layout = ColumnLayout(["integer"] * 3, [0, 0, 0], 1, np.log(spreads), 0.01)
+    (observation,) = layout.observations
+    raw = np.full((1, 3), -60.0)
+    floored = np.exp(0.5 * observation.floor_numpy(raw))[0] * spreads  # X's units
+    np.testing.assert_allclose(floored, [0.1, 0.05, 1000.0], rtol=1e-6)
+    tensor = ops.convert_to_numpy(observation.floor(raw.astype("float32")))
+    np.testing.assert_allclose(tensor, observation.floor_numpy(raw), rtol=1e-5)
+    # A row on its value, at the floor: the logistic of scale 0.1 unit puts 0.987 of its
+    # mass on the bin (the column of spread 25; 0.10 at the old floor of 2.5 units), that
+    # of 0.05 unit 0.9999 (the column of spread 0.5).
+    (two,) = ColumnLayout(["integer"] * 2, [0, 0], 1, np.log(spreads[:2]), 0.01).observations
+    params = np.array([[0.0, 0.0, -60.0, -60.0, -40.0, -40.0]], "float32")
+    log_p = two.log_prob_terms(np.zeros((1, 2)), params, np.ones((1, 2)), None)[0]
+    assert float(ops.convert_to_numpy(log_p)[0]) > np.log(0.987) + np.log(0.999)
 
 
 def test_a_column_spanning_a_hundred_million_units_fits_and_scores_as_its_density():

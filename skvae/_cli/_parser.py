@@ -90,7 +90,9 @@ def build_parser():
 
     sample = sub.add_parser("sample", help="generate new rows")
     sample.add_argument("model")
-    sample.add_argument("-n", "--n-samples", type=int, default=100)
+    sample.add_argument(
+        "-n", "--n-samples", type=int, default=100, help="rows to generate (default 100)"
+    )
     sample.add_argument("-o", "--output", required=True)
     sample.add_argument(
         "--conditions",

@@ -9,6 +9,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skvae._table._categories import is_missing_value
 from skvae.metrics._frames import (
     as_pandas,
     check_frame_columns,
@@ -133,6 +134,26 @@ def tstr_accuracy(
         if len(X) != len(y):
             raise ValueError(
                 f"{name} has {len(X)} rows but its labels have {len(y)}; pass one label per row"
+            )
+    for name, y in (
+        ("real_train", y_real_train),
+        ("synthetic", y_synthetic),
+        ("real_test", y_real_test),
+    ):
+        labels = _labels(y)
+        missing = np.vectorize(is_missing_value, otypes=[bool])(labels)
+        if missing.any():
+            raise ValueError(
+                f"the labels of {name} have {int(missing.sum())} missing value(s); "
+                "a classifier needs a label on every row: drop those rows first"
+            )
+        if name != "real_test" and len(np.unique(labels.astype(str))) < 2:
+            raise ValueError(
+                f"the labels of {name} hold {sorted(set(labels.tolist()), key=str)}, one "
+                "class or none, and a classifier needs two: with synthetic rows, draw more of "
+                "them, or draw the "
+                "label with its training shares (condition_on=[label]; see "
+                "docs/synthetic_data.rst)"
             )
     if estimator is None:
         if frames:

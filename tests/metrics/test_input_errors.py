@@ -159,3 +159,19 @@ def test_columns_with_no_observed_value_are_refused_as_marginal_distances_does()
     off_diagonal = ~np.eye(3, dtype=bool)
     pandas = np.abs(pd.DataFrame(some).corr() - pd.DataFrame(B).corr()).to_numpy()
     assert correlation_difference(some, B) == pytest.approx(pandas[off_diagonal].mean())
+
+
+def test_tstr_labels_with_holes_or_one_class_get_errors_that_say_which_and_what_to_do():
+    """A missing label, or synthetic labels of a single class (a rare class not drawn),
+    name the argument and the way out, instead of scikit-learn's "Input contains NaN" or
+    "needs samples of at least 2 classes" from inside the classifier."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"labels of real_train have 20 missing value\(s\)"):
+        tstr_accuracy(X, pd.array([1, pd.NA] * 20, dtype="Int64"), X, y, X, y)
+    with pytest.raises(ValueError, match=r"labels of synthetic hold \[0\], one class or none"):
+        tstr_accuracy(X, y, X, np.zeros(40, dtype=int), X, y)
+    labels = np.where(y == 1, "yes", None)
+    with pytest.raises(ValueError, match=r"labels of real_test have \d+ missing"):
+        tstr_accuracy(X, y, X, y, X, labels)

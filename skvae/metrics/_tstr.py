@@ -151,9 +151,8 @@ def tstr_accuracy(
             raise ValueError(
                 f"the labels of {name} hold {sorted(set(labels.tolist()), key=str)}, one "
                 "class or none, and a classifier needs two: with synthetic rows, draw more of "
-                "them, or draw the "
-                "label with its training shares (condition_on=[label]; see "
-                "docs/synthetic_data.rst)"
+                "them, or draw the label with its training shares (condition_on=[label]; "
+                "see docs/synthetic_data.rst)"
             )
     if estimator is None:
         if frames:

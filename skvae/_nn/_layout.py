@@ -116,7 +116,11 @@ class ColumnLayout:
             )
             if observation.bounded and bounds is not None:
                 observation.bounds = np.asarray(bounds, dtype="float64")[columns].T
-            observation.floor_in_units = bool(integer_floor_in_units)
+            # Only where a column spreads over more than a unit does the floor in units
+            # differ: elsewhere the densities' floor, in the same graph as before.
+            observation.floor_in_units = bool(integer_floor_in_units) and bool(
+                (log_scale[columns] > 0).any()
+            )
             self.observations.append(observation)
             self.param_offsets[name] = offset
             offset += observation.param_width

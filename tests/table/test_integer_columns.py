@@ -81,6 +81,24 @@ def test_a_model_fitted_before_the_floor_in_units_keeps_its_floor(poisson):
     assert not np.array_equal(vae.score_samples(held_out), before.score_samples(held_out))
 
 
+def test_integer_columns_within_a_unit_keep_the_densities_floor_bit_for_bit():
+    """Where no integer column spreads over more than a unit (a year of three values), the
+    floor in units is the densities' floor, computed in the same graph: the scores are
+    those of the same weights under the old floor, bit for bit."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=200)
+    frame = pd.DataFrame(
+        {"x": z, "year": np.clip(np.round(z * 0.7), -1, 1).astype(np.int64) + 2008}
+    )
+    vae = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    assert vae.column_kinds_[1] == "integer" and vae.scale_[1] < 1
+    state = vae.__getstate__()
+    del state["_integer_floor_in_units"]
+    before = VAETransformer.__new__(VAETransformer)
+    before.__setstate__(state)
+    np.testing.assert_array_equal(vae.score_samples(frame), before.score_samples(frame))
+
+
 def test_the_log_probability_is_the_mixture_mass_of_the_bin_in_the_users_units():
     """With a column scale of 5, P(x) = (1 - w) L(x) + w C(x), the logistic and Cauchy
     masses of [x - 1/2, x + 1/2] in X's units: the layout's term, in scaled units, has no

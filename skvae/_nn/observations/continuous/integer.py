@@ -35,7 +35,7 @@ import math
 import numpy as np
 from keras import ops
 
-from skvae._nn.observations.base import Observation
+from skvae._nn.observations.base import Observation, floored_log_var
 
 # Smallest tail weight w: at most this many nats of log(1 - w) per column and row on the
 # bulk of the data, for a floor of log(w) - 2 log(distance / scale) on a far-off value.
@@ -229,34 +229,40 @@ class Integer(Observation):
         # [low; high] per column, bin centres in scaled units: unbounded until the layout
         # gives the training range.
         self.bounds = np.tile([[-np.inf], [np.inf]], (1, self.n))
-        # Whether the squared scale's floor is var_floor in X's units (see _log_floor);
-        # the layout sets it.
+        # Whether the squared scale's floor is var_floor in X's units (see
+        # _log_floor_share): False for a model fitted before, or where no column spreads
+        # over more than a unit (then the floor is the densities', in their graph). The
+        # layout sets it.
         self.floor_in_units = True
 
     def floor(self, raw):
-        return ops.logaddexp(self._log_floor(ops.dtype(raw)), raw)
+        if not self.floor_in_units:  # the densities' floor, as every column's is
+            return floored_log_var(raw, self.var_floor)
+        # log(floor + exp(raw)) = share + log(var_floor + exp(raw - share))
+        share = self._log_floor_share(ops.dtype(raw))
+        return share + floored_log_var(raw - share, self.var_floor)
 
     def floor_numpy(self, raw):
-        return np.logaddexp(self._log_floor(), raw)
+        if not self.floor_in_units:
+            return np.logaddexp(math.log(self.var_floor), raw)
+        share = self._log_floor_share()
+        return share + np.logaddexp(math.log(self.var_floor), raw - share)
 
-    def _log_floor(self, dtype=None):
-        """Per column, the log of the squared scale's floor in scaled units (float64
-        NumPy, or a tensor of ``dtype``): var_floor units squared where a unit is
-        narrower than 0.1 of the column's standard deviation. The densities' floor,
-        var_floor of the column's variance, keeps a density from growing without bound
-        on repeated values; a probability cannot, and that floor, 0.1 standard deviations
-        wide, kept a column of spread 25 from putting a row on one value: statsmodels'
-        modechoice, whose label is whether a waiting time sits on its mode's value, lost
-        a quarter of its train-on-synthetic signal (docs/synthetic_data.rst)."""
-        if not self.floor_in_units:  # a model fitted before: var_floor in scaled units
-            return math.log(self.var_floor)
+    def _log_floor_share(self, dtype=None):
+        """Per column, log(the squared scale's floor / var_floor) in scaled units
+        (float64 NumPy, or a tensor of ``dtype``): the floor is var_floor units squared
+        where a unit is narrower than 0.1 of the column's standard deviation (a negative
+        share), else var_floor of its variance (0). The densities' floor, var_floor of
+        the column's variance, keeps a density from growing without bound on repeated
+        values; a probability cannot, and that floor, 0.1 standard deviations wide, kept
+        a column of spread 25 from putting a row on one value: statsmodels' modechoice,
+        whose label is whether a waiting time sits on its mode's value, lost a quarter of
+        its train-on-synthetic signal (docs/synthetic_data.rst)."""
         if dtype is None:
             log_scale = np.asarray(ops.convert_to_numpy(self.log_scale), dtype=np.float64)
-            share = np.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)
-        else:
-            log_scale = ops.cast(self.log_scale, dtype)
-            share = ops.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)
-        return math.log(self.var_floor) + share
+            return np.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)
+        log_scale = ops.cast(self.log_scale, dtype)
+        return ops.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)
 
     def initial_bias(self):
         bias = super().initial_bias()

@@ -238,15 +238,13 @@ class Integer(Observation):
     def floor(self, raw):
         if not self.floor_in_units:  # the densities' floor, as every column's is
             return floored_log_var(raw, self.var_floor)
-        # log(floor + exp(raw)) = share + log(var_floor + exp(raw - share))
-        share = self._log_floor_share(ops.dtype(raw))
-        return share + floored_log_var(raw - share, self.var_floor)
+        log_floor = math.log(self.var_floor) + self._log_floor_share(ops.dtype(raw))
+        return ops.logaddexp(log_floor, raw)
 
     def floor_numpy(self, raw):
         if not self.floor_in_units:
             return np.logaddexp(math.log(self.var_floor), raw)
-        share = self._log_floor_share()
-        return share + np.logaddexp(math.log(self.var_floor), raw - share)
+        return np.logaddexp(math.log(self.var_floor) + self._log_floor_share(), raw)
 
     def _log_floor_share(self, dtype=None):
         """Per column, log(the squared scale's floor / var_floor) in scaled units

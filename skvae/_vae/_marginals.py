@@ -116,7 +116,8 @@ def merged_value_counts(earlier, later, j):
     """Column j's distinct values and their counts in the union of two sets of rows,
     padded as ``fit_marginal_quantiles`` pads them: counts of 0 where either set has (or
     the union would have) more than MAX_DISCRETE_VALUES values, or where ``earlier``
-    comes from a version that kept no counts.
+    comes from a version that kept no counts and the column was not discrete there (a
+    discrete one's counts are read off its quantiles, to a thousandth of its rows).
 
     Examples
     --------
@@ -130,18 +131,30 @@ def merged_value_counts(earlier, later, j):
     """
     values = np.full(MAX_DISCRETE_VALUES, np.nan)
     counts = np.zeros(MAX_DISCRETE_VALUES, dtype=np.int64)
-    parts = [
-        (summary["distinct_values"][:, j], summary["distinct_counts"][:, j])
-        for summary in (earlier, later)
-        if "distinct_counts" in summary
-        and summary["distinct_counts"][:, j].sum() == summary["n_observed"][j]
-    ]
+    parts = [part for part in (_value_counts(s, j) for s in (earlier, later)) if part]
     union = np.unique(np.concatenate([v[c > 0] for v, c in parts])) if len(parts) == 2 else []
     if 0 < len(union) <= MAX_DISCRETE_VALUES:
         values[: len(union)] = union
         for part_values, part_counts in parts:
             kept = part_counts > 0
             counts[np.searchsorted(union, part_values[kept])] += part_counts[kept]
+    return values, counts
+
+
+def _value_counts(summary, j):
+    """(values, counts) of column j in a summary, or None where it has more than
+    MAX_DISCRETE_VALUES values. A summary from a version that kept no counts (a model
+    saved before) gives a discrete column's counts from its quantiles: each value takes
+    the share of the 1001 levels it holds, which partial_fit's merge then keeps exact."""
+    n = summary["n_observed"][j]
+    if "distinct_counts" in summary:
+        counts = summary["distinct_counts"][:, j]
+        return (summary["distinct_values"][:, j], counts) if counts.sum() == n else None
+    if not summary["discrete"][j]:
+        return None
+    values, levels = np.unique(summary["quantiles"][:, j], return_counts=True)
+    counts = np.round(levels / levels.sum() * n).astype(np.int64)
+    counts[np.argmax(counts)] += n - counts.sum()  # the rounding's remainder
     return values, counts
 
 

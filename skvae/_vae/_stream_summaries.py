@@ -115,7 +115,7 @@ def merged_quantiles(earlier, later):
                 values[kept], counts[kept], merged["discrete"][j]
             )
             continue
-        merged["discrete"][j] = False  # more values than a discrete column has
+        merged["discrete"][j] = False  # over 20 values, or an earlier skvae's continuous one
         q_e, q_l = earlier["quantiles"][:, j], later["quantiles"][:, j]
         grid = np.union1d(q_e, q_l)
         weights = np.array([n_e[j], n_l[j]], dtype=np.float64) / (n_e[j] + n_l[j])

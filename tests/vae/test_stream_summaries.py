@@ -74,6 +74,25 @@ def test_columns_of_few_values_merge_exactly_from_chunks_too_small_to_tell():
     assert _level_error(merged["quantiles"][:, 2], np.sort(X[~np.isnan(X[:, 2]), 2])) < 0.05
 
 
+def test_a_summary_saved_without_value_counts_keeps_a_discrete_column_discrete():
+    """A model saved before summaries kept value counts: partial_fit reads a discrete
+    column's counts off its quantiles, so the merge stays discrete on the column's values
+    with shares within a level step (the merge made it continuous: 1.5 % of drawn counts
+    were fractions), and a continuous column merges as before."""
+    rng = np.random.default_rng(9)
+    X = np.column_stack([rng.integers(0, 6, 3000), rng.normal(size=3000)]).astype(float)
+    old = fit_marginal_quantiles(X[:2000])
+    for key in ("distinct_values", "distinct_counts"):
+        del old[key]
+    merged = merged_quantiles(old, fit_marginal_quantiles(X[2000:]))
+    whole = fit_marginal_quantiles(X)
+    assert merged["discrete"].tolist() == whole["discrete"].tolist() == [True, False]
+    assert set(np.unique(merged["quantiles"][:, 0])) == set(range(6))
+    assert merged["distinct_counts"][:6, 0].sum() == 3000
+    assert _level_error(merged["quantiles"][:, 0], np.sort(X[:, 0])) <= 0.002
+    assert _level_error(merged["quantiles"][:, 1], np.sort(X[:, 1])) <= 0.003
+
+
 def test_a_stream_of_small_chunks_samples_only_the_values_of_a_discrete_column():
     """partial_fit in 10-row chunks of a 0..16 pixel-like column: sample draws only its
     values (0.83 of digits' sampled values were whole numbers after 50-row chunks)."""

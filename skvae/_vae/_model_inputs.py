@@ -7,16 +7,16 @@ splits coded rows into modelled and condition columns, builds those inputs, chec
 conditions given for generation, and puts decoded columns back in X's column order.
 """
 
-import numbers
 import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
-from skvae._table._codes import condition_codes
+from skvae._table._codes import condition_codes, is_frame
 from skvae._table._column_keys import plain_value
 from skvae._table._conditions import encode_conditions
+from skvae._table._frames import frame_library, to_pandas
 from skvae._table._labels import column_labels
 from skvae._user_frame import user_stacklevel
 
@@ -151,24 +151,32 @@ class ModelInputsMixin:
         return C
 
     def _conditions_by_name(self, conditions):
-        """A DataFrame of conditions with its columns in condition_on's order, or a Series
-        labelled by condition column names as one row in that order; other input (an
-        array, a frame or Series with no such labels) is read by position. A frame's
-        columns were read by position: {"b": ..., "a": ...} swapped the two."""
-        names = [str(self._column_names()[j]) for j in self.condition_columns_]
-        if hasattr(conditions, "columns") and hasattr(conditions, "shape"):  # a frame
-            labels = [str(label) for label in conditions.columns]
-            if labels == names or all(isinstance(c, numbers.Integral) for c in conditions.columns):
+        """A frame of conditions (pandas, polars, pyarrow) labelled by the condition
+        columns, in any order, with its columns in condition_on's order; a pandas Series
+        labelled so, as one row in that order. Other input (an array; a frame whose
+        columns are unnamed positions 0, 1, ...) is read by position. A frame's columns
+        were read by position: {"b": ..., "a": ...} swapped the two."""
+        if frame_library(conditions) is not None:
+            conditions = to_pandas(conditions)
+        wanted = list(column_labels(self, self._column_schema.get("labels")))
+        wanted = [wanted[j] for j in self.condition_columns_]
+        keys = [str(label) for label in wanted]
+        if is_frame(conditions):
+            given = [str(label) for label in conditions.columns]
+            if given == keys:
                 return conditions
-            if sorted(labels) != sorted(names):
-                raise ValueError(
-                    f"conditions' columns {labels} are not the condition columns {names}: "
-                    "name each of them once (any order), or pass an array in their order"
-                )
-            return conditions[[conditions.columns[labels.index(name)] for name in names]]
+            if sorted(given) == sorted(keys) and len(set(given)) == len(given):
+                return conditions[[conditions.columns[given.index(key)] for key in keys]]
+            if list(conditions.columns) == list(range(conditions.shape[1])):
+                return conditions  # unnamed columns, as pd.DataFrame(array) has
+            raise ValueError(
+                f"conditions' columns {list(conditions.columns)} are not the condition "
+                f"columns {wanted}: name each of them once (any order), or pass an array "
+                "in their order"
+            )
         index = conditions.index if hasattr(conditions, "iloc") else None  # a Series
-        if index is not None and len(index) == len(names) and {str(i) for i in index} == set(names):
-            return [conditions.iloc[[str(i) for i in index].index(name)] for name in names]
+        if index is not None and sorted(str(i) for i in index) == sorted(keys):
+            return [conditions.iloc[[str(i) for i in index].index(key)] for key in keys]
         return conditions
 
     def _warn_unseen_categories(self, C):

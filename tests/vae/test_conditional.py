@@ -321,6 +321,21 @@ def test_labelled_conditions_are_read_by_name():
     assert expected["a"].eq(2).all() and expected["b"].eq(0).all()
     with pytest.raises(ValueError, match=r"conditions' columns \['a', 'c'\] are not the cond"):
         vae.sample(3, conditions=pd.DataFrame({"a": [2] * 3, "c": [0] * 3}))
+    # Unnamed columns (a frame made from an array) stay positional, in X's column order.
+    unnamed = pd.DataFrame(np.tile([[2, 0]], (20, 1)))
+    pd.testing.assert_frame_equal(vae.sample(20, random_state=0, conditions=unnamed), expected)
+    # polars and pyarrow tables by their column names too (a pyarrow Table's column data
+    # were read as labels: a garbled error).
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    for table in (pl.from_pandas(swapped), pa.Table.from_pandas(swapped)):
+        pd.testing.assert_frame_equal(vae.sample(20, random_state=0, conditions=table), expected)
+    # A model fitted on int column labels reads an int-labelled frame by its labels.
+    numbered = VAETransformer(condition_on=[0, 1], max_iter=30, random_state=0).fit(
+        pd.DataFrame(frame.to_numpy())
+    )
+    rows = numbered.sample(5, random_state=0, conditions=pd.DataFrame({1: [0] * 5, 0: [2] * 5}))
+    assert rows[0].eq(2).all() and rows[1].eq(0).all()
 
 
 def test_a_coded_condition_column_encodes_every_declared_category():

@@ -114,7 +114,9 @@ def _refuse_dates(values, name, path):
 
     if not values.astype(str).str.match(r"\d{4}-\d{2}").all():
         return
-    if pd.to_datetime(values, errors="coerce", format="ISO8601").isna().any():
+    # utc=True: timestamps with several UTC offsets (isoformat() across a change of
+    # summer time) raised "Mixed timezones detected" despite errors="coerce".
+    if pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True).isna().any():
         return
     raise CLIError(
         f"{path}: column {name!r} holds dates (such as {values.iloc[0]!r}), which skvae "

@@ -415,6 +415,15 @@ def test_fit_refuses_a_column_of_dates_with_the_estimators_advice(tmp_path, caps
     err = capsys.readouterr().err
     assert "column 'month' holds dates (such as '2024-" in err
     assert "Convert them to numbers first (say, days since a start date" in err
+    # Timestamps with two UTC offsets (across a change of summer time) too: they raised
+    # pandas' "Mixed timezones detected" as a traceback.
+    hours = pd.date_range("2024-03-30", periods=200, freq="h", tz="Europe/Berlin")
+    mixed = tmp_path / "offsets.csv"
+    frame.assign(month=[t.isoformat() for t in hours]).to_csv(mixed, index=False)
+    assert run("fit", mixed, "-o", tmp_path / "m.skvae", "--max-iter", "2") == 1
+    assert "column 'month' holds dates (such as '2024-03-30T00:00:00+01:00')" in (
+        capsys.readouterr().err
+    )
     model = tmp_path / "c.skvae"
     assert run("fit", path, "-o", model, "--max-iter", "2", "--categorical", "month") == 0
     assert skvae.load(model).column_kinds_.tolist() == ["student_t", "categorical"]

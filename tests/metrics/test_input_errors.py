@@ -172,6 +172,8 @@ def test_tstr_labels_with_holes_or_one_class_get_errors_that_say_which_and_what_
         tstr_accuracy(X, pd.array([1, pd.NA] * 20, dtype="Int64"), X, y, X, y)
     with pytest.raises(ValueError, match=r"labels of synthetic hold \[0\], one class or none"):
         tstr_accuracy(X, y, X, np.zeros(40, dtype=int), X, y)
+    with pytest.raises(ValueError, match=r"labels of synthetic hold \[0\], one class"):
+        tstr_accuracy(X, y, X, pd.DataFrame({"label": np.zeros(40, dtype=int)}), X, y)
     labels = np.where(y == 1, "yes", None)
     with pytest.raises(ValueError, match=r"labels of real_test have \d+ missing"):
         tstr_accuracy(X, y, X, y, X, labels)

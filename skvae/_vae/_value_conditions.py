@@ -201,7 +201,7 @@ class ValueConditionsMixin:
                 )
             if kind == "integer" and value % 1:  # not the fit's advice on column_types
                 raise ValueError(
-                    f"conditions give the integer column {names[j]!r} the value {value!r}, "
+                    f"conditions give the integer column {names[j]!r} the value {float(value)!r}, "
                     "but generated rows hold whole numbers in it; give a whole number"
                 )
             share = shares[data.index(j)] if shares is not None and j in data else None

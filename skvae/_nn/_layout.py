@@ -88,13 +88,8 @@ class ColumnLayout:
         unknown = sorted(set(self.kinds) - set(classes))
         if unknown:
             raise ValueError(f"unknown column kinds {unknown}; known are {sorted(classes)}")
-        widths = np.array(
-            [
-                classes[kind].encoded_width(k)
-                for kind, k in zip(self.kinds, n_categories, strict=True)
-            ],
-            dtype=int,
-        )
+        kinds_and_counts = zip(self.kinds, n_categories, strict=True)
+        widths = np.array([classes[kind].encoded_width(k) for kind, k in kinds_and_counts], int)
         starts = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int)
         self.column_widths = tuple(int(w) for w in widths)
         self.input_width = int(widths.sum())
@@ -114,13 +109,13 @@ class ColumnLayout:
                 self.var_floor,
                 self.n_mixture_components,
             )
-            if observation.bounded and bounds is not None:
-                observation.bounds = np.asarray(bounds, dtype="float64")[columns].T
-            # Only where a column spreads over more than a unit does the floor in units
-            # differ: elsewhere the densities' floor, in the same graph as before.
-            observation.floor_in_units = bool(integer_floor_in_units) and bool(
-                (log_scale[columns] > 0).any()
-            )
+            if observation.bounded:  # the "integer" kind
+                if bounds is not None:
+                    observation.bounds = np.asarray(bounds, dtype="float64")[columns].T
+                # Only where a column spreads over more than a unit does the floor in
+                # units differ: elsewhere the densities' floor, in the same graph as before.
+                spread = bool((log_scale[columns] > 0).any())
+                observation.floor_in_units = bool(integer_floor_in_units) and spread
             self.observations.append(observation)
             self.param_offsets[name] = offset
             offset += observation.param_width
@@ -140,9 +135,9 @@ class ColumnLayout:
         """What the layout's graphs depend on besides the columns' data (log scales and
         bounds): kinds, widths and settings, as a hashable tuple (two layouts with equal
         structures compute the same functions of their data)."""
-        kinds, floors = tuple(self.kinds), [o.floor_in_units for o in self.observations]
-        settings = (self.n_mixture_components, self.var_floor, tuple(floors))
-        return (kinds, self.column_widths, *settings)
+        settings = (self.n_mixture_components, self.var_floor)
+        floors = tuple(o.floor_in_units for o in self.observations if o.bounded)
+        return (tuple(self.kinds), self.column_widths, *settings, floors)
 
     def with_data_in(self, make_variable):
         """A copy whose observations read the columns' data (their log scales and, for

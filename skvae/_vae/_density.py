@@ -100,11 +100,8 @@ n_conditions), default=None
         Returns
         -------
         X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            Generated rows, in the units and dtype of the training X (a frame of the
-            training frame's library, columns and dtypes when fitted on one); condition
-            columns (if any) hold ``conditions``. The rows are complete: the model
-            describes the values, not which of them are missing, so a training column's
-            holes are not reproduced (mask the draws yourself to mimic them).
+            Generated rows, complete, in the units and dtype of the training X (a frame
+            like the training frame if fitted on one); condition columns hold ``conditions``.
 
         Examples
         --------

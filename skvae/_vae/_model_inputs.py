@@ -148,6 +148,7 @@ class ModelInputsMixin:
                 f"missing values in {conditions!r}"
             )
         self._warn_unseen_categories(C)
+        self._warn_outside_condition_range(C)
         return C
 
     def _conditions_by_name(self, conditions):
@@ -204,6 +205,32 @@ class ModelInputsMixin:
                     UserWarning,
                     stacklevel=user_stacklevel(),
                 )
+
+    def _warn_outside_condition_range(self, C):
+        """Warn where coded conditions C give a standardised (many-valued numeric)
+        condition column a value beyond its training range, as sample(conditions={...})
+        does for a column's value: the networks have seen no such rows, and what they
+        generate there is extrapolation (penguins conditioned on a body mass of 20,000 g
+        were drawn without a word)."""
+        fitted = getattr(self, "_training_conditions", None)  # (distinct rows, counts)
+        if fitted is None:  # a memory-mapped fit, or one saved by an earlier skvae
+            return
+        outside = []
+        for k, j in enumerate(self.condition_columns_):
+            if self.condition_categories_[k] is not None:  # one-hot: unseen is an error
+                continue
+            low, high = fitted[0][:, k].min(), fitted[0][:, k].max()
+            beyond = C[:, k][(C[:, k] < low) | (C[:, k] > high)]
+            if beyond.size:
+                name = self._column_names()[j]
+                outside.append(f"{name!r} = {beyond[0]:g} (training range {low:g} to {high:g})")
+        if outside:
+            warnings.warn(
+                f"conditions give values outside the training range: {', '.join(outside)}. "
+                "The model has seen no such rows: what it generates there is extrapolation.",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
 
     def _decode(self, Z, C, params=False):
         """Decoder outputs for latent rows Z under coded conditions C, float64.

@@ -338,6 +338,21 @@ def test_labelled_conditions_are_read_by_name():
     assert rows[0].eq(2).all() and rows[1].eq(0).all()
 
 
+def test_a_numeric_condition_beyond_its_training_range_warns():
+    """A many-valued numeric condition given a value outside its training range warns,
+    naming the column, the value and the range (it was drawn without a word, where the
+    same value in sample(conditions={...}) warns); a value inside does not."""
+    rng = np.random.default_rng(0)
+    mass = rng.normal(4000, 600, 300)
+    frame = pd.DataFrame({"mass": mass, "y": mass / 100 + rng.normal(size=300)})
+    vae = VAETransformer(condition_on=["mass"], max_iter=5, random_state=0).fit(frame)
+    with pytest.warns(UserWarning, match=r"'mass' = 20000 \(training range 2\d+(\.\d+)? to "):
+        vae.sample(3, random_state=0, conditions=[20000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        vae.sample(3, random_state=0, conditions=[4000.0])
+
+
 def test_a_coded_condition_column_encodes_every_declared_category():
     """Given the number of categories of a coded condition column, the encoding one-hot
     encodes all of its codes, also those no training row holds (a stream sorted by the

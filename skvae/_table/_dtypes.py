@@ -107,6 +107,22 @@ def as_training_dtype(column, kind, cats, entry):
     return pd.Series(column).astype(dtype)
 
 
+def holds_booleans(entry):
+    """Whether a training column, by its schema ``entry``, comes back as True and False
+    (a bool, boolean or bool[pyarrow] dtype, or an object or category column of True and
+    False, as :func:`as_training_dtype` decodes them): it takes no other value.
+
+    Examples
+    --------
+    >>> from skvae._table._dtypes import holds_booleans
+    >>> [holds_booleans(e) for e in ({"dtype": "bool"}, {"dtype": "object", "bools": True},
+    ...                              {"dtype": "float64"})]
+    [True, True, False]
+    """
+    dtype = training_dtype(entry["dtype"]) if "dtype" in entry else None
+    return bool(entry.get("bools")) or (dtype is not None and _is_boolean(dtype))
+
+
 def _read(name):
     """The dtype pandas reads from ``name``, or None."""
     import pandas as pd

@@ -27,6 +27,7 @@ import numpy as np
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
 from skvae._table._column_keys import labelled_position, plain_value
+from skvae._table._dtypes import holds_booleans
 from skvae._user_frame import user_stacklevel
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
@@ -193,7 +194,7 @@ class ValueConditionsMixin:
         data = self._data_columns().tolist()
         for j in given:
             kind, value = self.column_kinds_[j], values[j]
-            is_bool = "bool" in str(self._column_schema["columns"][j].get("dtype", ""))
+            is_bool = holds_booleans(self._column_schema["columns"][j])
             if kind == "bernoulli" and is_bool and value not in (0.0, 1.0):
                 raise ValueError(
                     f"conditions give the boolean column {names[j]!r} the value {value:g}; "

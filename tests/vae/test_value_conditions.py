@@ -264,3 +264,18 @@ def test_a_value_no_training_row_holds_is_refused():
             vae.sample(3, conditions=conditions)
     rows = vae.sample(4, random_state=0, conditions={"region": "south", "flag": False})
     assert rows["region"].tolist() == ["south"] * 4 and not rows["flag"].any()
+
+
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 3 epochs
+def test_an_object_column_of_true_and_false_takes_only_true_or_false():
+    """A column of True and False held as objects (read_csv's, with blanks) comes back
+    as True and False like a bool dtype, so it takes no other value either: 0.5 was
+    accepted there, the boolean check having read only the dtype's name."""
+    rng = np.random.default_rng(0)
+    flag = np.where(rng.random(80) > 0.5, True, False).astype(object)
+    flag[::9] = None
+    frame = pd.DataFrame({"a": rng.normal(size=80), "flag": flag})
+    vae = VAETransformer(max_iter=3, random_state=0).fit(frame)
+    with pytest.raises(ValueError, match="boolean column 'flag' the value 0.5; give True or"):
+        vae.sample(3, conditions={"flag": 0.5})
+    assert vae.sample(2, random_state=0, conditions={"flag": True})["flag"].tolist() == [True] * 2

@@ -35,7 +35,7 @@ import math
 import numpy as np
 from keras import ops
 
-from skvae._nn.observations.base import Observation, floored_log_var
+from skvae._nn.observations.base import Observation
 
 # Smallest tail weight w: at most this many nats of log(1 - w) per column and row on the
 # bulk of the data, for a floor of log(w) - 2 log(distance / scale) on a far-off value.
@@ -237,13 +237,13 @@ class Integer(Observation):
 
     def floor(self, raw):
         if not self.floor_in_units:  # the densities' floor, as every column's is
-            return floored_log_var(raw, self.var_floor)
+            return super().floor(raw)
         log_floor = math.log(self.var_floor) + self._log_floor_share(ops.dtype(raw))
         return ops.logaddexp(log_floor, raw)
 
     def floor_numpy(self, raw):
         if not self.floor_in_units:
-            return np.logaddexp(math.log(self.var_floor), raw)
+            return super().floor_numpy(raw)
         return np.logaddexp(math.log(self.var_floor) + self._log_floor_share(), raw)
 
     def _log_floor_share(self, dtype=None):

@@ -106,21 +106,56 @@ def component_shares_by_group(mixture, codes, groups, n_groups):
     >>> component_shares_by_group(mixture, codes, np.array([0, 0, 1]), 3).round(3).tolist()
     [[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]
     """
-    means, cholesky = mixture["means"], mixture["cholesky"]
-    log_joint = np.empty((len(codes), len(means)))
-    for k in range(len(means)):
-        whitened = np.linalg.solve(cholesky[k], (codes - means[k]).T).T
-        log_det = np.log(np.abs(np.diag(cholesky[k]))).sum()
-        log_joint[:, k] = np.log(mixture["weights"][k]) - log_det - 0.5 * (whitened**2).sum(1)
+    log_joint = _component_log_joint(mixture, codes)
     log_joint -= log_joint.max(axis=1, keepdims=True)
     responsibilities = np.exp(log_joint)
     responsibilities /= responsibilities.sum(axis=1, keepdims=True)
-    shares = np.zeros((n_groups, len(means)))
+    shares = np.zeros((n_groups, len(mixture["means"])))
     np.add.at(shares, groups, responsibilities)
     totals = shares.sum(axis=1, keepdims=True)
     empty = totals[:, 0] == 0
     shares[empty], totals[empty] = mixture["weights"], 1.0
     return shares / totals
+
+
+def aggregate_log_density(mixture, z):
+    """The log-density of the mixture of :func:`fit_aggregate_posterior` at points z.
+
+    Parameters
+    ----------
+    mixture : dict
+        From :func:`fit_aggregate_posterior`.
+    z : ndarray of shape (n_points, n_components)
+
+    Returns
+    -------
+    log_density : ndarray of shape (n_points,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._aggregate_posterior import aggregate_log_density
+    >>> mixture = {"weights": np.array([1.0]), "means": np.array([[0.0]]),
+    ...            "cholesky": np.array([[[1.0]]])}
+    >>> round(float(aggregate_log_density(mixture, np.zeros((1, 1)))[0]), 4)  # N(0; 0, 1)
+    -0.9189
+    """
+    log_joint = _component_log_joint(mixture, z)
+    top = log_joint.max(axis=1)
+    log_sum = top + np.log(np.exp(log_joint - top[:, None]).sum(axis=1))
+    return log_sum - 0.5 * z.shape[1] * np.log(2 * np.pi)
+
+
+def _component_log_joint(mixture, z):
+    """log weight_k + log N(z; mean_k, cov_k) per point and component, less the
+    normalising constant (2 pi)^(-d/2) that every component shares."""
+    means, cholesky = mixture["means"], mixture["cholesky"]
+    log_joint = np.empty((len(z), len(means)))
+    for k in range(len(means)):
+        whitened = np.linalg.solve(cholesky[k], (z - means[k]).T).T
+        log_det = np.log(np.abs(np.diag(cholesky[k]))).sum()
+        log_joint[:, k] = np.log(mixture["weights"][k]) - log_det - 0.5 * (whitened**2).sum(1)
+    return log_joint
 
 
 def draw_from_aggregate_posterior(mixture, n_samples, rng, row_shares=None):

@@ -187,6 +187,68 @@ def category_logit_offsets(params, layout, shares):
     return offsets
 
 
+def tilted_log_prob_shift(params, layout, offsets, given):
+    """log p_tilted(x_given | params) - log p(x_given | params) per row: what tilting the
+    logits by ``offsets`` (:func:`category_logit_offsets`) changes in the probability of
+    given 0/1 and categorical values, summed over those columns.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_rows, param_width)
+        Decoder outputs.
+    layout : skvae._nn._layout.ColumnLayout
+        The model's column layout.
+    offsets : ndarray of shape (param_width,)
+        The tilt; offsets of columns not given are not read.
+    given : dict
+        Modelled column index to its given code (0/1, or a category code); columns of
+        other kinds are ignored.
+
+    Returns
+    -------
+    shift : ndarray of shape (n_rows,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._nn._layout import ColumnLayout
+    >>> from skvae._vae._category_shares import tilted_log_prob_shift
+    >>> layout = ColumnLayout(["bernoulli"], [0], 1, np.zeros(1), 0.01)
+    >>> shift = tilted_log_prob_shift(np.zeros((1, 1)), layout, np.array([np.log(3)]), {0: 1})
+    >>> round(float(np.exp(shift[0])), 6)   # P(1) from 0.5 to 0.75
+    1.5
+    """
+    shift = np.zeros(len(params))
+    for observation in layout.observations:
+        start = layout.param_offsets[observation.name]
+        if observation.name == "bernoulli":
+            for i, j in enumerate(observation.columns):
+                if j in given:
+                    # log sigmoid(s * l) with s = +1 for a given 1, -1 for a given 0.
+                    sign = 1.0 if given[j] else -1.0
+                    logit = params[:, start + i]
+                    # An infinite offset (a value no training row took) gives 0 or -inf.
+                    tilted = -np.logaddexp(0.0, -sign * (logit + offsets[start + i]))
+                    shift += tilted + np.logaddexp(0.0, -sign * logit)
+        elif observation.name == "categorical":
+            for j, width in zip(observation.columns, observation.widths, strict=True):
+                if j in given:
+                    block = params[:, start : start + int(width)]
+                    code = int(given[j])
+                    tilted = block + offsets[start : start + int(width)]
+                    shift += (tilted[:, code] - _log_sum_exp(tilted)) - (
+                        block[:, code] - _log_sum_exp(block)
+                    )
+                start += int(width)
+    return shift
+
+
+def _log_sum_exp(logits):
+    """log sum exp over the last axis, row by row; -inf entries count as 0."""
+    top = np.max(logits, axis=-1, keepdims=True)
+    return top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=-1))
+
+
 def tilt_with_absent_categories(logits, shares):
     """:func:`tilt_to_shares` over the categories with a positive share; -inf for the
     others, which are then never drawn.

@@ -62,6 +62,26 @@ def log_prior_over_defensive(noise, mean, log_var, prior_share=0.5):
     return -np.logaddexp(np.log1p(-prior_share) + log_q_over_prior, np.log(prior_share))
 
 
+def log_density_over_defensive(log_density, noise, log_var, share=0.5):
+    """log p(z) - log r(z) for a latent density p other than the prior (float64), where
+    r = (1 - share) q + share p, q = N(mean, diag exp(log_var)), and z = mean +
+    exp(log_var / 2) * noise; ``log_density`` is log p(z). As
+    :func:`log_prior_over_defensive`, from the noise: log q(z) needs no z.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._defensive_draws import log_density_over_defensive
+    >>> # Where p and q agree, r agrees with both: the ratio is 1.
+    >>> noise, log_var = np.array([[0.3]]), np.zeros((1, 1))
+    >>> log_q = -0.5 * (0.3**2 + np.log(2 * np.pi))
+    >>> float(log_density_over_defensive(np.array([log_q]), noise, log_var)[0])
+    0.0
+    """
+    log_q = -0.5 * np.sum(np.square(noise) + log_var + np.log(2 * np.pi), axis=-1)
+    return log_density - np.logaddexp(np.log1p(-share) + log_q, np.log(share) + log_density)
+
+
 def with_prior_draws(noise, mean, log_var):
     """``noise`` (float64) with the second half of its draws (the second-to-last axis)
     replaced by the noise that q = N(mean, diag exp(log_var)) turns into z = that half's

@@ -50,10 +50,11 @@ class DensityMixin(
         prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`,
         :doc:`/conditional`; ``latent="prior"``: from N(0, I)). The observation noise of
         p(x|z) is included (Gaussian noise with the learned variances, or Bernoulli
-        draws), so samples have the spread of real data. Draws without ``conditions``
-        then have each numeric column mapped onto the training column's distribution,
-        keeping the model's ranks, and the categories of each 0/1 and categorical column
-        drawn with their training shares (see ``marginals``).
+        draws), so samples have the spread of real data. Each numeric column is then
+        mapped onto the training column's distribution, keeping the model's ranks, and
+        the categories of each 0/1 and categorical column are drawn with their training
+        shares (see ``marginals``); draws under ``conditions`` come from that generator
+        given them.
 
         Parameters
         ----------
@@ -66,19 +67,21 @@ class DensityMixin(
 n_conditions), default=None
             A dict ``{column: value}`` (a column's name, or its position for an array)
             fixes those columns of every row, for a model without ``condition_on``: the
-            other columns are drawn from the model's p(x_rest | x_given), by
-            sampling-importance-resampling over draws from q(z | x_given), as
+            other columns are drawn from p(x_rest | x_given) of the generator that
+            ``latent`` and ``marginals`` describe, by sampling-importance-resampling over
+            latent draws from q(z | x_given) and from z's own distribution, as
             :class:`VAEImputer` fills holes (a warning says when the values are so unlikely
-            that few draws carry the weight). For a conditional model, the values of the
+            that few draws carry the weight). With the defaults the rows are distributed
+            as the rows of unconditional draws that hold the given values (rejection,
+            without its cost). For a conditional model, the values of the
             ``condition_on`` columns: one row is broadcast to all samples; None draws
             them with their training shares (:ref:`label-conditional`).
         latent : {"auto", "aggregate", "prior"}, default="auto"
             Where z comes from: the aggregate posterior (for a hierarchy, its top layer;
             the lower layer is drawn given it as usual) or the prior N(0, I). ``"auto"`` is
             the aggregate posterior, or the prior for a model that has none (fitted on a
-            memory-mapped X or on under 10 rows, or saved by skvae 0.1). Conditions given
-            as a dict are drawn from the model's p(x_rest | x_given), which involves the
-            prior only.
+            memory-mapped X or on under 10 rows, or saved by skvae 0.1). Under conditions
+            given as a dict, a model with a flow or a hierarchy draws from the prior.
         marginals : {"auto", "data", "model"}, default="auto"
             ``"data"``: in each numeric (continuous-kind) column, a value x becomes
             ``Q(F(x))``, with F the model's own marginal CDF of the column (estimated from
@@ -91,17 +94,21 @@ n_conditions), default=None
             category, the same for every row, chosen on a draw of 32768 rows so that the
             categories come out with their training shares: every row's odds between two
             categories move by the same factor, so the rows that favour a category
-            still do. The rows are then no longer draws from p(x) itself. ``"model"``:
-            the model's draws as they are. ``"auto"`` is ``"data"`` for draws without
-            ``conditions`` of a model that stored the quantiles and shares (fitted on
-            in-memory rows), else ``"model"``: conditional draws keep the model's
-            conditional marginals, which the training marginals do not describe.
+            still do. The rows are then no longer draws from p(x) itself. Under
+            ``conditions``, the rows are those of this calibrated generator given the
+            conditions: a given numeric value v conditions the model on the value that
+            the map takes to v, and the other columns go through the same map and tilt.
+            ``"model"``: the model's draws as they are. ``"auto"`` is ``"data"`` for a
+            model that stored the quantiles and shares (fitted on in-memory rows), else
+            ``"model"``.
 
         Returns
         -------
         X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            Generated rows, complete, in the units and dtype of the training X (a frame
-            like the training frame if fitted on one); condition columns hold ``conditions``.
+            Generated rows, complete, in the units of the training X: a frame like the
+            training frame if fitted on one, else float32 for a float32 X and float64
+            for any other array (arrays are float input, see :doc:`/tabular`); condition
+            columns hold ``conditions``.
 
         Examples
         --------
@@ -125,7 +132,7 @@ n_conditions), default=None
             raise ValueError(f"latent must be 'auto', 'aggregate' or 'prior'; got {latent!r}")
         if marginals not in MARGINAL_SOURCES:
             raise ValueError(f"marginals must be 'auto', 'data' or 'model'; got {marginals!r}")
-        calibrate = marginals != "model" and self._can_calibrate(conditions, marginals)
+        calibrate = marginals != "model" and self._can_calibrate(marginals)
         has_aggregate = self._aggregate_mixture() is not None
         if latent == "aggregate" and not has_aggregate:
             raise ValueError(
@@ -136,12 +143,20 @@ n_conditions), default=None
             )
         rng = check_random_state(random_state)
         if isinstance(conditions, Mapping):
-            if latent == "aggregate":
+            # Weighting draws by the aggregate posterior's density needs the plain Gaussian
+            # q(z | x) (skvae._vae._value_conditions): a flow or a hierarchy uses the prior.
+            plain = bool(self._model.latents.closed_form_kl)
+            if latent == "aggregate" and not plain:
                 raise ValueError(
-                    "latent='aggregate' applies to unconditional draws; conditions given as "
-                    "a dict are drawn from the model's p(x_rest | x_given): leave latent='auto'"
+                    "latent='aggregate' with conditions given as a dict needs a plain "
+                    "Gaussian posterior; this model has a flow or a hierarchy, whose rows "
+                    "under given values come from the prior: leave latent='auto'"
                 )
-            return self._to_output(self._sample_given_values(n_samples, rng, conditions))
+            if latent == "auto":
+                latent = "aggregate" if has_aggregate and plain else "prior"
+            return self._to_output(
+                self._sample_given_values(n_samples, rng, conditions, latent, calibrate)
+            )
         C = self._conditions_for_draw(conditions, n_samples, rng)
         if latent == "auto":
             latent = "aggregate" if has_aggregate else "prior"

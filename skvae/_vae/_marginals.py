@@ -234,6 +234,54 @@ def calibrate_marginals(values, sorted_reference, marginals):
     return calibrated
 
 
+def uncalibrate_values(values, sorted_reference, marginals):
+    """The values whose image under :func:`calibrate_marginals` is ``values``: each
+    column's value mapped through the training CDF, then the reference draw's quantile
+    function. A value held by several training quantiles (an atom) maps from the middle
+    of its levels, and one outside the training range from the nearest end.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_columns,)
+        One value per numeric column; NaN where none is given (left as it is).
+    sorted_reference, marginals
+        As for :func:`calibrate_marginals`.
+
+    Returns
+    -------
+    uncalibrated : ndarray of shape (n_columns,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._vae._marginals import uncalibrate_values, fit_marginal_quantiles
+    >>> rng = np.random.default_rng(0)
+    >>> marginals = fit_marginal_quantiles(rng.exponential(size=(5000, 1)))
+    >>> reference = np.sort(rng.normal(size=(8192, 1)), axis=0)
+    >>> median = np.median(marginals["quantiles"][:, 0])
+    >>> round(float(uncalibrate_values(np.array([median]), reference, marginals)[0]), 1)
+    0.0
+    """
+    uncalibrated = np.array(values, dtype=np.float64)
+    n_reference = len(sorted_reference)
+    ranks = (np.arange(n_reference) + 0.5) / n_reference
+    quantiles = marginals["quantiles"]
+    last = len(quantiles) - 1
+    for j, value in enumerate(uncalibrated):
+        if np.isnan(value) or np.isnan(quantiles[:, j]).any():
+            continue
+        low = np.searchsorted(quantiles[:, j], value, side="left")
+        high = np.searchsorted(quantiles[:, j], value, side="right")
+        if low < high or low in (0, last + 1):
+            # Levels low..high-1 hold the value (the middle of them); or it lies outside.
+            level = np.clip((low + high - 1) / 2, 0, last)
+        else:  # between two quantiles: linear, as calibrate_marginals interpolates
+            below, above = quantiles[low - 1, j], quantiles[low, j]
+            level = low - 1 + (value - below) / (above - below)
+        uncalibrated[j] = np.interp(level / last, ranks, sorted_reference[:, j])
+    return uncalibrated
+
+
 class MarginalsMixin:
     """The marginal calibration of ``sample`` (``marginals="auto"``) for DensityMixin.
 
@@ -245,9 +293,9 @@ class MarginalsMixin:
     True
     """
 
-    def _can_calibrate(self, conditions, marginals):
-        """Whether draws under ``conditions`` can take the training marginals; raises
-        for ``marginals="data"`` where they cannot."""
+    def _can_calibrate(self, marginals):
+        """Whether draws can take the training marginals; raises for
+        ``marginals="data"`` where they cannot."""
         reason = None
         quantiles = getattr(self, "_marginal_quantiles", None)
         if quantiles is None and not self._has_category_shares():
@@ -255,14 +303,15 @@ class MarginalsMixin:
                 "this model stored no training marginals (fitted on a memory-mapped X, or "
                 "saved by an earlier skvae)"
             )
-        elif conditions is not None:
-            reason = "conditional draws follow the model's conditional marginals"
         elif getattr(self, "_training_conditions", None) is None and len(self.condition_columns_):
-            reason = "this conditional model stored no training conditions to draw from"
+            reason = (
+                "this conditional model stored no training conditions, which the map's "
+                "reference draw is drawn under"
+            )
         if reason is not None and marginals == "data":
             raise ValueError(
-                f"marginals='data' applies to unconditional draws of a model fitted on "
-                f"in-memory rows; {reason}: use marginals='model'"
+                f"marginals='data' applies to a model fitted on in-memory rows; {reason}: "
+                "use marginals='model'"
             )
         return reason is None
 

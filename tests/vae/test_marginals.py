@@ -89,8 +89,6 @@ def test_marginals_errors_say_what_to_do(fitted):
     vae, _ = fitted
     with pytest.raises(ValueError, match="marginals must be 'auto', 'data' or 'model'; got 'x'"):
         vae.sample(2, marginals="x")
-    with pytest.raises(ValueError, match="conditional draws"):
-        vae.sample(2, conditions={"score": 0.0}, marginals="data")
     older = pickle.loads(pickle.dumps(vae))
     older._marginal_quantiles = None  # as a model saved before the calibration
     with pytest.raises(ValueError, match="stored no training marginals"):
@@ -101,14 +99,21 @@ def test_marginals_errors_say_what_to_do(fitted):
     )
 
 
-def test_conditional_draws_keep_the_model_marginals(fitted):
-    """Value-conditioned draws are the model's p(x_rest | x_given): no calibration."""
-    vae, _ = fitted
-    given = vae.sample(20, random_state=5, conditions={"score": 1.5})
-    model_draws = vae.sample(20, random_state=5, conditions={"score": 1.5}, marginals="model")
-    pd.testing.assert_frame_equal(given, model_draws)
-    # The model's blurred values, not the two training values a calibration would give.
-    assert given["flag"].nunique() > 2 and np.isfinite(given["flag"]).all()
+def test_conditional_draws_take_the_training_marginals_too(fitted):
+    """Value-conditioned draws come from the calibrated model too: a two-valued column
+    takes only its two training values and a positive one stays positive (the model's
+    own draws blur both), while the given value is held exactly and the skewed column
+    still follows the given score (a higher score, a higher income)."""
+    vae, frame = fitted
+    given = vae.sample(400, random_state=5, conditions={"score": 1.5})
+    pd.testing.assert_frame_equal(
+        given, vae.sample(400, random_state=5, conditions={"score": 1.5}, marginals="data")
+    )
+    model_draws = vae.sample(400, random_state=5, conditions={"score": 1.5}, marginals="model")
+    assert set(given["flag"]) <= {0.05, -0.04} and model_draws["flag"].nunique() > 2
+    assert (given["score"] == 1.5).all() and given["income"].min() >= frame["income"].min()
+    low = vae.sample(400, random_state=5, conditions={"score": -1.5})
+    assert given["income"].median() > 2 * low["income"].median()
 
 
 def test_quantile_map_of_a_small_continuous_column_interpolates():

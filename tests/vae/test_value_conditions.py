@@ -48,8 +48,17 @@ def test_a_value_outside_the_training_range_is_warned_about(line):
     with pytest.warns(
         UserWarning, match=r"outside the training range: 'x0' = 20 \(training range"
     ) as caught:
-        line.sample(5, random_state=0, conditions={0: 20.0})
+        far = line.sample(5, random_state=0, conditions={0: 20.0})
     assert any(w.filename == __file__ for w in caught)
+    # Under the training marginals it conditions as the range's end does, and says so.
+    assert any("drawn as for the nearest end of the range" in str(w.message) for w in caught)
+    highest = float(line._marginal_quantiles["quantiles"][-1, 0])
+    np.testing.assert_array_equal(
+        far[:, 1], line.sample(5, random_state=0, conditions={0: highest})[:, 1]
+    )
+    assert far[:, 1].max() <= line._marginal_quantiles["quantiles"][-1, 1]
+    with pytest.warns(UserWarning, match="look much like unconditional ones"):
+        line.sample(5, random_state=0, conditions={0: 20.0}, marginals="model")
 
 
 def test_categories_and_frames():
@@ -92,8 +101,11 @@ def test_bad_conditions_get_clear_errors(line):
     # Text for a numeric column gets advice about the condition, not about column_types.
     with pytest.raises(ValueError, match=r"column 'x1' the value 'tall', but the column is num"):
         line.sample(5, conditions={1: "tall"})
-    with pytest.raises(ValueError, match="leave latent='auto'"):
-        line.sample(5, conditions={0: 1.0}, latent="aggregate")
+    flow = VAETransformer(n_components=1, posterior="flow", n_flows=1, max_iter=2, random_state=0)
+    with pytest.raises(ValueError, match="plain Gaussian posterior.*leave latent='auto'"):
+        flow.fit(np.random.default_rng(0).normal(size=(50, 2))).sample(
+            5, conditions={0: 1.0}, latent="aggregate"
+        )
     with pytest.warns(UserWarning, match="unlikely under the model"):
         line.sample(5, random_state=0, conditions={0: 40.0})
 
@@ -188,10 +200,12 @@ def test_array_conditions_get_errors_about_conditions():
 
 def test_a_common_category_is_drawn_from_the_models_conditional_with_its_spread():
     """Given a category of half the rows of a penguin-like table, the generated rows have
-    the mean and spread of the model's own p(x_rest | x_given), read off by rejection
-    from 60,000 draws of its prior, and no warning says the value is unlikely: the
-    proposal mixes the encoder's q(z | x_given) with the prior. Alone, q(z | x_given) was
-    too narrow for a common value: about 20 effective draws of 20,480, a warning, and
+    the mean and spread of the rows of 60,000 unconditional draws that hold the value
+    (rejection): with the defaults, of sample()'s own draws (the aggregate posterior, the
+    training marginals); with latent="prior" and marginals="model", of the raw model's
+    from the prior. No warning says the value is unlikely: the proposal mixes the
+    encoder's q(z | x_given) with z's own distribution. Alone, q(z | x_given) was too
+    narrow for a common value: about 20 effective draws of 20,480, a warning, and
     lengths 15 to 22 % less spread than the model's."""
     import warnings
 
@@ -213,15 +227,18 @@ def test_a_common_category_is_drawn_from_the_models_conditional_with_its_spread(
         }
     )
     vae = VAETransformer(random_state=0).fit(frame)
-    reference = vae.sample(60000, random_state=1, latent="prior", marginals="model")
-    for column, value in (("sex", "m"), ("island", "B")):
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", UserWarning)
-            rows = vae.sample(1000, random_state=0, conditions={column: value})
-        model = reference[reference[column] == value]
-        for name in ("length", "mass"):
-            assert rows[name].std() == pytest.approx(model[name].std(), rel=0.08)
-            assert abs(rows[name].mean() - model[name].mean()) < 0.1 * model[name].std()
+    for options in ({}, {"latent": "prior", "marginals": "model"}):
+        reference = vae.sample(60000, random_state=1, **options)
+        for column, value in (("sex", "m"), ("island", "B"), ("species", "C")):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", UserWarning)
+                rows = vae.sample(1000, random_state=0, conditions={column: value}, **options)
+            model = reference[reference[column] == value]
+            for name in ("length", "mass"):
+                assert rows[name].std() == pytest.approx(model[name].std(), rel=0.08)
+                assert abs(rows[name].mean() - model[name].mean()) < 0.1 * model[name].std()
+            share = (rows["island"] == "D").mean()  # species C lives on island D only
+            assert share == pytest.approx((model["island"] == "D").mean(), abs=0.05)
 
 
 def test_the_defensive_weight_correction_is_the_prior_over_the_mixtures_density():

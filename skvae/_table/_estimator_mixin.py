@@ -203,7 +203,7 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         """Coded rows of X for a fitted estimator, with its likelihoods' support checked."""
         check_is_fitted(self)
         X = self._validate_table(X, reset=False)
-        self._check_likelihood_support(self._modelled_columns(X))
+        self._check_likelihood_support(self._modelled_columns(X), fitted=True)
         return X
 
     def _fit_columns(self, X, as_frame):
@@ -235,36 +235,28 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
     def _modelled_kinds(self):
         return [str(k) for k in self.column_kinds_[self._data_columns()]]
 
-    def _check_likelihood_support(self, X):
+    def _check_likelihood_support(self, X, fitted=False):
         """Bernoulli columns of the modelled coded rows X must lie in [0, 1], integer ones
-        hold whole numbers."""
+        hold whole numbers; ``fitted``: X is new rows for a fitted model (a kind is then
+        changed by refitting)."""
         kinds = np.asarray(self._modelled_kinds())
-        integer = kinds == "integer"
-        if integer.any():
-            values = X[:, integer]
-            fractional = np.isfinite(values) & (values != np.round(values))
-            if fractional.any():
-                row, column = np.argwhere(fractional)[0]
-                name = str(np.asarray(self._column_names())[self._data_columns()][integer][column])
-                raise ValueError(
-                    f"column {name!r} has kind 'integer' (a probability per whole number) but "
-                    f"holds {values[row, column]:g}; round it, or give it a continuous kind "
-                    f"such as column_types={{{name!r}: 'student_t'}}"
-                )
+        names = np.asarray(self._column_names())[self._data_columns()]
+        refuse_fractional(X[:, kinds == "integer"], names[kinds == "integer"], fitted)
         bernoulli = kinds == "bernoulli"
         if not bernoulli.any() or np.isnan(X[:, bernoulli]).all():
             return
         low, high = np.nanmin(X[:, bernoulli]), np.nanmax(X[:, bernoulli])
         if low < 0 or high > 1:
             if self.likelihood == "bernoulli" and bernoulli.all():
+                remedy = "Refit with" if fitted else "Use"
                 raise ValueError(
                     'likelihood="bernoulli" needs X in [0, 1]; got values from '
-                    f'{low:g} to {high:g}. Use likelihood="gaussian" or rescale X.'
+                    f'{low:g} to {high:g}. {remedy} likelihood="gaussian" or rescale X.'
                 )
-            names = np.asarray(self._column_names())[self._data_columns()][bernoulli]
+            remedy = "Rescale them, or refit with" if fitted else "Give them"
             raise ValueError(
-                f"Bernoulli columns {names.tolist()} need values in [0, 1]; got values from "
-                f"{low:g} to {high:g}. Give them another kind in column_types."
+                f"Bernoulli columns {names[bernoulli].tolist()} need values in [0, 1]; got "
+                f"values from {low:g} to {high:g}. {remedy} another kind in column_types."
             )
 
     # -- the model's coding ---------------------------------------------------------------
@@ -348,3 +340,38 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         if library is None:
             return out
         return from_pandas(out, library, schema.get("enums", ()))
+
+
+def refuse_fractional(values, names, fitted=False):
+    """Raise for a value that is not a whole number in columns of kind "integer".
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_columns)
+        The integer columns' coded values (NaN where missing).
+    names : sequence of str
+        Their names.
+    fitted : bool, default=False
+        The rows are new rows for a fitted model, whose kinds change only by refitting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._estimator_mixin import refuse_fractional
+    >>> refuse_fractional(np.array([[1.0], [np.nan]]), ["n"])   # whole numbers pass
+    >>> refuse_fractional(np.array([[5.3]]), ["n"], fitted=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'n' was fitted with kind 'integer' (a probability per whole number) ...
+    """
+    fractional = np.isfinite(values) & (values != np.round(values))
+    if fractional.any():
+        row, column = np.argwhere(fractional)[0]
+        name = str(names[column])
+        has = "was fitted with" if fitted else "has"
+        remedy = "refit with" if fitted else "give it"
+        raise ValueError(
+            f"column {name!r} {has} kind 'integer' (a probability per whole number) but "
+            f"holds {values[row, column]:g}; round it, or {remedy} a continuous kind such "
+            f"as column_types={{{name!r}: 'student_t'}}"
+        )

@@ -148,7 +148,8 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         return Z.astype(X.dtype)
 
     def inverse_transform(self, X, conditions=None):
-        """Decoder mean E[x|z] for latent rows, in the units and dtype of the training X.
+        """Decoder mean E[x|z] for latent rows, in the units of the training X (a frame
+        like it if fitted on one; float32 for a float32 array, else float64).
 
         With ``n_components_lower`` the rows are top-layer latents z and are decoded at
         the lower layer's conditional mean E[z1|z].

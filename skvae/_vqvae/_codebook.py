@@ -124,7 +124,8 @@ class CodebookMixin:
         Returns
         -------
         X_original : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            Decoded rows in the training X's units and dtype: means of continuous columns
+            Decoded rows in the training X's units (float32 for a float32 array, else
+            float64; arrays are float input): means of continuous columns
             (rounded and clipped to the training range for integer columns),
             probabilities of Bernoulli columns (True/False at 0.5 for boolean ones), the
             most probable category of categorical columns. A DataFrame with the training

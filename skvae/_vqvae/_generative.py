@@ -67,8 +67,9 @@ class PriorMixin:
         Returns
         -------
         X_new : ndarray or DataFrame of shape (n_samples, `n_features_in_`)
-            Generated rows in the training X's units and dtype (a DataFrame with the
-            training frame's columns, dtypes and categories when fitted on one).
+            Generated rows in the training X's units (a DataFrame with the training
+            frame's columns, dtypes and categories when fitted on one; for an array,
+            float32 for a float32 X, else float64: arrays are float input).
         codes : ndarray of shape (n_samples, n_latents), dtype=int64
             The code tuple of each row (only with ``return_codes=True``).
 

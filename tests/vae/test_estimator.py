@@ -527,6 +527,25 @@ def test_bad_parameters_get_clear_errors(params, match, wine):
         VAETransformer(max_iter=2, **params).fit(wine[0][:50])
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 2 epochs
+def test_values_outside_a_fitted_kinds_support_say_to_refit():
+    """New rows outside a fitted model's 0/1 kinds get an error that says a kind changes
+    by refitting (column_types or likelihood act at fit), not the fit's own advice."""
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"flag": [True, False] * 20, "x": np.linspace(0.0, 1.0, 40)})
+    vae = VAETransformer(max_iter=2, random_state=0).fit(frame)
+    with pytest.raises(
+        ValueError,
+        match=r"\['flag'\] need values in \[0, 1\]; got values "
+        r"from 2 to 2\. Rescale them, or refit with another kind",
+    ):
+        vae.transform(pd.DataFrame({"flag": [2.0], "x": [0.5]}))
+    binary = VAETransformer(likelihood="bernoulli", max_iter=2, random_state=0)
+    binary.fit(np.tile([[0.0, 1.0], [1.0, 0.0]], (20, 1)))
+    with pytest.raises(ValueError, match='from 0 to 3. Refit with likelihood="gaussian"'):
+        binary.score_samples([[3.0, 0.0]])
+
+
 @pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 1 epoch
 def test_n_components_above_the_column_count_warns_at_fit_naming_both():
     """An integer n_components above X's 4 columns warns at fit (a UserWarning naming

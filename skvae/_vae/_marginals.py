@@ -235,10 +235,15 @@ def calibrate_marginals(values, sorted_reference, marginals):
 
 
 def uncalibrate_values(values, sorted_reference, marginals):
-    """The values whose image under :func:`calibrate_marginals` is ``values``: each
-    column's value mapped through the training CDF, then the reference draw's quantile
-    function. A value held by several training quantiles (an atom) maps from the middle
-    of its levels, and one outside the training range from the nearest end.
+    """The values whose image under :func:`calibrate_marginals` is ``values``, and which of
+    them that map gives from a whole interval of model values (atoms).
+
+    Each column's value goes through the training CDF, then the reference draw's quantile
+    function. A value outside the training range is taken as the nearest end of it. A
+    value that a discrete column's step function, or two or more equal quantiles of a
+    continuous one, give for a range of levels is an atom: the map sends an interval of
+    model values to it, so its probability under the model is that interval's, not a
+    density at one point; the middle of its levels is returned for it.
 
     Parameters
     ----------
@@ -250,36 +255,41 @@ def uncalibrate_values(values, sorted_reference, marginals):
     Returns
     -------
     uncalibrated : ndarray of shape (n_columns,)
+    atoms : ndarray of bool, shape (n_columns,)
 
     Examples
     --------
     >>> import numpy as np
     >>> from skvae._vae._marginals import uncalibrate_values, fit_marginal_quantiles
     >>> rng = np.random.default_rng(0)
-    >>> marginals = fit_marginal_quantiles(rng.exponential(size=(5000, 1)))
-    >>> reference = np.sort(rng.normal(size=(8192, 1)), axis=0)
+    >>> X = np.column_stack([rng.exponential(size=5000), rng.choice([0.0, 1.0], size=5000)])
+    >>> marginals = fit_marginal_quantiles(X)
+    >>> reference = np.sort(rng.normal(size=(8192, 2)), axis=0)
     >>> median = np.median(marginals["quantiles"][:, 0])
-    >>> round(float(uncalibrate_values(np.array([median]), reference, marginals)[0]), 1)
-    0.0
+    >>> y, atoms = uncalibrate_values(np.array([median, 1.0]), reference, marginals)
+    >>> round(float(y[0]), 1), atoms.tolist()   # a flag's 1 is an atom, a median is not
+    (0.0, [False, True])
     """
     uncalibrated = np.array(values, dtype=np.float64)
+    atoms = np.zeros(len(uncalibrated), dtype=bool)
     n_reference = len(sorted_reference)
     ranks = (np.arange(n_reference) + 0.5) / n_reference
-    quantiles = marginals["quantiles"]
+    quantiles, discrete = marginals["quantiles"], marginals["discrete"]
     last = len(quantiles) - 1
     for j, value in enumerate(uncalibrated):
         if np.isnan(value) or np.isnan(quantiles[:, j]).any():
             continue
+        value = np.clip(value, quantiles[0, j], quantiles[-1, j])
         low = np.searchsorted(quantiles[:, j], value, side="left")
         high = np.searchsorted(quantiles[:, j], value, side="right")
-        if low < high or low in (0, last + 1):
-            # Levels low..high-1 hold the value (the middle of them); or it lies outside.
-            level = np.clip((low + high - 1) / 2, 0, last)
+        atoms[j] = high - low >= (1 if discrete[j] else 2)
+        if low < high:  # levels low..high-1 hold the value: the middle of them
+            level = (low + high - 1) / 2
         else:  # between two quantiles: linear, as calibrate_marginals interpolates
             below, above = quantiles[low - 1, j], quantiles[low, j]
             level = low - 1 + (value - below) / (above - below)
         uncalibrated[j] = np.interp(level / last, ranks, sorted_reference[:, j])
-    return uncalibrated
+    return uncalibrated, atoms
 
 
 class MarginalsMixin:

@@ -98,15 +98,20 @@ class ValueConditionsMixin:
         # As sample's unconditional rows from the same latent are drawn: the decoder's
         # logits tilted, the numeric columns mapped onto the training marginals.
         sorted_reference, logit_offsets = self._calibration(latent) if calibrate else (None, 0)
-        inputs = self._prediction_inputs(self._model_space_row(row, given, sorted_reference))
+        model_row, atoms = self._model_space_row(row, given, sorted_reference)
+        inputs = self._prediction_inputs(model_row)
         log_weights, params = self._weighted_draws(inputs, n_samples, rng, latent)
-        if calibrate:
+        if np.ndim(logit_offsets):  # a model saved before the tilt has none (0)
             data = self._data_columns().tolist()
             log_weights = log_weights + tilted_log_prob_shift(
                 params, self._model.layout, logit_offsets, {data.index(j): row[0, j] for j in given}
             )
+        if len(atoms):
+            hits = self._hits_atoms(params + logit_offsets, row, atoms, sorted_reference, rng)
+            # No draw that gives the values: the draws unweighted, and the warning below.
+            log_weights = np.where(hits, log_weights, -np.inf) if hits.any() else 0 * log_weights
         weights = self_normalised_weights(log_weights)
-        effective = 1.0 / np.sum(weights**2)
+        effective = 1.0 / np.sum(weights**2) if not len(atoms) or hits.any() else 0.0
         if effective < LOW_EFFECTIVE_DRAWS:
             warnings.warn(
                 f"The given values {conditions!r} are unlikely under the model: the "
@@ -163,17 +168,43 @@ class ValueConditionsMixin:
         return draws[:, 1] + log_prior_over_defensive(noise, mean, log_var), params
 
     def _model_space_row(self, row, given, sorted_reference):
-        """The coded row with its given numeric values where the model draws them: under
-        the training marginals a value v is the model's T^-1(v), T the quantile map of
-        unconditional draws (skvae._vae._marginals), so the rows are those of the
-        calibrated model given v. None: the row as it is."""
+        """The coded row with its given numeric values where the model draws them, and
+        the positions of the given atoms (see uncalibrate_values), NaN in that row.
+
+        Under the training marginals a value v is the model's T^-1(v), T the quantile map
+        of unconditional draws (skvae._vae._marginals), so the rows are those of the
+        calibrated model given v. An atom v comes from an interval of model values: its
+        column is left out of the model's inputs, and draws are kept by whether they
+        give v (_hits_atoms). Without the map (None) the row is as it is."""
         if sorted_reference is None:
-            return row
+            return row, []
         columns = self._numeric_code_columns()
         values = np.where(np.isin(columns, given), row[0, columns], np.nan)
         mapped = row.copy()  # the columns not given stay NaN
-        mapped[0, columns] = uncalibrate_values(values, sorted_reference, self._marginal_quantiles)
-        return mapped
+        uncalibrated, atoms = uncalibrate_values(values, sorted_reference, self._marginal_quantiles)
+        integer = np.asarray(self.column_kinds_[columns] == "integer")
+        # An integer column's model draws are whole numbers: T^-1(v) is taken as one.
+        mapped[0, columns] = np.where(integer, np.round(uncalibrated), uncalibrated)
+        mapped[0, columns[atoms]] = np.nan
+        return mapped, columns[atoms]
+
+    def _hits_atoms(self, params, row, atoms, sorted_reference, rng):
+        """Whether each draw's x ~ p(x | its decoder outputs ``params``), mapped by T,
+        holds the given atoms of ``row`` (columns ``atoms``; a value outside the training
+        range as its nearest end): an unbiased estimate of the probability that the draw
+        gives them."""
+        codes = self._assemble_codes(
+            self._model.layout.sample_columns(params, observation_log_var(self._model), rng),
+            np.zeros((len(params), 0)),
+        )
+        numeric = self._numeric_code_columns().tolist()
+        ks = [numeric.index(j) for j in atoms]
+        stored = self._marginal_quantiles
+        marginals = {"quantiles": stored["quantiles"][:, ks], "discrete": stored["discrete"][ks]}
+        mapped = calibrate_marginals(codes[:, atoms], sorted_reference[:, ks], marginals)
+        # A value outside the training range stands for the nearest end of it.
+        wanted = np.clip(row[0, atoms], marginals["quantiles"][0], marginals["quantiles"][-1])
+        return np.all(mapped == wanted, axis=1)
 
     def _coded_value_row(self, conditions, calibrate=False):
         """One coded row holding the given values (NaN elsewhere), and their positions."""

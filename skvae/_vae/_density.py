@@ -50,11 +50,9 @@ class DensityMixin(
         prior N(0, I) where no training row's code lies (see :doc:`/synthetic_data`,
         :doc:`/conditional`; ``latent="prior"``: from N(0, I)). The observation noise of
         p(x|z) is included (Gaussian noise with the learned variances, or Bernoulli
-        draws), so samples have the spread of real data. Each numeric column is then
-        mapped onto the training column's distribution, keeping the model's ranks, and
-        the categories of each 0/1 and categorical column are drawn with their training
-        shares (see ``marginals``); draws under ``conditions`` come from that generator
-        given them.
+        draws), so samples have the spread of real data. Numeric columns are then mapped
+        onto the training marginals, keeping the model's ranks, and categories drawn
+        with their training shares (see ``marginals``), also under ``conditions``.
 
         Parameters
         ----------
@@ -71,9 +69,8 @@ n_conditions), default=None
             ``latent`` and ``marginals`` describe, by sampling-importance-resampling over
             latent draws from q(z | x_given) and from z's own distribution, as
             :class:`VAEImputer` fills holes (a warning says when the values are so unlikely
-            that few draws carry the weight). With the defaults the rows are distributed
-            as the rows of unconditional draws that hold the given values (rejection,
-            without its cost). For a conditional model, the values of the
+            that few draws carry the weight): with the defaults, distributed as the
+            unconditional draws that hold the values. For a conditional model, the values of the
             ``condition_on`` columns: one row is broadcast to all samples; None draws
             them with their training shares (:ref:`label-conditional`).
         latent : {"auto", "aggregate", "prior"}, default="auto"
@@ -94,13 +91,11 @@ n_conditions), default=None
             category, the same for every row, chosen on a draw of 32768 rows so that the
             categories come out with their training shares: every row's odds between two
             categories move by the same factor, so the rows that favour a category
-            still do. The rows are then no longer draws from p(x) itself. Under
-            ``conditions``, the rows are those of this calibrated generator given the
-            conditions: a given numeric value v conditions the model on the value that
-            the map takes to v, and the other columns go through the same map and tilt.
-            ``"model"``: the model's draws as they are. ``"auto"`` is ``"data"`` for a
-            model that stored the quantiles and shares (fitted on in-memory rows), else
-            ``"model"``.
+            still do. The rows are then no longer draws from p(x) itself; under
+            ``conditions``, they are this calibrated generator's given the conditions
+            (:ref:`value-conditions`). ``"model"``: the model's draws as they are.
+            ``"auto"`` is ``"data"`` for a model that stored the quantiles and shares
+            (fitted on in-memory rows), else ``"model"``.
 
         Returns
         -------
@@ -143,17 +138,7 @@ n_conditions), default=None
             )
         rng = check_random_state(random_state)
         if isinstance(conditions, Mapping):
-            # Weighting draws by the aggregate posterior's density needs the plain Gaussian
-            # q(z | x) (skvae._vae._value_conditions): a flow or a hierarchy uses the prior.
-            plain = bool(self._model.latents.closed_form_kl)
-            if latent == "aggregate" and not plain:
-                raise ValueError(
-                    "latent='aggregate' with conditions given as a dict needs a plain "
-                    "Gaussian posterior; this model has a flow or a hierarchy, whose rows "
-                    "under given values come from the prior: leave latent='auto'"
-                )
-            if latent == "auto":
-                latent = "aggregate" if has_aggregate and plain else "prior"
+            latent = self._latent_given_values(latent, has_aggregate)
             return self._to_output(
                 self._sample_given_values(n_samples, rng, conditions, latent, calibrate)
             )

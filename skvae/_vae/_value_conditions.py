@@ -30,6 +30,7 @@ from skvae._table._column_keys import labelled_position, plain_value
 from skvae._table._dtypes import holds_booleans
 from skvae._user_frame import user_stacklevel
 from skvae._vae._aggregate_posterior import aggregate_log_density, draw_from_aggregate_posterior
+from skvae._vae._calibrated_conditions import CalibratedConditionsMixin
 from skvae._vae._category_shares import tilted_log_prob_shift
 from skvae._vae._defensive_draws import (
     IMPORTANCE_DRAW_HEAD,
@@ -39,7 +40,7 @@ from skvae._vae._defensive_draws import (
     with_prior_draws,
 )
 from skvae._vae._exact_density import observation_log_var
-from skvae._vae._marginals import calibrate_marginals, uncalibrate_values
+from skvae._vae._marginals import calibrate_marginals
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
 # generated row, between 1 and 25 chunks.
@@ -67,7 +68,7 @@ def _one_value(value, name):
     return value
 
 
-class ValueConditionsMixin:
+class ValueConditionsMixin(CalibratedConditionsMixin):
     """Generation under given column values for the VAE estimators (see module docstring).
 
     Examples
@@ -134,6 +135,21 @@ class ValueConditionsMixin:
         codes[:, given] = row[0, given]
         return codes
 
+    def _latent_given_values(self, latent, has_aggregate):
+        """Where z comes from under conditions given as a dict ("prior" or "aggregate").
+        Weighting draws by the aggregate posterior's density needs the plain Gaussian
+        q(z | x) (see _weighted_draws): a flow or a hierarchy uses the prior."""
+        plain = bool(self._model.latents.closed_form_kl)
+        if latent == "aggregate" and not plain:
+            raise ValueError(
+                "latent='aggregate' with conditions given as a dict needs a plain Gaussian "
+                "posterior; this model has a flow or a hierarchy, whose rows under given "
+                "values come from the prior: leave latent='auto'"
+            )
+        if latent == "auto":
+            return "aggregate" if has_aggregate and plain else "prior"
+        return latent
+
     def _weighted_draws(self, inputs, n_samples, rng, latent):
         """Latent draws for the one-row ``inputs``: their log importance weights for
         p(z | x_given) under z's distribution ``latent``, and their decoder outputs."""
@@ -166,45 +182,6 @@ class ValueConditionsMixin:
             log_density = aggregate_log_density(self._aggregate_mixture(), z)
             return draws[:, 1] + log_density_over_defensive(log_density, noise, log_var), params
         return draws[:, 1] + log_prior_over_defensive(noise, mean, log_var), params
-
-    def _model_space_row(self, row, given, sorted_reference):
-        """The coded row with its given numeric values where the model draws them, and
-        the positions of the given atoms (see uncalibrate_values), NaN in that row.
-
-        Under the training marginals a value v is the model's T^-1(v), T the quantile map
-        of unconditional draws (skvae._vae._marginals), so the rows are those of the
-        calibrated model given v. An atom v comes from an interval of model values: its
-        column is left out of the model's inputs, and draws are kept by whether they
-        give v (_hits_atoms). Without the map (None) the row is as it is."""
-        if sorted_reference is None:
-            return row, []
-        columns = self._numeric_code_columns()
-        values = np.where(np.isin(columns, given), row[0, columns], np.nan)
-        mapped = row.copy()  # the columns not given stay NaN
-        uncalibrated, atoms = uncalibrate_values(values, sorted_reference, self._marginal_quantiles)
-        integer = np.asarray(self.column_kinds_[columns] == "integer")
-        # An integer column's model draws are whole numbers: T^-1(v) is taken as one.
-        mapped[0, columns] = np.where(integer, np.round(uncalibrated), uncalibrated)
-        mapped[0, columns[atoms]] = np.nan
-        return mapped, columns[atoms]
-
-    def _hits_atoms(self, params, row, atoms, sorted_reference, rng):
-        """Whether each draw's x ~ p(x | its decoder outputs ``params``), mapped by T,
-        holds the given atoms of ``row`` (columns ``atoms``; a value outside the training
-        range as its nearest end): an unbiased estimate of the probability that the draw
-        gives them."""
-        codes = self._assemble_codes(
-            self._model.layout.sample_columns(params, observation_log_var(self._model), rng),
-            np.zeros((len(params), 0)),
-        )
-        numeric = self._numeric_code_columns().tolist()
-        ks = [numeric.index(j) for j in atoms]
-        stored = self._marginal_quantiles
-        marginals = {"quantiles": stored["quantiles"][:, ks], "discrete": stored["discrete"][ks]}
-        mapped = calibrate_marginals(codes[:, atoms], sorted_reference[:, ks], marginals)
-        # A value outside the training range stands for the nearest end of it.
-        wanted = np.clip(row[0, atoms], marginals["quantiles"][0], marginals["quantiles"][-1])
-        return np.all(mapped == wanted, axis=1)
 
     def _coded_value_row(self, conditions, calibrate=False):
         """One coded row holding the given values (NaN elsewhere), and their positions."""

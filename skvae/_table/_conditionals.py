@@ -13,6 +13,8 @@ from scipy.linalg import solve_triangular
 from scipy.special import gammaln
 from scipy.stats import chi2 as chi2_distribution
 
+from skvae._blas import one_blas_thread
+
 
 def conditional_draws(S, precision, noise, uniforms=None, df=None):
     """Completions of standardised rows S (NaN where missing) from the conditional of a
@@ -57,54 +59,55 @@ def conditional_draws(S, precision, noise, uniforms=None, df=None):
     >>> round(float(np.mean(filled[:, 0, 1])), 1)  # the regression of x2 on x1
     1.8
     """
-    k, n_rows = len(noise), len(S)
-    completions = np.repeat(S[None], k, axis=0)
-    log_density = np.zeros((k, n_rows))
-    holes = np.isnan(S)
-    noise = np.broadcast_to(noise[:, None] if noise.ndim == 2 else noise, (k, *S.shape))
-    patterns, pattern_of_row = np.unique(holes, axis=0, return_inverse=True)
-    for p, missing in enumerate(patterns):
-        n_missing, n_observed = int(missing.sum()), int((~missing).sum())
-        if n_missing == 0:
-            continue
-        rows, observed = np.flatnonzero(pattern_of_row.ravel() == p), ~missing
-        S_o = S[rows][:, observed]
-        # Conditioning with a precision matrix P: mean -P_mm^-1 P_mo s_o, scale P_mm^-1 =
-        # L^-T L^-1 with P_mm = L L^T, so that L^-T e has that covariance.
-        P_mm, P_mo = precision[np.ix_(missing, missing)], precision[np.ix_(missing, observed)]
-        mean = -np.linalg.solve(P_mm, P_mo @ S_o.T).T  # (rows, n_missing)
-        cholesky = np.linalg.cholesky(P_mm)
-        e = noise[:, rows, :n_missing]
-        step = solve_triangular(cholesky.T, e.reshape(-1, n_missing).T, lower=False).T
-        step = step.reshape(e.shape)
-        log_det = np.sum(np.log(np.diag(cholesky)))  # -1/2 log|P_mm^-1|
-        if df is None:
-            completions[np.ix_(np.arange(k), rows, np.flatnonzero(missing))] = mean + step
-            log_density[:, rows] = (
-                -n_missing / 2 * np.log(2 * np.pi) + log_det - np.sum(e**2, axis=2) / 2
+    with one_blas_thread():
+        k, n_rows = len(noise), len(S)
+        completions = np.repeat(S[None], k, axis=0)
+        log_density = np.zeros((k, n_rows))
+        holes = np.isnan(S)
+        noise = np.broadcast_to(noise[:, None] if noise.ndim == 2 else noise, (k, *S.shape))
+        patterns, pattern_of_row = np.unique(holes, axis=0, return_inverse=True)
+        for p, missing in enumerate(patterns):
+            n_missing, n_observed = int(missing.sum()), int((~missing).sum())
+            if n_missing == 0:
+                continue
+            rows, observed = np.flatnonzero(pattern_of_row.ravel() == p), ~missing
+            S_o = S[rows][:, observed]
+            # Conditioning with a precision matrix P: mean -P_mm^-1 P_mo s_o, scale P_mm^-1 =
+            # L^-T L^-1 with P_mm = L L^T, so that L^-T e has that covariance.
+            P_mm, P_mo = precision[np.ix_(missing, missing)], precision[np.ix_(missing, observed)]
+            mean = -np.linalg.solve(P_mm, P_mo @ S_o.T).T  # (rows, n_missing)
+            cholesky = np.linalg.cholesky(P_mm)
+            e = noise[:, rows, :n_missing]
+            step = solve_triangular(cholesky.T, e.reshape(-1, n_missing).T, lower=False).T
+            step = step.reshape(e.shape)
+            log_det = np.sum(np.log(np.diag(cholesky)))  # -1/2 log|P_mm^-1|
+            if df is None:
+                completions[np.ix_(np.arange(k), rows, np.flatnonzero(missing))] = mean + step
+                log_density[:, rows] = (
+                    -n_missing / 2 * np.log(2 * np.pi) + log_det - np.sum(e**2, axis=2) / 2
+                )
+                continue
+            # delta = s_o^T (P_oo - P_om P_mm^-1 P_mo) s_o, the Schur complement being
+            # the inverse of the observed block of the scale matrix.
+            delta = np.einsum("ij,jk,ik->i", S_o, precision[np.ix_(observed, observed)], S_o)
+            delta += np.einsum("ij,ij->i", S_o @ P_mo.T, mean)
+            conditional_df = df + n_observed
+            widening = (df + np.maximum(delta, 0.0)) / conditional_df  # (rows,)
+            chi2 = chi2_distribution.ppf(uniforms, conditional_df)[:, None]  # (k, 1)
+            radial = np.sqrt(conditional_df / chi2 * widening[None])  # (k, rows)
+            completions[np.ix_(np.arange(k), rows, np.flatnonzero(missing))] = (
+                mean + step * radial[..., None]
             )
-            continue
-        # delta = s_o^T (P_oo - P_om P_mm^-1 P_mo) s_o, the Schur complement being
-        # the inverse of the observed block of the scale matrix.
-        delta = np.einsum("ij,jk,ik->i", S_o, precision[np.ix_(observed, observed)], S_o)
-        delta += np.einsum("ij,ij->i", S_o @ P_mo.T, mean)
-        conditional_df = df + n_observed
-        widening = (df + np.maximum(delta, 0.0)) / conditional_df  # (rows,)
-        chi2 = chi2_distribution.ppf(uniforms, conditional_df)[:, None]  # (k, 1)
-        radial = np.sqrt(conditional_df / chi2 * widening[None])  # (k, rows)
-        completions[np.ix_(np.arange(k), rows, np.flatnonzero(missing))] = (
-            mean + step * radial[..., None]
-        )
-        squared = np.sum(e**2, axis=2) * conditional_df / chi2  # Mahalanobis over df
-        log_density[:, rows] = (
-            gammaln((conditional_df + n_missing) / 2)
-            - gammaln(conditional_df / 2)
-            - n_missing / 2 * np.log(conditional_df * np.pi)
-            + log_det
-            - n_missing / 2 * np.log(widening)[None]
-            - (conditional_df + n_missing) / 2 * np.log1p(squared / conditional_df)
-        )
-    return completions, log_density
+            squared = np.sum(e**2, axis=2) * conditional_df / chi2  # Mahalanobis over df
+            log_density[:, rows] = (
+                gammaln((conditional_df + n_missing) / 2)
+                - gammaln(conditional_df / 2)
+                - n_missing / 2 * np.log(conditional_df * np.pi)
+                + log_det
+                - n_missing / 2 * np.log(widening)[None]
+                - (conditional_df + n_missing) / 2 * np.log1p(squared / conditional_df)
+            )
+        return completions, log_density
 
 
 def conditional_means(S, precision):
@@ -119,4 +122,5 @@ def conditional_means(S, precision):
     >>> conditional_means(np.array([[2.0, np.nan], [np.nan, np.nan]]), precision).tolist()
     [[2.0, 1.0], [0.0, 0.0]]
     """
-    return conditional_draws(S, precision, np.zeros((1, S.shape[1])))[0][0]
+    with one_blas_thread():
+        return conditional_draws(S, precision, np.zeros((1, S.shape[1])))[0][0]

@@ -22,6 +22,7 @@ latent space then describes whitened axes, which worsens reconstructions
 
 import numpy as np
 
+from skvae._blas import one_blas_thread
 from skvae._table._codes import CONTINUOUS_KINDS
 from skvae._table._conditionals import conditional_means
 from skvae._table._discrete import MAX_DISCRETE_VALUES, is_discrete
@@ -115,40 +116,41 @@ def em_correlation(S, max_iter=EM_MAX_ITER, tol=EM_TOL):
     >>> bool(np.allclose(em_correlation(S), C, atol=0.06))
     True
     """
-    holes = np.isnan(S)
-    patterns, pattern_of_row = np.unique(holes, axis=0, return_inverse=True)
-    groups = [(missing, S[pattern_of_row.ravel() == p]) for p, missing in enumerate(patterns)]
-    # The start: the mean products over the pairs observed together.
-    observed = np.where(holes, 0.0, S)
-    counts = (~holes).T.astype(float) @ (~holes)
-    covariance = observed.T @ observed / np.maximum(counts, 1)
-    covariance = covariance + np.diag(np.where(np.diag(counts) > 0, 0.0, 1.0))
-    # Products over different subsets of rows need not form a covariance matrix (a column
-    # observed in a few rows can give a "correlation" above 1), and EM started there can
-    # stop before it becomes one: the start's eigenvalues are floored.
-    covariance = floored_covariance(covariance)
-    for _ in range(max_iter):
-        total = np.zeros_like(covariance)
-        for missing, rows in groups:
-            kept = ~missing
-            filled = np.where(np.isnan(rows), 0.0, rows)
-            if missing.any():
-                # Floored so that a pattern whose observed columns are collinear still solves.
-                inner = covariance[np.ix_(kept, kept)] + 1e-6 * np.eye(kept.sum())
-                regression = np.linalg.solve(inner, covariance[np.ix_(kept, missing)]).T
-                filled[:, missing] = rows[:, kept] @ regression.T
-                conditional = (
-                    covariance[np.ix_(missing, missing)]
-                    - regression @ covariance[np.ix_(kept, missing)]
-                )
-                total[np.ix_(missing, missing)] += len(rows) * conditional
-            total += filled.T @ filled
-        updated = total / len(S)
-        change = np.max(np.abs(updated - covariance))
-        covariance = updated
-        if change < tol:
-            break
-    return covariance
+    with one_blas_thread():
+        holes = np.isnan(S)
+        patterns, pattern_of_row = np.unique(holes, axis=0, return_inverse=True)
+        groups = [(missing, S[pattern_of_row.ravel() == p]) for p, missing in enumerate(patterns)]
+        # The start: the mean products over the pairs observed together.
+        observed = np.where(holes, 0.0, S)
+        counts = (~holes).T.astype(float) @ (~holes)
+        covariance = observed.T @ observed / np.maximum(counts, 1)
+        covariance = covariance + np.diag(np.where(np.diag(counts) > 0, 0.0, 1.0))
+        # Products over different subsets of rows need not form a covariance matrix (a column
+        # observed in a few rows can give a "correlation" above 1), and EM started there can
+        # stop before it becomes one: the start's eigenvalues are floored.
+        covariance = floored_covariance(covariance)
+        for _ in range(max_iter):
+            total = np.zeros_like(covariance)
+            for missing, rows in groups:
+                kept = ~missing
+                filled = np.where(np.isnan(rows), 0.0, rows)
+                if missing.any():
+                    # Floored so that a pattern whose observed columns are collinear still solves.
+                    inner = covariance[np.ix_(kept, kept)] + 1e-6 * np.eye(kept.sum())
+                    regression = np.linalg.solve(inner, covariance[np.ix_(kept, missing)]).T
+                    filled[:, missing] = rows[:, kept] @ regression.T
+                    conditional = (
+                        covariance[np.ix_(missing, missing)]
+                        - regression @ covariance[np.ix_(kept, missing)]
+                    )
+                    total[np.ix_(missing, missing)] += len(rows) * conditional
+                total += filled.T @ filled
+            updated = total / len(S)
+            change = np.max(np.abs(updated - covariance))
+            covariance = updated
+            if change < tol:
+                break
+        return covariance
 
 
 def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
@@ -184,17 +186,18 @@ def whitening_from_correlation(correlation, floor=EIGENVALUE_FLOOR):
     >>> (np.round(np.cov(X @ W, rowvar=False, bias=True), 6) + 0.0).tolist()  # + 0.0: no -0.0
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
-    order = np.argsort(eigenvalues)[::-1]
-    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
-    # The first entry within a relative 1e-6 of the largest: two rotated columns always
-    # give the eigenvectors (1, 1) and (1, -1) over sqrt(2), whose entries are equal up to
-    # rounding, and the last bit of the correlation (which moves with the order of its
-    # sums, a memory-mapped X's chunks against an in-memory X) must not pick the sign.
-    magnitude = np.abs(eigenvectors)
-    largest = (magnitude >= (1 - 1e-6) * magnitude.max(axis=0)).argmax(axis=0)
-    eigenvectors = eigenvectors * np.sign(eigenvectors[largest, np.arange(len(order))])
-    return eigenvectors / np.sqrt(np.maximum(eigenvalues, floor))
+    with one_blas_thread():
+        eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+        order = np.argsort(eigenvalues)[::-1]
+        eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+        # The first entry within a relative 1e-6 of the largest: two rotated columns always
+        # give the eigenvectors (1, 1) and (1, -1) over sqrt(2), whose entries are equal up to
+        # rounding, and the last bit of the correlation (which moves with the order of its
+        # sums, a memory-mapped X's chunks against an in-memory X) must not pick the sign.
+        magnitude = np.abs(eigenvectors)
+        largest = (magnitude >= (1 - 1e-6) * magnitude.max(axis=0)).argmax(axis=0)
+        eigenvectors = eigenvectors * np.sign(eigenvectors[largest, np.arange(len(order))])
+        return eigenvectors / np.sqrt(np.maximum(eigenvalues, floor))
 
 
 def log_sd(W):

@@ -12,6 +12,8 @@ saving); a file or pickle holds the mixture's parameters, never the codes.
 import numpy as np
 from sklearn.mixture import GaussianMixture
 
+from skvae._blas import one_blas_thread
+
 # Codes of at most this many training rows fit the mixture: enough for its <= 10
 # components in a few dimensions, and a fixed cost per fit whatever the table's size.
 MAX_CODE_ROWS = 2000
@@ -66,9 +68,10 @@ def fit_aggregate_posterior(codes, seed):
     if len(codes) < MIN_CODE_ROWS:
         return None
     n_mixture = int(min(MAX_MIXTURE_COMPONENTS, max(1, len(codes) // ROWS_PER_COMPONENT)))
-    mixture = GaussianMixture(
-        n_mixture, covariance_type="full", reg_covar=1e-4, random_state=seed
-    ).fit(codes)
+    with one_blas_thread():  # EM on small matrices (skvae._blas)
+        mixture = GaussianMixture(
+            n_mixture, covariance_type="full", reg_covar=1e-4, random_state=seed
+        ).fit(codes)
     return {
         "weights": mixture.weights_,
         "means": mixture.means_,

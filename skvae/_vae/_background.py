@@ -28,6 +28,7 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from scipy.special import gammaln
 
+from skvae._blas import one_blas_thread
 from skvae._table._codes import CONTINUOUS_KINDS, category_counts, discrete_value_counts
 from skvae._table._scaling import observed_log_scale
 from skvae._table._whitening import floored_covariance
@@ -68,33 +69,34 @@ def fit_background(X_data, kinds, n_categories, mean, scale):
     >>> bg["scatter"].shape, np.exp(bg["log_probabilities"][1, :3]).round(3).tolist()
     ((1, 1), [0.2, 0.467, 0.333])
     """
-    kinds = np.asarray(kinds, dtype=str)
-    X = np.asarray(X_data, dtype=np.float64)
-    real = np.isin(kinds, CONTINUOUS_KINDS) & (kinds != "integer")
-    U = (X[:, real] - mean[real]) / scale[real]
-    complete = U[~np.isnan(U).any(axis=1)]
-    scatter = _shrunk_scatter(complete, int(real.sum()))
-    width = max([2, *n_categories])  # a 0/1 column has two
-    log_probabilities = np.full((len(kinds), width), np.nan)
-    for j, counts in enumerate(discrete_value_counts(X, kinds, n_categories)):
-        if counts is not None:
-            counts = counts + CATEGORY_PSEUDO_COUNT
-            log_probabilities[j, : len(counts)] = np.log(counts / counts.sum())
-    return {
-        "real": real,
-        "integer": kinds == "integer",
-        "mean": np.asarray(mean, dtype=np.float64),
-        "scale": np.asarray(scale, dtype=np.float64),
-        "scatter": scatter,
-        "log_probabilities": log_probabilities,
-        "kinds": np.array([{"bernoulli": 1, "categorical": 2}.get(k, 0) for k in kinds]),
-        # What partial_fit merges the backgrounds of its calls with
-        # (skvae._vae._stream_summaries): the complete rows and their mean, each column's
-        # observed entries.
-        "n_complete": np.asarray(len(complete)),
-        "complete_mean": complete.mean(axis=0) if len(complete) else np.zeros(U.shape[1]),
-        "n_observed": np.count_nonzero(~np.isnan(X), axis=0),
-    }
+    with one_blas_thread():
+        kinds = np.asarray(kinds, dtype=str)
+        X = np.asarray(X_data, dtype=np.float64)
+        real = np.isin(kinds, CONTINUOUS_KINDS) & (kinds != "integer")
+        U = (X[:, real] - mean[real]) / scale[real]
+        complete = U[~np.isnan(U).any(axis=1)]
+        scatter = _shrunk_scatter(complete, int(real.sum()))
+        width = max([2, *n_categories])  # a 0/1 column has two
+        log_probabilities = np.full((len(kinds), width), np.nan)
+        for j, counts in enumerate(discrete_value_counts(X, kinds, n_categories)):
+            if counts is not None:
+                counts = counts + CATEGORY_PSEUDO_COUNT
+                log_probabilities[j, : len(counts)] = np.log(counts / counts.sum())
+        return {
+            "real": real,
+            "integer": kinds == "integer",
+            "mean": np.asarray(mean, dtype=np.float64),
+            "scale": np.asarray(scale, dtype=np.float64),
+            "scatter": scatter,
+            "log_probabilities": log_probabilities,
+            "kinds": np.array([{"bernoulli": 1, "categorical": 2}.get(k, 0) for k in kinds]),
+            # What partial_fit merges the backgrounds of its calls with
+            # (skvae._vae._stream_summaries): the complete rows and their mean, each column's
+            # observed entries.
+            "n_complete": np.asarray(len(complete)),
+            "complete_mean": complete.mean(axis=0) if len(complete) else np.zeros(U.shape[1]),
+            "n_observed": np.count_nonzero(~np.isnan(X), axis=0),
+        }
 
 
 def _shrunk_scatter(U, width):
@@ -128,23 +130,24 @@ def background_log_density(background, X_data):
     >>> bool(np.isclose(got[0], cauchy(scale=s).logpdf(0.5))), float(got[1])
     (True, 0.0)
     """
-    X = np.asarray(X_data, dtype=np.float64)
-    mean, scale = background["mean"], background["scale"]
-    log_density = _multivariate_cauchy(
-        (X[:, background["real"]] - mean[background["real"]]) / scale[background["real"]],
-        background["scatter"],
-    ) - observed_log_scale(X[:, background["real"]], scale[background["real"]])
-    for j in np.flatnonzero(background["integer"]):
-        log_density += _discretised_cauchy(X[:, j], mean[j], scale[j])
-    for j in np.flatnonzero(background["kinds"]):
-        x, table = X[:, j], background["log_probabilities"][j]
-        observed = ~np.isnan(x)
-        if background["kinds"][j] == 1:  # Bernoulli: x log P(1) + (1 - x) log P(0)
-            terms = x * table[1] + (1 - x) * table[0]
-        else:
-            terms = table[np.where(observed, x, 0).astype(int)]
-        log_density += np.where(observed, terms, 0.0)
-    return log_density
+    with one_blas_thread():
+        X = np.asarray(X_data, dtype=np.float64)
+        mean, scale = background["mean"], background["scale"]
+        log_density = _multivariate_cauchy(
+            (X[:, background["real"]] - mean[background["real"]]) / scale[background["real"]],
+            background["scatter"],
+        ) - observed_log_scale(X[:, background["real"]], scale[background["real"]])
+        for j in np.flatnonzero(background["integer"]):
+            log_density += _discretised_cauchy(X[:, j], mean[j], scale[j])
+        for j in np.flatnonzero(background["kinds"]):
+            x, table = X[:, j], background["log_probabilities"][j]
+            observed = ~np.isnan(x)
+            if background["kinds"][j] == 1:  # Bernoulli: x log P(1) + (1 - x) log P(0)
+                terms = x * table[1] + (1 - x) * table[0]
+            else:
+                terms = table[np.where(observed, x, 0).astype(int)]
+            log_density += np.where(observed, terms, 0.0)
+        return log_density
 
 
 def with_background(vae_log_density, background_log_density, weight=BACKGROUND_WEIGHT):

@@ -21,6 +21,7 @@ for FA fitted on the complete rows; 150 epochs with the decoder training took it
 import numpy as np
 from sklearn.decomposition import FactorAnalysis
 
+from skvae._blas import one_blas_thread
 from skvae._vae._missing_factor_analysis import factor_analysis_with_missing
 
 # Smallest variance above the floor that the raw variance weight can start at (log of it).
@@ -84,8 +85,9 @@ def factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor):
     >>> [a.shape for a in factor_analysis_of_incomplete_rows(X, 2, 1e-2)]
     [(3,), (2, 3), (3,)]
     """
-    prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
-    return factor_analysis_with_missing(X_scaled, n_components, var_floor, prior_rows)[:3]
+    with one_blas_thread():
+        prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
+        return factor_analysis_with_missing(X_scaled, n_components, var_floor, prior_rows)[:3]
 
 
 def padded_loadings(W, n_components):
@@ -144,36 +146,37 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     >>> weights["z_mean"][0].shape, weights["x_param"][0].shape, weights["obs_raw_var"].shape
     ((4, 1), (1, 4), (4,))
     """
-    if len(X_scaled) < 2:
-        # One row has no covariance to factor: unit noise and no loadings (sklearn's
-        # FactorAnalysis would divide by its zero variance).
-        mu, W, psi = X_scaled[0], np.zeros((0, X_scaled.shape[1])), np.ones(X_scaled.shape[1])
-    elif np.isnan(X_scaled).any():
-        mu, W, psi = factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor)
-    else:
-        fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
-        W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_
-    W = padded_loadings(W, n_components)
-    precision_loadings = W / psi  # W psi^-1, (k, p)
-    _, rotation = np.linalg.eigh(precision_loadings @ W.T)
-    W = rotation.T @ W
-    precision_loadings = W / psi
-    posterior_variance = 1.0 / (1.0 + np.sum(precision_loadings * W, axis=1))  # diag of S
-    mean_kernel = precision_loadings.T * posterior_variance  # (p, k): x -> S W psi^-1 x
-    n_features = X_scaled.shape[1]
-    raw_variance = np.log(np.maximum(psi - var_floor, MIN_RAW_VARIANCE))
-    weights = {
-        "z_mean": [mean_kernel, -mu @ mean_kernel],
-        "z_log_var": [np.zeros((n_features, n_components)), np.log(posterior_variance)],
-        "x_param": [W, mu],
-        "obs_raw_var": raw_variance,
-    }
-    return {
-        name: [np.asarray(w, np.float32) for w in value]
-        if isinstance(value, list)
-        else np.asarray(value, np.float32)
-        for name, value in weights.items()
-    }
+    with one_blas_thread():
+        if len(X_scaled) < 2:
+            # One row has no covariance to factor: unit noise and no loadings (sklearn's
+            # FactorAnalysis would divide by its zero variance).
+            mu, W, psi = X_scaled[0], np.zeros((0, X_scaled.shape[1])), np.ones(X_scaled.shape[1])
+        elif np.isnan(X_scaled).any():
+            mu, W, psi = factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor)
+        else:
+            fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
+            W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_
+        W = padded_loadings(W, n_components)
+        precision_loadings = W / psi  # W psi^-1, (k, p)
+        _, rotation = np.linalg.eigh(precision_loadings @ W.T)
+        W = rotation.T @ W
+        precision_loadings = W / psi
+        posterior_variance = 1.0 / (1.0 + np.sum(precision_loadings * W, axis=1))  # diag of S
+        mean_kernel = precision_loadings.T * posterior_variance  # (p, k): x -> S W psi^-1 x
+        n_features = X_scaled.shape[1]
+        raw_variance = np.log(np.maximum(psi - var_floor, MIN_RAW_VARIANCE))
+        weights = {
+            "z_mean": [mean_kernel, -mu @ mean_kernel],
+            "z_log_var": [np.zeros((n_features, n_components)), np.log(posterior_variance)],
+            "x_param": [W, mu],
+            "obs_raw_var": raw_variance,
+        }
+        return {
+            name: [np.asarray(w, np.float32) for w in value]
+            if isinstance(value, list)
+            else np.asarray(value, np.float32)
+            for name, value in weights.items()
+        }
 
 
 def load_start(model, weights):

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.cluster import KMeans
 
+from skvae._blas import one_blas_thread
 from skvae._vae._factor_start import factor_analysis_of_incomplete_rows
 from skvae._vae._linear_gaussian import CHUNK_ROWS, conditional_draw, conditional_mean
 from skvae._vae._missing_factor_analysis import factor_posterior
@@ -123,13 +124,16 @@ def responsibilities(X, intercept, W, noise_var, weights, means, covariances):
     >>> resp.round(3).tolist()  # x1 = -x0: the second row is in the second component
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    log_joint = np.empty((len(X), len(weights)))
-    for start in range(0, len(X), CHUNK_ROWS):
-        rows = slice(start, start + CHUNK_ROWS)
-        parts = _component_posteriors(X[rows], intercept, W, noise_var, weights, means, covariances)
-        log_joint[rows] = np.stack([part[0] for part in parts], axis=1)
-    log_likelihood = logsumexp(log_joint, axis=1)
-    return np.exp(log_joint - log_likelihood[:, None]), log_likelihood
+    with one_blas_thread():
+        log_joint = np.empty((len(X), len(weights)))
+        for start in range(0, len(X), CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            parts = _component_posteriors(
+                X[rows], intercept, W, noise_var, weights, means, covariances
+            )
+            log_joint[rows] = np.stack([part[0] for part in parts], axis=1)
+        log_likelihood = logsumexp(log_joint, axis=1)
+        return np.exp(log_joint - log_likelihood[:, None]), log_likelihood
 
 
 def fit_latent_mixture(X, intercept, W, noise_var, n_clusters, seed):
@@ -164,55 +168,56 @@ def fit_latent_mixture(X, intercept, W, noise_var, n_clusters, seed):
     >>> weights[order].round(2).tolist(), means[order, 0].round(1).tolist()
     ([0.75, 0.25], [-2.0, 2.0])
     """
-    q = len(W)
-    if n_clusters == 1:
-        return standard_prior(q)
-    X = np.asarray(X, dtype=np.float64)
-    n_samples = len(X)
-    observed = ~np.isnan(X)
-    z_start = factor_posterior(X, observed, intercept, W, noise_var)[0]
-    labels = KMeans(n_clusters, n_init=4, random_state=seed).fit_predict(z_start)
-    resp = np.eye(n_clusters)[labels]
-    # Every component starts as the standard prior, so the first M-step takes the moments
-    # of the standard prior's posteriors, weighted by the k-means labels.
-    weights = np.full(n_clusters, 1.0 / n_clusters)
-    means = np.zeros((n_clusters, q))
-    covariances = np.repeat(np.eye(q)[None], n_clusters, axis=0)
-    previous = -np.inf
-    for _ in range(MAX_ITER):
-        totals = np.zeros(n_clusters)
-        sums = np.zeros((n_clusters, q))
-        squares = np.zeros((n_clusters, q, q))
-        log_likelihood = 0.0
-        for start in range(0, n_samples, CHUNK_ROWS):
-            rows = slice(start, start + CHUNK_ROWS)
-            parts = _component_posteriors(
-                X[rows], intercept, W, noise_var, weights, means, covariances
-            )
-            log_joint = np.stack([part[0] for part in parts], axis=1)
-            row_log_lik = logsumexp(log_joint, axis=1)
-            log_likelihood += row_log_lik.sum()
-            if np.isfinite(previous):  # the k-means labels stand in for the first E-step
-                resp[rows] = np.exp(log_joint - row_log_lik[:, None])
-            for k, (_, z_mean, z_cov) in enumerate(parts):
-                r = resp[rows, k]
-                totals[k] += r.sum()
-                sums[k] += r @ z_mean
-                squares[k] += np.einsum("n,ni,nj->ij", r, z_mean, z_mean) + np.einsum(
-                    "n,nij->ij", r, z_cov
+    with one_blas_thread():
+        q = len(W)
+        if n_clusters == 1:
+            return standard_prior(q)
+        X = np.asarray(X, dtype=np.float64)
+        n_samples = len(X)
+        observed = ~np.isnan(X)
+        z_start = factor_posterior(X, observed, intercept, W, noise_var)[0]
+        labels = KMeans(n_clusters, n_init=4, random_state=seed).fit_predict(z_start)
+        resp = np.eye(n_clusters)[labels]
+        # Every component starts as the standard prior, so the first M-step takes the moments
+        # of the standard prior's posteriors, weighted by the k-means labels.
+        weights = np.full(n_clusters, 1.0 / n_clusters)
+        means = np.zeros((n_clusters, q))
+        covariances = np.repeat(np.eye(q)[None], n_clusters, axis=0)
+        previous = -np.inf
+        for _ in range(MAX_ITER):
+            totals = np.zeros(n_clusters)
+            sums = np.zeros((n_clusters, q))
+            squares = np.zeros((n_clusters, q, q))
+            log_likelihood = 0.0
+            for start in range(0, n_samples, CHUNK_ROWS):
+                rows = slice(start, start + CHUNK_ROWS)
+                parts = _component_posteriors(
+                    X[rows], intercept, W, noise_var, weights, means, covariances
                 )
-        log_likelihood /= n_samples
-        if np.isfinite(previous) and log_likelihood - previous < TOLERANCE:
-            break
-        previous = log_likelihood
-        # M-step: the responsibility-weighted moments of z's posteriors.
-        totals = np.maximum(totals, 1e-10)
-        weights = totals / totals.sum()
-        means = sums / totals[:, None]
-        covariances = squares / totals[:, None, None] - np.einsum("ki,kj->kij", means, means)
-        covariances = 0.5 * (covariances + np.swapaxes(covariances, 1, 2))
-        covariances += COVARIANCE_FLOOR * np.eye(q)
-    return weights, means, covariances
+                log_joint = np.stack([part[0] for part in parts], axis=1)
+                row_log_lik = logsumexp(log_joint, axis=1)
+                log_likelihood += row_log_lik.sum()
+                if np.isfinite(previous):  # the k-means labels stand in for the first E-step
+                    resp[rows] = np.exp(log_joint - row_log_lik[:, None])
+                for k, (_, z_mean, z_cov) in enumerate(parts):
+                    r = resp[rows, k]
+                    totals[k] += r.sum()
+                    sums[k] += r @ z_mean
+                    squares[k] += np.einsum("n,ni,nj->ij", r, z_mean, z_mean) + np.einsum(
+                        "n,nij->ij", r, z_cov
+                    )
+            log_likelihood /= n_samples
+            if np.isfinite(previous) and log_likelihood - previous < TOLERANCE:
+                break
+            previous = log_likelihood
+            # M-step: the responsibility-weighted moments of z's posteriors.
+            totals = np.maximum(totals, 1e-10)
+            weights = totals / totals.sum()
+            means = sums / totals[:, None]
+            covariances = squares / totals[:, None, None] - np.einsum("ki,kj->kij", means, means)
+            covariances = 0.5 * (covariances + np.swapaxes(covariances, 1, 2))
+            covariances += COVARIANCE_FLOOR * np.eye(q)
+        return weights, means, covariances
 
 
 def mixture_conditional_mean(X, intercept, W, noise_var, weights, means, covariances):
@@ -238,14 +243,15 @@ def mixture_conditional_mean(X, intercept, W, noise_var, weights, means, covaria
     ...                          np.full(2, 1e-6), *standard_prior(1)).round(3)
     array([[ 2., -2.]])
     """
-    if len(weights) == 1:  # one component: the linear Gaussian model's own fill
-        b, W_1, _ = _component_models(intercept, W, means, covariances)[0]
-        return conditional_mean(X, b, W_1, noise_var)
-    resp, _ = responsibilities(X, intercept, W, noise_var, weights, means, covariances)
-    expected = np.zeros_like(X, dtype=np.float64)
-    for k, (b_k, W_k, _) in enumerate(_component_models(intercept, W, means, covariances)):
-        expected += resp[:, k : k + 1] * conditional_mean(X, b_k, W_k, noise_var)
-    return expected
+    with one_blas_thread():
+        if len(weights) == 1:  # one component: the linear Gaussian model's own fill
+            b, W_1, _ = _component_models(intercept, W, means, covariances)[0]
+            return conditional_mean(X, b, W_1, noise_var)
+        resp, _ = responsibilities(X, intercept, W, noise_var, weights, means, covariances)
+        expected = np.zeros_like(X, dtype=np.float64)
+        for k, (b_k, W_k, _) in enumerate(_component_models(intercept, W, means, covariances)):
+            expected += resp[:, k : k + 1] * conditional_mean(X, b_k, W_k, noise_var)
+        return expected
 
 
 def mixture_conditional_draw(X, intercept, W, noise_var, weights, means, covariances, rng):
@@ -274,18 +280,19 @@ def mixture_conditional_draw(X, intercept, W, noise_var, weights, means, covaria
     >>> round(float(np.mean(draws[:, 0] > 0)), 2)  # the second component's share
     0.75
     """
-    if len(weights) == 1:  # one component: the draws of the linear Gaussian model itself
-        b, W_1, _ = _component_models(intercept, W, means, covariances)[0]
-        return conditional_draw(X, b, W_1, noise_var, rng)
-    resp, _ = responsibilities(X, intercept, W, noise_var, weights, means, covariances)
-    chosen = (rng.uniform(size=(len(X), 1)) > np.cumsum(resp, axis=1)).sum(axis=1)
-    chosen = np.minimum(chosen, len(weights) - 1)
-    completed = np.array(X, dtype=np.float64)
-    for k, (b_k, W_k, _) in enumerate(_component_models(intercept, W, means, covariances)):
-        rows = chosen == k
-        if rows.any():
-            completed[rows] = conditional_draw(X[rows], b_k, W_k, noise_var, rng)
-    return completed
+    with one_blas_thread():
+        if len(weights) == 1:  # one component: the draws of the linear Gaussian model itself
+            b, W_1, _ = _component_models(intercept, W, means, covariances)[0]
+            return conditional_draw(X, b, W_1, noise_var, rng)
+        resp, _ = responsibilities(X, intercept, W, noise_var, weights, means, covariances)
+        chosen = (rng.uniform(size=(len(X), 1)) > np.cumsum(resp, axis=1)).sum(axis=1)
+        chosen = np.minimum(chosen, len(weights) - 1)
+        completed = np.array(X, dtype=np.float64)
+        for k, (b_k, W_k, _) in enumerate(_component_models(intercept, W, means, covariances)):
+            rows = chosen == k
+            if rows.any():
+                completed[rows] = conditional_draw(X[rows], b_k, W_k, noise_var, rng)
+        return completed
 
 
 def choose_n_clusters(X, n_components, var_floor, seed):
@@ -326,29 +333,30 @@ def choose_n_clusters(X, n_components, var_floor, seed):
     >>> choose_n_clusters(X, 3, 1e-2, seed=0) >= 3  # three groups need three or more
     True
     """
-    rng = np.random.default_rng(seed)
-    largest = max(1, min(MAX_COMPONENTS, len(X) // MIN_ROWS_PER_COMPONENT))
-    observed = ~np.isnan(X)
-    draws = []
-    for _ in range(HIDE_DRAWS):
-        hidden = observed & (rng.uniform(size=X.shape) < HIDE_FRACTION)
-        # Every column keeps an observed entry: EM needs one.
-        hidden[:, (observed & ~hidden).sum(axis=0) == 0] = False
-        if hidden.any():
-            X_hidden = np.where(hidden, np.nan, X)
-            fit = factor_analysis_of_incomplete_rows(X_hidden, n_components, var_floor)
-            draws.append((hidden, X_hidden, fit))
-    best_size, best_error = 1, np.inf
-    for size in range(1, largest + 1 if draws else 1):
-        error = 0.0
-        for hidden, X_hidden, (mean, W, noise_var) in draws:
-            mixture = fit_latent_mixture(X_hidden, mean, W, noise_var, size, seed)
-            filled = mixture_conditional_mean(X_hidden, mean, W, noise_var, *mixture)
-            error += np.mean((filled[hidden] - X[hidden]) ** 2)
-        if error >= best_error:
-            break
-        best_size, best_error = size, error
-    return best_size
+    with one_blas_thread():
+        rng = np.random.default_rng(seed)
+        largest = max(1, min(MAX_COMPONENTS, len(X) // MIN_ROWS_PER_COMPONENT))
+        observed = ~np.isnan(X)
+        draws = []
+        for _ in range(HIDE_DRAWS):
+            hidden = observed & (rng.uniform(size=X.shape) < HIDE_FRACTION)
+            # Every column keeps an observed entry: EM needs one.
+            hidden[:, (observed & ~hidden).sum(axis=0) == 0] = False
+            if hidden.any():
+                X_hidden = np.where(hidden, np.nan, X)
+                fit = factor_analysis_of_incomplete_rows(X_hidden, n_components, var_floor)
+                draws.append((hidden, X_hidden, fit))
+        best_size, best_error = 1, np.inf
+        for size in range(1, largest + 1 if draws else 1):
+            error = 0.0
+            for hidden, X_hidden, (mean, W, noise_var) in draws:
+                mixture = fit_latent_mixture(X_hidden, mean, W, noise_var, size, seed)
+                filled = mixture_conditional_mean(X_hidden, mean, W, noise_var, *mixture)
+                error += np.mean((filled[hidden] - X[hidden]) ** 2)
+            if error >= best_error:
+                break
+            best_size, best_error = size, error
+        return best_size
 
 
 def rows_for_mixture(n_samples, n_components, seed):

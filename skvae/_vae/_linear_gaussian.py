@@ -17,6 +17,8 @@ weight on a few of them.
 
 import numpy as np
 
+from skvae._blas import one_blas_thread
+
 # Rows per batch of the stacked (rows x latent x latent) solves.
 CHUNK_ROWS = 1024
 
@@ -36,16 +38,17 @@ def posterior_of_rows(x, intercept, W, precision_weights):
     >>> observed.tolist(), precision.tolist(), z_mean.tolist(), shift.tolist()
     ([[True, False]], [[[2.0]]], [[1.0]], [[2.0]])
     """
-    observed = ~np.isnan(x)
-    weights = observed * precision_weights  # 1 / psi on observed entries, else 0
-    residual = np.where(observed, x - intercept, 0.0)
-    # Posterior precision and (precision times mean) of z for every row at once, as
-    # batched matrix products: half the time of one einsum over rows, latents and
-    # features (569 rows, 30 latents and features: 5.6 against 11.3 ms).
-    precision = np.eye(len(W)) + (W[None] * weights[:, None, :]) @ W.T
-    shift = (weights * residual) @ W.T
-    z_mean = np.linalg.solve(precision, shift[..., None])[..., 0]
-    return observed, precision, z_mean, shift
+    with one_blas_thread():
+        observed = ~np.isnan(x)
+        weights = observed * precision_weights  # 1 / psi on observed entries, else 0
+        residual = np.where(observed, x - intercept, 0.0)
+        # Posterior precision and (precision times mean) of z for every row at once, as
+        # batched matrix products: half the time of one einsum over rows, latents and
+        # features (569 rows, 30 latents and features: 5.6 against 11.3 ms).
+        precision = np.eye(len(W)) + (W[None] * weights[:, None, :]) @ W.T
+        shift = (weights * residual) @ W.T
+        z_mean = np.linalg.solve(precision, shift[..., None])[..., 0]
+        return observed, precision, z_mean, shift
 
 
 def conditional_mean(x, intercept, W, noise_var):
@@ -77,16 +80,19 @@ def conditional_mean(x, intercept, W, noise_var):
     >>> conditional_mean(x, np.zeros(2), W, np.array([1e-6, 1e-6])).round(3)
     array([[ 2., -2.]])
     """
-    x = np.asarray(x, dtype=np.float64)
-    intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), x.shape)
-    W = np.asarray(W, dtype=np.float64)
-    precision_weights = 1.0 / np.asarray(noise_var, dtype=np.float64)
-    expected = x.copy()
-    for start in range(0, len(x), CHUNK_ROWS):
-        rows = slice(start, start + CHUNK_ROWS)
-        observed, _, z_mean, _ = posterior_of_rows(x[rows], intercept[rows], W, precision_weights)
-        expected[rows] = np.where(observed, x[rows], intercept[rows] + z_mean @ W)
-    return expected
+    with one_blas_thread():
+        x = np.asarray(x, dtype=np.float64)
+        intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), x.shape)
+        W = np.asarray(W, dtype=np.float64)
+        precision_weights = 1.0 / np.asarray(noise_var, dtype=np.float64)
+        expected = x.copy()
+        for start in range(0, len(x), CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            observed, _, z_mean, _ = posterior_of_rows(
+                x[rows], intercept[rows], W, precision_weights
+            )
+            expected[rows] = np.where(observed, x[rows], intercept[rows] + z_mean @ W)
+        return expected
 
 
 def conditional_draw(x, intercept, W, noise_var, rng):
@@ -120,20 +126,21 @@ def conditional_draw(x, intercept, W, noise_var, rng):
     >>> bool(abs(draws.mean() + 2 * 100 / 101) < 0.01), bool(abs(draws.var() - 0.0199) < 0.001)
     (True, True)
     """
-    x = np.asarray(x, dtype=np.float64)
-    intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), x.shape)
-    W = np.asarray(W, dtype=np.float64)
-    noise_var = np.asarray(noise_var, dtype=np.float64)
-    completed = x.copy()
-    for start in range(0, len(x), CHUNK_ROWS):
-        rows = slice(start, start + CHUNK_ROWS)
-        observed, precision, z_mean, _ = posterior_of_rows(
-            x[rows], intercept[rows], W, 1.0 / noise_var
-        )
-        # z = mean + L^-T eps has covariance (L L^T)^-1 = precision^-1.
-        cholesky = np.linalg.cholesky(precision)
-        eps = rng.standard_normal(z_mean.shape)
-        z = z_mean + np.linalg.solve(np.swapaxes(cholesky, -1, -2), eps[..., None])[..., 0]
-        noise = np.sqrt(noise_var) * rng.standard_normal(z_mean.shape[:1] + noise_var.shape)
-        completed[rows] = np.where(observed, x[rows], intercept[rows] + z @ W + noise)
-    return completed
+    with one_blas_thread():
+        x = np.asarray(x, dtype=np.float64)
+        intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), x.shape)
+        W = np.asarray(W, dtype=np.float64)
+        noise_var = np.asarray(noise_var, dtype=np.float64)
+        completed = x.copy()
+        for start in range(0, len(x), CHUNK_ROWS):
+            rows = slice(start, start + CHUNK_ROWS)
+            observed, precision, z_mean, _ = posterior_of_rows(
+                x[rows], intercept[rows], W, 1.0 / noise_var
+            )
+            # z = mean + L^-T eps has covariance (L L^T)^-1 = precision^-1.
+            cholesky = np.linalg.cholesky(precision)
+            eps = rng.standard_normal(z_mean.shape)
+            z = z_mean + np.linalg.solve(np.swapaxes(cholesky, -1, -2), eps[..., None])[..., 0]
+            noise = np.sqrt(noise_var) * rng.standard_normal(z_mean.shape[:1] + noise_var.shape)
+            completed[rows] = np.where(observed, x[rows], intercept[rows] + z @ W + noise)
+        return completed

@@ -22,6 +22,7 @@ takes 0.7 s to within 0.001).
 
 import numpy as np
 
+from skvae._blas import one_blas_thread
 from skvae._vae._linear_gaussian import posterior_of_rows
 
 # EM stops when the mean log-likelihood per row rises by less than this (nats).
@@ -52,19 +53,20 @@ def factor_posterior(X, observed, mean, W, noise_var):
     >>> z_mean.tolist(), z_cov.tolist(), round(float(log_lik[0]), 4)  # x0 ~ N(0, 2)
     ([[1.0]], [[[0.5]]], -2.2655)
     """
-    precision_weights = 1.0 / noise_var
-    _, precision, z_mean, shift = posterior_of_rows(X, mean, W, precision_weights)
-    residual = np.where(observed, X - mean, 0.0)
-    # log N(x_o; mu_o, W_o^T W_o + psi_o) by the matrix determinant lemma and Woodbury.
-    cholesky = np.linalg.cholesky(precision)
-    log_det = 2 * np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1) + (
-        observed * np.log(noise_var)
-    ).sum(axis=1)
-    quadratic = (observed * precision_weights * residual**2).sum(axis=1) - (shift * z_mean).sum(
-        axis=1
-    )
-    log_likelihood = -0.5 * (observed.sum(axis=1) * np.log(2 * np.pi) + log_det + quadratic)
-    return z_mean, np.linalg.inv(precision), log_likelihood
+    with one_blas_thread():
+        precision_weights = 1.0 / noise_var
+        _, precision, z_mean, shift = posterior_of_rows(X, mean, W, precision_weights)
+        residual = np.where(observed, X - mean, 0.0)
+        # log N(x_o; mu_o, W_o^T W_o + psi_o) by the matrix determinant lemma and Woodbury.
+        cholesky = np.linalg.cholesky(precision)
+        log_det = 2 * np.log(np.diagonal(cholesky, axis1=1, axis2=2)).sum(axis=1) + (
+            observed * np.log(noise_var)
+        ).sum(axis=1)
+        quadratic = (observed * precision_weights * residual**2).sum(axis=1) - (shift * z_mean).sum(
+            axis=1
+        )
+        log_likelihood = -0.5 * (observed.sum(axis=1) * np.log(2 * np.pi) + log_det + quadratic)
+        return z_mean, np.linalg.inv(precision), log_likelihood
 
 
 def _factor_analysis_of_covariance(S, n_components, noise_var, var_floor):
@@ -154,41 +156,44 @@ def factor_analysis_with_missing(
     >>> psi.round(2)
     array([0.01, 0.01, 0.01])
     """
-    X = np.asarray(X, dtype=np.float64)
-    observed = ~np.isnan(X)
-    missing = ~observed
-    # Start from the mean-filled rows: their mean, and half of each column's variance as
-    # noise (the M-step then fits the factors).
-    mean = np.nanmean(X, axis=0)
-    filled = np.where(observed, X, mean)
-    noise_var = np.maximum(0.5 * np.var(filled, axis=0), var_floor)
-    # atleast_2d: np.cov of a single column is a scalar.
-    covariance = np.atleast_2d(np.cov(filled, rowvar=False, bias=True))
-    W, noise_var = _factor_analysis_of_covariance(covariance, n_components, noise_var, var_floor)
-    previous = -np.inf
-    n_samples = len(X)
-    for _ in range(max_iter):
-        z_mean, z_cov, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
-        log_likelihood = float(row_log_likelihood.mean())
-        objective = log_likelihood + _log_prior(W, noise_var, prior_rows, n_samples)
-        if objective - previous < tol:
-            break
-        previous = objective
-        # E-step: each row completed by E[x_m | x_o], and the covariance of x_m given x_o,
-        # W_m^T Cov[z | x_o] W_m + diag(psi_m), which the completed rows' scatter lacks.
-        completed = np.where(observed, X, mean + z_mean @ W)
-        mean = completed.mean(axis=0)
-        centred = completed - mean
-        missing_cov = np.einsum("kp,nkq->npq", W, z_cov @ W, optimize=True)
-        S = (
-            centred.T @ centred
-            + np.einsum("np,npq,nq->pq", missing, missing_cov, missing, optimize=True)
-            + np.diag((missing * noise_var).sum(axis=0))
-        ) / n_samples
-        # M-step: factor analysis of the expected covariance, shrunk by the prior.
-        S = (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
-        W, noise_var = _factor_analysis_of_covariance(S, n_components, noise_var, var_floor)
-    else:
-        _, _, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
-        log_likelihood = float(row_log_likelihood.mean())
-    return mean, W, noise_var, log_likelihood
+    with one_blas_thread():
+        X = np.asarray(X, dtype=np.float64)
+        observed = ~np.isnan(X)
+        missing = ~observed
+        # Start from the mean-filled rows: their mean, and half of each column's variance as
+        # noise (the M-step then fits the factors).
+        mean = np.nanmean(X, axis=0)
+        filled = np.where(observed, X, mean)
+        noise_var = np.maximum(0.5 * np.var(filled, axis=0), var_floor)
+        # atleast_2d: np.cov of a single column is a scalar.
+        covariance = np.atleast_2d(np.cov(filled, rowvar=False, bias=True))
+        W, noise_var = _factor_analysis_of_covariance(
+            covariance, n_components, noise_var, var_floor
+        )
+        previous = -np.inf
+        n_samples = len(X)
+        for _ in range(max_iter):
+            z_mean, z_cov, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
+            log_likelihood = float(row_log_likelihood.mean())
+            objective = log_likelihood + _log_prior(W, noise_var, prior_rows, n_samples)
+            if objective - previous < tol:
+                break
+            previous = objective
+            # E-step: each row completed by E[x_m | x_o], and the covariance of x_m given x_o,
+            # W_m^T Cov[z | x_o] W_m + diag(psi_m), which the completed rows' scatter lacks.
+            completed = np.where(observed, X, mean + z_mean @ W)
+            mean = completed.mean(axis=0)
+            centred = completed - mean
+            missing_cov = np.einsum("kp,nkq->npq", W, z_cov @ W, optimize=True)
+            S = (
+                centred.T @ centred
+                + np.einsum("np,npq,nq->pq", missing, missing_cov, missing, optimize=True)
+                + np.diag((missing * noise_var).sum(axis=0))
+            ) / n_samples
+            # M-step: factor analysis of the expected covariance, shrunk by the prior.
+            S = (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
+            W, noise_var = _factor_analysis_of_covariance(S, n_components, noise_var, var_floor)
+        else:
+            _, _, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
+            log_likelihood = float(row_log_likelihood.mean())
+        return mean, W, noise_var, log_likelihood

@@ -20,6 +20,7 @@ refits, 0.87 (docs/missing_values.rst has every table).
 
 import numpy as np
 
+from skvae._blas import one_blas_thread
 from skvae._vae._aggregate_posterior import draw_from_aggregate_posterior
 from skvae._vae._factor_start import factor_analysis_of_incomplete_rows, padded_loadings
 from skvae._vae._latent_mixture import fit_latent_mixture, rows_for_mixture, standard_prior
@@ -90,14 +91,15 @@ def refitted_parameters(X, n_components, var_floor, n_clusters, seed):
     >>> np.abs(W / W[0, 0]).round(1).tolist(), len(prior[0])
     ([[1.0, 1.0, 0.5]], 1)
     """
-    # EM also for complete rows: scikit-learn's FactorAnalysis with as many factors as
-    # columns (n_components="auto") can stop far from the maximum (two columns 0.99
-    # correlated: noise variances 0.51 instead of 0.02), where fit's decoder, trained on
-    # from that start, does not.
-    intercept, W, noise_var = factor_analysis_of_incomplete_rows(X, n_components, var_floor)
-    W = padded_loadings(W, n_components)
-    prior = standard_prior(n_components)
-    rows = rows_for_mixture(len(X), n_components, seed)
-    if n_clusters > 1 and len(rows):
-        prior = fit_latent_mixture(X[rows], intercept, W, noise_var, n_clusters, seed)
-    return intercept, W, noise_var, prior
+    with one_blas_thread():
+        # EM also for complete rows: scikit-learn's FactorAnalysis with as many factors as
+        # columns (n_components="auto") can stop far from the maximum (two columns 0.99
+        # correlated: noise variances 0.51 instead of 0.02), where fit's decoder, trained on
+        # from that start, does not.
+        intercept, W, noise_var = factor_analysis_of_incomplete_rows(X, n_components, var_floor)
+        W = padded_loadings(W, n_components)
+        prior = standard_prior(n_components)
+        rows = rows_for_mixture(len(X), n_components, seed)
+        if n_clusters > 1 and len(rows):
+            prior = fit_latent_mixture(X[rows], intercept, W, noise_var, n_clusters, seed)
+        return intercept, W, noise_var, prior

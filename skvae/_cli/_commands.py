@@ -10,6 +10,7 @@ import sys
 
 from skvae._cli._conditions import parse_conditions
 from skvae._cli._io import (
+    APPLY_HINT,
     ESTIMATORS,
     KEEPS_INTEGER_COLUMNS,
     CLIError,
@@ -64,8 +65,7 @@ def cmd_fit(args):
     )
     # Unless given, the estimator's own defaults (the imputer's differ from the others').
     if args.hidden is not None:
-        sizes = [] if args.hidden.strip().lower() == "none" else _split(args.hidden) or []
-        params["hidden_layer_sizes"] = tuple(int(size) for size in sizes)
+        params["hidden_layer_sizes"] = args.hidden  # a tuple (skvae._cli._parser)
     if args.n_components is not None:
         params["n_components"] = args.n_components
     if args.max_iter is not None:
@@ -73,9 +73,7 @@ def cmd_fit(args):
     if args.kl_warmup is not None:
         params["kl_warmup"] = args.kl_warmup
     if args.estimator == "detector":
-        params["contamination"] = (
-            "auto" if args.contamination == "auto" else float(args.contamination)
-        )
+        params["contamination"] = args.contamination  # auto or a float (the parser's)
     with first_interrupt_stops_training() as (stop, callback):
         try:
             model = cls(**params).fit(data, callbacks=[callback])
@@ -107,6 +105,7 @@ def _apply(args, kind, method):
         args.data,
         list(model.feature_names_in_),
         _model_categorical(model),
+        hint=APPLY_HINT,
         na_values=_split(args.na_values),
     )
     check_known_categories(model, data, args.data)

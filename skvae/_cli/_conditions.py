@@ -101,11 +101,16 @@ def parse_conditions(text, model, command):
 
 def _value(value, model, name):
     """A number where ``value`` parses as one, True/False for a 0/1 (Bernoulli) column
-    (as its table writes it), else the text (a category)."""
+    (as its table writes it), else the text (a category); the text itself for a column
+    whose categories are text (codes read with --categorical: 02139, not 2139)."""
     labels = [str(label) for label in column_labels(model)]
-    kind = model.column_kinds_[labels.index(name)] if name in labels else None
+    position = labels.index(name) if name in labels else None
+    kind = None if position is None else model.column_kinds_[position]
     if kind == "bernoulli" and value.lower() in ("true", "false"):
         return value.lower() == "true"
+    categories = None if position is None else model.categories_[position]
+    if categories is not None and categories.dtype == object:
+        return value
     try:
         return float(value)
     except ValueError:

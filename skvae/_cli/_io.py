@@ -5,6 +5,7 @@ raised as :class:`CLIError`, whose message names the file, column or value at fa
 """
 
 import os
+import re
 import shlex
 import tempfile
 
@@ -33,6 +34,16 @@ ESTIMATORS = {
 CATEGORICAL_HINT = (
     "if it marks a missing value, pass --na-values {marker}; name the column in "
     "--categorical if it holds categories"
+)
+# The same for a fitted model's table, whose column kinds only a new fit changes.
+APPLY_HINT = (
+    "if it marks a missing value, pass --na-values {marker}; if the column holds "
+    "categories, refit the model with the column in --categorical"
+)
+# A cell of digits with commas: thousands separators or decimal commas, not a marker.
+SEPARATOR_HINT = (
+    "it looks like a number written with thousands separators or a decimal comma: save "
+    "the file with plain numbers (1250.5, not 1,250.5 or 1250,5)"
 )
 
 
@@ -114,7 +125,10 @@ def read_table(
             for name in text:
                 frame[name] = frame[name].mask(frame[name].isin(na_values))
         else:
-            frame = pd.read_csv(path, na_values=na_values)
+            # Columns named as categories keep the file's text (a code 02139, not 2139).
+            as_text = {name: str for name in categorical}
+            frame = pd.read_csv(path, na_values=na_values, dtype=as_text or None)
+            frame = _blanks_and_markers_missing(frame, na_values)
             # pandas renames a repeated header (a, a -> a, a.1): the header row, read raw.
             header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
             header = pd.Index(header.iloc[0])
@@ -157,7 +171,10 @@ def read_table(
         if bad.any():
             row = int(bad.idxmax())
             cell = frame[name][row]
-            advice = hint.replace("{marker}", shlex.quote(str(cell)))
+            if re.fullmatch(r"[-+]?[\d.,]*\d,\d[\d.,]*%?", str(cell)):
+                advice = SEPARATOR_HINT
+            else:
+                advice = hint.replace("{marker}", shlex.quote(str(cell)))
             raise CLIError(
                 f"{path}: column {name!r}, row {row + 1}: {cell!r} is not a number ({advice})"
             )
@@ -168,6 +185,19 @@ def read_table(
             frame[name] = values.astype(float)
     if frame.empty:
         raise CLIError(f"{path}: the table has no rows")
+    return frame
+
+
+def _blanks_and_markers_missing(frame, na_values):
+    """``frame`` with text cells stripped of surrounding spaces, and those that are then
+    empty or one of the ``na_values`` markers missing: pandas matches a marker to the raw
+    cell, so a cell of spaces, or a marker padded with them (" n.a. "), was neither a
+    value nor missing."""
+    markers = set(na_values or ())
+    for name in frame.select_dtypes(include=["object", "string"]).columns:
+        # Text cells only: an object column of True/False (with blanks) keeps its bools.
+        text = frame[name].map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
+        frame[name] = text.mask((text == "") | text.isin(markers))
     return frame
 
 

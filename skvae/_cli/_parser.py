@@ -22,6 +22,45 @@ NA_VALUES_HELP = (
 )
 
 
+def _int_or(*words):
+    """An argparse type: an integer, or one of ``words``; a bad value is argparse's
+    usage error (exit status 2) saying what is accepted, not a traceback."""
+
+    def parse(value):
+        if value in words:
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            accepted = ", ".join(["an integer", *words[:-1]]) + f" or {words[-1]}"
+            raise argparse.ArgumentTypeError(f"{value!r} is not {accepted}") from None
+
+    parse.__name__ = "integer"  # argparse's fallback message names the type
+    return parse
+
+
+def _contamination(value):
+    """An argparse type: ``auto`` or a number (the estimator checks its range)."""
+    if value == "auto":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not auto or a number in (0, 0.5]") from None
+
+
+def _layer_sizes(value):
+    """An argparse type: ``none`` (a linear model) or comma-separated positive widths."""
+    if value.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(int(size) for size in value.split(",") if size.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not comma-separated layer widths (e.g. 64,32) or none"
+        ) from None
+
+
 def build_parser():
     """The argument parser of the ``skvae`` command.
 
@@ -126,7 +165,7 @@ def _add_fit(sub):
     fit.add_argument("--na-values", help=NA_VALUES_HELP)
     fit.add_argument(
         "--n-components",
-        type=lambda value: value if value in ("auto", "sqrt") else int(value),
+        type=_int_or("auto", "sqrt"),
         default=None,
         help="latent dimension; sqrt: ceil(sqrt(columns)), auto: one per column (default: "
         "the estimator's: sqrt for the transformer, auto for the imputer and the detector)",
@@ -139,6 +178,7 @@ def _add_fit(sub):
     )
     fit.add_argument(
         "--hidden",
+        type=_layer_sizes,
         default=None,
         help="hidden layer sizes, e.g. 128,64; 'none' for a linear model (default: the "
         "estimator's: 64,32, or none for the imputer)",
@@ -170,14 +210,19 @@ def _add_fit(sub):
     fit.add_argument("--learning-rate", type=float, default=1e-3)
     fit.add_argument(
         "--batch-size",
-        type=lambda value: value if value == "auto" else int(value),
+        type=_int_or("auto"),
         default="auto",
         help="rows per batch, or auto (the estimator's: about four batches per epoch, 32-128; "
         "about sixteen for the imputer)",
     )
     fit.add_argument("--max-iter", type=int, default=None, help="epochs (default: the estimator's)")
     fit.add_argument("--early-stopping", action="store_true")
-    fit.add_argument("--contamination", default="auto", help="detector only: auto or 0-0.5")
+    fit.add_argument(
+        "--contamination",
+        type=_contamination,
+        default="auto",
+        help="detector only: auto or 0-0.5",
+    )
     fit.add_argument("--random-state", type=int, default=None)
     fit.add_argument(
         "--progress",

@@ -204,3 +204,95 @@ def test_na_values_blanks_text_cells_of_a_parquet_file(tmp_path, capsys):
     model = tmp_path / "m.skvae"
     assert run("fit", path, "-o", model, "--na-values", "n/a", *FIT) == 0
     assert list(skvae.load(model).categories_[1]) == ["blue", "red"]
+
+
+def test_codes_named_categorical_keep_their_text_through_fit_sample_and_conditions(
+    tmp_path, capsys
+):
+    """Zip codes 02139, ... named in --categorical stay text: sample writes 02139 (not
+    2139) and --conditions zip=02139 draws rows of that code; a code column with blank
+    cells keeps its codes 1, 2, 3 (not 1.0)."""
+    rng = np.random.default_rng(0)
+    zips = rng.choice(["02139", "02140", "10001"], size=90)
+    region = rng.choice(["1", "2", "3"], size=90).astype(object)
+    region[::15] = ""
+    path = tmp_path / "zips.csv"
+    pd.DataFrame({"x": rng.normal(size=90), "zip": zips, "region": region}).to_csv(
+        path, index=False
+    )
+    model, out = tmp_path / "m.skvae", tmp_path / "s.csv"
+    assert run("fit", path, "-o", model, "--categorical", "zip,region", *FIT) == 0
+    assert list(skvae.load(model).categories_[1]) == ["02139", "02140", "10001"]
+    assert run("sample", model, "-n", "30", "-o", out, "--random-state", "0") == 0
+    drawn = pd.read_csv(out, dtype=str)
+    assert set(drawn["zip"]) <= {"02139", "02140", "10001"}
+    assert set(drawn["region"]) <= {"1", "2", "3"}
+    args = ("-n", "5", "-o", out, "--random-state", "0", "--conditions", "zip=02139")
+    assert run("sample", model, *args) == 0
+    assert (pd.read_csv(out, dtype=str)["zip"] == "02139").all()
+    capsys.readouterr()
+
+
+def test_blank_looking_cells_are_missing_and_padded_markers_match(tmp_path, capsys):
+    """A cell of spaces is missing, as an empty cell is, and a marker padded with spaces
+    (' n.a. ') matches --na-values n.a., as the error suggests: both were errors that no
+    option could get past."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40).round(3).astype(str).astype(object)
+    x[3], x[7] = "   ", " n.a. "
+    path = tmp_path / "padded.csv"
+    pd.DataFrame({"x": x, "y": rng.normal(size=40)}).to_csv(path, index=False)
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, *FIT) == 1
+    assert "'n.a.' is not a number (if it marks a missing value, pass --na-values n.a." in (
+        capsys.readouterr().err
+    )
+    assert run("fit", path, "-o", model, "--na-values", "n.a.", *FIT) == 0
+    assert skvae.load(model).column_kinds_.tolist() == ["student_t", "student_t"]
+
+
+def test_number_cells_with_separators_get_advice_about_the_separators(tmp_path, capsys):
+    """'3,000' in a --numeric column is not called a missing-value marker (--na-values
+    splits at commas, so the old advice could not work): the error names the separators."""
+    path = tmp_path / "thousands.csv"
+    pd.DataFrame({"price": ["3,000", "1,250"] * 20, "x": np.arange(40.0)}).to_csv(path, index=False)
+    assert run("fit", path, "-o", tmp_path / "m.skvae", "--numeric", "price", *FIT) == 1
+    err = capsys.readouterr().err
+    assert "'3,000' is not a number (it looks like a number written with thousands" in err
+    assert "--na-values" not in err
+
+
+def test_a_fitted_models_commands_say_to_refit_for_categories(tmp_path, capsys):
+    """score on a file with a word in a numeric column suggests --na-values or refitting
+    with --categorical, which score itself does not take."""
+    rng = np.random.default_rng(0)
+    path, bad = tmp_path / "fine.csv", tmp_path / "word.csv"
+    frame = pd.DataFrame({"x": rng.normal(size=40), "y": rng.normal(size=40)})
+    frame.to_csv(path, index=False)
+    frame.astype({"x": object}).assign(x=["low"] + list(frame["x"][1:])).to_csv(bad, index=False)
+    model = tmp_path / "m.skvae"
+    assert run("fit", path, "-o", model, *FIT) == 0
+    assert run("score", model, bad, "-o", tmp_path / "s.csv") == 1
+    assert "if the column holds categories, refit the model with the column in --categorical" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--contamination", "abc", "'abc' is not auto or a number in (0, 0.5]"),
+        ("--hidden", "128,abc", "'128,abc' is not comma-separated layer widths"),
+        ("--n-components", "foo", "'foo' is not an integer, auto or sqrt"),
+        ("--batch-size", "foo", "'foo' is not an integer or auto"),
+    ],
+)
+def test_bad_option_values_are_usage_errors_saying_what_is_accepted(
+    option, value, message, tmp_path, capsys
+):
+    """A bad numeric option is argparse's usage error (status 2) saying what it takes,
+    not a traceback ('--contamination abc', '--hidden 128,abc') or 'invalid <lambda>'."""
+    with pytest.raises(SystemExit) as exit_:
+        run("fit", tmp_path / "d.csv", "-o", tmp_path / "m.skvae", option, value)
+    assert exit_.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from skvae._cli._io import (
     CLIError,
     describe_columns,
     load_model,
+    read_raw_table,
     read_table,
     write_table,
 )
@@ -165,11 +166,16 @@ def cmd_score(args):
 
 
 def cmd_impute(args):
-    """``skvae impute``: fill the missing cells with an imputer's model."""
+    """``skvae impute``: fill the missing cells with an imputer's model; the file's other
+    columns (an identifier left out of the fit) come back as they were, in their places."""
     import pandas as pd
 
     model, _, filled = _apply(args, "imputer", "transform")
-    write_table(pd.DataFrame(filled, columns=model.feature_names_in_), args.output)
+    filled = pd.DataFrame(filled, columns=model.feature_names_in_)
+    table = read_raw_table(args.data)
+    for name in filled.columns:
+        table[name] = filled[name].to_numpy()
+    write_table(table, args.output)
 
 
 def cmd_detect(args):

@@ -188,6 +188,26 @@ def read_table(
     return frame
 
 
+def read_raw_table(path):
+    """Every column of a CSV or Parquet file as the file holds it: a CSV's cells as their
+    text (empty cells as empty text), a Parquet file's columns with their types.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skvae._cli._io import read_raw_table
+    >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(path, "w").write("id,x\n007,1.5\n008,\n")
+    >>> read_raw_table(path)["id"].tolist(), read_raw_table(path)["x"].tolist()
+    (['007', '008'], ['1.5', ''])
+    """
+    import pandas as pd
+
+    if path.endswith(".parquet"):
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
 def _blanks_and_markers_missing(frame, na_values):
     """``frame`` with text cells stripped of surrounding spaces, and those that are then
     empty or one of the ``na_values`` markers missing: pandas matches a marker to the raw

@@ -296,3 +296,31 @@ def test_bad_option_values_are_usage_errors_saying_what_is_accepted(
         run("fit", tmp_path / "d.csv", "-o", tmp_path / "m.skvae", option, value)
     assert exit_.value.code == 2
     assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
+def test_impute_keeps_the_files_other_columns_in_their_places(tmp_path, capsys):
+    """impute fills the model's columns and writes the file's identifier, left out of the
+    fit with --columns, where it was, as its text (it used to write the model's columns
+    only, so filled rows could be matched back by position alone)."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=60)
+    frame = pd.DataFrame(
+        {
+            "x": np.where(np.arange(60) % 10 == 0, np.nan, 10 + z),
+            "patient_id": [f"P{i:04d}" for i in range(60)],
+            "y": 10 + z + 0.1 * rng.normal(size=60),
+        }
+    )
+    path, model, out = tmp_path / "patients.csv", tmp_path / "m.skvae", tmp_path / "f.csv"
+    frame.to_csv(path, index=False)
+    fit = ("--estimator", "imputer", "--columns", "x,y", *FIT)
+    assert run("fit", path, "-o", model, *fit) == 0
+    assert run("impute", model, path, "-o", out) == 0
+    filled = pd.read_csv(out)
+    assert list(filled.columns) == ["x", "patient_id", "y"]
+    assert filled["patient_id"].tolist() == frame["patient_id"].tolist()
+    assert filled["x"].notna().all()
+    np.testing.assert_allclose(filled["y"], frame["y"])
+    observed = frame["x"].notna()
+    np.testing.assert_allclose(filled["x"][observed], frame["x"][observed])
+    capsys.readouterr()

@@ -178,6 +178,14 @@ def read_table(
             raise CLIError(
                 f"{path}: column {name!r}, row {row + 1}: {cell!r} is not a number ({advice})"
             )
+        infinite = values.abs() == float("inf")  # "inf", or a number beyond float64's range
+        if infinite.any():
+            row = int(infinite.idxmax())
+            raise CLIError(
+                f"{path}: column {name!r}, row {row + 1}: {str(frame[name][row])!r} is "
+                "infinite or too large for a number; replace it with a finite value, or leave "
+                "the cell empty to mark it missing"
+            )
         if name in whole:
             # Whole numbers stay integers ("integer" kind); holes need the nullable dtype.
             frame[name] = values.astype("Int64" if values.isna().any() else "int64")
@@ -197,7 +205,7 @@ def read_raw_table(path):
     >>> import os, tempfile
     >>> from skvae._cli._io import read_raw_table
     >>> path = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(path, "w").write("id,x\n007,1.5\n008,\n")
+    >>> _ = open(path, "w").write(chr(10).join(["id,x", "007,1.5", "008,", ""]))
     >>> read_raw_table(path)["id"].tolist(), read_raw_table(path)["x"].tolist()
     (['007', '008'], ['1.5', ''])
     """

@@ -5,7 +5,7 @@ import sys
 
 from skvae._cli._io import CLIError, check_output_path
 from skvae._cli._parser import build_parser
-from skvae._cli._warnings import command_line_warnings
+from skvae._cli._warnings import command_line_warnings, option_names
 
 
 def main(argv=None):
@@ -49,6 +49,7 @@ def main(argv=None):
                 check_output_path(args.output)
             args.func(args)
     except CLIError as error:
-        print(f"skvae {args.command}: error: {error}", file=sys.stderr)
+        # The estimators' errors name their parameters: the options, as they are typed.
+        print(f"skvae {args.command}: error: {option_names(str(error))}", file=sys.stderr)
         return 1
     return 0

@@ -27,6 +27,7 @@ OPTIONS = {
     "random_state": "--random-state",
     "condition_on": "--condition-on",
     "handle_unknown": "--handle-unknown",
+    "n_samples": "-n",
 }
 
 # A parameter name standing alone: not inside a quoted name (a column called 'max_iter')
@@ -36,13 +37,17 @@ _PARAMETER = re.compile(
 )
 
 
+# scikit-learn's parameter validation: "The 'max_iter' parameter of VAETransformer must be".
+_VALIDATED = re.compile(r"The '(" + "|".join(OPTIONS) + r")' parameter of \w+ must be")
+
+
 def option_names(message):
     """``message`` with the parameters it names written as the command line's options.
 
     Parameters
     ----------
     message : str
-        A warning's text, from the estimators.
+        A warning's or an error's text, from the estimators.
 
     Returns
     -------
@@ -55,7 +60,10 @@ def option_names(message):
     'try --kl-warmup (e.g. 10 epochs), a smaller --beta, or fewer --n-components.'
     >>> option_names("n_components=5 is too many; handle_unknown='ignore' keeps 'max_iter'")
     "--n-components 5 is too many; --handle-unknown ignore keeps 'max_iter'"
+    >>> option_names("The 'max_iter' parameter of VAETransformer must be an int. Got 0.")
+    '--max-iter must be an int. Got 0.'
     """
+    message = _VALIDATED.sub(lambda match: f"{OPTIONS[match[1]]} must be", message)
 
     def option(match):
         name, value = OPTIONS[match[1]], match[3]

@@ -324,3 +324,26 @@ def test_impute_keeps_the_files_other_columns_in_their_places(tmp_path, capsys):
     observed = frame["x"].notna()
     np.testing.assert_allclose(filled["x"][observed], frame["x"][observed])
     capsys.readouterr()
+
+
+def test_an_infinite_cell_is_an_error_naming_its_column_and_row(tmp_path, capsys):
+    """'inf' or 1e400 in a numeric cell names the column and row, as a word does (it was
+    scikit-learn's 'Input contains infinity' with neither)."""
+    path = tmp_path / "inf.csv"
+    path.write_text("x,y\n1,2\n1e400,3\n4,5\n")
+    assert run("fit", path, "-o", tmp_path / "m.skvae", *FIT) == 1
+    assert capsys.readouterr().err == (
+        f"skvae fit: error: {path}: column 'x', row 2: 'inf' is infinite or too large for a "
+        "number; replace it with a finite value, or leave the cell empty to mark it missing\n"
+    )
+
+
+def test_the_estimators_errors_name_the_options(tmp_path, capsys):
+    """An estimator's parameter error speaks of the option typed (--max-iter), not of
+    scikit-learn's 'max_iter' parameter of VAETransformer."""
+    path = tmp_path / "ok.csv"
+    pd.DataFrame({"x": np.arange(20.0), "y": np.arange(20.0) ** 0.5}).to_csv(path, index=False)
+    assert run("fit", path, "-o", tmp_path / "m.skvae", "--max-iter", "0") == 1
+    err = capsys.readouterr().err
+    assert "error: " in err and "--max-iter must be an int in the range [1, inf)" in err
+    assert "parameter of VAETransformer" not in err

@@ -14,13 +14,23 @@ user's own NumPy work keeps its settings. One thread also makes their results
 independent of the number of cores.
 """
 
+import contextlib
 import functools
+import threading
 
 from threadpoolctl import ThreadpoolController
 
 
 def one_blas_thread():
-    """A context manager that limits the BLAS libraries to one thread inside it.
+    """A context manager that limits the BLAS libraries to one thread inside it, in the
+    main thread; elsewhere it does nothing.
+
+    The limit is process-wide, so it is set only from the main thread: from worker
+    threads, the saved settings interleaved, and OpenBLAS reported one thread there, so
+    that 200 calls from a pool of 4 left the process at one thread for good. In the main
+    thread the setting comes back when the block ends, also after an exception; while
+    it holds, other threads' NumPy work runs on one BLAS thread too. A BLAS library
+    loaded after skvae's first use of it is not limited.
 
     Examples
     --------
@@ -30,11 +40,13 @@ def one_blas_thread():
     ...     float(np.linalg.inv(np.eye(3) * 2.0)[0, 0])
     0.5
     """
+    if threading.current_thread() is not threading.main_thread():
+        return contextlib.nullcontext()
     return _controller().limit(limits=1, user_api="blas")
 
 
 @functools.cache
 def _controller():
     """The process's controller of the loaded libraries' thread pools, made once (making
-    it lists the libraries, a few milliseconds)."""
+    it lists the libraries, about a millisecond)."""
     return ThreadpoolController()

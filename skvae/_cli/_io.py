@@ -174,7 +174,8 @@ def read_table(
             if re.fullmatch(r"[-+]?[\d.,]*\d,\d[\d.,]*%?", str(cell)):
                 advice = SEPARATOR_HINT
             else:
-                advice = hint.replace("{marker}", shlex.quote(str(cell)))
+                # Markers match cells stripped of spaces (_blanks_and_markers_missing).
+                advice = hint.replace("{marker}", shlex.quote(str(cell).strip()))
             raise CLIError(
                 f"{path}: column {name!r}, row {row + 1}: {cell!r} is not a number ({advice})"
             )
@@ -213,7 +214,13 @@ def read_raw_table(path):
 
     if path.endswith(".parquet"):
         return pd.read_parquet(path)
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    # pandas names an empty header "Unnamed: 0" (the row index to_csv writes): keep it empty.
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False)
+    frame.columns = [
+        "" if raw == "" else name for raw, name in zip(header.iloc[0], frame.columns, strict=True)
+    ]
+    return frame
 
 
 def _blanks_and_markers_missing(frame, na_values):
@@ -223,9 +230,11 @@ def _blanks_and_markers_missing(frame, na_values):
     value nor missing."""
     markers = set(na_values or ())
     for name in frame.select_dtypes(include=["object", "string"]).columns:
-        # Text cells only: an object column of True/False (with blanks) keeps its bools.
+        # Text cells only (an object column of True/False keeps its bools), and only to
+        # decide what is missing: other text keeps its spaces, the categories a model
+        # fitted on this file knows (' red' of a file written with ", ").
         text = frame[name].map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
-        frame[name] = text.mask((text == "") | text.isin(markers))
+        frame[name] = frame[name].mask((text == "") | text.isin(markers))
     return frame
 
 

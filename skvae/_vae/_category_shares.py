@@ -224,12 +224,14 @@ def tilted_log_prob_shift(params, layout, offsets, given):
         if observation.name == "bernoulli":
             for i, j in enumerate(observation.columns):
                 if j in given:
-                    # log sigmoid(s * l) with s = +1 for a given 1, -1 for a given 0.
-                    sign = 1.0 if given[j] else -1.0
-                    logit = params[:, start + i]
-                    # An infinite offset (a value no training row took) gives 0 or -inf.
-                    tilted = -np.logaddexp(0.0, -sign * (logit + offsets[start + i]))
-                    shift += tilted + np.logaddexp(0.0, -sign * logit)
+                    # A value v in [0, 1] has log p = v log sigmoid(l) + (1 - v) log
+                    # sigmoid(-l) (a 0/1 column of an array may be given 0.5); an infinite
+                    # offset (a value no training row took) gives 0 or -inf.
+                    logit, value = params[:, start + i], float(given[j])
+                    for sign, share in ((1.0, value), (-1.0, 1.0 - value)):
+                        if share > 0:
+                            tilted = -np.logaddexp(0.0, -sign * (logit + offsets[start + i]))
+                            shift += share * (tilted + np.logaddexp(0.0, -sign * logit))
         elif observation.name == "categorical":
             for j, width in zip(observation.columns, observation.widths, strict=True):
                 if j in given:

@@ -96,6 +96,10 @@ class ValueConditionsMixin(CalibratedConditionsMixin):
                 "whiten=False to generate rows under given column values"
             )
         row, given = self._coded_value_row(conditions, calibrate)
+        if getattr(self, "_fit_dtype", None) == "float32":
+            # The training values, and the quantiles and atoms read from them, are float32
+            # numbers: 0.3 given is the rating stored as 0.30000001.
+            row = row.astype(np.float32).astype(np.float64)
         # As sample's unconditional rows from the same latent are drawn: the decoder's
         # logits tilted, the numeric columns mapped onto the training marginals.
         sorted_reference, logit_offsets = self._calibration(latent) if calibrate else (None, 0)

@@ -244,7 +244,7 @@ def test_blank_looking_cells_are_missing_and_padded_markers_match(tmp_path, caps
     pd.DataFrame({"x": x, "y": rng.normal(size=40)}).to_csv(path, index=False)
     model = tmp_path / "m.skvae"
     assert run("fit", path, "-o", model, *FIT) == 1
-    assert "'n.a.' is not a number (if it marks a missing value, pass --na-values n.a." in (
+    assert "' n.a. ' is not a number (if it marks a missing value, pass --na-values n.a.;" in (
         capsys.readouterr().err
     )
     assert run("fit", path, "-o", model, "--na-values", "n.a.", *FIT) == 0
@@ -347,3 +347,22 @@ def test_the_estimators_errors_name_the_options(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error: " in err and "--max-iter must be an int in the range [1, inf)" in err
     assert "parameter of VAETransformer" not in err
+
+
+def test_padded_categories_and_the_row_index_header_stay_as_the_file_has_them(tmp_path, capsys):
+    """Spaces around a category are kept (a model fitted on a file written with ", "
+    knows ' red'), only blank cells are missing; impute writes the row index's empty
+    header empty, not pandas' 'Unnamed: 0'."""
+    rng = np.random.default_rng(0)
+    x = np.where(np.arange(40) % 8 == 0, np.nan, rng.normal(size=40))
+    frame = pd.DataFrame({"x": x, "y": rng.normal(size=40), "color": [" red", " blue"] * 20})
+    path = tmp_path / "padded.csv"
+    frame.to_csv(path)  # with pandas' row index, under an empty header
+    model, out = tmp_path / "m.skvae", tmp_path / "f.csv"
+    fit = ("--columns", "x,y,color", "--estimator", "imputer", *FIT)
+    assert run("fit", path, "-o", model, *fit) == 0
+    assert sorted(skvae.load(model).categories_[2]) == [" blue", " red"]
+    assert run("impute", model, path, "-o", out) == 0
+    assert open(out).readline().startswith(",x,y,color")
+    assert pd.read_csv(out, index_col=0)["x"].notna().all()
+    capsys.readouterr()

@@ -160,3 +160,18 @@ def test_categories_and_values_no_training_row_took_are_never_drawn():
     )
     # The model's own draws (3 epochs of training) still take it: the tilt removes it.
     assert (vae.sample(20000, random_state=0, marginals="model")["group"] == "unused").any()
+
+
+def test_the_tilts_weight_shift_of_a_fractional_0_1_value_mixes_both_values():
+    """A 0/1 column of an array may be given 0.5: its Bernoulli log-probability is
+    v log sigmoid(l) + (1 - v) log sigmoid(-l), and the tilt's shift mixes those of 1 and
+    0 in the same shares (it had taken any value but 0 as 1)."""
+    from skvae._nn._layout import ColumnLayout
+    from skvae._vae._category_shares import tilted_log_prob_shift
+
+    layout = ColumnLayout(["bernoulli"], [0], 1, np.zeros(1), 0.01)
+    params, offsets = np.zeros((1, 1)), np.array([np.log(3.0)])
+    one, zero = (tilted_log_prob_shift(params, layout, offsets, {0: v})[0] for v in (1.0, 0.0))
+    assert one == pytest.approx(np.log(1.5)) and zero == pytest.approx(np.log(0.5))
+    half = tilted_log_prob_shift(params, layout, offsets, {0: 0.5})[0]
+    assert half == pytest.approx(0.5 * one + 0.5 * zero)

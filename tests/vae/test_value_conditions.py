@@ -356,3 +356,19 @@ def test_a_model_saved_before_the_category_tilt_takes_category_conditions(repeat
     older._category_shares = None
     rows = older.sample(5, random_state=0, conditions={"group": "b"})
     assert (rows["group"] == "b").all() and np.isfinite(rows["x"]).all()
+
+
+def test_a_float32_models_repeated_values_are_recognised_as_given():
+    """On a float32 array a rating of 0.3 is stored as 0.30000001: given 0.3, the rows
+    follow the unconditional draws that hold it, as on float64 (it had matched no stored
+    value, and the rows drifted toward those of 0.2)."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=800)
+    rating = np.clip(np.round(z + 3), 1, 5) / 10  # 0.1 ... 0.5
+    X = np.column_stack([rating, z + 0.2 * rng.normal(size=800)]).astype(np.float32)
+    vae = VAETransformer(max_iter=30, random_state=0).fit(X)
+    rows = vae.sample(2000, random_state=0, conditions={0: 0.3})
+    pool = vae.sample(40000, random_state=1)
+    held = pool[pool[:, 0] == np.float32(0.3)]
+    assert rows.dtype == np.float32 and (rows[:, 0] == np.float32(0.3)).all()
+    assert abs(rows[:, 1].mean() - held[:, 1].mean()) < 0.1 * held[:, 1].std()

@@ -10,6 +10,7 @@ saving); a file or pickle holds the mixture's parameters, never the codes.
 """
 
 import numpy as np
+from scipy.special import logsumexp
 from sklearn.mixture import GaussianMixture
 
 from skvae._blas import one_blas_thread
@@ -144,9 +145,7 @@ def aggregate_log_density(mixture, z):
     -0.9189
     """
     log_joint = _component_log_joint(mixture, z)
-    top = log_joint.max(axis=1)
-    log_sum = top + np.log(np.exp(log_joint - top[:, None]).sum(axis=1))
-    return log_sum - 0.5 * z.shape[1] * np.log(2 * np.pi)
+    return logsumexp(log_joint, axis=1) - 0.5 * z.shape[1] * np.log(2 * np.pi)
 
 
 def _component_log_joint(mixture, z):

@@ -21,6 +21,7 @@ never drawn: its logit's offset is -inf.
 """
 
 import numpy as np
+from scipy.special import logsumexp
 
 from skvae._table._codes import discrete_value_counts
 
@@ -238,17 +239,11 @@ def tilted_log_prob_shift(params, layout, offsets, given):
                     block = params[:, start : start + int(width)]
                     code = int(given[j])
                     tilted = block + offsets[start : start + int(width)]
-                    shift += (tilted[:, code] - _log_sum_exp(tilted)) - (
-                        block[:, code] - _log_sum_exp(block)
+                    shift += (tilted[:, code] - logsumexp(tilted, axis=1)) - (
+                        block[:, code] - logsumexp(block, axis=1)
                     )
                 start += int(width)
     return shift
-
-
-def _log_sum_exp(logits):
-    """log sum exp over the last axis, row by row; -inf entries count as 0."""
-    top = np.max(logits, axis=-1, keepdims=True)
-    return top[:, 0] + np.log(np.sum(np.exp(logits - top), axis=-1))
 
 
 def tilt_with_absent_categories(logits, shares):

@@ -330,6 +330,11 @@ class MarginalsMixin:
         columns from tilted logits, numeric columns through the quantile map."""
         sorted_reference, logit_offsets = self._calibration(latent)
         codes = self._sample_codes(n_samples, rng, C, latent, logit_offsets)
+        return self._calibrated_numeric(codes, sorted_reference)
+
+    def _calibrated_numeric(self, codes, sorted_reference):
+        """Coded rows with their numeric columns through the quantile map of the
+        ``sorted_reference`` draw (as they are where it is None)."""
         if sorted_reference is not None:
             columns = self._numeric_code_columns()
             codes[:, columns] = calibrate_marginals(

@@ -40,7 +40,6 @@ from skvae._vae._defensive_draws import (
     with_prior_draws,
 )
 from skvae._vae._exact_density import observation_log_var
-from skvae._vae._marginals import calibrate_marginals
 
 # The proposal draws come in chunks of this many (one compiled shape), about 20 per
 # generated row, between 1 and 25 chunks.
@@ -111,12 +110,17 @@ class ValueConditionsMixin(CalibratedConditionsMixin):
             log_weights = log_weights + tilted_log_prob_shift(
                 params, self._model.layout, logit_offsets, {data.index(j): row[0, j] for j in given}
             )
+        no_draw_gives_them = False
         if len(atoms):
             hits = self._hits_atoms(params + logit_offsets, row, atoms, sorted_reference, rng)
             # No draw that gives the values: the draws unweighted, and the warning below.
-            log_weights = np.where(hits, log_weights, -np.inf) if hits.any() else 0 * log_weights
+            no_draw_gives_them = not hits.any()
+            if no_draw_gives_them:
+                log_weights = np.zeros_like(log_weights)
+            else:
+                log_weights = np.where(hits, log_weights, -np.inf)
         weights = self_normalised_weights(log_weights)
-        effective = 1.0 / np.sum(weights**2) if not len(atoms) or hits.any() else 0.0
+        effective = 0.0 if no_draw_gives_them else 1.0 / np.sum(weights**2)
         if effective < LOW_EFFECTIVE_DRAWS:
             warnings.warn(
                 f"The given values {conditions!r} are unlikely under the model: the "
@@ -130,12 +134,9 @@ class ValueConditionsMixin(CalibratedConditionsMixin):
         filled = self._model.layout.sample_columns(
             params[chosen] + logit_offsets, observation_log_var(self._model), rng
         )
-        codes = self._assemble_codes(filled, np.zeros((n_samples, 0)))
-        if sorted_reference is not None:
-            columns = self._numeric_code_columns()
-            codes[:, columns] = calibrate_marginals(
-                codes[:, columns], sorted_reference, self._marginal_quantiles
-            )
+        codes = self._calibrated_numeric(
+            self._assemble_codes(filled, np.zeros((n_samples, 0))), sorted_reference
+        )
         codes[:, given] = row[0, given]
         return codes
 

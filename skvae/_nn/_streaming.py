@@ -73,7 +73,7 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
     # Errors name the columns by their positions in X.
     names = np.asarray(data_columns).tolist()
     check_observed(count == 0, names)
-    return scaling_from_moments(mean, np.sqrt(m2 / count), names)
+    return scaling_from_moments(mean, np.sqrt(m2 / count), count, names)
 
 
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):

@@ -60,7 +60,11 @@ TABLE_PARAMETER_CONSTRAINTS = {
 HANDLE_UNKNOWN_DOC = """    handle_unknown : {"error", "ignore"}, default="error"
         What to do with a category that was not seen in fit, in ``transform``,
         ``score_samples`` and the like: raise a ``ValueError``, or treat it as a missing
-        value (the row is then encoded and scored on its other columns).
+        value (the row is then encoded and scored on its other columns). Such a row's
+        ``score_samples`` is the density of its other columns alone, with no probability
+        for the category, so it is usually higher than that of any seen category: do not
+        rank rows with unseen categories by score (for anomaly detection keep
+        ``"error"``, or flag them yourself).
 """
 
 

@@ -1,0 +1,43 @@
+"""Which columns count as constant when skvae standardises X, and what that does to the
+density's units."""
+
+import numpy as np
+
+from skvae import VAETransformer
+from skvae._table._scaling import fit_feature_scaling
+
+
+def test_a_column_of_tiny_spread_around_a_large_mean_keeps_its_own_scale():
+    """A spread of 1e-9 around 1 or 1e3 is a scale, not rounding: the column is not
+    called constant (the old rule, std <= 1e-8 |mean|, gave it another column's scale)."""
+    rng = np.random.default_rng(0)
+    noise = 1e-9 * rng.normal(size=300)
+    for offset in [0.0, 1.0, 1e3]:
+        X = np.c_[rng.normal(size=300), offset + noise]
+        _, scale = fit_feature_scaling(X)
+        np.testing.assert_allclose(scale[1], noise.std(), rtol=1e-5)
+
+
+def test_rounding_level_spread_is_constant_and_borrows_the_finest_spread():
+    """Copies of 0.1 (std 5e-16 after rounding) and of 1e6 are constant: they borrow the
+    smallest standard deviation of the other columns, as exact zeros do."""
+    rng = np.random.default_rng(1)
+    X = np.c_[3.0 * rng.normal(size=500), 0.5 * rng.normal(size=500)]
+    X = np.c_[X, np.full(500, 0.1), np.full(500, 1e6), np.zeros(500)]
+    assert X.std(axis=0)[2] > 0  # the rounding the rule must absorb (fit's own sums)
+    _, scale = fit_feature_scaling(X)
+    np.testing.assert_array_equal(scale[2:], [X.std(axis=0)[1]] * 3)
+
+
+def test_score_does_not_change_when_a_constant_is_added_to_a_tiny_column():
+    """The held-out density of a table whose last column varies by 1e-9 is the same
+    around 0 and around 1, as for a Gaussian mixture (it fell by 18 nats per row)."""
+    rng = np.random.default_rng(0)
+    X = np.c_[rng.normal(size=(400, 3)), 1e-9 * rng.normal(size=400)]
+    scores = []
+    for offset in [0.0, 1.0]:
+        shifted = X + [0.0, 0.0, 0.0, offset]
+        vae = VAETransformer(max_iter=10, random_state=0).fit(shifted[:300])
+        scores.append(vae.score(shifted[300:]))
+    assert scores[0] > 10  # the 1e-9 spread's density: about -log(1e-9) - 1.4 = 19.3 nats
+    np.testing.assert_allclose(scores[1], scores[0], atol=1e-3)

@@ -228,6 +228,6 @@ def _add_fit(sub):
         "--progress",
         action="store_true",
         default=None,
-        help="print one line per epoch (default: only on a terminal)",
+        help="print each epoch's number and losses (default: only on a terminal)",
     )
     fit.set_defaults(func=cmd_fit)

@@ -2,7 +2,8 @@
 
 Keras's own ``verbose=1`` draws a bar per *epoch* over its batches, which for small tables
 flickers through hundreds of bars; a fit is better shown as one bar over its epochs.
-``verbose=2`` keeps Keras's one line per epoch, which suits logs and pipes.
+``verbose=2`` keeps Keras's lines per epoch (its number, then its losses), which suit
+logs and pipes.
 """
 
 import keras

@@ -33,7 +33,8 @@ class TrainingConfig:
     tol : float, default=1e-4
         Minimum improvement of the monitored loss that counts.
     verbose : int, default=0
-        0 is silent; 1 or more prints one line per epoch.
+        0 is silent; 1 shows a progress bar over the epochs, 2 or more Keras's two
+        lines per epoch (its number, then its losses).
     distribution : object, default=None
         A ``tf.distribute.Strategy`` or ``keras.distribution.Distribution`` whose scope
         the model is built, compiled and trained in (see :mod:`skvae._nn._distribution`).

@@ -12,9 +12,7 @@ from skvae._table._estimator_mixin import HANDLE_UNKNOWN_DOC, column_types_doc
 # numpydoc sections shared by every estimator built on BaseVAE; each class docstring
 # includes them with ``%(parameters)s`` and ``%(attributes)s``.
 PARAMETERS_DOC = (
-    """    Parameters
-    ----------
-    n_components : int, "sqrt" or "auto", default="sqrt"
+    """    n_components : int, "sqrt" or "auto", default="sqrt"
         Dimension of the latent space. With p modelled columns (the columns other than
         ``condition_on``), ``"sqrt"`` gives ceil(sqrt(p)) dimensions (2 for 4 columns, 4 for
         13, 8 for 64), the default of :class:`~skvae.VAETransformer`: on the tables of
@@ -92,9 +90,9 @@ PARAMETERS_DOC = (
         :meth:`score_samples` stays a density in X's units. The decoder then models
         uncorrelated coordinates, so correlation that the latent space leaves unexplained
         is no longer lost: on ``load_breast_cancer`` (30 strongly correlated columns) the
-        held-out log-likelihood rose from about 26 to about 35 nats per row, ahead of PCA
-        tuned by cross-validation (28.7), and 7 more of the 12 tables of
-        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.1 nats
+        held-out log-likelihood rose from about 30 to about 36 nats per row, ahead of PCA
+        tuned by cross-validation (28.7), and 6 more of the 12 tables of
+        ``benchmarks/density.py`` gained. It costs elsewhere: skewed columns lost 2.0 nats
         per row, and the latent space then describes whitened axes, so
         :meth:`inverse_transform` reconstructs the large-variance directions worse (see
         :doc:`/density` for every table), so :class:`~skvae.VAETransformer` does not
@@ -184,7 +182,8 @@ PARAMETERS_DOC = (
         reparameterisation noise. Pass an int for reproducible fits.
     verbose : int, default=0
         0 is silent; 1 shows one live progress bar over the fit's epochs (loss,
-        validation loss, time left); 2 or more prints one line per epoch (for logs). At 1
+        validation loss, time left); 2 or more prints two lines per epoch, its number and
+        then its losses (for logs). At 1
         or more, ``score_samples``, ``sample`` and decoding over more than 8,192 rows
         show a progress bar over the rows too.
     distribution : tf.distribute.Strategy or keras.distribution.Distribution, default=None
@@ -209,9 +208,7 @@ PARAMETERS_DOC = (
 """
 )
 
-ATTRIBUTES_DOC = """    Attributes
-    ----------
-    encoder_ : keras.Model
+ATTRIBUTES_DOC = """    encoder_ : keras.Model
         Maps scaled X to ``[z_mean, z_log_var]``. A plain Keras model: ``export`` it to
         serve it without skvae (see :doc:`/scale`).
     decoder_ : keras.Model
@@ -228,9 +225,10 @@ ATTRIBUTES_DOC = """    Attributes
         Positions, among the modelled columns, of the whitened ones; None without
         whitening.
     column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
-        The likelihood of each input column: "gaussian", "heteroscedastic", "mixture",
-        "bernoulli" or "categorical" (for ``condition_on`` columns: how their values are
-        read; they are not modelled).
+        The likelihood of each input column: "student_t" (the default of real-valued
+        columns), "gaussian", "heteroscedastic", "mixture", "integer" (a DataFrame's
+        integer columns), "bernoulli" or "categorical" (for ``condition_on`` columns:
+        how their values are read; they are not modelled).
     categories_ : list of ndarray or None
         For each input column, the categories of a categorical column (the order of its
         softmax), else None.

@@ -28,8 +28,14 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
     reports includes the log-Jacobian of that scaling, so it is a density in X's units,
     comparable with :meth:`sklearn.decomposition.PCA.score_samples`.
 
+    Parameters
+    ----------
     %(parameters)s
+
+    Attributes
+    ----------
     %(attributes)s
+
     See Also
     --------
     sklearn.decomposition.PCA : Linear, closed-form counterpart (probabilistic PCA).

@@ -103,7 +103,8 @@ default="gaussian"
         (re)initialisation draws. Pass an int for reproducible fits.
     verbose : int, default=0
         0 is silent; 1 shows one live progress bar over the fit's epochs (loss,
-        validation loss, time left); 2 or more prints one line per epoch (for logs).
+        validation loss, time left); 2 or more prints two lines per epoch, its number and
+        then its losses (for logs).
 """
 
 # The entries of the class docstring's "Attributes" section, indented as there.

@@ -6,11 +6,13 @@ training values are all integers with at most ``MAX_CATEGORIES`` distinct values
 labels, counts of a few levels), are one-hot encoded; other columns are standardised.
 """
 
+import warnings
 from numbers import Integral
 
 import numpy as np
 
 from skvae._table._column_keys import labelled_position, plain_value
+from skvae._user_frame import user_stacklevel
 
 MAX_CATEGORIES = 32
 
@@ -168,3 +170,38 @@ def _unseen_message(name, value, cats, labels):
         "column will take (the first partial_fit call fixes them), or declare them all as a "
         "DataFrame column of a pandas CategoricalDtype: X[col].astype(pd.CategoricalDtype([...]))"
     )
+
+
+def warn_outside_training_range(outside, consequence):
+    """Warn that given condition values lie outside their columns' training ranges.
+
+    Shared by ``sample(conditions={...})`` and a ``condition_on`` model's array
+    conditions, so that both say it in the same words.
+
+    Parameters
+    ----------
+    outside : list of str
+        One entry per column, such as ``"'mass' = 2e+04 (training range 2.7e+03 to
+        6.3e+03)"``; nothing is said when empty.
+    consequence : str
+        What the draws do with such a value, completing "The model has seen no such rows,
+        and ...".
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skvae._table._conditions import warn_outside_training_range
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_outside_training_range(["'x' = 9 (training range 0 to 1)"], "it guesses")
+    >>> print(str(caught[0].message).replace(". ", "." + chr(10)))
+    conditions give values outside the training range: 'x' = 9 (training range 0 to 1).
+    The model has seen no such rows, and it guesses.
+    """
+    if outside:
+        warnings.warn(
+            f"conditions give values outside the training range: {', '.join(outside)}. "
+            f"The model has seen no such rows, and {consequence}.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )

@@ -15,7 +15,7 @@ import numpy as np
 from skvae._nn._prediction import PREDICT_BATCH_ROWS, LazyModelInputs, predict_in_batches
 from skvae._table._codes import condition_codes, is_frame
 from skvae._table._column_keys import plain_value
-from skvae._table._conditions import encode_conditions
+from skvae._table._conditions import encode_conditions, warn_outside_training_range
 from skvae._table._frames import frame_library, to_pandas
 from skvae._table._labels import column_labels
 from skvae._user_frame import user_stacklevel
@@ -224,13 +224,7 @@ class ModelInputsMixin:
             if beyond.size:
                 name = self._column_names()[j]
                 outside.append(f"{name!r} = {beyond[0]:g} (training range {low:g} to {high:g})")
-        if outside:
-            warnings.warn(
-                f"conditions give values outside the training range: {', '.join(outside)}. "
-                "The model has seen no such rows: what it generates there is extrapolation.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
+        warn_outside_training_range(outside, "what it generates for them is extrapolation")
 
     def _decode(self, Z, C, params=False):
         """Decoder outputs for latent rows Z under coded conditions C, float64.

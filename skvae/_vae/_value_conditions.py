@@ -27,6 +27,7 @@ import numpy as np
 from skvae._nn._prediction import predict_in_batches
 from skvae._table._codes import condition_codes
 from skvae._table._column_keys import labelled_position, plain_value
+from skvae._table._conditions import warn_outside_training_range
 from skvae._table._dtypes import holds_booleans
 from skvae._user_frame import user_stacklevel
 from skvae._vae._aggregate_posterior import aggregate_log_density, draw_from_aggregate_posterior
@@ -239,19 +240,13 @@ class ValueConditionsMixin(CalibratedConditionsMixin):
             for j in given
             if j in numeric and not low[k := numeric.index(j)] <= values[j] <= high[k]
         ]
-        if outside:
-            consequence = (
-                "the other columns are drawn as for the nearest end of the range"
-                if calibrate
-                else "a far value tells it little about the others: the generated rows "
-                "may look much like unconditional ones"
-            )
-            warnings.warn(
-                f"conditions give values outside the training range: {', '.join(outside)}. "
-                f"The model has seen no such rows, and {consequence}.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
+        consequence = (
+            "the other columns are drawn as for the nearest end of the range"
+            if calibrate
+            else "a far value tells it little about the others: the generated rows "
+            "may look much like unconditional ones"
+        )
+        warn_outside_training_range(outside, consequence)
 
     def _check_held_in_training(self, values, given, names):
         """A boolean column takes True or False, an integer one a whole number, and a

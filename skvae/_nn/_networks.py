@@ -4,6 +4,12 @@ Shared by the VAE (:mod:`skvae._vae._model`) and the VQ-VAE (:mod:`skvae._vqvae.
 Every initialiser takes its seed from an iterator the model draws from one
 ``numpy.random.SeedSequence``, so building a model never touches a global generator and the
 same seed always gives the same weights.
+
+Every layer, input and model gets its dtype policy explicitly ("float32" unless the
+estimator's ``dtype_policy`` says otherwise): Keras's global settings
+(``keras.config.set_dtype_policy``, ``set_floatx``) are the user's, for the user's own
+models, and must not change skvae's (under a global "mixed_float16" a float32 fit diverged,
+and under floatx "float64" TensorFlow refused to mix the two).
 """
 
 import keras
@@ -11,10 +17,10 @@ import numpy as np
 from keras import layers
 
 
-def mlp(inputs, sizes, activation, seeds, name, dtype=None):
+def mlp(inputs, sizes, activation, seeds, name, dtype="float32"):
     """Stack of Dense layers with explicitly seeded initialisers (no global RNG use).
 
-    ``dtype`` is the layers' Keras dtype policy (None: Keras's global one, float32).
+    ``dtype`` is the layers' Keras dtype policy.
 
     Examples
     --------
@@ -37,7 +43,7 @@ def mlp(inputs, sizes, activation, seeds, name, dtype=None):
     return h
 
 
-def dense(units, seed, name, bias=None, dtype=None):
+def dense(units, seed, name, bias=None, dtype="float32"):
     """A linear Dense layer with a seeded Glorot kernel and a zero (or given) bias.
 
     Examples
@@ -71,7 +77,7 @@ def as_float32(outputs, dtype, name):
     >>> as_float32([x], "float32", "demo")[0] is x
     True
     """
-    if dtype is None or keras.dtype_policies.get(dtype).compute_dtype == "float32":
+    if keras.dtype_policies.get(dtype).compute_dtype == "float32":
         return outputs
     return [
         layers.Activation("linear", dtype="float32", name=f"{name}_{i}_float32")(out)
@@ -79,7 +85,7 @@ def as_float32(outputs, dtype, name):
     ]
 
 
-def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds, dtype=None):
+def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds, dtype="float32"):
     """Encoder network [x, c] -> (z_mean, z_log_var) of the diagonal Gaussian q(z|x, c).
 
     ``dtype`` is the layers' dtype policy; the outputs are float32 whatever it is.
@@ -91,7 +97,7 @@ def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds,
     >>> [tuple(out.shape) for out in encoder.outputs]
     [(None, 2), (None, 2)]
     """
-    x = keras.Input(shape=(n_inputs,), name="x")
+    x = keras.Input(shape=(n_inputs,), dtype="float32", name="x")
     h = mlp(x, hidden_layer_sizes, activation, seeds, "encoder", dtype)
     z_mean = dense(n_components, next(seeds), "z_mean", dtype=dtype)(h)
     z_log_var = dense(n_components, next(seeds), "z_log_var", dtype=dtype)(h)
@@ -99,7 +105,7 @@ def build_encoder(n_inputs, n_components, hidden_layer_sizes, activation, seeds,
 
 
 def build_decoder(
-    n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None, dtype=None
+    n_outputs, n_components, hidden_layer_sizes, activation, seeds, bias=None, dtype="float32"
 ):
     """Decoder network z -> parameters of p(x|z), laid out as in :mod:`skvae._nn._layout`.
 
@@ -114,7 +120,7 @@ def build_decoder(
     >>> tuple(decoder.output.shape)
     (None, 5)
     """
-    z = keras.Input(shape=(n_components,), name="z")  # with the conditions appended
+    z = keras.Input(shape=(n_components,), dtype="float32", name="z")  # with the conditions
     h = mlp(z, tuple(reversed(hidden_layer_sizes)), activation, seeds, "decoder", dtype)
     has_bias = bias is not None and np.any(bias)
     out = dense(n_outputs, next(seeds), "x_param", np.asarray(bias) if has_bias else None, dtype)(h)

@@ -28,6 +28,11 @@ def checked_callbacks(callbacks):
     ------
     TypeError
         If anything else is given, naming what was received.
+    ValueError
+        For a ``keras.callbacks.ModelCheckpoint`` that saves whole models: skvae's
+        internal model holds the table's layout and is not a Keras-serialisable model, so
+        Keras's save would fail at the first checkpoint, telling the user to implement
+        ``get_config`` on it.
 
     Examples
     --------
@@ -44,11 +49,11 @@ def checked_callbacks(callbacks):
     if callbacks is None:
         return ()
     if isinstance(callbacks, keras.callbacks.Callback):
-        return (callbacks,)
+        return _without_whole_model_checkpoints((callbacks,))
     if isinstance(callbacks, (list, tuple)):
         wrong = [c for c in callbacks if not isinstance(c, keras.callbacks.Callback)]
         if not wrong:
-            return tuple(callbacks)
+            return _without_whole_model_checkpoints(tuple(callbacks))
         kind = type(callbacks).__name__
         received = f"a {kind} holding {wrong[0]!r} ({type(wrong[0]).__name__})"
     else:
@@ -57,6 +62,22 @@ def checked_callbacks(callbacks):
         "callbacks must be a keras.callbacks.Callback or a list of them, as "
         f"keras.Model.fit takes; got {received}"
     )
+
+
+def _without_whole_model_checkpoints(callbacks):
+    """``callbacks``, after refusing a ModelCheckpoint that would save the whole model."""
+    for callback in callbacks:
+        if isinstance(callback, keras.callbacks.ModelCheckpoint) and not getattr(
+            callback, "save_weights_only", False
+        ):
+            raise ValueError(
+                "keras.callbacks.ModelCheckpoint can only save the weights of skvae's "
+                "internal model (a whole .keras model of it cannot be rebuilt without the "
+                "estimator); pass save_weights_only=True with a '.weights.h5' path, or save "
+                "the fitted estimator with skvae.save (EarlyStopping(restore_best_weights="
+                "True) keeps the best epoch's weights in it)"
+            )
+    return callbacks
 
 
 @contextlib.contextmanager

@@ -129,7 +129,8 @@ class BaseVAE(
             early stopper), as in ``keras.Model.fit``. One that sets ``self.model.stop_training``
             ends the fit cleanly: the estimator is fitted with the weights so far (the best epoch's,
             with ``early_stopping``). The model they see works on the internally scaled data (under
-            TensorFlow, a pooled twin of the estimator's model; see :doc:`/scale`).
+            TensorFlow, a pooled twin of the estimator's model; see :doc:`/scale`). A
+            ``ModelCheckpoint`` must save weights only (``save_weights_only=True``).
 
         Returns
         -------

@@ -124,6 +124,7 @@ class InverseAutoregressiveFlow(layers.Layer):
                 reverse=k % 2 == 1,
                 seed=int(step_seeds[k]),
                 name=f"iaf_step_{k}",
+                dtype=self.dtype_policy,
             )
             for k in range(self.n_flows)
         ]

@@ -83,7 +83,9 @@ def precision_weighted(mean_a, log_var_a, mean_b, log_var_b):
     return mean, log_var
 
 
-def gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name, dtype=None):
+def gaussian_head(
+    n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, name, dtype="float32"
+):
     """MLP [inputs] -> (mean, log_var) of a diagonal Gaussian, with seeded initialisers.
 
     ``dtype`` is the layers' dtype policy; the outputs are float32 whatever it is.
@@ -96,7 +98,7 @@ def gaussian_head(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds, na
     >>> [tuple(out.shape) for out in head.outputs]
     [(None, 2), (None, 2)]
     """
-    inputs = keras.Input(shape=(n_inputs,), name=f"{name}_input")
+    inputs = keras.Input(shape=(n_inputs,), dtype="float32", name=f"{name}_input")
     h = mlp(inputs, hidden_layer_sizes, activation, seeds, name, dtype)
     mean = dense(n_outputs, next(seeds), f"{name}_mean", dtype=dtype)(h)
     log_var = dense(n_outputs, next(seeds), f"{name}_log_var", dtype=dtype)(h)
@@ -215,7 +217,9 @@ class Ladder:
     # -- the latent structure's interface (see skvae._vae._latents.SingleLayer) --------
     def training_draw(self, model, inputs, z_mean, z_log_var):
         """One draw of both layers per row, with the two layers' KL per dimension."""
-        eps = keras.random.normal((ops.shape(z_mean)[0], 1, self.noise_width), seed=model.noise)
+        eps = keras.random.normal(
+            (ops.shape(z_mean)[0], 1, self.noise_width), dtype="float32", seed=model.noise
+        )
         z1, _, kl_lower = self.hierarchical_draws(model, inputs, z_mean, z_log_var, eps)
         # Closed-form KL of the top layer; the lower layer's is closed form given the z2 draw.
         kl_per_dim = ops.concatenate(

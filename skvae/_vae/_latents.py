@@ -94,7 +94,12 @@ class FlowPosterior:
     def attach(self, model, seeds):
         """Build the flow as ``model.flow`` (context: the encoder's [mu, log sigma^2])."""
         model.flow = InverseAutoregressiveFlow(
-            self.n_components, self.n_flows, 2 * self.n_components, seed=next(seeds), name="iaf"
+            self.n_components,
+            self.n_flows,
+            2 * self.n_components,
+            seed=next(seeds),
+            name="iaf",
+            dtype="float32",
         )
         self.flow = model.flow
 
@@ -140,7 +145,7 @@ class SingleLayer:
 
         The extra outputs hold a sampled ``kl`` when the KL has no closed form.
         """
-        eps = keras.random.normal(ops.shape(z_mean), seed=model.noise)
+        eps = keras.random.normal(ops.shape(z_mean), dtype="float32", seed=model.noise)
         if self.posterior.closed_form_kl:
             return z_mean + ops.exp(0.5 * z_log_var) * eps, {}
         z, log_qz, _ = self.posterior.draws(z_mean, z_log_var, eps[:, None, :])

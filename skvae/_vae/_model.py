@@ -88,12 +88,14 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
     """
 
     def __init__(self, config, **kwargs):
-        super().__init__(**kwargs)
+        # The model's own computations (the loss, KL and likelihood terms) are float32
+        # whatever Keras's global policy is; dtype_policy applies to the networks' layers.
+        super().__init__(**{"dtype": "float32", **kwargs})
         # The columns' log scales and bounds are variables, not constants of the traced
         # graphs, so that a pooled model's compiled steps serve the next fit's columns too
         # (see skvae._nn._model_pool and reuse_key). Untracked: they are not weights.
         layout = config.layout.with_data_in(
-            lambda values, name: keras.Variable(values, trainable=False, name=name)
+            lambda values, name: keras.Variable(values, trainable=False, dtype="float32", name=name)
         )
         self.config = config
         self.layout = layout
@@ -143,8 +145,8 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
         self.train_steps = self.add_weight(
             shape=(), initializer="zeros", trainable=False, name="train_steps"
         )
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction", dtype="float32")
+        self.kl_tracker = keras.metrics.Mean(name="kl", dtype="float32")
 
     # -- encoder, decoder and observation model ---------------------------------------
     def encode(self, inputs, refine_passes=0):

@@ -67,7 +67,9 @@ class IWAE:
         """The batch's loss for model inputs x (y_pred supplies only the tracked KL)."""
         n_rows = ops.shape(x)[0]
         eps = keras.random.normal(
-            (n_rows, self.n_importance_train, model.latent_noise_width), seed=model.noise
+            (n_rows, self.n_importance_train, model.latent_noise_width),
+            dtype="float32",
+            seed=model.noise,
         )
         log_px_z, log_prior_ratio = model.importance_terms(x, eps)
         weight = model.kl_weight() if training else 1.0

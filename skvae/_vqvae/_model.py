@@ -41,7 +41,7 @@ LAPLACE_EPSILON = 1e-5
 
 def build_vq_encoder(n_inputs, n_outputs, hidden_layer_sizes, activation, seeds):
     """Encoder network x -> z_e, the ``n_latents * code_dim`` unquantised outputs."""
-    x = keras.Input(shape=(n_inputs,), name="x")
+    x = keras.Input(shape=(n_inputs,), dtype="float32", name="x")
     h = mlp(x, hidden_layer_sizes, activation, seeds, "encoder")
     z_e = dense(n_outputs, next(seeds), "z_e")(h)
     return keras.Model(x, z_e, name="encoder")
@@ -120,7 +120,8 @@ class VQVAE(keras.Model):
         seed,
         **kwargs,
     ):
-        super().__init__(**kwargs)
+        # float32 whatever Keras's global dtype policy is (see skvae._nn._networks).
+        super().__init__(**{"dtype": "float32", **kwargs})
         self.layout = layout
         self.n_features = layout.input_width
         self.n_codes = int(n_codes)
@@ -167,9 +168,9 @@ class VQVAE(keras.Model):
             shape=(), initializer="zeros", trainable=False, name="train_steps"
         )
         self.restart_noise = keras.random.SeedGenerator(next(seeds), name="restart_noise")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.commitment_tracker = keras.metrics.Mean(name="commitment")
-        self.perplexity_tracker = keras.metrics.Mean(name="perplexity")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction", dtype="float32")
+        self.commitment_tracker = keras.metrics.Mean(name="commitment", dtype="float32")
+        self.perplexity_tracker = keras.metrics.Mean(name="perplexity", dtype="float32")
 
     # -- quantisation and decoding ------------------------------------------------------
     def vector_quantize(self, inputs):
@@ -239,7 +240,7 @@ class VQVAE(keras.Model):
         if self.dead_code_patience is not None:
             dead = ops.logical_or(dead, steps_unused >= float(self.dead_code_patience))
         n_vectors = ops.cast(ops.shape(vectors)[0], "float32")
-        draws = keras.random.uniform((self.n_codes,), seed=self.restart_noise)
+        draws = keras.random.uniform((self.n_codes,), dtype="float32", seed=self.restart_noise)
         rows = ops.minimum(
             ops.cast(ops.floor(draws * n_vectors), "int32"), ops.shape(vectors)[0] - 1
         )

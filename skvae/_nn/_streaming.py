@@ -53,11 +53,15 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
     count = np.zeros(n_features)
     mean = np.zeros(n_features)
     m2 = np.zeros(n_features)
+    # The smallest and largest values (NaN until a column has one): whether it is constant.
+    low, high = np.full(n_features, np.nan), np.full(n_features, np.nan)
     chunk_rows = chunk_rows or CHUNK_ROWS
     for i, chunk in enumerate(iter_chunks(X, chunk_rows)):
         check_chunk(chunk, i * chunk_rows)
         chunk = chunk[:, data_columns]
         observed = ~np.isnan(chunk)
+        low = np.fmin(low, np.fmin.reduce(chunk, initial=np.nan))
+        high = np.fmax(high, np.fmax.reduce(chunk, initial=np.nan))
         n_b = observed.sum(axis=0)
         has = n_b > 0
         mean_b = np.zeros(n_features)
@@ -73,7 +77,7 @@ def chunked_scaling(X, data_columns, chunk_rows=None):
     # Errors name the columns by their positions in X.
     names = np.asarray(data_columns).tolist()
     check_observed(count == 0, names)
-    return scaling_from_moments(mean, np.sqrt(m2 / count), count, names)
+    return scaling_from_moments(mean, np.sqrt(m2 / count), low, high, names)
 
 
 def chunked_correlation(X, columns, mean, scale, chunk_rows=None):

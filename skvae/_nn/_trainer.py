@@ -178,7 +178,7 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
     Raises ValueError if the loss diverges.
     """
     guard = NonFiniteLossGuard()
-    # verbose=1: one bar over the fit's epochs; 2 or more: Keras's line per epoch.
+    # verbose=1: one bar over the fit's epochs; 2 or more: Keras's two lines per epoch.
     progress = [EpochProgressBar(epochs)] if config.verbose == 1 else []
     validation_data, validation = data.validation_data, []
     in_memory = isinstance(validation_data, tuple)

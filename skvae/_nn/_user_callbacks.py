@@ -67,8 +67,11 @@ def checked_callbacks(callbacks):
 def _without_whole_model_checkpoints(callbacks):
     """``callbacks``, after refusing a ModelCheckpoint that would save the whole model."""
     for callback in callbacks:
-        if isinstance(callback, keras.callbacks.ModelCheckpoint) and not getattr(
-            callback, "save_weights_only", False
+        # A subclass with its own _save_model decides what it saves; left alone.
+        if (
+            isinstance(callback, keras.callbacks.ModelCheckpoint)
+            and not getattr(callback, "save_weights_only", False)
+            and type(callback)._save_model is keras.callbacks.ModelCheckpoint._save_model
         ):
             raise ValueError(
                 "keras.callbacks.ModelCheckpoint can only save the weights of skvae's "

@@ -2,10 +2,6 @@
 
 import numpy as np
 
-# Rounding error of one float64 operation, relative: a feature whose spread is within the
-# rounding error of summing its values is constant (see constant_features).
-EPS = np.finfo(np.float64).eps
-
 
 def fit_feature_scaling(X, names=None):
     """Mean and scale per feature for x_scaled = (x - mean) / scale, ignoring NaN.
@@ -41,11 +37,13 @@ def fit_feature_scaling(X, names=None):
         # The same sums, bit for bit, as nanmean and nanstd, without their two copies of X
         # (on 100,000 x 50 rows they took up to 0.7 s of a fit after other work, when each
         # copy's fresh memory is slow to fault in).
-        return scaling_from_moments(X.mean(axis=0), X.std(axis=0), len(X), names)
+        moments = X.mean(axis=0), X.std(axis=0)
+        return scaling_from_moments(*moments, X.min(axis=0), X.max(axis=0), names)
     check_observed(missing.all(axis=0), names)
-    # Statistics of the observed entries only (NaN marks a missing value).
-    count = (~missing).sum(axis=0)
-    return scaling_from_moments(np.nanmean(X, axis=0), np.nanstd(X, axis=0), count, names)
+    # Statistics of the observed entries only (NaN marks a missing value; fmin and fmax
+    # skip it).
+    moments = np.nanmean(X, axis=0), np.nanstd(X, axis=0)
+    return scaling_from_moments(*moments, np.fmin.reduce(X), np.fmax.reduce(X), names)
 
 
 def fit_column_scaling(X, continuous, names):
@@ -105,31 +103,33 @@ def check_observed(unobserved, names=None):
         )
 
 
-def constant_features(mean, std, count):
-    """Which features are constant: a standard deviation of 0, or one within the rounding
-    error of computing it from ``count`` float64 values around ``mean`` (scikit-learn's
-    rule for :class:`~sklearn.preprocessing.StandardScaler`: var <= n eps var + (n eps
-    mean)^2). A feature that varies by more keeps its own scale, however small its spread
-    is next to its mean: a density in X's units must not change when a constant is added
-    to a column (a column 1 + 1e-9 N(0, 1) was called constant, and scored 18 nats per row
-    lower than the same column around 0).
+def constant_features(std, low, high):
+    """Which features are constant: every observed value the same (``low == high``, the
+    smallest and largest), or a standard deviation of 0.
+
+    Equality, not a small spread: the standard deviation of a constant column is the
+    rounding error of its mean (5e-16 for 300 values 0.1), and a tolerance on it large
+    enough for that (scikit-learn's StandardScaler rule, about n eps |mean|, or a fixed
+    1e-8 |mean|) also took for constant a column that varies by 1e-9 around 1 or 1e5 and
+    gave it another column's scale: its score then fell by 18 to 20 nats per row when the
+    offset was added, where a density in X's units does not move.
 
     Examples
     --------
     >>> import numpy as np
     >>> from skvae._table._scaling import constant_features
-    >>> X = np.c_[np.full(300, 0.1), 1.0 + 1e-9 * np.random.default_rng(0).normal(size=300)]
-    >>> std = X.std(axis=0)  # the mean of 300 values 0.1 is rounded: std 5e-16, not 0
-    >>> constant_features(X.mean(axis=0), std, len(X)).tolist()
+    >>> X = np.c_[np.full(300, 0.1), 1e5 + 1e-9 * np.random.default_rng(0).normal(size=300)]
+    >>> X.std(axis=0)[0] > 0  # the mean of 300 values 0.1 is rounded
+    np.True_
+    >>> constant_features(X.std(axis=0), X.min(axis=0), X.max(axis=0)).tolist()
     [True, False]
     """
-    var = np.square(std)
-    return (std == 0) | (var <= count * EPS * var + np.square(count * EPS * mean))
+    return (low == high) | (std == 0)
 
 
-def scaling_from_moments(mean, std, count, names=None):
-    """(mean, scale) from each feature's observed mean, standard deviation and number of
-    observed values.
+def scaling_from_moments(mean, std, low, high, names=None):
+    """(mean, scale) from each feature's observed mean, standard deviation, smallest and
+    largest value.
 
     The second half of :func:`fit_feature_scaling`, shared with the chunked statistics of
     out-of-core fitting (skvae._nn._streaming); ``names`` as there.
@@ -140,7 +140,7 @@ def scaling_from_moments(mean, std, count, names=None):
             "standardise (their variance overflows float64); rescale X, e.g. divide by a "
             "power of ten"
         )
-    constant = constant_features(mean, std, count)
+    constant = constant_features(std, low, high)
     fallback = np.min(std[~constant]) if np.any(~constant) else 1.0
     scale = np.where(constant, fallback, std)
     return mean, scale

@@ -32,6 +32,22 @@ IMPUTER_DEFAULTS = {
 }
 
 
+def _boolean_columns(frame):
+    """Mask of a pandas DataFrame's columns of True and False: a boolean dtype, or objects
+    that are all booleans (with missing entries)."""
+    import pandas as pd
+
+    def is_boolean(column):
+        if pd.api.types.is_bool_dtype(column.dtype):
+            return True
+        if column.dtype != object:
+            return False
+        values = column[~column.isna()]
+        return len(values) > 0 and all(isinstance(v, (bool, np.bool_)) for v in values)
+
+    return np.array([is_boolean(frame.iloc[:, j]) for j in range(frame.shape[1])], dtype=bool)
+
+
 def placeholder_as_nan(X, missing_values):
     """X with the entries equal to the placeholder ``missing_values`` set to NaN (a
     pandas or polars DataFrame or a pyarrow Table stays one, with nulls there).
@@ -40,7 +56,10 @@ def placeholder_as_nan(X, missing_values):
     NaN and None in an array of numbers; ``pd.NA`` in a NumPy array of objects (or a list)
     becomes NaN here, since float conversion refuses it. A DataFrame's NumPy integer
     column that holds the placeholder becomes pandas' nullable integer dtype (``int64`` to
-    ``Int64``), which the imputer models and returns as whole numbers.
+    ``Int64``), which the imputer models and returns as whole numbers. A numeric
+    placeholder never marks a DataFrame's True/False column (``False == 0`` in Python: 0
+    as the placeholder turned every observed False into a hole, and the column into
+    objects).
 
     Examples
     --------
@@ -52,6 +71,10 @@ def placeholder_as_nan(X, missing_values):
     array([[1.0, nan]], dtype=object)
     >>> placeholder_as_nan(pd.DataFrame({"k": [3, -1], "x": [-1.0, 2.0]}), -1).dtypes.tolist()
     [Int64Dtype(), dtype('float64')]
+    >>> placeholder_as_nan(pd.DataFrame({"b": [False, True], "x": [0.0, 2.0]}), 0)
+           b    x
+    0  False  NaN
+    1   True  2.0
     """
     if missing_values is None or (isinstance(missing_values, Real) and np.isnan(missing_values)):
         return X
@@ -67,6 +90,7 @@ def placeholder_as_nan(X, missing_values):
         return from_pandas(placeholder_as_nan(to_pandas(X), missing_values), library, enums)
     if hasattr(X, "mask"):  # pandas DataFrame: keep its column names
         holes = X == missing_values
+        holes.loc[:, _boolean_columns(X)] = False
         # An integer column with holes becomes pandas' nullable integer, not float with
         # NaN: it keeps the integer kind, and its fills come back as whole numbers.
         nullable = {

@@ -7,10 +7,10 @@ of several panels (:func:`marginals`, :func:`correlations`) return the Figure.
 :func:`report` puts all of them, with the model's key numbers, in one self-contained HTML
 page (the ``skvae report`` command).
 
-matplotlib is an optional dependency (``pip install "skvae[plot]"``); it is imported when
-a function is first called, not with ``import skvae.plot``. Where no display is available
-(no ``DISPLAY`` on Linux, and no ``MPLBACKEND`` chosen) the non-interactive Agg backend is
-selected, so the functions work in scripts, CI jobs and servers.
+matplotlib is an optional dependency (``pip install -e ".[plot]"`` from a checkout); it is
+imported when a function is first called, not with ``import skvae.plot``. Where no display
+is available (no ``DISPLAY`` on Linux, and no ``MPLBACKEND`` chosen) the non-interactive
+Agg backend is selected, so the functions work in scripts, CI jobs and servers.
 
 The plots read a fitted estimator through these public members only, so any estimator
 that offers them can be drawn (each plot needs the ones it uses):

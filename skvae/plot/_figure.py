@@ -20,7 +20,7 @@ def pyplot():
     except ImportError as error:
         raise ImportError(
             "skvae.plot needs matplotlib, which is not installed; install it with "
-            '`pip install "skvae[plot]"` (or `pip install matplotlib`)'
+            '`pip install matplotlib` (or `pip install -e ".[plot]"` in a checkout of skvae)'
         ) from error
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")

@@ -62,7 +62,7 @@ def test_a_global_keras_setting_leaves_the_fit_bit_for_bit_as_it_was(
 def test_model_checkpoint_of_whole_models_is_refused_before_training(tmp_path):
     """ModelCheckpoint's default saves a whole .keras model, which skvae's internal model
     cannot be (Keras's error told users to implement get_config on it); the weights-only
-    form works."""
+    form works, and so does a subclass with its own _save_model."""
     vae = VAETransformer(max_iter=2, random_state=0)
     whole = keras.callbacks.ModelCheckpoint(str(tmp_path / "m.keras"), monitor="loss")
     with pytest.raises(ValueError, match="save_weights_only=True"):
@@ -72,3 +72,10 @@ def test_model_checkpoint_of_whole_models_is_refused_before_training(tmp_path):
     weights = keras.callbacks.ModelCheckpoint(str(path), monitor="loss", save_weights_only=True)
     vae.fit(X, callbacks=weights)
     assert path.exists()
+
+    class OwnSave(keras.callbacks.ModelCheckpoint):  # decides itself what it saves
+        def _save_model(self, epoch, batch, logs):
+            self.model.save_weights(str(tmp_path / "own.weights.h5"))
+
+    vae.fit(X, callbacks=[OwnSave(str(tmp_path / "unused.keras"), monitor="loss")])
+    assert (tmp_path / "own.weights.h5").exists()

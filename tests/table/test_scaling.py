@@ -4,18 +4,27 @@ density's units."""
 import numpy as np
 
 from skvae import VAETransformer
+from skvae._nn._streaming import chunked_scaling
 from skvae._table._scaling import fit_feature_scaling
 
 
 def test_a_column_of_tiny_spread_around_a_large_mean_keeps_its_own_scale():
-    """A spread of 1e-9 around 1 or 1e3 is a scale, not rounding: the column is not
-    called constant (the old rule, std <= 1e-8 |mean|, gave it another column's scale)."""
+    """A spread of 1e-9 around 1, 1e3 or 1e5 is a scale, not rounding: the column is not
+    called constant (std <= 1e-8 |mean| gave it another column's scale, and so did
+    scikit-learn's n eps |mean| at 1e5), in memory, with holes, or streamed in chunks."""
     rng = np.random.default_rng(0)
     noise = 1e-9 * rng.normal(size=300)
-    for offset in [0.0, 1.0, 1e3]:
+    for offset in [0.0, 1.0, 1e3, 1e5]:
         X = np.c_[rng.normal(size=300), offset + noise]
-        _, scale = fit_feature_scaling(X)
-        np.testing.assert_allclose(scale[1], noise.std(), rtol=1e-5)
+        holes = X.copy()
+        holes[::7, 1] = np.nan
+        # At 1e5 float64 holds the 1e-9 spread to two or three digits (ulp 1.5e-11), so
+        # sums in another order give another third digit.
+        for table in (X, holes):
+            _, scale = fit_feature_scaling(table)
+            np.testing.assert_allclose(scale[1], np.nanstd(table[:, 1]), rtol=1e-2)
+        _, streamed = chunked_scaling(X, np.arange(2), chunk_rows=64)
+        np.testing.assert_allclose(streamed[1], noise.std(), rtol=1e-2)
 
 
 def test_rounding_level_spread_is_constant_and_borrows_the_finest_spread():
@@ -27,15 +36,17 @@ def test_rounding_level_spread_is_constant_and_borrows_the_finest_spread():
     assert X.std(axis=0)[2] > 0  # the rounding the rule must absorb (fit's own sums)
     _, scale = fit_feature_scaling(X)
     np.testing.assert_array_equal(scale[2:], [X.std(axis=0)[1]] * 3)
+    _, streamed = chunked_scaling(X, np.arange(5), chunk_rows=64)
+    np.testing.assert_allclose(streamed[2:], X.std(axis=0)[1], rtol=1e-12)
 
 
 def test_score_does_not_change_when_a_constant_is_added_to_a_tiny_column():
     """The held-out density of a table whose last column varies by 1e-9 is the same
-    around 0 and around 1, as for a Gaussian mixture (it fell by 18 nats per row)."""
+    around 0 and around 1e5, as for a Gaussian mixture (it fell by 20 nats per row)."""
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(400, 3)), 1e-9 * rng.normal(size=400)]
     scores = []
-    for offset in [0.0, 1.0]:
+    for offset in [0.0, 1e5]:
         shifted = X + [0.0, 0.0, 0.0, offset]
         vae = VAETransformer(max_iter=10, random_state=0).fit(shifted[:300])
         scores.append(vae.score(shifted[300:]))

@@ -67,3 +67,18 @@ def test_a_frames_placeholder_scores_as_its_nan():
     )
     numeric = imputer.to_numeric(frame[:30])
     assert np.isnan(numeric[::6, 3]).all() and not (numeric == -1).any()
+
+
+@pytest.mark.parametrize("placeholder", [0, 1])
+def test_a_numeric_placeholder_leaves_true_false_columns_alone(placeholder):
+    """missing_values=0 (or 1) marks numbers, not booleans: False == 0 in Python, and every
+    observed False became a hole, was filled, and the column came back as objects."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    frame = pd.DataFrame({"x": x, "y": x + 0.1 * rng.normal(size=120), "flag": x > 0})
+    frame.loc[::10, "y"] = placeholder
+    imputer = VAEImputer(max_iter=5, random_state=0, missing_values=placeholder)
+    filled = imputer.fit_transform(frame)
+    assert filled["flag"].dtype == bool
+    np.testing.assert_array_equal(filled["flag"], frame["flag"])
+    assert (filled["y"].iloc[::10] != placeholder).all()  # the real holes were filled

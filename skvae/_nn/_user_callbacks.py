@@ -67,12 +67,8 @@ def checked_callbacks(callbacks):
 def _without_whole_model_checkpoints(callbacks):
     """``callbacks``, after refusing a ModelCheckpoint that would save the whole model."""
     for callback in callbacks:
-        # A subclass with its own _save_model decides what it saves; left alone.
-        if (
-            isinstance(callback, keras.callbacks.ModelCheckpoint)
-            and not getattr(callback, "save_weights_only", False)
-            and type(callback)._save_model is keras.callbacks.ModelCheckpoint._save_model
-        ):
+        # Keras's own class only: a subclass may save otherwise, and is left alone.
+        if type(callback) is keras.callbacks.ModelCheckpoint and not callback.save_weights_only:
             raise ValueError(
                 "keras.callbacks.ModelCheckpoint can only save the weights of skvae's "
                 "internal model (a whole .keras model of it cannot be rebuilt without the "

@@ -128,9 +128,8 @@ class BaseVAE(
             Keras callbacks run during training, after skvae's own (the divergence guard and the
             early stopper), as in ``keras.Model.fit``. One that sets ``self.model.stop_training``
             ends the fit cleanly: the estimator is fitted with the weights so far (the best epoch's,
-            with ``early_stopping``). The model they see works on the internally scaled data (under
-            TensorFlow, a pooled twin of the estimator's model; see :doc:`/scale`). A
-            ``ModelCheckpoint`` must save weights only (``save_weights_only=True``).
+            with ``early_stopping``). They see a model of the internally scaled data (under
+            TensorFlow a pooled twin, :doc:`/scale`); a ModelCheckpoint saves weights only.
 
         Returns
         -------
@@ -201,7 +200,7 @@ class BaseVAE(
         if whitened or not starts_from_factor_analysis(params, kinds, n_conditions, X_data):
             return None, True
         X_scaled = (X_data - self.mean_) / self.scale_
-        start = factor_analysis_start(X_scaled, self.n_components_, self.var_floor, self._seed)
+        start = factor_analysis_start(X_scaled, self.n_components_, self.var_floor)
         return start, not np.isnan(X_scaled).any()
 
     def _prepare_rows(self, X, train_rows=None):

@@ -19,10 +19,12 @@ for FA fitted on the complete rows; 150 epochs with the decoder training took it
 """
 
 import numpy as np
-from sklearn.decomposition import FactorAnalysis
 
 from skvae._blas import one_blas_thread
-from skvae._vae._missing_factor_analysis import factor_analysis_with_missing
+from skvae._vae._missing_factor_analysis import (
+    factor_analysis_of_complete_rows,
+    factor_analysis_with_missing,
+)
 
 # Smallest variance above the floor that the raw variance weight can start at (log of it).
 MIN_RAW_VARIANCE = 1e-6
@@ -108,7 +110,7 @@ def padded_loadings(W, n_components):
     return np.vstack([W, np.zeros((n_components - len(W), W.shape[1]))])
 
 
-def factor_analysis_start(X_scaled, n_components, var_floor, seed):
+def factor_analysis_start(X_scaled, n_components, var_floor):
     """Weights of a linear Gaussian VAE at factor analysis's solution for ``X_scaled``.
 
     FA's loadings W (k x p) and noise variances psi give the exact posterior
@@ -120,15 +122,15 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     ----------
     X_scaled : ndarray of shape (n_samples, n_features)
         Standardised training rows, NaN where an entry is missing. Complete rows are
-        fitted by scikit-learn's FactorAnalysis; incomplete ones by EM
+        fitted by FactorAnalysis's fixed point run to convergence
+        (:func:`skvae._vae._missing_factor_analysis.factor_analysis_of_complete_rows`);
+        incomplete ones by EM
         (:func:`skvae._vae._missing_factor_analysis.factor_analysis_with_missing`),
         with the prior of ``PRIOR_ROWS_PER_COLUMN`` rows per column.
     n_components : int
         Latent dimension (at most n_features).
     var_floor : float
         The model's variance floor: the variance weight stores var - var_floor.
-    seed : int
-        Seed of FactorAnalysis's randomised SVD.
 
     Returns
     -------
@@ -142,7 +144,7 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
     >>> from skvae._vae._factor_start import factor_analysis_start
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(500, 1)) @ rng.normal(size=(1, 4)) + 0.5 * rng.normal(size=(500, 4))
-    >>> weights = factor_analysis_start((X - X.mean(0)) / X.std(0), 1, 0.01, 0)
+    >>> weights = factor_analysis_start((X - X.mean(0)) / X.std(0), 1, 0.01)
     >>> weights["z_mean"][0].shape, weights["x_param"][0].shape, weights["obs_raw_var"].shape
     ((4, 1), (1, 4), (4,))
     """
@@ -154,8 +156,10 @@ def factor_analysis_start(X_scaled, n_components, var_floor, seed):
         elif np.isnan(X_scaled).any():
             mu, W, psi = factor_analysis_of_incomplete_rows(X_scaled, n_components, var_floor)
         else:
-            fa = FactorAnalysis(n_components, random_state=seed).fit(X_scaled)
-            W, psi, mu = fa.components_, fa.noise_variance_, fa.mean_
+            prior_rows = PRIOR_ROWS_PER_COLUMN * X_scaled.shape[1]
+            mu, W, psi = factor_analysis_of_complete_rows(
+                X_scaled, n_components, var_floor, prior_rows
+            )
         W = padded_loadings(W, n_components)
         precision_loadings = W / psi  # W psi^-1, (k, p)
         _, rotation = np.linalg.eigh(precision_loadings @ W.T)

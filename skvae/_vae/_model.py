@@ -88,12 +88,10 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
     """
 
     def __init__(self, config, **kwargs):
-        # The model's own computations (the loss, KL and likelihood terms) are float32
-        # whatever Keras's global policy is; dtype_policy applies to the networks' layers.
+        # Loss terms in float32 whatever Keras's global policy (dtype_policy: the networks).
         super().__init__(**{"dtype": "float32", **kwargs})
-        # The columns' log scales and bounds are variables, not constants of the traced
-        # graphs, so that a pooled model's compiled steps serve the next fit's columns too
-        # (see skvae._nn._model_pool and reuse_key). Untracked: they are not weights.
+        # Column scales and bounds as variables, not graph constants: a pooled model's compiled
+        # steps serve the next fit's columns (skvae._nn._model_pool). Untracked: not weights.
         layout = config.layout.with_data_in(
             lambda values, name: keras.Variable(values, trainable=False, dtype="float32", name=name)
         )

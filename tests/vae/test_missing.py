@@ -622,7 +622,7 @@ def test_only_the_encoder_trains_after_an_incomplete_factor_analysis_start():
         warnings.simplefilter("ignore", ConvergenceWarning)
         complete = VAETransformer(**params).fit(X)
         vae = VAETransformer(**params).fit(X_missing)
-    start = factor_analysis_start((X_missing - vae.mean_) / vae.scale_, 3, vae.var_floor, 0)
+    start = factor_analysis_start((X_missing - vae.mean_) / vae.scale_, 3, vae.var_floor)
     kernel, bias = vae._model.decoder.get_layer("x_param").get_weights()
     np.testing.assert_array_equal(kernel, start["x_param"][0])
     np.testing.assert_array_equal(bias, start["x_param"][1])
@@ -631,7 +631,7 @@ def test_only_the_encoder_trains_after_an_incomplete_factor_analysis_start():
     assert np.abs(encoder_kernel - start["z_mean"][0]).max() > 1e-3
     # On complete rows the decoder does train (from FA's solution).
     complete_start = factor_analysis_start(
-        (X - complete.mean_) / complete.scale_, 3, complete.var_floor, complete._seed
+        (X - complete.mean_) / complete.scale_, 3, complete.var_floor
     )
     complete_kernel = complete._model.decoder.get_layer("x_param").get_weights()[0]
     assert np.abs(complete_kernel - complete_start["x_param"][0]).max() > 1e-4
@@ -695,3 +695,15 @@ def test_far_out_observed_values_give_finite_fills():
     assert np.isfinite(filled).all() and np.isfinite(draws).all()
     # The ordinary row's fill is unaffected by the far-out one beside it.
     np.testing.assert_array_equal(filled[1], imputer.transform(rows[1:])[0])
+
+
+def test_complete_training_rows_start_the_imputer_at_factor_analysis_maximum():
+    """Fitted on complete rows of x = -y, the imputer fills x given y as -y after a short
+    fit, as it does when a training row has a hole: scikit-learn's FactorAnalysis, the
+    former start, stopped with noise variances of 0.5 and the fill of y = 1 was -0.68."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=150)
+    X = np.c_[rng.integers(0, 10, size=150), z, -z + 0.05 * rng.normal(size=150)]
+    new = np.array([[3.0, np.nan, 0.3], [3.0, np.nan, 1.0], [3.0, np.nan, -2.0]])
+    filled = VAEImputer(max_iter=20, random_state=0).fit(X).transform(new)[:, 1]
+    np.testing.assert_allclose(filled, [-0.3, -1.0, 2.0], atol=0.03)

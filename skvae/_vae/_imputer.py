@@ -9,7 +9,7 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvae._persistence._registry import savable
-from skvae._table._categories import is_missing_value
+from skvae._table._categories import all_bool, is_missing_value
 from skvae._table._codes import is_frame
 from skvae._table._frames import enum_columns, frame_library, from_pandas, to_pandas
 from skvae._vae._base import BaseVAE
@@ -38,12 +38,9 @@ def _boolean_columns(frame):
     import pandas as pd
 
     def is_boolean(column):
-        if pd.api.types.is_bool_dtype(column.dtype):
-            return True
-        if column.dtype != object:
-            return False
-        values = column[~column.isna()]
-        return len(values) > 0 and all(isinstance(v, (bool, np.bool_)) for v in values)
+        return pd.api.types.is_bool_dtype(column.dtype) or (
+            column.dtype == object and all_bool(column)
+        )
 
     return np.array([is_boolean(frame.iloc[:, j]) for j in range(frame.shape[1])], dtype=bool)
 

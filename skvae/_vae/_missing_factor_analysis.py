@@ -149,16 +149,18 @@ def factor_analysis_of_complete_rows(X, n_components, var_floor, prior_rows=0.0)
     with one_blas_thread():
         X = np.asarray(X, dtype=np.float64)
         mean = X.mean(axis=0)
-        covariance = np.atleast_2d(np.cov(X, rowvar=False, bias=True))
-        n_samples = len(X)
-        covariance = (n_samples * covariance + prior_rows * np.eye(len(covariance))) / (
-            n_samples + prior_rows
-        )
+        covariance = _shrunk(np.atleast_2d(np.cov(X, rowvar=False, bias=True)), len(X), prior_rows)
         noise_var = np.maximum(0.5 * np.diag(covariance), var_floor)
         W, noise_var = _factor_analysis_of_covariance(
             covariance, n_components, noise_var, var_floor, max_iter=COMPLETE_MAX_ITER
         )
         return mean, W, noise_var
+
+
+def _shrunk(S, n_samples, prior_rows):
+    """The covariance S of ``n_samples`` rows shrunk towards the identity by a conjugate
+    prior worth ``prior_rows`` rows: (n S + prior_rows I) / (n + prior_rows)."""
+    return (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
 
 
 def _log_prior(W, noise_var, prior_rows, n_samples):
@@ -255,7 +257,7 @@ def factor_analysis_with_missing(
                 + np.diag((missing * noise_var).sum(axis=0))
             ) / n_samples
             # M-step: factor analysis of the expected covariance, shrunk by the prior.
-            S = (n_samples * S + prior_rows * np.eye(len(S))) / (n_samples + prior_rows)
+            S = _shrunk(S, n_samples, prior_rows)
             W, noise_var = _factor_analysis_of_covariance(S, n_components, noise_var, var_floor)
         else:
             _, _, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)

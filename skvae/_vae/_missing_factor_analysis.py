@@ -157,6 +157,27 @@ def factor_analysis_of_complete_rows(X, n_components, var_floor, prior_rows=0.0)
         return mean, W, noise_var
 
 
+def remaining_gain(gain, previous_gain):
+    """Aitken's estimate of what EM has still to gain when successive gains shrink by the
+    ratio r = gain / previous_gain: gain r / (1 - r); infinite while they do not shrink,
+    0 once the objective stops rising (a last step can lose a rounding error).
+
+    Examples
+    --------
+    >>> from skvae._vae._missing_factor_analysis import remaining_gain
+    >>> remaining_gain(1e-4, 2e-4)  # halving gains: as much again is left
+    0.0001
+    >>> round(remaining_gain(0.99e-4, 1e-4), 6)  # 1 % less per step: 99 gains of 1e-4 left
+    0.009801
+    >>> remaining_gain(-1e-12, 1e-4)
+    0.0
+    """
+    if gain <= 0.0:
+        return 0.0
+    ratio = gain / previous_gain if previous_gain > 0 else np.inf
+    return gain * ratio / (1.0 - ratio) if ratio < 1.0 else np.inf
+
+
 def _shrunk(S, n_samples, prior_rows):
     """The covariance S of ``n_samples`` rows shrunk towards the identity by a conjugate
     prior worth ``prior_rows`` rows: (n S + prior_rows I) / (n + prior_rows)."""
@@ -226,9 +247,11 @@ def factor_analysis_with_missing(
         X = np.asarray(X, dtype=np.float64)
         observed = ~np.isnan(X)
         missing = ~observed
-        # Start from the mean-filled rows: their mean, and half of each column's variance as
-        # noise (the M-step then fits the factors).
         mean = np.nanmean(X, axis=0)
+        # Start from the mean-filled rows: their mean, and half of each column's variance as
+        # noise (the M-step then fits the factors). (A start from each pair of columns'
+        # covariance over the rows observing both moved wine's fills away from the truth:
+        # RMSE 0.76 against 0.72 at 20% missing, 0.81 against 0.77 at 50%.)
         filled = np.where(observed, X, mean)
         noise_var = np.maximum(0.5 * np.var(filled, axis=0), var_floor)
         # atleast_2d: np.cov of a single column is a scalar.
@@ -237,14 +260,21 @@ def factor_analysis_with_missing(
             covariance, n_components, noise_var, var_floor
         )
         previous = -np.inf
+        previous_gain = np.inf
         n_samples = len(X)
         for _ in range(max_iter):
             z_mean, z_cov, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
             log_likelihood = float(row_log_likelihood.mean())
             objective = log_likelihood + _log_prior(W, noise_var, prior_rows, n_samples)
-            if objective - previous < tol:
+            gain = objective - previous
+            # A small gain alone does not mean convergence: a column observed in a few rows
+            # converges at the slow rate of its missing information (14 of 200 rows: each
+            # iteration closes a few per cent of the way, and a fill's slope stopped at
+            # 0.79 of the truth's); EM goes on while Aitken's estimate of the gain left
+            # is above tol.
+            if gain < tol and remaining_gain(gain, previous_gain) < tol:
                 break
-            previous = objective
+            previous, previous_gain = objective, gain
             # E-step: each row completed by E[x_m | x_o], and the covariance of x_m given x_o,
             # W_m^T Cov[z | x_o] W_m + diag(psi_m), which the completed rows' scatter lacks.
             completed = np.where(observed, X, mean + z_mean @ W)

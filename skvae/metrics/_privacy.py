@@ -68,9 +68,13 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
           copy training rows. When ``holdout_median`` is 0 (half the holdout rows repeat a
           training row, as in tables of a few discrete columns) it is 1.0 if
           ``synthetic_median`` is 0 too and ``inf`` otherwise.
-        - ``"share_closer"``: the share of synthetic rows strictly closer to the training
-          rows than the holdout's ``quantile`` quantile of distances; about ``quantile``
-          (or less) for rows like fresh real ones, near 1 for copies.
+        - ``"share_closer"``: the share of synthetic rows closer to the training rows
+          than the holdout's ``quantile`` quantile of distances; about ``quantile`` (or
+          less) for rows like fresh real ones, 1 for copies. When more than ``quantile``
+          of the holdout rows repeat a training row, that quantile is 0 and copies score
+          ``quantile`` / (the holdout's share of repeats) instead: rows at the quantile
+          count as a random tie-break with the holdout's rows would count them, so rows
+          like fresh ones still score about ``quantile``.
         - ``"synthetic_distances"``, ``"holdout_distances"``: the distances themselves,
           arrays of shape (n_synthetic,) and (n_holdout,), for a histogram.
 
@@ -108,6 +112,16 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
     >>> copies = distance_to_closest_record(train, train[:100], holdout)
     >>> copies["synthetic_median"], copies["ratio"], copies["share_closer"]
     (0.0, 0.0, 1.0)
+
+    Rows of a few discrete values repeat: here 20 % of the holdout rows repeat a training
+    row, so the 5 % quantile is 0, and copies score 0.05 / 0.2:
+
+    >>> train = rng.integers(0, 2, size=(200, 3)).astype(float)
+    >>> holdout = np.r_[train[:20], train[:80] + 0.5]
+    >>> round(distance_to_closest_record(train, train, holdout)["share_closer"], 2)
+    0.25
+    >>> round(distance_to_closest_record(train, holdout, holdout)["share_closer"], 2)
+    0.05
     """
     if not 0 < quantile < 1:
         raise ValueError(f"quantile must be strictly between 0 and 1; got {quantile!r}")
@@ -121,15 +135,28 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
         ratio = synthetic_median / holdout_median
     else:
         ratio = 1.0 if synthetic_median == 0 else float("inf")
-    threshold = np.quantile(to_holdout, quantile)
     return {
         "synthetic_median": synthetic_median,
         "holdout_median": holdout_median,
         "ratio": float(ratio),
-        "share_closer": float(np.mean(to_synthetic < threshold)),
+        "share_closer": _share_closer(to_synthetic, to_holdout, quantile),
         "synthetic_distances": to_synthetic,
         "holdout_distances": to_holdout,
     }
+
+
+def _share_closer(to_synthetic, to_holdout, quantile):
+    """The share of synthetic distances below the holdout's ``quantile`` quantile q, ties
+    at q counted as a random tie-break would count them: where holdout rows share the
+    distance q (rows that repeat a training row have q = 0), a synthetic row at q counts
+    for the part of those holdout rows that the quantile takes, (quantile - share of
+    holdout distances below q) / share at q. The holdout itself then scores ``quantile``
+    however its distances tie; strict counting gave exact copies 0 once ``quantile`` of
+    the holdout rows repeated a training row."""
+    threshold = np.quantile(to_holdout, quantile)
+    below, at = np.mean(to_holdout < threshold), np.mean(to_holdout == threshold)
+    weight = float(np.clip((quantile - below) / at, 0.0, 1.0)) if at > 0 else 0.0
+    return float(np.mean(to_synthetic < threshold) + weight * np.mean(to_synthetic == threshold))
 
 
 def membership_inference_auc(train, holdout, synthetic, *, random_state=None):

@@ -26,6 +26,24 @@ def test_exact_copies_are_caught():
     assert membership_inference_auc(train, holdout, train, random_state=0) == 1.0
 
 
+def test_copies_are_caught_when_holdout_rows_repeat_training_rows():
+    """When 10 % of the holdout rows repeat a training row (the holdout's 5 % quantile is
+    0), copies of training rows score share_closer 0.05 / 0.1 = 0.5, not 0 as a strict
+    count gave, and rows drawn as the holdout was score 0.05."""
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(1000, 3))
+
+    def like_holdout(n):  # fresh rows, and a tenth that repeat training rows
+        return np.r_[rng.normal(size=(n - n // 10, 3)), train[rng.choice(1000, n // 10)]]
+
+    holdout = like_holdout(500)
+    copies = distance_to_closest_record(train, train, holdout)
+    assert copies["share_closer"] == pytest.approx(0.5)
+    assert distance_to_closest_record(train, like_holdout(2000), holdout)[
+        "share_closer"
+    ] == pytest.approx(0.05)
+
+
 def test_exact_copies_are_at_distance_zero_in_many_dimensions():
     """Copies are at distance exactly 0 also with 40 columns, where the neighbour search is
     brute force and its distances carry rounding noise."""

@@ -211,13 +211,18 @@ def condition_codes(X, names, kinds, categories):
     X[missing] = np.nan  # pd.NA, None: NaN, which the callers report as missing
     for j, (name, kind) in enumerate(zip(names, kinds, strict=True)):
         for value in X[~missing[:, j], j] if kind != "categorical" else ():
+            # Text is refused even where it parses ("0.5"): a number column takes numbers.
             try:
-                float(value)
+                number = not isinstance(value, str | bytes) and float(value) is not None
             except (TypeError, ValueError):
+                number = False
+            if not number:
+                wanted = "True or False (1 or 0)" if kind == "bernoulli" else "a number"
                 raise ValueError(
                     f"conditions give column {name!r} the value {value!r}, but the column "
-                    f"is numeric (kind {kind!r}); give a number"
-                ) from None
+                    f"is {'two-valued' if kind == 'bernoulli' else 'numeric'} (kind "
+                    f"{kind!r}); give {wanted}"
+                )
     codes = to_codes(X, names, kinds, categories, handle_unknown="ignore")
     for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
         unseen = X[np.isnan(codes[:, j]) & ~missing[:, j], j] if kind == "categorical" else []

@@ -157,6 +157,12 @@ def test_values_that_generated_rows_cannot_hold_are_rejected():
         vae.sample(3, conditions={"b": 1000})
     with pytest.raises(ValueError, match="names column 'b' twice"):
         vae.sample(3, conditions={1: 2, "b": 3})
+    # Text, even text that parses as a number, is refused with what the column takes
+    # (a boolean given "True" was told to give a number; "0.5" passed as 0.5).
+    with pytest.raises(ValueError, match="'d' the value 'True', but the column is two-valued"):
+        vae.sample(3, conditions={"d": "True"})
+    with pytest.raises(ValueError, match="'a' the value '0.5', but the column is numeric"):
+        vae.sample(3, conditions={"a": "0.5"})
     rows = vae.sample(3, random_state=0, conditions={"b": 4, "d": True})
     assert rows["b"].tolist() == [4, 4, 4] and rows["d"].tolist() == [True, True, True]
 

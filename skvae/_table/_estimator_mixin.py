@@ -33,6 +33,8 @@ from skvae._table._codes import (
 from skvae._table._column_keys import column_names
 from skvae._table._constant_columns import ConstantColumnsMixin
 from skvae._table._frames import (
+    check_fitted_labels,
+    check_unique_labels,
     enum_columns,
     float_dtype_of,
     frame_library,
@@ -182,6 +184,9 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
             return to_codes(
                 X, self._column_names(), self.column_kinds_, self.categories_, self.handle_unknown
             ).astype(X.dtype)
+        check_unique_labels(X)
+        if not reset:  # ints, tuples: scikit-learn checks string feature names only
+            check_fitted_labels(X, self._column_schema.get("labels"))
         validate_data(self, X, reset=reset, skip_check_array=True)  # names, n_features_in_
         if 0 in X.shape:  # scikit-learn's own message for an empty table
             check_array(np.empty(X.shape), estimator=self)

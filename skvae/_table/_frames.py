@@ -146,3 +146,56 @@ def _plain_label(label):
     if isinstance(label, np.generic):
         label = label.item()
     return label if isinstance(label, bool | int | float | str) else None
+
+
+def check_unique_labels(frame):
+    """Refuse a pandas frame that names a column twice: its columns are read by name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._frames import check_unique_labels
+    >>> check_unique_labels(pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "a", "b"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: X names column 'a' twice (columns 0 and 1); give each column its own name
+    """
+    duplicated = frame.columns.duplicated()
+    if duplicated.any():
+        label = frame.columns[duplicated][0]
+        first, second = np.flatnonzero(frame.columns == label)[:2]
+        raise ValueError(
+            f"X names column {label!r} twice (columns {first} and {second}); give each "
+            "column its own name"
+        )
+
+
+def check_fitted_labels(frame, fitted_labels):
+    """Refuse a pandas frame whose non-string column labels (see
+    :func:`integer_column_labels`; string labels are scikit-learn's feature names, which
+    ``validate_data`` checks) are not the ones fit saw, in the same order: its columns
+    would otherwise be read by position, whatever they hold.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._frames import check_fitted_labels
+    >>> check_fitted_labels(pd.DataFrame([[1.0, 2.0]]), [0, 1])
+    >>> check_fitted_labels(pd.DataFrame([[1.0, 2.0]], columns=[1, 0]), [0, 1])
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: X's column labels [1, 0] are not those fit saw, [0, 1]; give the columns ...
+    """
+    labels = integer_column_labels(frame)
+    if fitted_labels is not None and labels is not None and labels != list(fitted_labels):
+        shown, fitted = (_shown(list_) for list_ in (labels, list(fitted_labels)))
+        raise ValueError(
+            f"X's column labels {shown} are not those fit saw, {fitted}; give the columns "
+            "fit saw, in the same order"
+        )
+
+
+def _shown(labels):
+    """At most ten labels, for a message."""
+    return str(labels[:10])[:-1] + ", ...]" if len(labels) > 10 else str(labels)

@@ -7,6 +7,8 @@ build its :class:`TrainingConfig` before Keras is loaded.
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class TrainingConfig:
@@ -89,5 +91,10 @@ class TrainingConfig:
         1
         """
         names = {field.name for field in dataclasses.fields(cls)}
-        values = {key: value for key, value in params.items() if key in names}
+        # NumPy scalars as Python numbers: Keras's optimiser refuses a np.float32 rate.
+        values = {
+            key: value.item() if isinstance(value, np.generic) else value
+            for key, value in params.items()
+            if key in names
+        }
         return cls(**{**values, **overrides})

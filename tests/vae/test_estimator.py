@@ -148,6 +148,26 @@ def test_tf_data_pipeline_and_pydataset_give_bit_identical_fits(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")  # 3 epochs
+def test_numpy_scalar_training_settings_fit_as_python_numbers():
+    """learning_rate, tol, batch_size and max_iter given as NumPy scalars (what a grid from
+    np.logspace holds) fit exactly as the same Python numbers: a np.float32 learning_rate
+    crashed inside Keras's optimiser."""
+    from skvae import VQVAETransformer
+
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    numpy_settings = dict(
+        learning_rate=np.float32(0.01), tol=np.float64(1e-4), batch_size=np.int64(16)
+    )
+    python_settings = dict(learning_rate=float(np.float32(0.01)), tol=1e-4, batch_size=16)
+    for estimator in (VAETransformer, VQVAETransformer):
+        codes = [
+            estimator(max_iter=np.int64(3), random_state=0, **settings).fit(X).transform(X)
+            for settings in (numpy_settings, python_settings)
+        ]
+        np.testing.assert_array_equal(*codes)
+
+
 def test_score_samples_is_deterministic_and_row_independent(fitted_wine, wine):
     """The same row gets the same score alone, in a batch, or in a shuffled batch."""
     X, _ = wine

@@ -105,6 +105,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
             observed = values[~np.isnan(values)]
             if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
+                _check_exact_in_float64(column, name, observed)
             if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
                 entry["bools"] = all_bool(column)  # read_csv's True/False with blanks
                 if entry["bools"] and str(column.dtype) == "category":
@@ -280,6 +281,19 @@ def from_codes(values, names, kinds, categories, schema, as_frame):
     ):
         data[name] = as_training_dtype(column, kind, cats, entry)
     return pd.DataFrame(data, columns=list(names))
+
+
+def _check_exact_in_float64(column, name, observed):
+    """Refuse an integer-dtype column that float64, in which every column is modelled,
+    does not hold exactly: beyond 2**53 its values would be rounded, also the observed
+    ones an imputer returns, and near the dtype's limits wrap around when cast back."""
+    largest = np.abs(observed).max()
+    if _is_integer_dtype(column.dtype) and largest >= 2.0**53:  # 2**53 + 1 reads as 2**53
+        raise ValueError(
+            f"column {name!r} holds whole numbers as large as {largest:.6g}, 2**53 or more, "
+            "beyond those float64 (in which skvae models every column) holds exactly; "
+            "drop it if it is an identifier, or convert it to float (its values then round)"
+        )
 
 
 def _is_integer_dtype(dtype):

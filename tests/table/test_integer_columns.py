@@ -280,3 +280,24 @@ def test_memory_mapped_integer_columns_are_refused_with_a_reason(tmp_path):
     X = np.load(path, mmap_mode="r")
     with pytest.raises(ValueError, match="integer columns .* memory-mapped X"):
         VAETransformer(likelihood="integer", max_iter=1, **FAST).fit(X)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint64", "UInt64"])
+def test_integer_columns_beyond_what_float64_holds_exactly_are_refused(dtype):
+    """An integer-dtype column with values of 2**53 or more (identifiers, values near the
+    dtype's limits) is refused at fit with the reason and the ways out: modelled in
+    float64, its observed values came back from VAEImputer rounded, and near 2**63 as
+    -2**63 (uint64: 0, or pandas' cast error for UInt64). 2**53 - 1 still fits."""
+    rng = np.random.default_rng(0)
+    numpy_dtype = np.dtype(dtype.lower())
+    near_top = np.iinfo(numpy_dtype).max - rng.integers(0, 3, 40).astype(numpy_dtype)
+    frame = pd.DataFrame({"a": rng.normal(size=40), "d": pd.array(near_top, dtype=dtype)})
+    for estimator in (VAEImputer, VAETransformer):
+        with pytest.raises(
+            ValueError,
+            match=r"column 'd' holds whole numbers as large as .*, 2\*\*53 or more.* drop it if it is an identifier",
+        ):
+            estimator(max_iter=1, random_state=0).fit(frame)
+    frame["d"] = (2**53 - 1 - rng.integers(0, 3, 40)).astype(np.int64)
+    filled = VAEImputer(max_iter=1, random_state=0).fit_transform(frame)
+    assert (filled["d"] == frame["d"]).all()

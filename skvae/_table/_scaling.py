@@ -140,6 +140,14 @@ def scaling_from_moments(mean, std, low, high, names=None):
             "standardise (their variance overflows float64); rescale X, e.g. divide by a "
             "power of ten"
         )
+    # Values that differ by less than ~1e-154: their variance underflows float64 (to 0
+    # below ~1e-162, which took them for a constant column: one code for every row).
+    tiny = (low != high) & (std**2 < np.finfo(np.float64).tiny)
+    if np.any(tiny):
+        raise ValueError(
+            f"column(s) {feature_labels(tiny, names)} are too small to standardise (their "
+            "variance underflows float64); rescale X, e.g. multiply by a power of ten"
+        )
     constant = constant_features(std, low, high)
     fallback = np.min(std[~constant]) if np.any(~constant) else 1.0
     scale = np.where(constant, fallback, std)

@@ -2,6 +2,7 @@
 density's units."""
 
 import numpy as np
+import pytest
 
 from skvae import VAETransformer
 from skvae._nn._streaming import chunked_scaling
@@ -52,3 +53,19 @@ def test_score_does_not_change_when_a_constant_is_added_to_a_tiny_column():
         scores.append(vae.score(shifted[300:]))
     assert scores[0] > 10  # the 1e-9 spread's density: about -log(1e-9) - 1.4 = 19.3 nats
     np.testing.assert_allclose(scores[1], scores[0], atol=1e-3)
+
+
+def test_columns_too_small_or_too_large_to_standardise_are_refused():
+    """A column whose values differ by ~1e-170 (its variance underflows float64) is
+    refused with the remedy, as one of ~1e300 is: it was taken for a constant column, and
+    every row got the same code and score. 1e-150 still fits, as itself times 1e150 does
+    up to the log-scale shift of each row's score."""
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    for factor, words in ((1e-170, "too small"), (1e300, "too large")):
+        with pytest.raises(ValueError, match=rf"column\(s\) .*x0.* are {words} to standardise"):
+            fit_feature_scaling(X * factor, ["x0", "x1", "x2"])
+    tiny = VAETransformer(max_iter=2, random_state=0).fit(X * 1e-150)
+    unit = VAETransformer(max_iter=2, random_state=0).fit(X)
+    np.testing.assert_allclose(
+        tiny.score_samples(X * 1e-150), unit.score_samples(X) + 3 * np.log(1e150), rtol=1e-6
+    )

@@ -198,6 +198,10 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
             shuffle=False,
             verbose=2 if config.verbose >= 2 else 0,
         )
+    if guard.failure is None and not all(np.isfinite(w).all() for w in model.get_weights()):
+        # Each loss is computed before its step: a last step that overflowed shows only in
+        # the weights (the encoder then gave NaN variances, and the first error named them).
+        guard.failure = "weights became non-finite in the last step"
     if guard.failure is not None:
         raise ValueError(
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "

@@ -638,6 +638,17 @@ def test_failed_refit_keeps_the_previous_model(fitted_wine, wine):
     np.testing.assert_array_equal(vae.transform(wine[0]), before)
 
 
+def test_a_last_step_that_overflows_the_weights_is_reported_as_divergence():
+    """A fit whose last step leaves non-finite weights (every epoch's loss, computed
+    before its step, finite) raises the divergence error with its advice, not the KL's
+    "var holds NaN" from the posterior summary that follows training."""
+    from skvae import VAEImputer
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    with pytest.raises(ValueError, match="Training diverged: the weights became non-finite"):
+        VAEImputer(max_iter=3, random_state=0, learning_rate=1e6).fit(X)
+
+
 def test_gaussian_kl_worked_example():
     """The closed-form KL reproduces a worked 1-D example (ten values standardised with
     mean 2.49 and scale 1.31, posterior variance 0.5): 1.27 at x=4.5, mean 0.60."""

@@ -295,7 +295,7 @@ def test_integer_columns_beyond_what_float64_holds_exactly_are_refused(dtype):
     for estimator in (VAEImputer, VAETransformer):
         with pytest.raises(
             ValueError,
-            match=r"column 'd' holds whole numbers as large as .*, 2\*\*53 or more.* drop it if it is an identifier",
+            match=r"column 'd' holds whole numbers as large as .*, 2\*\*53 or more.* drop it if",
         ):
             estimator(max_iter=1, random_state=0).fit(frame)
     frame["d"] = (2**53 - 1 - rng.integers(0, 3, 40)).astype(np.int64)

@@ -45,6 +45,23 @@ def test_total_variation_and_marginal_kinds():
         marginal_distances(real, fake[:, :1])
 
 
+def test_a_synthetic_column_off_the_real_values_is_compared_by_ks_however_many_values():
+    """A 0/1 real column drawn as fractions is compared by KS whether the fractions take
+    20 or 21 distinct values (20 gave TV's 1.0 and 21 KS's 0.54); drawn on 0 and 1 it is
+    compared by TV."""
+    rng = np.random.default_rng(0)
+    real = rng.integers(0, 2, size=(400, 1)).astype(float)
+    for n_values in (20, 21):
+        fake = rng.choice(np.linspace(0.01, 0.99, n_values), size=(400, 1))
+        assert marginal_distances(real, fake)[0] == pytest.approx(
+            ks_statistic(real[:, 0], fake[:, 0])
+        )
+    flags = rng.integers(0, 2, size=(300, 1)).astype(float)
+    assert marginal_distances(real, flags)[0] == pytest.approx(
+        total_variation(real[:, 0], flags[:, 0])
+    )
+
+
 def test_conditional_samples_of_breast_cancer_are_faithful():
     """A CVAE on breast cancer (diagnosis as condition) gives rows close to real ones.
 

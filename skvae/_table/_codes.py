@@ -345,13 +345,24 @@ def check_array_rows(X, fitted_on_frame):
     X is an array that holds text, but the model was fitted on a DataFrame: ...
     """
     check_not_dates(X)
-    if not fitted_on_frame or not hasattr(X, "__array__"):  # lists: check_array's errors
+    if not hasattr(X, "__array__"):  # lists: check_array's errors
         return
     values = np.asarray(X)
+    if values.dtype.names is not None:
+        raise ValueError(
+            f"X is a NumPy structured array (fields {list(values.dtype.names)}); pass "
+            "pd.DataFrame(X), whose columns are the fields, or a plain 2-D array"
+        )
     if values.dtype.kind not in "OUS" or values.size == 0:
         return
     if values.dtype.kind in "US" or any(isinstance(v, str) for v in values.ravel()):
         shape = "x".join(str(n) for n in values.shape)
+        if not fitted_on_frame:
+            raise ValueError(
+                f"X is an array of shape {shape} that holds text; text is read only as the "
+                "categories of a DataFrame's columns: fit (and then transform) DataFrames to "
+                "model a text column, or pass numbers"
+            )
         raise ValueError(
             f"X is an array that holds text, but the model was fitted on a DataFrame: pass "
             f"the rows as a DataFrame with the training columns (got an array of shape "

@@ -311,6 +311,18 @@ class VQVAETransformer(
     # available here through column_types.
     _integer_dtype_kind = None
 
+    def _validate_table(self, X, reset):
+        try:
+            return super()._validate_table(X, reset)
+        except ValueError as error:  # scikit-learn's advice names HistGradientBoosting
+            if "contains NaN" not in str(error):
+                raise
+            raise ValueError(
+                "VQVAETransformer does not accept missing values (X contains NaN); fill "
+                "them first (VAEImputer fills them from a VAE), or use VAETransformer, "
+                "whose likelihood leaves them out"
+            ) from None
+
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
     def __getstate__(self):
         state = dict(super().__getstate__())

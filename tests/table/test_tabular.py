@@ -178,6 +178,21 @@ def test_an_array_of_text_for_a_model_fitted_on_a_frame_says_to_pass_a_frame():
         assert np.isfinite(numbers.transform(np.ones((2, 2)))).all()
 
 
+def test_structured_and_text_arrays_say_what_to_pass():
+    """A NumPy structured array and an array holding text get skvae's errors naming what
+    to pass (they raised NumPy's "Cannot cast array data" and "could not convert string
+    to float"), at fit and, for text, at transform of a model fitted on numbers."""
+    fields = np.array([(1.0, 2)] * 5, dtype=[("x", "f8"), ("y", "i4")])
+    with pytest.raises(ValueError, match=r"structured array \(fields \['x', 'y'\]\); pass pd"):
+        VAETransformer(max_iter=1, **FAST).fit(fields)
+    text = np.array([[1.0, "a"]] * 5, dtype=object)
+    with pytest.raises(ValueError, match="^X is an array of shape 5x2 that holds text; text is"):
+        VAETransformer(max_iter=1, **FAST).fit(text)
+    vae = VAETransformer(max_iter=1, **FAST).fit(np.ones((5, 2)) + np.eye(5, 2))
+    with pytest.raises(ValueError, match="holds text; .* fit \\(and then transform\\) DataFr"):
+        vae.transform(text)
+
+
 def test_a_complex_column_is_an_error_after_fit_as_in_fit():
     """A complex column of a frame is refused by transform, score_samples and the imputer
     as fit refuses it; they used to drop its imaginary part (a + 1e9j scored as a)."""

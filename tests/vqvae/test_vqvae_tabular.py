@@ -225,16 +225,20 @@ def test_unknown_category_errors_or_is_left_out(mixed):
 
 
 @pytest.mark.parametrize("column, value", [("num", np.nan), ("name", None), ("color", None)])
-def test_missing_values_are_scikit_learns_nan_error(mixed, column, value):
-    """NaN or None in any column is refused at fit and transform as scikit-learn does."""
+def test_missing_values_are_refused_with_the_ways_out(mixed, column, value):
+    """NaN or None in any column is refused at fit and transform with skvae's ways out
+    (scikit-learn's message recommended HistGradientBoosting), also in an array."""
     frame, vq = mixed
     holes = frame.head(40).copy()
     holes.loc[3, column] = value
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    message = r"does not accept missing values \(X contains NaN\); fill them first"
+    with pytest.raises(ValueError, match=message):
         vq.transform(holes)
     unfitted = VQVAETransformer(n_codes=4, max_iter=1)
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=message):
         unfitted.fit(holes)
+    with pytest.raises(ValueError, match=message):
+        unfitted.fit(np.where(np.eye(5, 3) > 0, np.nan, 1.0))
     assert not hasattr(unfitted, "n_features_in_")  # a failed fit leaves nothing behind
 
 

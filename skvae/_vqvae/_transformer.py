@@ -91,6 +91,33 @@ def _fill_doc(cls):
     return cls
 
 
+class _RefusesMissingValues:
+    """NaN refused with skvae's ways out (scikit-learn's message, from ``validate_data``,
+    recommends HistGradientBoosting), for a table estimator whose model has no holes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae import VQVAETransformer
+    >>> VQVAETransformer(max_iter=1).fit([[1.0, np.nan], [2.0, 3.0]])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: VQVAETransformer does not accept missing values (X contains NaN); fill ...
+    """
+
+    def _validate_table(self, X, reset):
+        try:
+            return super()._validate_table(X, reset)
+        except ValueError as error:
+            if "contains NaN" not in str(error):
+                raise
+            raise ValueError(
+                f"{type(self).__name__} does not accept missing values (X contains NaN); "
+                "fill them first (VAEImputer fills them from a VAE), or use VAETransformer, "
+                "whose likelihood leaves them out"
+            ) from None
+
+
 @savable
 @_fill_doc
 class VQVAETransformer(
@@ -98,6 +125,7 @@ class VQVAETransformer(
     PriorMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    _RefusesMissingValues,
     TableEstimatorMixin,
     BaseEstimator,
 ):
@@ -310,18 +338,6 @@ class VQVAETransformer(
     # "integer" kind is measured for the VAE's density only (docs/density.rst); it is
     # available here through column_types.
     _integer_dtype_kind = None
-
-    def _validate_table(self, X, reset):
-        try:
-            return super()._validate_table(X, reset)
-        except ValueError as error:  # scikit-learn's advice names HistGradientBoosting
-            if "contains NaN" not in str(error):
-                raise
-            raise ValueError(
-                "VQVAETransformer does not accept missing values (X contains NaN); fill "
-                "them first (VAEImputer fills them from a VAE), or use VAETransformer, "
-                "whose likelihood leaves them out"
-            ) from None
 
     # -- pickling: weights as arrays, the Keras model rebuilt on load ---------------------
     def __getstate__(self):

@@ -103,6 +103,9 @@ Run:  python benchmarks/imputation.py           (everything, about 25 min on 2 c
                                                  default was chosen on, numeric columns as in
                                                  benchmarks/density.py; seed 0's masks; no
                                                  coverage; needs statsmodels; about 5 min)
+      python benchmarks/imputation.py --small   (statsmodels' 15 tables of 16 to 301 rows
+                                                 of benchmarks/density.py --tables small; all
+                                                 3 seeds' masks; no coverage; about 6 min)
 """
 
 import argparse
@@ -270,6 +273,15 @@ def unseen_tables():
     from density import TABLES, UNSEEN_TABLES
 
     tables = {name: TABLES[name]() for name in UNSEEN_TABLES}
+    return {name: X[:, X.std(axis=0) > 0] for name, X in tables.items()}
+
+
+def small_tables():
+    """statsmodels' small bundled tables (16 to 301 rows) that no default of skvae was
+    chosen on (benchmarks/density.py's SMALL_TABLES), without their constant columns."""
+    from density import SMALL_TABLES, TABLES
+
+    tables = {name: TABLES[name]() for name in SMALL_TABLES}
     return {name: X[:, X.std(axis=0) > 0] for name, X in tables.items()}
 
 
@@ -565,6 +577,12 @@ def main(argv=None):
         "mixed frame)",
     )
     parser.add_argument(
+        "--small",
+        action="store_true",
+        help="statsmodels' small tables (16 to 301 rows) that no default was chosen on "
+        "instead (no coverage, no mixed frame)",
+    )
+    parser.add_argument(
         "--new-rows",
         action="store_true",
         help="imputers fitted on complete rows, filling held-out rows (numeric tables only)",
@@ -594,19 +612,21 @@ def main(argv=None):
         print(f"\ntotal {time.perf_counter() - start:.0f} s")
         return 0
     if not args.mixed:
-        tables = unseen_tables() if args.unseen else numeric_tables()
+        other = args.unseen or args.small
+        tables = unseen_tables() if args.unseen else small_tables() if args.small else None
+        tables = tables or numeric_tables()
         for table_name, X in tables.items():
             table, table_coverage = run_numeric(
                 X,
                 seeds,
                 n_draws,
                 args.previous,
-                with_coverage=not args.unseen,
+                with_coverage=not other,
                 only=("VAEImputer",) if args.coverage else None,
             )
             for missingness in MISSINGNESS:
                 cells[table_name, missingness] = table[missingness]
-                if not args.unseen:
+                if not other:
                     coverage[table_name, missingness] = table_coverage[missingness]
             print(f"{table_name} done, {time.perf_counter() - start:.0f} s", file=sys.stderr)
     mixed = None
@@ -615,7 +635,7 @@ def main(argv=None):
         print_coverage(coverage)
         print(f"\ntotal {time.perf_counter() - start:.0f} s")
         return 0
-    if not args.unseen:
+    if not (args.unseen or args.small):
         frame = mixed_wine()
         mixed, mixed_names = run_mixed(frame, seeds, args.previous)
         for missingness, rows in mixed.items():

@@ -170,8 +170,8 @@ class VAEImputer(ImputationMixin, TransformerMixin, BaseVAE):
         Components of the Gaussian mixture prior over the latents of a linear Gaussian
         model (the default), fitted by EM with the decoder fixed on a subset of the
         training rows (the standard prior beyond about 50 latents); 1 is the standard
-        normal prior (factor analysis). ``"auto"``: the number, 1 to 4, that best fills
-        hidden training entries.
+        normal prior (factor analysis). ``"auto"``: the number, 1 to 4 and at most one
+        per 40 training rows, that best fills hidden training entries.
     %(parameters)s
 
     Attributes

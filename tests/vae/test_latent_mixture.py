@@ -69,6 +69,17 @@ def test_size_chosen_by_hidden_entries_finds_groups_and_keeps_one_gaussian():
     assert choose_n_clusters(gaussian, 4, 1e-2, seed=0) == 1
 
 
+def test_size_search_keeps_forty_rows_per_component():
+    """ "auto" tries at most one component per 40 rows: on 60 rows of three clear groups
+    it keeps one (with one per 10 rows it took 4: on small real tables such choices
+    filled worse than one Gaussian), on 160 rows it finds the groups."""
+    rng = np.random.default_rng(0)
+    centres = np.array([[-2.0, 2.0, 0.0], [2.0, 2.0, -2.0], [0.0, -2.0, 2.0]])
+    for n_rows, expected in ((60, [1]), (160, [3, 4])):
+        X = centres[rng.integers(3, size=n_rows)] + 0.3 * rng.normal(size=(n_rows, 3))
+        assert choose_n_clusters(X, 3, 1e-2, seed=0) in expected
+
+
 @pytest.fixture(scope="module")
 def fitted_imputers():
     X = grouped_rows()

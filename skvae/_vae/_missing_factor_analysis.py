@@ -25,9 +25,15 @@ import numpy as np
 from skvae._blas import one_blas_thread
 from skvae._vae._linear_gaussian import posterior_of_rows
 
-# EM stops when the mean log-likelihood per row rises by less than this (nats).
+# EM stops when the mean log-likelihood per row rises by less than this (nats) and
+# Aitken's estimate of what is left to gain is below it too, or after MAX_ITER
+# iterations, or SLOW_MAX_ITER iterations after the first gain below it: on heavy-tailed
+# columns (Cauchy, 2000 x 30, half missing, 30 factors) EM went on for 382 to 687
+# iterations (37 to 76 s) after a first small gain at the fifth; a column observed in
+# 14 of 200 rows needed 86 after it.
 TOLERANCE = 1e-4
 MAX_ITER = 1000
+SLOW_MAX_ITER = 100
 # The M-step's factor analysis of S stops when its log-likelihood per row moves less, or
 # after INNER_MAX_ITER iterations: each of them raises the expected log-likelihood, so a
 # partial M-step still raises the likelihood (generalised EM), and the E-step that
@@ -218,7 +224,9 @@ def factor_analysis_with_missing(
         Most EM iterations.
     tol : float, default=1e-4
         Stop when the mean log-likelihood of the observed entries (plus the prior's
-        log-density per row) rises by less (nats per row).
+        log-density per row) rises by less (nats per row) and Aitken's estimate of the
+        rise still to come is below ``tol`` too, or ``SLOW_MAX_ITER`` (100) iterations
+        after the first rise below ``tol``.
 
     Returns
     -------
@@ -261,6 +269,7 @@ def factor_analysis_with_missing(
         )
         previous = -np.inf
         previous_gain = np.inf
+        slow_iterations = 0
         n_samples = len(X)
         for _ in range(max_iter):
             z_mean, z_cov, row_log_likelihood = factor_posterior(X, observed, mean, W, noise_var)
@@ -272,7 +281,10 @@ def factor_analysis_with_missing(
             # iteration closes a few per cent of the way, and a fill's slope stopped at
             # 0.79 of the truth's); EM goes on while Aitken's estimate of the gain left
             # is above tol.
-            if gain < tol and remaining_gain(gain, previous_gain) < tol:
+            slow_iterations += bool(slow_iterations) or gain < tol  # since the first
+            if gain < tol and (
+                remaining_gain(gain, previous_gain) < tol or slow_iterations > SLOW_MAX_ITER
+            ):
                 break
             previous, previous_gain = objective, gain
             # E-step: each row completed by E[x_m | x_o], and the covariance of x_m given x_o,

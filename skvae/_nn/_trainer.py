@@ -198,10 +198,6 @@ def run_fit(model, data, config, epochs, extra_callbacks=()):
             shuffle=False,
             verbose=2 if config.verbose >= 2 else 0,
         )
-    if guard.failure is None and not all(np.isfinite(w).all() for w in model.get_weights()):
-        # Each loss is computed before its step: a last step that overflowed shows only in
-        # the weights (the encoder then gave NaN variances, and the first error named them).
-        guard.failure = "weights became non-finite in the last step"
     if guard.failure is not None:
         raise ValueError(
             f"Training diverged: the {guard.failure}. Try a smaller learning_rate (got "
@@ -280,7 +276,9 @@ def train_model(build, data, config, callbacks=()):
         key = pool_key(model, config, data.n_batches)
         if key is None:
             compile_model(model, config, data.n_batches)
-            return FittedModel(model, run_fit(model, data, config, config.max_iter, callbacks))
+            history = run_fit(model, data, config, config.max_iter, callbacks)
+            _check_finite_weights(model, config)
+            return FittedModel(model, history)
         twin = MODEL_POOL.take(key)
         if twin is None:
             twin = build(data.n_batches)
@@ -290,6 +288,7 @@ def train_model(build, data, config, callbacks=()):
             twin.optimizer.build(twin.trainable_variables)
         copy_state(model, twin, config.learning_rate)
         history = run_fit(twin, data, config, config.max_iter, callbacks)
+        _check_finite_weights(twin, config)  # raised: the twin is dropped, as on a NaN loss
         # The trained state goes into the model built for this fit (the estimator's own);
         # the twin, with its compiled steps, waits for the next fit of this architecture.
         copy_state(twin, model, config.learning_rate)
@@ -299,6 +298,22 @@ def train_model(build, data, config, callbacks=()):
             target.assign(source)
         MODEL_POOL.give_back(key, twin)
     return FittedModel(model=model, history=history)
+
+
+def _check_finite_weights(model, config):
+    """Raise the divergence error if a weight is not finite: each epoch's loss is computed
+    before its steps, so a last step that overflowed shows only in the weights (the
+    encoder then gave NaN variances, and the first error came from the KL of them). A
+    reduction per variable, on the device: no copy of the weights to the host."""
+    for variable in model.weights:
+        if "float" in str(variable.dtype) and not bool(
+            keras.ops.all(keras.ops.isfinite(variable.value))
+        ):
+            raise ValueError(
+                "Training diverged: the weights became non-finite in the last step. Try a "
+                f"smaller learning_rate (got {config.learning_rate}), check X for extreme "
+                "values, or raise var_floor."
+            )
 
 
 def pool_key(model, config, n_batches):

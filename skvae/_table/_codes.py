@@ -35,7 +35,7 @@ from skvae._table._categories import (
 )
 from skvae._table._column_types import resolve_column_types
 from skvae._table._dates import check_not_dates, dates_error
-from skvae._table._dtypes import as_training_dtype, dtype_name
+from skvae._table._dtypes import as_training_dtype, check_exact_in_float64, dtype_name
 from skvae._table._frames import integer_column_labels
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
@@ -105,7 +105,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
             observed = values[~np.isnan(values)]
             if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
-                _check_exact_in_float64(column, name, observed)
+                check_exact_in_float64(column, name, observed)
             if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
                 entry["bools"] = all_bool(column)  # read_csv's True/False with blanks
                 if entry["bools"] and str(column.dtype) == "category":
@@ -283,19 +283,6 @@ def from_codes(values, names, kinds, categories, schema, as_frame):
     return pd.DataFrame(data, columns=list(names))
 
 
-def _check_exact_in_float64(column, name, observed):
-    """Refuse an integer-dtype column that float64, in which every column is modelled,
-    does not hold exactly: beyond 2**53 its values would be rounded, also the observed
-    ones an imputer returns, and near the dtype's limits wrap around when cast back."""
-    largest = np.abs(observed).max()
-    if _is_integer_dtype(column.dtype) and largest >= 2.0**53:  # 2**53 + 1 reads as 2**53
-        raise ValueError(
-            f"column {name!r} holds whole numbers as large as {largest:.6g}, 2**53 or more, "
-            "beyond those float64 (in which skvae models every column) holds exactly; "
-            "drop it if it is an identifier, or convert it to float (its values then round)"
-        )
-
-
 def _is_integer_dtype(dtype):
     kind = getattr(dtype, "kind", None)
     return kind in ("i", "u")
@@ -358,6 +345,11 @@ def check_array_rows(X, fitted_on_frame):
     if values.dtype.kind in "US" or any(isinstance(v, str) for v in values.ravel()):
         shape = "x".join(str(n) for n in values.shape)
         if not fitted_on_frame:
+            try:  # text that spells numbers is read as them, as scikit-learn reads it
+                values.astype(np.float64)
+                return
+            except (TypeError, ValueError):
+                pass
             raise ValueError(
                 f"X is an array of shape {shape} that holds text; text is read only as the "
                 "categories of a DataFrame's columns: fit (and then transform) DataFrames to "

@@ -136,3 +136,40 @@ def _read(name):
 def _is_boolean(dtype):
     read = _read(dtype) if isinstance(dtype, str) else dtype
     return getattr(read, "kind", "") == "b"
+
+
+def check_exact_in_float64(column, name, observed):
+    """Refuse an integer-dtype column that float64, in which every column is modelled,
+    does not hold exactly: beyond 2**53 in magnitude its values would be rounded, also
+    the observed ones an imputer returns, and near the dtype's limits wrap around when
+    cast back. Checked on the integers themselves (2**53 + 1 reads as 2**53 in float);
+    ``observed`` is the column's observed values as floats.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skvae._table._dtypes import check_exact_in_float64
+    >>> ids = pd.Series([2**53 + 1, 7], dtype="int64")
+    >>> check_exact_in_float64(ids, "id", ids.to_numpy(float))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: column 'id' holds whole numbers as large as 9007199254740993 in magnitude...
+    """
+    if getattr(column.dtype, "kind", None) not in ("i", "u") or not len(observed):
+        return
+    if np.abs(observed).max() < 2.0**52:
+        return
+    dtype = getattr(column.dtype, "numpy_dtype", column.dtype)  # nullable, Arrow: NumPy's
+    values = np.asarray(column.dropna() if hasattr(column, "dropna") else column, dtype=dtype)
+    too_large = values > 2**53
+    if dtype.kind == "i":
+        too_large |= values < -(2**53)
+    if too_large.any():
+        largest = max(abs(int(v)) for v in values[too_large])
+        raise ValueError(
+            f"column {name!r} holds whole numbers as large as {largest} in magnitude, "
+            "beyond 2**53, the largest that float64 (in which skvae models every column) "
+            "holds exactly; drop it if it is an identifier, or convert it to float (its "
+            "values then round)"
+        )

@@ -284,9 +284,9 @@ def test_memory_mapped_integer_columns_are_refused_with_a_reason(tmp_path):
 
 @pytest.mark.parametrize("dtype", ["int64", "uint64", "UInt64"])
 def test_integer_columns_beyond_what_float64_holds_exactly_are_refused(dtype):
-    """An integer-dtype column with values of 2**53 or more (identifiers, values near the
-    dtype's limits) is refused at fit with the reason and the ways out: modelled in
-    float64, its observed values came back from VAEImputer rounded, and near 2**63 as
+    """An integer-dtype column with values beyond 2**53 in magnitude (identifiers, values
+    near the dtype's limits) is refused at fit with the reason and the ways out: modelled
+    in float64, its observed values came back from VAEImputer rounded, and near 2**63 as
     -2**63 (uint64: 0, or pandas' cast error for UInt64). 2**53 - 1 still fits."""
     rng = np.random.default_rng(0)
     numpy_dtype = np.dtype(dtype.lower())
@@ -295,7 +295,7 @@ def test_integer_columns_beyond_what_float64_holds_exactly_are_refused(dtype):
     for estimator in (VAEImputer, VAETransformer):
         with pytest.raises(
             ValueError,
-            match=r"column 'd' holds whole numbers as large as .*, 2\*\*53 or more.* drop it if",
+            match=r"column .d. holds whole numbers as large as [0-9]+ in magnitude, beyond 2",
         ):
             estimator(max_iter=1, random_state=0).fit(frame)
     frame["d"] = (2**53 - 1 - rng.integers(0, 3, 40)).astype(np.int64)

@@ -162,12 +162,22 @@ def check_unique_labels(frame):
     """
     duplicated = frame.columns.duplicated()
     if duplicated.any():
-        label = frame.columns[duplicated][0]
-        first, second = np.flatnonzero(frame.columns == label)[:2]
+        second = int(np.flatnonzero(duplicated)[0])
+        label = frame.columns[second]
+        first = next(i for i, other in enumerate(frame.columns) if _same_label(other, label))
         raise ValueError(
-            f"X names column {label!r} twice (columns {first} and {second}); give each "
-            "column its own name"
+            f"X names column {_plain_label(label)!r} twice (columns {first} and {second}); "
+            "give each column its own name"
         )
+
+
+def _same_label(a, b):
+    """Label equality of a fit and a later frame: of the same type (True is not 1, 1.0 is
+    not 1) and equal, NaN equal to NaN."""
+    a, b = _plain_label(a), _plain_label(b)
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same_label, a, b))
+    return type(a) is type(b) and (a == b or (a != a and b != b))
 
 
 def check_fitted_labels(frame, fitted_labels):
@@ -188,8 +198,12 @@ def check_fitted_labels(frame, fitted_labels):
     ValueError: X's column labels [1, 0] are not those fit saw, [0, 1]; give the columns ...
     """
     labels = integer_column_labels(frame)
-    if fitted_labels is not None and labels is not None and labels != list(fitted_labels):
-        shown, fitted = (_shown(list_) for list_ in (labels, list(fitted_labels)))
+    if fitted_labels is None or labels is None:
+        return
+    fitted_labels = list(fitted_labels)
+    same = len(labels) == len(fitted_labels) and all(map(_same_label, labels, fitted_labels))
+    if not same:
+        shown, fitted = (_shown(list_) for list_ in (labels, fitted_labels))
         raise ValueError(
             f"X's column labels {shown} are not those fit saw, {fitted}; give the columns "
             "fit saw, in the same order"

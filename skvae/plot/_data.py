@@ -54,10 +54,16 @@ def decode(estimator, Z, conditions=None):
 
 def as_numeric(estimator, table):
     """Rows the estimator generated (``decode``, ``sample``) as floats, via ``to_numeric``."""
-    if hasattr(table, "columns") and getattr(estimator, "feature_names_in_", None) is None:
-        # Fitted on a frame whose column labels are not all strings: the generated frame
-        # names its columns x0, x1, ..., and to_numeric would warn about feature names
-        # it never saw. Positional labels carry no names, so nothing to warn about.
+    if (
+        hasattr(table, "columns")
+        and getattr(estimator, "feature_names_in_", None) is None
+        and all(isinstance(label, str) for label in table.columns)
+    ):
+        # Fitted on a frame whose column labels are neither all strings nor ints, floats
+        # or tuples (dates, say): the generated frame names its columns x0, x1, ..., and
+        # to_numeric would warn about feature names it never saw. Positional labels carry
+        # no names, so nothing to warn about. Ints and the like come back as they were
+        # fitted, and to_numeric reads them by those labels.
         table = table.set_axis(range(table.shape[1]), axis=1)
     return estimator.to_numeric(table)
 

@@ -136,6 +136,17 @@ def test_a_frame_with_other_labels_or_order_is_refused(shuffled):
     with pytest.raises(ValueError, match=r"labels \[3, 1, 2, 99\] are not those fit saw"):
         vae.transform(shuffled.rename(columns={0: 99}))
     np.testing.assert_array_equal(vae.score_samples(shuffled.copy()), expected)
+    # Labels equal in Python but of another type are other labels: 3.0 is not 3.
+    with pytest.raises(ValueError, match=r"labels \[3.0, 1.0, 2.0, 0.0\] are not those"):
+        vae.transform(shuffled.set_axis([3.0, 1.0, 2.0, 0.0], axis=1))
+
+
+def test_a_nan_label_is_the_same_label_after_fit():
+    """A frame with a NaN column label transforms as fitted (NaN != NaN in Python, and the
+    label check refused the frame it was fitted on)."""
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(40, 3)), columns=[np.nan, 1.0, 2])
+    vae = VAETransformer(**FAST).fit(frame)
+    assert np.isfinite(vae.score_samples(frame)).all()
 
 
 def test_a_frame_that_names_a_column_twice_is_refused():
@@ -144,3 +155,5 @@ def test_a_frame_that_names_a_column_twice_is_refused():
     frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=["a", "b", "a"])
     with pytest.raises(ValueError, match=r"names column 'a' twice \(columns 0 and 2\)"):
         VAETransformer(**FAST).fit(frame)
+    with pytest.raises(ValueError, match=r"names column nan twice \(columns 1 and 2\)"):
+        VAETransformer(**FAST).fit(frame.set_axis(["a", np.nan, np.nan], axis=1))

@@ -29,7 +29,9 @@ def fit_feature_scaling(X, names=None):
     Raises
     ------
     ValueError
-        If a feature has no observed value, or a variance that overflows float64.
+        If a feature has no observed value, or a variance that overflows float64, or
+        one that underflows it (a standard deviation below about 1.5e-154) while its
+        values differ.
     """
     X = np.asarray(X, dtype=np.float64)
     missing = np.isnan(X)
@@ -140,8 +142,9 @@ def scaling_from_moments(mean, std, low, high, names=None):
             "standardise (their variance overflows float64); rescale X, e.g. divide by a "
             "power of ten"
         )
-    # Values that differ by less than ~1e-154: their variance underflows float64 (to 0
-    # below ~1e-162, which took them for a constant column: one code for every row).
+    # A standard deviation below ~1.5e-154 of values that differ: their variance
+    # underflows float64 (to 0 below ~1e-162, which took them for a constant column: one
+    # code for every row).
     tiny = (low != high) & (std**2 < np.finfo(np.float64).tiny)
     if np.any(tiny):
         raise ValueError(

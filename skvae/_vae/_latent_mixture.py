@@ -341,6 +341,8 @@ def choose_n_clusters(X, n_components, var_floor, seed):
     with one_blas_thread():
         rng = np.random.default_rng(seed)
         largest = max(1, min(MAX_COMPONENTS, len(X) // MIN_ROWS_PER_COMPONENT))
+        if largest == 1:  # under 80 rows: nothing to choose, no refits to pay for
+            return 1
         observed = ~np.isnan(X)
         draws = []
         for _ in range(HIDE_DRAWS):

@@ -168,7 +168,9 @@ NAN = WORKS
 INFINITE = Expect(ValueError, "Input X contains infinity")
 NO_ROWS = Expect(ValueError, r"Found array with 0 sample\(s\) \(shape=\(0, 3\)\)")
 NO_FEATURES = Expect(ValueError, r"Found array with 0 feature\(s\) \(shape=\(5, 0\)\)")
-NOT_NUMBERS = Expect(ValueError, "could not convert string to float")
+# Words in an array: skvae's message (NumPy's "could not convert string to float" before).
+NOT_NUMBERS = Expect(ValueError, "that holds text; text is read only as the categories")
+LATENT_NOT_NUMBERS = Expect(ValueError, "could not convert string to float")  # latent rows
 SPARSE = Expect(TypeError, "Sparse data was passed.*but dense data is required")
 ONE_D = Expect(ValueError, "Expected 2D array, got 1D array instead")
 # Values the float32 network cannot represent are clipped on their way into it
@@ -347,7 +349,7 @@ LATENT_INPUTS = [
     ("nan", lambda: np.array([[np.nan, 0.0]]), Expect(ValueError, "Input contains NaN")),
     ("inf", lambda: np.array([[np.inf, 0.0]]), Expect(ValueError, "Input contains infinity")),
     ("empty-0-rows", lambda: np.zeros((0, 2)), Expect(ValueError, r"0 sample\(s\)")),
-    ("strings-words", lambda: np.full((2, 2), "abc"), NOT_NUMBERS),
+    ("strings-words", lambda: np.full((2, 2), "abc"), LATENT_NOT_NUMBERS),
     ("scipy-sparse-csr", lambda: scipy.sparse.csr_matrix(np.eye(2)), SPARSE),
     ("1-D", lambda: np.zeros(2), ONE_D),
 ]

@@ -305,15 +305,22 @@ def _check_finite_weights(model, config):
     before its steps, so a last step that overflowed shows only in the weights (the
     encoder then gave NaN variances, and the first error came from the KL of them). A
     reduction per variable, on the device: no copy of the weights to the host."""
-    for variable in model.weights:
-        if "float" in str(variable.dtype) and not bool(
-            keras.ops.all(keras.ops.isfinite(variable.value))
-        ):
-            raise ValueError(
-                "Training diverged: the weights became non-finite in the last step. Try a "
-                f"smaller learning_rate (got {config.learning_rate}), check X for extreme "
-                "values, or raise var_floor."
-            )
+    if not _all_finite(model.weights):
+        raise ValueError(
+            "Training diverged: the weights became non-finite in the last step. Try a "
+            f"smaller learning_rate (got {config.learning_rate}), check X for extreme "
+            "values, or raise var_floor."
+        )
+
+
+def _all_finite(variables):
+    """Whether every float variable holds finite values, reduced per variable on the
+    device (no copy to the host); integer ones, such as the step counter, always do."""
+    return all(
+        bool(keras.ops.all(keras.ops.isfinite(variable.value)))
+        for variable in variables
+        if "float" in str(variable.dtype)
+    )
 
 
 def pool_key(model, config, n_batches):
@@ -373,8 +380,7 @@ def train_one_pass(model, X, seed, config):
         # shows only in the weights, which the next fit or prediction would turn into NaN,
         # or only in the optimiser's moments (a squared gradient of a row 1e30 out is inf
         # while the step it scales stays finite), which would make every later pass fail.
-        state = [*model.get_weights(), *(to_numpy(v) for v in model.optimizer.variables)]
-        if not all(np.isfinite(value).all() for value in state):
+        if not _all_finite([*model.weights, *model.optimizer.variables]):
             raise ValueError(
                 "Training diverged: the weights or the optimiser's state became non-finite in "
                 "this pass. Check X for values far outside the range of the rows the model was "

@@ -35,7 +35,12 @@ from skvae._table._categories import (
 )
 from skvae._table._column_types import resolve_column_types
 from skvae._table._dates import check_not_dates, dates_error
-from skvae._table._dtypes import as_training_dtype, check_exact_in_float64, dtype_name
+from skvae._table._dtypes import (
+    as_training_dtype,
+    check_exact_in_float64,
+    dtype_name,
+    is_integer_dtype,
+)
 from skvae._table._frames import integer_column_labels
 
 # Every kind, continuous ones (standardised, with the scaling's log-Jacobian) first.
@@ -103,7 +108,7 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
             cats = None
             values = _numeric_values(column, name, kind)
             observed = values[~np.isnan(values)]
-            if (_is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
+            if (is_integer_dtype(column.dtype) or kind == "integer") and observed.size:
                 entry["low"], entry["high"] = float(observed.min()), float(observed.max())
                 check_exact_in_float64(column, name, observed)
             if kind == "bernoulli" and getattr(column.dtype, "kind", "") == "O":
@@ -283,11 +288,6 @@ def from_codes(values, names, kinds, categories, schema, as_frame):
     return pd.DataFrame(data, columns=list(names))
 
 
-def _is_integer_dtype(dtype):
-    kind = getattr(dtype, "kind", None)
-    return kind in ("i", "u")
-
-
 def _inferred_kind(column, default_kind, integer_kind):
     dtype = column.dtype
     name = str(dtype)
@@ -299,7 +299,7 @@ def _inferred_kind(column, default_kind, integer_kind):
         if getattr(dtype, "kind", "") == "O" and all_bool(column):
             return "bernoulli"
         return "categorical"
-    if _is_integer_dtype(dtype) and integer_kind is not None:
+    if is_integer_dtype(dtype) and integer_kind is not None:
         return integer_kind
     if getattr(dtype, "kind", "") in "iuf":
         return default_kind

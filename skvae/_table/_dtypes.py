@@ -138,6 +138,20 @@ def _is_boolean(dtype):
     return getattr(read, "kind", "") == "b"
 
 
+def is_integer_dtype(dtype):
+    """Whether ``dtype`` holds whole numbers: NumPy's signed and unsigned integers, also
+    as pandas' nullable and Arrow dtypes (their ``kind``), not bool.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from skvae._table._dtypes import is_integer_dtype
+    >>> is_integer_dtype(pd.Series([1], dtype="UInt8").dtype), is_integer_dtype(bool)
+    (True, False)
+    """
+    return getattr(dtype, "kind", None) in ("i", "u")
+
+
 def check_exact_in_float64(column, name, observed):
     """Refuse an integer-dtype column that float64, in which every column is modelled,
     does not hold exactly: beyond 2**53 in magnitude its values would be rounded, also
@@ -156,7 +170,7 @@ def check_exact_in_float64(column, name, observed):
     ...
     ValueError: column 'id' holds whole numbers as large as 9007199254740993 in magnitude...
     """
-    if getattr(column.dtype, "kind", None) not in ("i", "u") or not len(observed):
+    if not is_integer_dtype(column.dtype) or not len(observed):
         return
     if np.abs(observed).max() < 2.0**52:
         return

@@ -260,12 +260,14 @@ def needs_decoding(kinds, column_schema):
     )
 
 
-def from_codes(values, names, kinds, categories, schema, as_frame):
+def from_codes(values, names, kinds, categories, schema, as_frame, observed=None):
     """Rows in the model's coding (float, shape (n, n_columns)) back to the user's table.
 
     Category codes become the categories, booleans become bool, integer columns are
     rounded and clipped to their training range, and the result has the training frame's
-    columns and dtypes (``as_frame``) or is a float ndarray.
+    columns and dtypes (``as_frame``) or is a float ndarray. Entries that ``observed``
+    (a boolean mask like ``values``) marks are the user's own values: rounded, never
+    clipped, so an imputer returns an observed 50 as 50 where training saw 0 to 9.
     """
     columns = []
     for j, (kind, cats, entry) in enumerate(zip(kinds, categories, schema, strict=True)):
@@ -274,7 +276,9 @@ def from_codes(values, names, kinds, categories, schema, as_frame):
             index = np.clip(np.rint(np.nan_to_num(column)), 0, len(cats) - 1).astype(int)
             column = cats[index]
         elif "low" in entry:
-            column = np.clip(np.rint(column), entry["low"], entry["high"])
+            column = np.rint(column)
+            clipped = np.clip(column, entry["low"], entry["high"])
+            column = clipped if observed is None else np.where(observed[:, j], column, clipped)
         columns.append(column)
     if not as_frame:
         return np.column_stack([np.asarray(c, dtype=np.float64) for c in columns])

@@ -328,9 +328,10 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
         """Modelled columns in scaled units (one value per column) back to X's units."""
         return self._pinned(self._unwhitened(X_data_scaled) * self.scale_ + self.mean_)
 
-    def _to_output(self, codes):
+    def _to_output(self, codes, observed=None):
         """Coded rows as the user's table: a DataFrame with the training frame's columns,
-        dtypes and categories when fitted on one, else an array in the training dtype."""
+        dtypes and categories when fitted on one, else an array in the training dtype
+        (``observed``: the entries that are the user's values, see ``from_codes``)."""
         schema = self._column_schema
         if not needs_decoding(self.column_kinds_, schema):
             return codes.astype(self._fit_dtype)
@@ -341,6 +342,7 @@ class TableEstimatorMixin(ConstantColumnsMixin, WhiteningMixin):
             self.categories_,
             schema["columns"],
             schema["as_frame"],
+            observed,
         )
         if not schema["as_frame"]:
             return out.astype(self._fit_dtype)

@@ -296,7 +296,7 @@ class ImputationMixin(DefensiveDrawsMixin):
         completed[observed] = X[observed]
         if not needs_decoding(self.column_kinds_, self._column_schema):
             return completed.astype(X.dtype)
-        out = self._to_output(completed)
+        out = self._to_output(completed, observed)
         # An array (integer columns rounded and clipped) keeps X's dtype, as above; a
         # polars or pyarrow table comes back as it is, in the user's library.
         if isinstance(out, np.ndarray):

@@ -73,3 +73,16 @@ def test_rows_holding_an_unseen_value_still_score_finitely():
     new["s"] = pd.array([None, None], dtype="boolean")
     filled = imputer.transform(new)
     assert filled["s"].notna().all() and filled["t"].tolist() == [False, True]
+
+
+def test_observed_integers_outside_the_training_range_come_back_unchanged():
+    """An integer column's observed values at transform are the user's, also outside the
+    training range (before: 50 came back as 9, -20 as 0 and 100 as 19, clipped as fills
+    are); the holes are still filled within the training range."""
+    a = np.arange(120) % 10
+    b = pd.array(np.where(np.arange(120) % 7 == 0, None, 2 * a + 1), dtype="Int64")
+    frame = pd.DataFrame({"a": pd.array(a, dtype="Int64"), "b": b})
+    new = pd.DataFrame({"a": [50, 3, -20], "b": [None, None, 100]}).astype("Int64")
+    filled = VAEImputer(max_iter=5, random_state=0).fit(frame).transform(new)
+    assert filled["a"].tolist() == [50, 3, -20] and filled["b"].iloc[2] == 100
+    assert filled["b"].iloc[:2].between(1, 19).all()

@@ -7,7 +7,11 @@ rebuilt from its config alone (``dataclasses.replace`` makes variants, e.g. the 
 epoch once the number of batches is known).
 """
 
+import os
 from dataclasses import dataclass
+
+# Bytes per weight while training: float32 weights, their gradients and Adam's two moments.
+_TRAINING_BYTES_PER_WEIGHT = 4 * 4
 
 
 @dataclass(frozen=True)
@@ -90,3 +94,66 @@ class NetworkConfig:
     dtype_policy: str = "float32"
     n_replicas: int = 1
     train_decoder: bool = True
+
+    def __post_init__(self):
+        if self.layout is not None:
+            _check_network_size(self)
+
+
+def dense_weight_count(widths):
+    """Kernels and biases of a stack of dense layers of the given widths (input first).
+
+    Examples
+    --------
+    >>> from skvae._nn._config import dense_weight_count
+    >>> dense_weight_count([3, 8, 4])  # 3 * 8 + 8 + 8 * 4 + 4
+    68
+    """
+    return sum((n_in + 1) * n_out for n_in, n_out in zip(widths[:-1], widths[1:], strict=True))
+
+
+def check_fits_in_memory(n_weights, sizes):
+    """Refuse, before anything is built, a network whose training state alone (float32
+    weights, gradients and Adam's two moments) exceeds this machine's memory; otherwise
+    the backend fails minutes later with an allocator error (TensorFlow's
+    ResourceExhaustedError for ``n_components=10**9``). ``sizes`` names the parameters
+    that set the size, for the message.
+
+    Examples
+    --------
+    >>> from skvae._nn._config import check_fits_in_memory
+    >>> check_fits_in_memory(10**15, "n_components=10**9")
+    Traceback (most recent call last):
+    ...
+    ValueError: the network would have 1e+15 weights (n_components=10**9), ...
+    """
+    memory = _physical_memory()
+    needed = n_weights * _TRAINING_BYTES_PER_WEIGHT
+    if memory is not None and needed > memory:
+        raise ValueError(
+            f"the network would have {n_weights:.3g} weights ({sizes}), whose training "
+            f"needs at least {needed / 2**30:.3g} GiB, more than this machine's "
+            f"{memory / 2**30:.3g} GiB of memory; choose smaller sizes"
+        )
+
+
+def _check_network_size(config):
+    """:func:`check_fits_in_memory` for a VAE's encoder and decoder (a lower bound of its
+    weights: flows add more)."""
+    n_latent = config.n_components + (config.n_components_lower or 0)
+    hidden = list(config.hidden_layer_sizes)
+    encoder = [config.layout.input_width + config.n_conditions, *hidden, 2 * n_latent]
+    decoder = [n_latent + config.n_conditions, *hidden[::-1], config.layout.param_width]
+    check_fits_in_memory(
+        dense_weight_count(encoder) + dense_weight_count(decoder),
+        f"n_components={config.n_components}, hidden_layer_sizes={tuple(hidden)}, "
+        f"{config.layout.input_width} input columns",
+    )
+
+
+def _physical_memory():
+    """This machine's memory in bytes, or None where the OS does not say (Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None

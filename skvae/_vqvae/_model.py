@@ -33,6 +33,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from skvae._nn._config import check_fits_in_memory, dense_weight_count
 from skvae._nn._networks import build_decoder, dense, mlp
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
@@ -133,6 +134,14 @@ class VQVAE(keras.Model):
         # 31-bit seeds: some backends (PyTorch) keep seed state as int32.
         seeds = iter(int(s) >> 1 for s in np.random.SeedSequence(seed).generate_state(64))
         latent_width = self.n_latents * self.code_dim
+        hidden = list(hidden_layer_sizes)
+        check_fits_in_memory(
+            dense_weight_count([self.n_features, *hidden, latent_width])
+            + dense_weight_count([latent_width, *hidden[::-1], layout.param_width])
+            + 3 * self.n_codes * self.code_dim,  # the codebook and its EMA statistics
+            f"n_codes={self.n_codes}, code_dim={self.code_dim}, n_latents={self.n_latents}, "
+            f"hidden_layer_sizes={tuple(hidden)}, {self.n_features} input columns",
+        )
         self.encoder = build_vq_encoder(
             self.n_features, latent_width, hidden_layer_sizes, activation, seeds
         )

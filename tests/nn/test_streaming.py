@@ -188,11 +188,10 @@ def test_partial_fit_and_memmap_fit_leave_global_random_state_alone(X, memmap_X)
     """Neither partial_fit nor a memmap fit draws from NumPy's, Python's or Keras's RNG."""
     import random
 
-    import keras
     from keras.src.random.seed_generator import global_seed_generator
 
     def keras_state():
-        return keras.ops.convert_to_numpy(global_seed_generator().state).copy()
+        return global_seed_generator().state.numpy().copy()
 
     keras_before = keras_state()  # created first: creating it draws from Python's random
     numpy_before, python_before = np.random.get_state(), random.getstate()  # noqa: NPY002

@@ -39,7 +39,7 @@ def fitted_wine(wine):
 def _keras_global_seed_state():
     from keras.src.random.seed_generator import global_seed_generator
 
-    return keras.ops.convert_to_numpy(global_seed_generator().state).copy()
+    return global_seed_generator().state.numpy().copy()
 
 
 def test_transform_is_the_deterministic_posterior_mean(fitted_wine, wine):

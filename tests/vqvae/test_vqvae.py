@@ -42,7 +42,7 @@ def fitted_digits(digits):
 def _keras_global_seed_state():
     from keras.src.random.seed_generator import global_seed_generator
 
-    return keras.ops.convert_to_numpy(global_seed_generator().state).copy()
+    return global_seed_generator().state.numpy().copy()
 
 
 # -- quantisation and the codebook ---------------------------------------------------------

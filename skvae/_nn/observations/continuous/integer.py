@@ -35,6 +35,7 @@ import math
 import numpy as np
 from keras import ops
 
+from skvae._nn._prediction import to_numpy
 from skvae._nn.observations.base import Observation
 
 # Smallest tail weight w: at most this many nats of log(1 - w) per column and row on the
@@ -257,7 +258,7 @@ class Integer(Observation):
         whose label is whether a waiting time sits on its mode's value, lost a quarter of
         its train-on-synthetic signal (docs/synthetic_data.rst)."""
         if dtype is None:
-            log_scale = np.asarray(ops.convert_to_numpy(self.log_scale), dtype=np.float64)
+            log_scale = np.asarray(to_numpy(self.log_scale), dtype=np.float64)
             return np.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)
         log_scale = ops.cast(self.log_scale, dtype)
         return ops.clip(-2.0 * log_scale, math.log(MIN_FLOOR_SHARE), 0.0)

@@ -29,6 +29,11 @@ from skvae.metrics._samples import scale_columns
 # sqrt(1/2) makes the squared distance 1/2 + 1/2 = 1: a category mismatch weighs as much as
 # one training standard deviation of a numeric column.
 _ONE_HOT_SCALE = np.sqrt(0.5)
+# Distances below this share of the holdout's median non-zero distance are copies (0): a
+# copy that went through float32 arithmetic is off by about 1e-7 of its values, and a strict
+# comparison with a holdout quantile or median of 0 counted it as safe. Relative, not in
+# standard deviations: one extreme training row makes every other distance tiny.
+_COPY_DISTANCE = 1e-4
 
 # _closest scales all points by one power of two that puts the largest coordinate near
 # 2**480 (about 3e144): squared distances then stay below float64's 1.8e308 for up to
@@ -76,7 +81,9 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
           count as a random tie-break with the holdout's rows would count them, so rows
           like fresh ones still score about ``quantile``.
         - ``"synthetic_distances"``, ``"holdout_distances"``: the distances themselves,
-          arrays of shape (n_synthetic,) and (n_holdout,), for a histogram.
+          arrays of shape (n_synthetic,) and (n_holdout,), for a histogram. Distances
+          under 1e-4 of the holdout's median non-zero distance are 0: a copy that went
+          through float32 arithmetic is off by about 1e-7 of its values, and still a copy.
 
     Raises
     ------
@@ -129,6 +136,11 @@ def distance_to_closest_record(train, synthetic, holdout, *, quantile=0.05):
         {"train": train, "synthetic": synthetic, "holdout": holdout}
     )
     to_synthetic, to_holdout = _closest(train, [synthetic, holdout])
+    apart = to_holdout[to_holdout > 0]
+    copy_distance = _COPY_DISTANCE * float(np.median(apart)) if len(apart) else 0.0
+    to_synthetic, to_holdout = (
+        np.where(d < copy_distance, 0.0, d) for d in (to_synthetic, to_holdout)
+    )
     synthetic_median = float(np.median(to_synthetic))
     holdout_median = float(np.median(to_holdout))
     if holdout_median > 0:

@@ -44,6 +44,24 @@ def test_copies_are_caught_when_holdout_rows_repeat_training_rows():
     ] == pytest.approx(0.05)
 
 
+def test_copies_through_float32_rounding_count_as_copies():
+    """Copies of training rows rounded to float32 (a network's output; off by about 1e-7
+    of their values) are copies: distance 0, share_closer 0.5 where a tenth of the holdout
+    repeats training rows and a ratio of 1.0 where over half does (before: share 0.0 and
+    ratio inf, both "safe"); rows off by 1e-3 standard deviations are not copies."""
+    rng = np.random.default_rng(0)
+    train = rng.normal(size=(1000, 3)) * 1000 + 12345.0
+    rounded = train.astype(np.float32).astype(np.float64)
+    holdout = np.r_[rng.normal(size=(450, 3)) * 1000 + 12345.0, train[:50]]
+    result = distance_to_closest_record(train, rounded, holdout)
+    assert 0 < np.abs(rounded - train).max() and result["synthetic_median"] == 0.0
+    assert result["share_closer"] == pytest.approx(0.5)
+    mostly_repeats = np.r_[holdout[:100], train[100:500]]
+    assert distance_to_closest_record(train, rounded, mostly_repeats)["ratio"] == 1.0
+    nudged = distance_to_closest_record(train, train + 1.0, mostly_repeats)
+    assert nudged["synthetic_median"] > 0 and nudged["ratio"] == np.inf
+
+
 def test_exact_copies_are_at_distance_zero_in_many_dimensions():
     """Copies are at distance exactly 0 also with 40 columns, where the neighbour search is
     brute force and its distances carry rounding noise."""

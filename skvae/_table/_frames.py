@@ -183,8 +183,9 @@ def _same_label(a, b):
 def check_fitted_labels(frame, fitted_labels):
     """Refuse a pandas frame whose non-string column labels (see
     :func:`integer_column_labels`; string labels are scikit-learn's feature names, which
-    ``validate_data`` checks) are not the ones fit saw, in the same order: its columns
-    would otherwise be read by position, whatever they hold.
+    ``validate_data`` checks) are not the ones fit saw, in the same order, and a frame
+    of string labels where fit saw non-string ones: its columns would otherwise be read
+    by position, whatever they hold.
 
     Examples
     --------
@@ -196,10 +197,20 @@ def check_fitted_labels(frame, fitted_labels):
     Traceback (most recent call last):
     ...
     ValueError: X's column labels [1, 0] are not those fit saw, [0, 1]; give the columns ...
+    >>> check_fitted_labels(pd.DataFrame([[1.0, 2.0]], columns=["a", "b"]), [0, 1])
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: X's column labels ['a', 'b'] are not those fit saw, [0, 1]; give the ...
     """
-    labels = integer_column_labels(frame)
-    if fitted_labels is None or labels is None:
+    if fitted_labels is None:
         return
+    labels = integer_column_labels(frame)
+    if labels is None:
+        names = list(frame.columns)
+        if not (names and all(isinstance(name, str) for name in names)):
+            return
+        labels = names  # feature names where fit saw none: never the fitted labels
     fitted_labels = list(fitted_labels)
     same = len(labels) == len(fitted_labels) and all(map(_same_label, labels, fitted_labels))
     if not same:

@@ -141,6 +141,19 @@ def test_a_frame_with_other_labels_or_order_is_refused(shuffled):
         vae.transform(shuffled.set_axis([3.0, 1.0, 2.0, 0.0], axis=1))
 
 
+def test_a_frame_with_string_labels_is_refused_where_fit_saw_ints(shuffled):
+    """A frame labelled by strings, given to a model fitted on int labels, is an error
+    naming both lists (it was read by position, with scikit-learn's warning only); an
+    array is still read by position, as scikit-learn reads it."""
+    vae = VAETransformer(**FAST).fit(shuffled)
+    named = shuffled.set_axis(["d", "b", "c", "a"], axis=1)
+    with pytest.raises(ValueError, match=r"labels \['d', 'b', 'c', 'a'\] are not those fit"):
+        vae.score_samples(named)
+    np.testing.assert_array_equal(
+        vae.score_samples(shuffled.to_numpy()), vae.score_samples(shuffled)
+    )
+
+
 def test_a_nan_label_is_the_same_label_after_fit():
     """A frame with a NaN column label transforms as fitted (NaN != NaN in Python, and the
     label check refused the frame it was fitted on)."""

@@ -254,7 +254,9 @@ ATTRIBUTES_DOC = """    encoder_ : keras.Model
     n_iter_ : int
         Number of epochs run.
     batch_size_ : int
-        Rows per mini-batch of the fit (``batch_size`` with "auto" resolved).
+        Rows per mini-batch of the fit (``batch_size`` with "auto" resolved). A later
+        ``partial_fit`` call uses ``batch_size`` where it is a number (``set_params`` may
+        change it between calls), and this value where it is "auto".
     max_iter_ : int
         The most epochs the fit could run (``max_iter`` with "auto" resolved); ``n_iter_``
         is the number it ran.

@@ -89,6 +89,25 @@ def test_failed_partial_fit_leaves_the_model_unchanged(X):
     np.testing.assert_array_equal(vae.transform(X), before)
 
 
+def test_set_params_batch_size_between_partial_fit_calls_takes_effect():
+    """A batch_size set between partial_fit calls sets the next pass's batches (640 rows:
+    8 rows per batch is 80 optimiser steps, 640 one step; every pass took the first
+    call's 10 steps before), and "auto" keeps the batch size the first call resolved."""
+    X = np.random.default_rng(0).normal(size=(640, 5))
+    vae = VAETransformer(**SMALL).partial_fit(X)
+
+    def steps_of_a_pass():
+        before = int(vae._model.optimizer.iterations.numpy())
+        vae.partial_fit(X)
+        return int(vae._model.optimizer.iterations.numpy()) - before
+
+    assert int(vae._model.optimizer.iterations.numpy()) == 10
+    assert vae.set_params(batch_size=8) and steps_of_a_pass() == 80
+    assert vae.set_params(batch_size=640) and steps_of_a_pass() == 1
+    assert vae.set_params(batch_size="auto") and steps_of_a_pass() == 10
+    assert vae.batch_size_ == 64
+
+
 def test_partial_fit_rejects_a_different_number_of_features(X):
     """A later chunk must have the columns of the first."""
     vae = VAETransformer(**SMALL).partial_fit(X)

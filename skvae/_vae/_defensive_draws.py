@@ -7,8 +7,9 @@ p(z | x_observed): resampled in proportion to their importance weights, its draw
 vary too little. Half the draws therefore come from the prior instead, and every draw is
 weighted by the density of the mixture (q + p(z)) / 2 (Hesterberg 1995). A weight is then
 at most 2 p(x_observed | z), so no row falls back on a few draws, while the draws that q
-puts near a rare row's posterior still count. Only the plain Gaussian q has the closed
-form that the mixture's density needs; a flow or a hierarchy keeps q alone.
+puts near a rare row's posterior still count. The plain Gaussian q's density at any z is
+closed form, so it is mixed here, in float64; a hierarchy's q at a prior draw needs the
+top-down pass, so the model mixes it (``Ladder.defensive_draws``); a flow keeps q alone.
 """
 
 import numpy as np
@@ -141,11 +142,12 @@ class DefensiveDrawsMixin:
         draws ignore the other rows.
         """
         if not self._model.latents.closed_form_kl:
-            eps = self._importance_noise()
-            inputs = self._prediction_inputs(X)
-            chunk = self._score_chunk_rows(len(eps)) // 2
-            method = self._model.importance_draws
-            draws = predict_in_batches(method, inputs, chunk, eps).astype(np.float64)
+            # A hierarchy mixes in the model (its q at a prior draw needs a network pass);
+            # a flow draws from q alone.
+            model = self._model
+            mixes = self._mixes_defensively()
+            method = model.defensive_importance_draws if mixes else model.importance_draws
+            draws = self._in_model(method, X).astype(np.float64)
             return self_normalised_weights(draws[:, :, 0]), draws
         weights, draws = [], []
         for part, log_prior_ratio in self._defensive_parts(X, self._model.importance_draws):
@@ -159,6 +161,8 @@ class DefensiveDrawsMixin:
         r = (q + p(z)) / 2, half the draws from each. Unlike q alone, whose weights are
         heavy-tailed where q(z | x_observed) is narrower than p(z | x_observed) (a row
         missing much of itself), every weight is at most 2 p(x_observed | z)."""
+        if not self._model.latents.closed_form_kl:
+            return self._in_model(self._model.defensive_log_likelihood, X).astype(np.float64)
         method = self._model.importance_likelihoods
         return np.concatenate(
             [
@@ -166,6 +170,19 @@ class DefensiveDrawsMixin:
                 for log_px_z, log_prior_ratio in self._defensive_parts(X, method)
             ]
         )
+
+    def _mixes_defensively(self):
+        """Whether rows with holes draw from the defensive mixture: a Gaussian q (mixed
+        here) or a hierarchy (mixed in the model); not a flow, whose density at a prior
+        draw would need the flow inverted."""
+        latents = self._model.latents
+        return bool(latents.closed_form_kl) or hasattr(latents, "defensive_draws")
+
+    def _in_model(self, method, X):
+        """``method`` of the model on the validated coded rows X with the scoring's noise."""
+        eps = self._importance_noise()
+        chunk = self._score_chunk_rows(len(eps)) // 2
+        return predict_in_batches(method, self._prediction_inputs(X), chunk, eps)
 
     def _defensive_parts(self, X, method):
         """For each chunk of the validated coded rows X: ``method`` (a model method that

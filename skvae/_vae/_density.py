@@ -225,10 +225,10 @@ n_conditions), default=None
     def _sampled_log_likelihood(self, X):
         """The VAE's importance-sampled log p(x) of validated coded rows X (no background):
         from q(z | x), or for rows with holes from the defensive mixture of q and the prior
-        (a Gaussian q; see skvae._vae._defensive_draws)."""
-        # A flow's or a hierarchy's q has no closed-form density to mix: q alone for them.
+        (a Gaussian q or a hierarchy; see skvae._vae._defensive_draws)."""
+        # A flow's q has no density at a prior draw short of inverting it: q alone there.
         holes = np.isnan(self._split_columns(X)[0]).any(axis=1)
-        holes &= bool(self._model.latents.closed_form_kl)
+        holes &= self._mixes_defensively()
         scores = np.empty(len(X))
         if holes.any():
             scores[holes] = self._defensive_log_likelihood(X[holes])

@@ -27,6 +27,8 @@ are Gaussian-to-Gaussian, so closed form given z2, and the outer expectation ove
 estimated with the same draw that feeds the decoder.
 """
 
+import math
+
 import keras
 from keras import ops
 
@@ -209,6 +211,35 @@ class Ladder:
         log_prior_ratio = standard_normal_log_prob(z2) + log_p1 - log_q2 - log_q1
         kl_lower = gaussian_kl_between(mean_q, log_var_q, mean_p, log_var_p)
         return self.decoder_latent(z1, z2), log_prior_ratio, kl_lower
+
+    def defensive_draws(self, model, inputs, eps, refine_passes=0):
+        """(decoder rows, log p(z1, z2) - log r(z1, z2)) for noise eps (batch, K, width),
+        where r = (q + p) / 2 is the defensive mixture of the posterior and the prior: the
+        first K // 2 draws are q's (as :meth:`draws`), the others the prior's ancestral
+        draws (z2 = eps_2, z1 = mu_p(z2) + sigma_p(z2) * eps_1), so a weight
+        p(x|z) p(z) / r(z) is at most p(x|z) / (prior share). For rows with holes, whose
+        q(z | x_observed) is often narrower than p(z | x_observed) (see
+        :mod:`skvae._vae._defensive_draws`, which mixes a single Gaussian layer on the
+        host). Both densities are evaluated at every draw: q needs the top-down pass at
+        the draw's z2, which only the model can make."""
+        z_mean, z_log_var = (m[:, None, :] for m in model.encode(inputs, refine_passes))
+        inputs = ops.convert_to_tensor(inputs)
+        n_draws = ops.shape(eps)[-2]
+        prior_share = (n_draws - n_draws // 2) / n_draws
+        from_prior = ops.reshape(ops.arange(n_draws) >= n_draws // 2, (1, n_draws, 1))
+        eps_top, eps_lower = eps[..., : self.n_components], eps[..., self.n_components :]
+        z2 = ops.where(from_prior, eps_top, z_mean + ops.exp(0.5 * z_log_var) * eps_top)
+        mean_q, log_var_q, mean_p, log_var_p = self.posterior_lower(model, inputs, z2)
+        mean_1 = ops.where(from_prior, mean_p, mean_q)
+        z1 = mean_1 + ops.exp(0.5 * ops.where(from_prior, log_var_p, log_var_q)) * eps_lower
+        log_q = ops.sum(gaussian_log_prob(z2, z_mean, z_log_var), axis=-1) + ops.sum(
+            gaussian_log_prob(z1, mean_q, log_var_q), axis=-1
+        )
+        log_p = standard_normal_log_prob(z2) + ops.sum(
+            gaussian_log_prob(z1, mean_p, log_var_p), axis=-1
+        )
+        log_r = ops.logaddexp(math.log1p(-prior_share) + log_q, math.log(prior_share) + log_p)
+        return self.decoder_latent(z1, z2), log_p - log_r
 
     def decoder_latent(self, z1, z2):
         """The rows the decoder reads: [z1, z2] for the ladder (a skip from the top), z1."""

@@ -70,7 +70,36 @@ def refined_for_missing_entries(model, inputs, z_mean, z_log_var, passes):
     return ops.cond(ops.all(mask > 0.5), lambda: (z_mean, z_log_var), refined)
 
 
-class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
+class ImportanceDraws:
+    """The VAE's methods that return importance draws for filling and conditioning rows,
+    and those of a hierarchy's defensive mixture for rows with holes (model methods: the
+    prediction code compiles them per architecture, see skvae._nn._graphs)."""
+
+    def importance_draws(self, inputs, eps):
+        """Per row and draw: log w_k, log p(x|z_k) (to weight the draws by another proposal
+        in float64), E[x | z_k] (encoded), then the decoder parameters, on the last axis:
+        (batch, K, 2 + n_features + n_params), in scaled units; skvae._vae._defensive_draws
+        names the 2 IMPORTANCE_DRAW_HEAD."""
+        return self._draw_rows(self.importance_terms(inputs, eps, True, REFINE_PASSES))
+
+    def defensive_importance_draws(self, inputs, eps):
+        """:meth:`importance_draws` with z_k from a hierarchy's defensive mixture r of q and
+        the prior (Ladder.defensive_draws), log w_k = log p(x, z_k) - log r(z_k)."""
+        return self._draw_rows(self.importance_terms(inputs, eps, True, REFINE_PASSES, r=True))
+
+    def defensive_log_likelihood(self, x, eps):
+        """log p(x) per row, importance-sampled from a hierarchy's defensive mixture."""
+        log_px_z, log_prior_ratio = self.importance_terms(x, eps, False, REFINE_PASSES, r=True)
+        return log_mean_exp(log_px_z + log_prior_ratio, axis=1)
+
+    def _draw_rows(self, terms):
+        log_px_z, log_prior_ratio, x_param = terms
+        log_w = (log_px_z + log_prior_ratio)[:, :, None]
+        expected = self.layout.expected_x(x_param)
+        return ops.concatenate([log_w, log_px_z[:, :, None], expected, x_param], axis=-1)
+
+
+class VAE(ImportanceDraws, CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
     """Variational autoencoder: encoder, decoder, observation model, latent structure and
     objective, all configured by one :class:`skvae._nn._config.NetworkConfig`.
 
@@ -264,11 +293,12 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
         return loss
 
     # -- importance sampling ------------------------------------------------------------
-    def importance_terms(self, inputs, eps, return_params=False, refine_passes=0):
+    def importance_terms(self, inputs, eps, return_params=False, refine_passes=0, r=False):
         """log p(x|z_k, c) and log p(z_k) - log q(z_k|x, c) for z_k drawn with noise eps_k.
 
         z_k comes from the latent structure (mu + sigma * eps_k, then the flow if there is
-        one; for a hierarchy both layers, and log p(z_k) and log q(z_k|x) cover both).
+        one; for a hierarchy both layers, and log p(z_k) and log q(z_k|x) cover both; with
+        ``r``, the hierarchy's defensive mixture r replaces q, Ladder.defensive_draws).
         ``inputs`` are rows [x, c, m]. ``eps`` has shape (K, latent_noise_width), shared
         by every row (so each row's result depends on that row alone), or (batch, K,
         latent_noise_width). Returns two arrays of shape (batch, K), and the decoder
@@ -278,7 +308,8 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
         x, conditions, mask = self.split_inputs(inputs)
         if len(ops.shape(eps)) == 2:
             eps = eps[None, :, :]
-        z, log_prior_ratio = self.latents.draws(self, inputs, eps, refine_passes)
+        draws = self.latents.defensive_draws if r else self.latents.draws
+        z, log_prior_ratio = draws(self, inputs, eps, refine_passes)
         n_rows, n_draws = ops.shape(z)[0], ops.shape(z)[1]
         flat_z = ops.reshape(z, (-1, ops.shape(z)[-1]))
         if conditions is not None:
@@ -300,18 +331,6 @@ class VAE(CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
     def expected_log_likelihood(self, x, eps):
         """E_q[log p(x|z)] per row, averaged over the draws z_k = mu + sigma * eps_k."""
         return ops.mean(self.importance_terms(x, eps, refine_passes=REFINE_PASSES)[0], axis=1)
-
-    def importance_draws(self, inputs, eps):
-        """Per row and draw: log w_k, log p(x|z_k) (to weight the draws by another proposal
-        in float64), E[x | z_k] (encoded), then the decoder parameters, on the last axis:
-        (batch, K, 2 + n_features + n_params), in scaled units; skvae._vae._defensive_draws
-        names the 2 IMPORTANCE_DRAW_HEAD."""
-        log_px_z, log_prior_ratio, x_param = self.importance_terms(
-            inputs, eps, return_params=True, refine_passes=REFINE_PASSES
-        )
-        log_w = (log_px_z + log_prior_ratio)[:, :, None]
-        expected = self.layout.expected_x(x_param)
-        return ops.concatenate([log_w, log_px_z[:, :, None], expected, x_param], axis=-1)
 
     def importance_likelihoods(self, x, eps):
         """log p(x|z_k) per row and draw, shape (batch, K), z_k as in importance_terms."""

@@ -312,13 +312,11 @@ class VAEParameters(BaseEstimator):
         return {
             **self.get_params(),
             "kl_warmup": self._kl_warmup_epochs(),
-            # A number as set (set_params may change it between partial_fit calls); "auto"
-            # as fit resolved it from the number of rows (partial_fit keeps the first fit's).
-            "batch_size": (
-                self.batch_size
-                if self.batch_size != "auto"
-                else getattr(self, "batch_size_", self.batch_size)
-            ),
+            # "auto" as fit resolved it (partial_fit keeps the first fit's); a number as set
+            # (set_params may change it between partial_fit calls).
+            "batch_size": getattr(self, "batch_size_", "auto")
+            if self.batch_size == "auto"
+            else self.batch_size,
             "max_iter": getattr(self, "max_iter_", self.max_iter),
             "hierarchy": getattr(self, "_hierarchy", "ladder"),
         }

@@ -14,8 +14,9 @@ value shared by many rows (a category of half the table) its q(z | x_given) is m
 narrower than p(z | x_given): alone, it gave the rows of penguins' island "Biscoe" body
 masses 0.78 times as spread as the real ones, from a few dozen effective draws. Under
 the mixture a weight is at most 2 p(x_given | z), so a common value cannot fall back on a
-few draws, while a rare one still gets draws where q(z | x_given) puts them. A flow or a
-hierarchy keeps q(z | x_given) alone (its density at a prior draw has no closed form).
+few draws, while a rare one still gets draws where q(z | x_given) puts them. A hierarchy
+mixes its q with the prior in the model (``Ladder.defensive_draws``); a flow keeps
+q(z | x_given) alone (its density at a prior draw would need the flow inverted).
 """
 
 import numbers
@@ -174,9 +175,13 @@ class ValueConditionsMixin(CalibratedConditionsMixin):
                     self._aggregate_mixture(), len(noise) - half, rng
                 )
             noise = with_prior_draws(noise, mean, log_var)
+        method = self._model.importance_draws
+        if not defensive and self._mixes_defensively():
+            # A hierarchy mixes q with the prior in the model (Ladder.defensive_draws).
+            method = self._model.defensive_importance_draws
         draws = np.concatenate(
             [
-                predict_in_batches(self._model.importance_draws, inputs, 1, chunk)[0]
+                predict_in_batches(method, inputs, 1, chunk)[0]
                 for chunk in np.split(noise.astype(np.float32), n_chunks)
             ]
         ).astype(np.float64)

@@ -10,7 +10,7 @@ from keras import ops
 from scipy.stats import norm
 from sklearn.datasets import load_wine
 
-from skvae import PosteriorCollapseWarning, VAETransformer
+from skvae import PosteriorCollapseWarning, VAEImputer, VAETransformer
 from skvae._vae._hierarchy import gaussian_kl_between, precision_weighted
 
 SMALL = dict(
@@ -90,6 +90,38 @@ def test_importance_weights_cover_both_layers(hier_vae, wine):
             - norm.logpdf(z1, mu_q, np.sqrt(var_q)).sum(axis=1)
         )
     assert np.allclose(ops.convert_to_numpy(log_ratio), expected, atol=1e-3)
+
+
+def test_defensive_draws_weigh_both_layers_by_the_mixture_of_q_and_the_prior(hier_vae, wine):
+    """With r=True the first half of the draws are q's and the second the prior's
+    ancestral draws (z2 = eps_2, z1 = mu_p(z2) + sigma_p(z2) eps_1), and the log ratio is
+    log p(z1, z2) - log((q + p) / 2), recomputed in NumPy: never above log 2."""
+    model = hier_vae._model
+    inputs = hier_vae._model_input(wine[:5])
+    eps = np.random.default_rng(1).standard_normal((8, 5)).astype("float32")
+    _, log_ratio = model.importance_terms(inputs, eps, r=True)
+    rows = inputs[:, : model.n_features]
+    mu2, log_var2 = _predict(model.encoder, rows)
+    kernel, bias = model.encoder.get_layer("encoder_hidden_0").get_weights()
+    hidden = np.maximum(rows @ kernel + bias, 0.0)
+    mu_hat, log_var_hat = _predict(model.lower_encoder, hidden.astype("float32"))
+    expected = np.empty((5, 8))
+    for k, e in enumerate(eps.astype(np.float64)):
+        from_prior = k >= 4
+        z2 = np.tile(e[:2], (5, 1)) if from_prior else mu2 + np.exp(0.5 * log_var2) * e[:2]
+        mu_p, log_var_p = _predict(model.lower_prior, z2.astype("float32"))
+        var_q = 1.0 / (np.exp(-log_var_hat) + np.exp(-log_var_p))
+        mu_q = var_q * (mu_hat * np.exp(-log_var_hat) + mu_p * np.exp(-log_var_p))
+        z1 = mu_p + np.exp(0.5 * log_var_p) * e[2:] if from_prior else mu_q + np.sqrt(var_q) * e[2:]
+        log_p = norm.logpdf(z2).sum(axis=1) + norm.logpdf(z1, mu_p, np.exp(0.5 * log_var_p)).sum(
+            axis=1
+        )
+        log_q = norm.logpdf(z2, mu2, np.exp(0.5 * log_var2)).sum(axis=1) + norm.logpdf(
+            z1, mu_q, np.sqrt(var_q)
+        ).sum(axis=1)
+        expected[:, k] = log_p - np.logaddexp(np.log(0.5) + log_q, np.log(0.5) + log_p)
+    assert np.allclose(ops.convert_to_numpy(log_ratio), expected, atol=1e-3)
+    assert expected.max() <= np.log(2.0) + 1e-9
 
 
 def test_kl_terms_match_the_sampled_log_ratio(hier_vae, wine):
@@ -230,3 +262,37 @@ def test_default_warmup_keeps_the_hierarchy_from_collapsing():
     assert np.sum(cold.kl_per_dimension_ > 0.01) <= 4
     assert np.sum(warm.kl_per_dimension_ > 0.01) >= 7
     assert warm.score(X_test) > cold.score(X_test) + 3
+
+
+def test_rows_with_holes_are_scored_and_filled_from_the_defensive_mixture():
+    """A hierarchy scores rows with holes from the defensive mixture of q and the prior,
+    as a Gaussian q does: exp(score) of rows observing one column of three integrates over
+    that column to within 0.15 of 1 for three seeds of the draws (q alone, before: 0.72 to
+    1.26); draws under a given value and the imputer's fills come from it too."""
+    rng = np.random.RandomState(1)
+    z = rng.randn(300)
+    X = np.c_[z + 0.2 * rng.randn(300), np.sin(2 * z) + 0.2 * rng.randn(300), z**2]
+    X[:, 2] += 0.3 * rng.randn(300)
+    params = dict(n_components=2, n_components_lower=1, hidden_layer_sizes=(32,), max_iter=100)
+    vae = VAETransformer(**params, random_state=0).fit(X)
+    grid = np.linspace(-8, 8, 801)
+    deviations = []
+    for seed in range(3):
+        vae._seed = 100 + seed  # the scoring's draws (skvae._vae._density)
+        for j in range(3):
+            rows = np.full((len(grid), 3), np.nan)
+            rows[:, j] = grid * X[:, j].std() + X[:, j].mean()
+            mass = np.trapezoid(np.exp(vae.score_samples(rows)), rows[:, j])
+            deviations.append(abs(mass - 1.0))
+    assert max(deviations) < 0.15 and np.mean(deviations) < 0.08
+    # Draws under a given value come from the same mixture: z**2 given z near 2 is larger.
+    given = [vae.sample(200, conditions={0: v}, random_state=0) for v in (0.0, 2.0)]
+    assert given[1][:, 0].tolist() == [2.0] * 200
+    assert given[1][:, 2].mean() > given[0][:, 2].mean() + 1.5
+
+    holes = X.copy()
+    holes[::4, 2] = np.nan
+    filled = VAEImputer(**params, random_state=0).fit(holes).transform(holes)[::4, 2]
+    # RMSE 0.99 against the holes' spread of 1.60 (q alone filled alike, 0.99; the
+    # single-layer imputer of the same size 1.26).
+    assert np.sqrt(np.mean((filled - X[::4, 2]) ** 2)) < 0.75 * X[::4, 2].std()

@@ -54,6 +54,29 @@ def to_numpy(tensor):
     return keras.ops.convert_to_numpy(tensor)
 
 
+class HostWeights:
+    """A Keras model mixin: ``get_weights`` reads each variable with :func:`to_numpy`.
+
+    Keras's own reads them with ``np.array(variable)``, which under JAX and NumPy 2 warns
+    (DeprecationWarning: the variable's ``__array__`` takes no copy keyword) each time early
+    stopping keeps the best weights so far.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from skvae._nn._prediction import HostWeights
+    >>> class Model(HostWeights, keras.Model):
+    ...     pass
+    >>> inputs = keras.Input((2,))
+    >>> model = Model(inputs, keras.layers.Dense(1, kernel_initializer="ones")(inputs))
+    >>> [w.ravel().tolist() for w in model.get_weights()]
+    [[1.0, 1.0], [0.0]]
+    """
+
+    def get_weights(self):
+        return [np.array(to_numpy(variable)) for variable in self.weights]
+
+
 class LazyModelInputs:
     """Model inputs of coded rows X, built only for the rows asked for.
 

@@ -18,6 +18,7 @@ from skvae._nn._epoch_metrics import CheapEpochMetrics
 from skvae._nn._likelihoods import kl_to_standard_normal, log_mean_exp
 from skvae._nn._model_pool import PoolableModel
 from skvae._nn._networks import build_decoder, build_encoder, seed_stream
+from skvae._nn._prediction import HostWeights
 from skvae._vae._hierarchy import Ladder
 from skvae._vae._latents import LOG_VAR_RANGE, FlowPosterior, GaussianPosterior, SingleLayer
 from skvae._vae._objectives import training_objective
@@ -99,7 +100,9 @@ class ImportanceDraws:
         return ops.concatenate([log_w, log_px_z[:, :, None], expected, x_param], axis=-1)
 
 
-class VAE(ImportanceDraws, CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model):
+class VAE(
+    ImportanceDraws, HostWeights, CheapEpochMetrics, ReplicaAwareModel, PoolableModel, keras.Model
+):
     """Variational autoencoder: encoder, decoder, observation model, latent structure and
     objective, all configured by one :class:`skvae._nn._config.NetworkConfig`.
 

@@ -35,6 +35,7 @@ from keras import ops
 
 from skvae._nn._config import check_fits_in_memory, dense_weight_count
 from skvae._nn._networks import build_decoder, dense, mlp
+from skvae._nn._prediction import HostWeights
 
 # Laplace smoothing of the EMA cluster sizes (Sonnet's VectorQuantizerEMA uses the same).
 LAPLACE_EPSILON = 1e-5
@@ -80,7 +81,7 @@ def ema_codebook_update(ema_count, ema_sum, vectors, codes, decay):
     return count, new_sum, new_sum / smoothed[:, None], batch_counts
 
 
-class VQVAE(keras.Model):
+class VQVAE(HostWeights, keras.Model):
     """Vector-quantised autoencoder with an EMA codebook (see the module docstring).
 
     Parameters

@@ -1,5 +1,7 @@
 """Train on synthetic, test on real (TSTR): how useful synthetic rows are for a classifier."""
 
+import numbers
+
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
 from sklearn.compose import ColumnTransformer
@@ -21,9 +23,22 @@ from skvae.metrics._samples import scale_columns
 
 
 def _as_text(X):
-    """Categorical columns as strings (missing values become the category "nan"), so that
-    OneHotEncoder sees one comparable type whatever the dtype (category, bool, pd.NA)."""
-    return np.asarray(X.astype(object).astype(str))
+    """Categorical columns as strings, so that OneHotEncoder sees one comparable type
+    whatever the dtype (category, bool, pd.NA): a value by what it equals, True, 1 and 1.0
+    as "1" (a synthetic 0/1 float column for a real boolean one, as the other metrics read
+    it: by their text "True" and "1.0" no real test row matched a synthetic category, and
+    the classifier trained on synthetic rows guessed), every missing value as "nan"."""
+    return np.frompyfunc(_category_text, 1, 1)(np.asarray(X, dtype=object)).astype(str)
+
+
+def _category_text(value):
+    if is_missing_value(value):
+        return "nan"
+    if isinstance(value, (bool, np.bool_, numbers.Integral)):
+        return str(int(value))
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def frame_classifier(frame):

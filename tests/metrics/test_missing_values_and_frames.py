@@ -251,3 +251,22 @@ def test_tstr_accuracy_ignores_the_global_transform_output(output):
         warnings.simplefilter("error")
         assert (tstr_accuracy(*args), tstr_accuracy(*array_args)) == expected
     assert expected[0]["train_on_real"] > 0.8
+
+
+def test_tstr_reads_a_synthetic_category_by_value_whatever_its_dtype():
+    """Synthetic rows equal to the real ones but with a boolean flag as 0.0/1.0, or an
+    int category as floats, train as well as the real rows (accuracy 1.0 where the flag
+    is the label; before: 0.555, the text "1.0" matching no real "True"), as the other
+    metrics read them; missing values of any kind are one category."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    real = pd.DataFrame({"b": y.astype(bool), "z": rng.normal(size=200)})
+    for synthetic in (real.assign(b=y.astype(float)), real.assign(b=pd.Categorical(y))):
+        scores = tstr_accuracy(real, y, synthetic, y, real, y)
+        assert scores == {"train_on_real": 1.0, "train_on_synthetic": 1.0}
+    coded = pd.DataFrame({"k": pd.Categorical(y + 1), "z": real["z"]})
+    scores = tstr_accuracy(coded, y, coded.assign(k=(y + 1).astype(float)), y, coded, y)
+    assert scores["train_on_synthetic"] == 1.0
+    holes = pd.DataFrame({"k": pd.array(np.where(y == 1, None, "a"), dtype=object)})
+    other = holes.assign(k=pd.array(np.where(y == 1, pd.NA, "a"), dtype="string"))
+    assert tstr_accuracy(holes, y, other, y, holes, y)["train_on_synthetic"] == 1.0

@@ -19,12 +19,24 @@ from skvae.metrics import MAX_DISCRETE_VALUES, ks_statistic, total_variation
 VAE_METHODS = ("encode", "decode", "to_numeric", "elbo_terms")
 
 
+def check_not_pipeline(estimator, plot):
+    """Refuse a Pipeline with what to pass instead: the plots read one skvae estimator's
+    members, and ``check_is_fitted`` called a fitted Pipeline "not fitted yet"."""
+    if isinstance(getattr(estimator, "steps", None), list):
+        raise TypeError(
+            f"{plot} draws one skvae estimator; got a {type(estimator).__name__}: pass its "
+            "fitted skvae step (pipeline[-1]), and rows as that step takes them "
+            "(pipeline[:-1].transform(X))"
+        )
+
+
 def check_vae(estimator, plot):
     """Check that ``estimator`` is fitted and offers what the VAE plots read (``VAE_METHODS``).
 
     A VQVAETransformer has no posterior, decoder means or ELBO; only :func:`loss_curves` and
     :func:`anomaly_scores` draw it.
     """
+    check_not_pipeline(estimator, plot)
     check_is_fitted(estimator)
     missing = [name for name in VAE_METHODS if not callable(getattr(estimator, name, None))]
     if missing:

@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from skvae.plot._data import check_not_pipeline
 from skvae.plot._figure import single_axes
 
 HISTORY_KEYS = ("loss", "reconstruction", "kl")
@@ -38,6 +39,7 @@ def loss_curves(estimator, ax=None):
     >>> [line.get_label() for line in ax.get_lines()]
     ['loss', 'reconstruction', 'kl']
     """
+    check_not_pipeline(estimator, "loss_curves")
     check_is_fitted(estimator, "history_")
     ax = single_axes(ax, (6, 4))
     history = estimator.history_

@@ -379,3 +379,20 @@ def test_plots_and_report_of_a_hierarchical_model_pick_top_layer_dims(digits, tm
     page = plot.report(vae, X[:400], tmp_path / "report.html")
     assert Path(page).read_text().count("<img") >= 2
     plt.close("all")
+
+
+def test_a_pipeline_is_refused_with_the_step_to_pass():
+    """A fitted Pipeline given to a plot is told to pass its skvae step (loss_curves
+    raised scikit-learn's "This Pipeline instance is not fitted yet"), and its last step
+    draws as it would alone."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = load_wine(return_X_y=True)[0]
+    pipeline = make_pipeline(StandardScaler(), VAETransformer(max_iter=3, random_state=0))
+    pipeline.fit(X)
+    for draw in (plot.loss_curves, lambda p: plot.latent_space(p, X)):
+        with pytest.raises(TypeError, match=r"got a Pipeline: pass its fitted skvae step"):
+            draw(pipeline)
+    assert len(plot.loss_curves(pipeline[-1]).get_lines()) == 3
+    plt.close("all")

@@ -15,7 +15,8 @@ from skvae.plot._figure import panel_axes, pyplot
 
 
 def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_state=0, ax=None):
-    """Histograms of real and sampled values, one panel per column.
+    """Histograms of real and sampled values, one panel per column (for a categorical
+    column, each category's share of the real and of the sampled rows, as named bars).
 
     Each panel is titled with a distance between the two samples (0 is a perfect match):
     the total variation (:func:`skvae.metrics.total_variation`) when the real column has
@@ -95,17 +96,40 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     distances = [marginal_distance(observed[p], sampled[:, p]) for p in positions]
     axes = panel_axes(ax, len(positions), (2.6 * len(positions), 2.8))
     for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
-        both = np.concatenate([observed[position], sampled[:, position]])
-        bins = np.histogram_bin_edges(both, bins=25)
-        axis.hist(observed[position], bins=bins, density=True, alpha=0.5, label="real")
-        axis.hist(
-            sampled[:, position], bins=bins, density=True, histtype="step", lw=2, label="sampled"
-        )
+        j = data_columns[position]
+        if estimator.column_kinds_[j] == "categorical":
+            # Shares per category, named: a histogram of the indices read as numbers.
+            _category_bars(axis, observed[position], sampled[:, position], estimator.categories_[j])
+        else:
+            both = np.concatenate([observed[position], sampled[:, position]])
+            bins = np.histogram_bin_edges(both, bins=25)
+            axis.hist(observed[position], bins=bins, density=True, alpha=0.5, label="real")
+            axis.hist(
+                sampled[:, position],
+                bins=bins,
+                density=True,
+                histtype="step",
+                lw=2,
+                label="sampled",
+            )
         axis.set_title(f"{names[position]}\n{kind} {distance:.2f}", fontsize="medium")
         axis.set_yticks([])
     axes[0].legend(fontsize="small")
     axes[0].figure.suptitle("Marginals: real rows and rows sampled from the model")
     return axes[0].figure
+
+
+def _category_bars(axis, real, sampled, categories):
+    """Each category's share among the real and the sampled rows (category indices), as
+    bars named by the categories."""
+    positions = np.arange(len(categories))
+    for offset, rows, label, style in (
+        (-0.2, real, "real", {"alpha": 0.5}),
+        (0.2, sampled, "sampled", {"fill": False, "lw": 2}),
+    ):
+        shares = np.bincount(rows.astype(int), minlength=len(categories)) / max(len(rows), 1)
+        axis.bar(positions + offset, shares, width=0.4, label=label, **style)
+    axis.set_xticks(positions, [str(category) for category in categories], rotation=45)
 
 
 def correlations(estimator, X, n_samples=None, random_state=0, ax=None):

@@ -156,3 +156,22 @@ def test_vq_vae_draws_loss_curves_and_other_plots_say_they_need_a_vae(correlated
         with pytest.raises(TypeError, match=f"^{name} needs a VAE estimator .*VQVAETransformer"):
             call()
     assert not (tmp_path / "vq.html").exists()
+
+
+def test_marginals_draw_a_category_as_named_shares():
+    """A categorical column's panel shows each category's share of the real and of the
+    sampled rows as bars named by the categories (it was a histogram of the category
+    indices, with ticks -1, 0, 1, 2, 3)."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=150),
+            "species": pd.Categorical(rng.choice(["setosa", "virginica", "versicolor"], 150)),
+        }
+    )
+    model = VAETransformer(max_iter=5, random_state=0).fit(frame)
+    axis = plot.marginals(model, frame, columns=["species"]).axes[0]
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["setosa", "versicolor", "virginica"]
+    real_bars = axis.patches[:3]
+    shares = frame["species"].value_counts(normalize=True).sort_index()
+    np.testing.assert_allclose([bar.get_height() for bar in real_bars], shares.to_numpy())

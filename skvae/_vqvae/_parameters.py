@@ -124,8 +124,8 @@ ATTRIBUTES_DOC = """    codebook_ : ndarray of shape (n_codes, code_dim)
         The internal standardisation ``(x - mean_) / scale_`` (zeros and ones for
         Bernoulli and categorical columns).
     column_kinds_ : ndarray of shape (`n_features_in_`,), dtype=object
-        The likelihood of each input column: "gaussian", "heteroscedastic", "bernoulli"
-        or "categorical".
+        The likelihood of each input column: "gaussian", "heteroscedastic",
+        "student_t", "integer", "bernoulli" or "categorical" (see ``column_types``).
     categories_ : list of ndarray or None
         For each input column, the categories of a categorical column (the order of its
         softmax), else None.

@@ -64,18 +64,23 @@ class CodebookCollapseWarning(UserWarning):
     """
 
 
-def _warn_if_collapsed(code_usage, perplexity, reachable):
+def _warn_if_collapsed(code_usage, perplexity, reachable, dead_code_patience=None):
     """Warn (CodebookCollapseWarning) when the training rows use a single code, or fewer
-    than COLLAPSE_FRACTION of the codes they could reach (``reachable`` code slots: rows
-    times latents, when fewer than the codes)."""
+    than COLLAPSE_FRACTION of the codes they could reach (``reachable`` code slots: the
+    distinct training rows times the latents, when fewer than the codes: equal rows get
+    equal codes, so 6 distinct rows can use 6 codes of 64, and do not collapse)."""
     n_codes = len(code_usage)
     n_used = int(np.count_nonzero(code_usage))
     if n_used == 1 or perplexity < COLLAPSE_FRACTION * min(n_codes, reachable):
+        restarts = (
+            "dead_code_patience (e.g. 20 steps)"
+            if dead_code_patience is None
+            else f"a smaller dead_code_patience (it is {dead_code_patience} steps)"
+        )
         warnings.warn(
             f"Codebook collapse: the training rows use {n_used} of {n_codes} "
             f"codes, with perplexity {perplexity:.2f} (the effective number of "
-            "codes). Try dead_code_patience (e.g. 20 steps), a smaller decay, a smaller "
-            "n_codes, or more epochs.",
+            f"codes). Try {restarts}, a smaller decay, a smaller n_codes, or more epochs.",
             CodebookCollapseWarning,
             stacklevel=user_stacklevel(),
         )
@@ -328,7 +333,9 @@ class VQVAETransformer(
 
         codes = self._codes(inputs)
         self._set_prior(codes)
-        _warn_if_collapsed(self.code_usage_, self.perplexity_, reachable=codes.size)
+        distinct_rows = len(np.unique(inputs, axis=0))
+        reachable = distinct_rows * codes.shape[1]
+        _warn_if_collapsed(self.code_usage_, self.perplexity_, reachable, self.dead_code_patience)
         return self
 
     # -- the table (skvae._table._estimator_mixin): every column modelled, NaN refused ----------

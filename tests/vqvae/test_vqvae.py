@@ -23,6 +23,7 @@ from sklearn.model_selection import train_test_split
 from skvae import CodebookCollapseWarning, VQVAETransformer
 from skvae._nn._layout import ColumnLayout
 from skvae._vqvae._model import VQVAE, ema_codebook_update
+from skvae._vqvae._transformer import _warn_if_collapsed
 
 
 @pytest.fixture(scope="module")
@@ -143,13 +144,27 @@ def test_dead_code_restarts_revive_unused_codes(digits):
     assert with_restarts.perplexity_ > 1.5 * without.perplexity_
 
 
-def test_collapsed_codebook_is_reported():
-    """Data with two distinct rows can use 2 of 64 codes: a CodebookCollapseWarning says so."""
+def test_collapse_is_judged_against_the_codes_distinct_rows_can_use():
+    """Two distinct rows can use 2 of 64 codes: a fit that uses both is no collapse (it
+    was reported as one, with advice that could not help); one code for every row, or 2
+    codes where 20 distinct rows could use 40 slots, are reported, and the advice names
+    the dead_code_patience in use."""
     X = np.repeat([[0.0, 1.0, 2.0], [3.0, 1.0, 0.0]], 30, axis=0)
     vq = VQVAETransformer(n_codes=64, hidden_layer_sizes=(8,), max_iter=3, random_state=0)
-    with pytest.warns(CodebookCollapseWarning, match=r"use [12] of 64 codes"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CodebookCollapseWarning)
         vq.fit(X)
-    assert vq.perplexity_ <= 2.0 + 1e-9
+    assert np.count_nonzero(vq.code_usage_) == 2
+    assert len(np.unique(vq.transform(X[[0, 30]]))) == 2
+    usage = np.zeros(64)
+    usage[:2] = 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CodebookCollapseWarning)
+        _warn_if_collapsed(usage, 2.0, reachable=2, dead_code_patience=50)
+    with pytest.warns(CodebookCollapseWarning, match=r"smaller dead_code_patience \(it is 50"):
+        _warn_if_collapsed(usage, 2.0, reachable=40, dead_code_patience=50)  # 20 rows x 2
+    with pytest.warns(CodebookCollapseWarning, match=r"use 1 of 64 codes.*Try dead_code_pat"):
+        _warn_if_collapsed(np.eye(64)[0], 1.0, reachable=2)
 
 
 # -- reconstruction and round trips -----------------------------------------------------------

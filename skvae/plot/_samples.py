@@ -98,7 +98,7 @@ def marginals(estimator, X, columns=None, max_columns=6, n_samples=None, random_
     for axis, position, (kind, distance) in zip(axes, positions, distances, strict=True):
         j = data_columns[position]
         if estimator.column_kinds_[j] == "categorical":
-            # Shares per category, named: a histogram of the indices read as numbers.
+            # Named shares per category, not a histogram of the indices read as numbers.
             _category_bars(axis, observed[position], sampled[:, position], estimator.categories_[j])
         else:
             both = np.concatenate([observed[position], sampled[:, position]])

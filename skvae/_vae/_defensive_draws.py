@@ -156,11 +156,12 @@ class DefensiveDrawsMixin:
         return np.concatenate(weights), np.concatenate(draws)
 
     def _defensive_log_likelihood(self, X):
-        """The VAE's log p(x_observed) of validated coded rows X (a Gaussian q only),
-        importance-sampled from the defensive mixture: log mean_k p(x_o, z_k) / r(z_k) with
-        r = (q + p(z)) / 2, half the draws from each. Unlike q alone, whose weights are
-        heavy-tailed where q(z | x_observed) is narrower than p(z | x_observed) (a row
-        missing much of itself), every weight is at most 2 p(x_observed | z)."""
+        """The VAE's log p(x_observed) of validated coded rows X (a Gaussian q, mixed here,
+        or a hierarchy, mixed in the model), importance-sampled from the defensive mixture:
+        log mean_k p(x_o, z_k) / r(z_k) with r = (q + p(z)) / 2, half the draws from each.
+        Unlike q alone, whose weights are heavy-tailed where q(z | x_observed) is narrower
+        than p(z | x_observed) (a row missing much of itself), every weight is at most
+        2 p(x_observed | z)."""
         if not self._model.latents.closed_form_kl:
             return self._in_model(self._model.defensive_log_likelihood, X).astype(np.float64)
         method = self._model.importance_likelihoods

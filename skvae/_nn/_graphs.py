@@ -7,10 +7,11 @@ costs far more in per-operation dispatch than in arithmetic (about 20 ms against
 method and input shape and then runs at the speed of its kernels. Under JAX the same
 holds for ``jax.jit`` (see ``skvae._nn._jax_graph``).
 
-Under TensorFlow, models that define ``reuse_key`` (the VAE) can also share one graph per
-architecture (:func:`shared_compiled`): each new estimator's first ``score_samples`` or
-``transform`` then runs at once instead of tracing its own graph first (about 0.3 s for
-a small table's model), which matters when ``GridSearchCV`` scores dozens of folds.
+Models that define ``reuse_key`` (the VAE) can also share one graph per architecture
+(:func:`shared_compiled`), under TensorFlow and under JAX: each new estimator's first
+``score_samples`` or ``transform`` then runs at once instead of tracing its own graph first
+(about 0.3 s for a small table's model under TensorFlow, 1 to 2 s under JAX), which
+matters when ``GridSearchCV`` scores dozens of folds.
 """
 
 import functools
@@ -39,8 +40,8 @@ def clear_shared_graphs():
 
 
 def shared_compiled(method):
-    """``method`` run by the graph its model's architecture shares (TensorFlow and models
-    with ``reuse_key``), else :func:`compiled`.
+    """``method`` run by the graph its model's architecture shares (TensorFlow or JAX, and
+    models with ``reuse_key``), else :func:`compiled`.
 
     Examples
     --------
@@ -54,9 +55,13 @@ def shared_compiled(method):
     [2.0]
     """
     model = method.__self__
-    if keras.backend.backend() != "tensorflow" or not hasattr(model, "reuse_key"):
+    backend = keras.backend.backend()
+    if backend not in ("tensorflow", "jax") or not hasattr(model, "reuse_key"):
         return compiled(method)
-    from skvae._nn._tf_graph import shared_graph_function
+    if backend == "tensorflow":
+        from skvae._nn._tf_graph import shared_graph_function
+    else:
+        from skvae._nn._jax_graph import shared_graph_function
 
     key = (model.reuse_key(), method.__func__.__name__)
     with _SHARED_LOCK:

@@ -27,19 +27,43 @@ def graph_function(method):
     >>> fn(inputs_chunk)  # traced once for this shape, then compiled  # doctest: +SKIP
     """
     model = method.__self__
+    call = shared_graph_function(method, lambda model: model.variables)
+    return lambda *args: call(model, *args)
+
+
+def shared_graph_function(method, state):
+    """``method`` of a template model as one ``jax.jit`` for every model like it.
+
+    The jitted function takes the values of a model's variables (``state(model)``) as an
+    argument and runs ``method`` of the template (``method.__self__``) inside a
+    ``keras.StatelessScope`` that maps the template's variables to them. Called as
+    ``call(model, *args)``, it runs the method with ``model``'s values, so models of one
+    architecture share one compilation (the twin of
+    ``skvae._nn._tf_graph.shared_graph_function``). The method must not assign variables.
+
+    Examples
+    --------
+    Under ``KERAS_BACKEND=jax`` (``tests/nn/test_backends.py`` checks that a second model
+    of the architecture compiles nothing):
+
+    >>> from skvae._nn._jax_graph import shared_graph_function
+    >>> call = shared_graph_function(template.posterior_moments,  # doctest: +SKIP
+    ...                              lambda model: model.state_variables())
+    >>> call(other_model, inputs_chunk)  # other_model's weights  # doctest: +SKIP
+    """
+    template_state = state(method.__self__)
 
     def pure(values, arrays, statics):
         # arrays: {position: traced array}; statics: ((position, value), ...), hashable.
         args = {**arrays, **dict(statics)}
-        with keras.StatelessScope(state_mapping=list(zip(model.variables, values, strict=True))):
+        with keras.StatelessScope(state_mapping=list(zip(template_state, values, strict=True))):
             return method(*(args[i] for i in range(len(args))))
 
     jitted = jax.jit(pure, static_argnums=(2,))
 
-    def call(*args):
+    def call(model, *args):
         arrays = {i: arg for i, arg in enumerate(args) if isinstance(arg, (np.ndarray, jax.Array))}
         statics = tuple((i, arg) for i, arg in enumerate(args) if i not in arrays)
-        values = [variable.value for variable in model.variables]
-        return jitted(values, arrays, statics)
+        return jitted([variable.value for variable in state(model)], arrays, statics)
 
     return call

@@ -14,6 +14,8 @@ the pool. The estimator never holds a pooled model, so nothing it hands out (``e
 ``decoder_``) can change under a later fit, and a pooled twin gives the same fit, bit for
 bit, as training the fresh model would (``tests/nn/test_model_pool.py``).
 
+The same holds under JAX, whose jitted steps take the model's variables as inputs (the
+data variables listed with the non-trainable ones: :attr:`PoolableModel.non_trainable_variables`).
 The pool is per process (each of joblib's workers has its own), holds at most
 ``MAX_IDLE_PER_KEY`` idle twins for each of the ``MAX_KEYS`` architectures used last, and
 is safe to use from several threads: a twin is lent to one fit at a time.
@@ -22,6 +24,8 @@ is safe to use from several threads: a twin is lent to one fit at a time.
 import dataclasses
 import threading
 from collections import OrderedDict
+
+import keras
 
 MAX_KEYS = 8
 MAX_IDLE_PER_KEY = 2
@@ -58,6 +62,21 @@ class PoolableModel:
         # steps_per_epoch matters only through the warm-up's length in steps.
         fields["steps_per_epoch"] *= bool(fields["kl_warmup_epochs"])
         return (type(self).__name__, layout.structure(), tuple(sorted(fields.items())))
+
+    @property
+    def non_trainable_variables(self):
+        """Keras's non-trainable variables, and under JAX the data variables too.
+
+        Keras's JAX trainer passes the trainable and these variables into its jitted steps
+        and holds any other variable a step reads as a constant of the compilation: the
+        columns' log scales and bounds would then be those of the twin's first fit."""
+        variables = super().non_trainable_variables
+        layout = self.__dict__.get("layout")
+        if keras.backend.backend() != "jax" or layout is None:
+            return variables
+        listed = {id(variable) for variable in variables}
+        extra = [v for v in getattr(layout, "data_variables", ()) if id(v) not in listed]
+        return [*variables, *extra]
 
     def state_variables(self):
         """Every variable the model's graphs read: its Keras variables, then the variables

@@ -328,13 +328,14 @@ def pool_key(model, config, n_batches):
     :mod:`skvae._nn._model_pool`), or None when they are not.
 
     Pooled: models that define ``reuse_key`` (the VAE), under TensorFlow (whose traced
-    steps read every variable when they run; a JAX trace holds unlisted variables, such as
-    the log scales, as constants), on one device and in float32 (a strategy's or a loss
-    scale's state is not reset between fits).
+    steps read every variable when they run) and JAX (whose jitted steps get the data
+    variables with the non-trainable ones: ``PoolableModel.non_trainable_variables``), on
+    one device and in float32 (a strategy's or a loss scale's state is not reset between
+    fits). PyTorch's steps run eagerly: nothing to reuse.
     """
     poolable = (
         hasattr(model, "reuse_key")
-        and keras.backend.backend() == "tensorflow"
+        and keras.backend.backend() in ("tensorflow", "jax")
         and config.distribution is None
         and config.dtype_policy == "float32"
     )
@@ -351,7 +352,7 @@ def copy_state(source, target, learning_rate):
     optimizer = getattr(target, "optimizer", None)
     if optimizer is not None and optimizer.built:
         for variable in optimizer.variables:
-            variable.assign(keras.ops.zeros_like(variable))
+            variable.assign(keras.ops.zeros(variable.shape, variable.dtype))
         optimizer.learning_rate.assign(learning_rate)
 
 

@@ -103,9 +103,10 @@ def test_trains_under_other_backends(backend):
 
 
 def test_jax_prediction_is_compiled_and_matches_eager_calls():
-    """Under JAX, prediction runs through jax.jit (skvae._nn._jax_graph) and gives the eager
-    results to float32 precision, also after partial_fit changed the weights (the compiled
-    functions read the current weights, not those at tracing)."""
+    """Under JAX, prediction runs through jax.jit functions shared by the architecture
+    (skvae._nn._jax_graph) and gives the eager results to float32 precision, also after
+    partial_fit changed the weights (the compiled functions read the current weights, not
+    those at tracing)."""
     pytest.importorskip("jax")
     script = textwrap.dedent(
         """
@@ -120,14 +121,15 @@ def test_jax_prediction_is_compiled_and_matches_eager_calls():
         outputs = lambda: [vae.transform(X), vae.score_samples(X), vae.inverse_transform(Z)]
         def gaps():
             compiled = outputs()
-            eager_compiled, graphs.compiled = graphs.compiled, lambda method: method
+            saved = graphs.compiled, graphs.shared_compiled
+            graphs.compiled = graphs.shared_compiled = lambda method: method
             try:
                 eager = outputs()
             finally:
-                graphs.compiled = eager_compiled
+                graphs.compiled, graphs.shared_compiled = saved
             return [float(np.max(np.abs(c - e) / (1 + np.abs(e)))) for c, e in zip(compiled, eager)]
         before = gaps()
-        cached = sorted(vae._model.__dict__.get("_skvae_graphs", {}))
+        cached = sorted(method for _, method in graphs._SHARED_GRAPHS)
         Z_before = vae.transform(X)
         vae.partial_fit(X)
         print(json.dumps({
@@ -149,3 +151,61 @@ def test_jax_prediction_is_compiled_and_matches_eager_calls():
     assert max(result["before"]) < 1e-5
     assert result["moved"] > 1e-4  # partial_fit changed the weights ...
     assert max(result["after"]) < 1e-5  # ... and the compiled functions follow them
+
+
+def test_jax_fits_reuse_compiled_steps_and_give_the_fresh_fit_bit_for_bit():
+    """Under JAX, a second estimator of an architecture traces no training, validation or
+    scoring step (it trains a pooled twin and scores through the shared jitted functions),
+    and gives bit for bit the fit of an empty pool (its losses, weights, scores and codes),
+    also on columns of other scales: the jitted steps read the columns' log scales as
+    inputs, not as constants of their first fit."""
+    pytest.importorskip("jax")
+    script = textwrap.dedent(
+        """
+        import json, numpy as np
+        from sklearn.datasets import load_wine
+        from skvae import VAETransformer
+        from skvae._nn._graphs import clear_shared_graphs
+        from skvae._nn._model_pool import MODEL_POOL
+        from skvae._vae._model import VAE
+        X = load_wine(return_X_y=True)[0]
+        traces = {"loss": 0, "score": 0}
+        def counted(name, method):  # runs in Python only while JAX traces it
+            def wrapper(*args, **kwargs):
+                traces[name] += 1
+                return method(*args, **kwargs)
+            return wrapper
+        VAE.compute_loss = counted("loss", VAE.compute_loss)
+        VAE.importance_log_likelihood = counted("score", VAE.importance_log_likelihood)
+        def fit(data, seed):
+            vae = VAETransformer(n_components=2, max_iter=4, batch_size=64,
+                                 random_state=seed).fit(data)
+            history = [np.array(vae.history_[key]) for key in sorted(vae.history_)]
+            scores = [vae.score_samples(data), vae.transform(data)]
+            return [*scores, *history, *vae._model.get_weights()]
+        fit(X, 0)
+        first = dict(traces)
+        traces.update(loss=0, score=0)
+        pooled = fit(X * 1000 + 5, 1)
+        later = dict(traces)
+        MODEL_POOL.clear()
+        clear_shared_graphs()
+        fresh = fit(X * 1000 + 5, 1)
+        print(json.dumps({
+            "first": first,
+            "later": later,
+            "same": [bool(np.array_equal(a, b)) for a, b in zip(pooled, fresh, strict=True)],
+            "score": float(np.mean(pooled[0])),
+        }))
+        """
+    )
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["first"]["loss"] > 0 and result["first"]["score"] > 0  # the counters count
+    assert result["later"] == {"loss": 0, "score": 0}
+    assert all(result["same"]), result["same"]
+    # In the units of X * 1000: about 13 * log(1000) = 90 nats below wine's own scale.
+    assert -160 < result["score"] < -80

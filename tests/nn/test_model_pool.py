@@ -15,7 +15,8 @@ from skvae._nn._model_pool import MODEL_POOL, ModelPool
 from tests.synthetic_data import two_factor_data
 
 pytestmark = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason="the pool is used under TensorFlow only"
+    keras.backend.backend() != "tensorflow",
+    reason="these run the pool under TensorFlow; tests/nn/test_backends.py runs it under JAX",
 )
 
 

@@ -50,9 +50,12 @@ class PosteriorCollapseWarning(UserWarning):
     """Training ended with all or most latent units collapsed onto the prior.
 
     ``fit`` warns when fewer than half of the latent units are active (the variance of
-    their posterior mean over the training rows above 0.01, as in Burda et al., 2015);
-    the message suggests ``kl_warmup``, ``free_bits``, a smaller ``beta`` or fewer
-    ``n_components``. Filter it as any warning.
+    their posterior mean over the training rows above 0.01, as in Burda et al., 2015),
+    or, with ``n_components="auto"`` (more units than the data need, by design), when
+    none is; the message suggests those of ``kl_warmup``, ``free_bits``, a smaller
+    ``beta`` and fewer ``n_components`` that the estimator's parameters allow
+    (``free_bits`` is refused by ``objective="iwae"`` and ``posterior="flow"``). Filter
+    it as any warning.
 
     Examples
     --------
@@ -70,15 +73,45 @@ class PosteriorCollapseWarning(UserWarning):
     """
 
 
-def warn_posterior_collapse(n_active, n_units):
-    """Warn that only ``n_active`` of the ``n_units`` latent units are active (from fit)."""
+def warn_posterior_collapse(n_active, n_units, params):
+    """Warn that only ``n_active`` of the ``n_units`` latent units are active (from fit),
+    with the remedies that the estimator's parameters ``params`` (``get_params()``) allow.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from skvae._vae._base import warn_posterior_collapse
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_posterior_collapse(0, 2, {"objective": "iwae", "posterior": "gaussian",
+    ...                                    "beta": 1.0, "n_components": 2})
+    >>> "free_bits" in str(caught[0].message)  # refused with the IWAE objective
+    False
+    """
+    remedies = ["kl_warmup (e.g. 10 epochs)"]
+    # free_bits needs a KL per latent dimension in the loss: the IWAE bound and a flow's
+    # sampled KL have none, and both refuse it.
+    if params.get("objective") != "iwae" and params.get("posterior") != "flow":
+        remedies.append("free_bits (e.g. 0.1 nats)")
+    remedies.append(f"a smaller beta (got {params['beta']})")
+    if params["n_components"] != "auto" and n_units > 1:
+        remedies.append("fewer n_components")
+    if n_active == 0 and params["n_components"] == "auto":
+        # "auto" gives more units than the data need; only none active is news.
+        situation = (
+            f"Posterior collapse: none of the {n_units} latent units is active (variance "
+            f"of its posterior mean over the training rows > {ACTIVE_UNIT_THRESHOLD}): "
+            "the model treats the columns as independent. That is right when they are; "
+        )
+    else:
+        situation = (
+            f"Posterior collapse: only {n_active} of {n_units} latent units are active "
+            f"(variance of their posterior mean over the training rows > "
+            f"{ACTIVE_UNIT_THRESHOLD}); the others carry no information about x. That is "
+            "right when the data have fewer latent factors; "
+        )
     warnings.warn(
-        f"Posterior collapse: only {n_active} of {n_units} "
-        "latent units are active (variance of their posterior mean over the "
-        f"training rows > {ACTIVE_UNIT_THRESHOLD}); the others carry no information "
-        "about x. That is right when the data have fewer latent factors; if you "
-        "expected more, try kl_warmup (e.g. 10 epochs), free_bits (e.g. 0.1 nats), "
-        "a smaller beta, or fewer n_components.",
+        f"{situation}if you expected more, try {', '.join(remedies[:-1])} or {remedies[-1]}.",
         PosteriorCollapseWarning,
         stacklevel=user_stacklevel(),
     )
@@ -184,8 +217,7 @@ class BaseVAE(
         self.history_, self.n_iter_ = fitted.history, len(fitted.history["loss"])
         self._set_diagnostics(
             *self._fitted_posterior_summary(rows, to_inputs),
-            # "auto" gives more dimensions than the data need by design: no collapse warning.
-            warn=params.get("warn", True) and self.n_components != "auto",
+            warn=params.get("warn", True),
         )
         self._fit_sampler(rows)
         return self
@@ -316,8 +348,12 @@ class BaseVAE(
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
         self.active_units_ = posterior_location_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
-        if warn and self.n_active_units_ < max(1, len(self.active_units_) / 2):
-            warn_posterior_collapse(self.n_active_units_, len(self.active_units_))
+        # "auto" gives more units than the data need by design: only none active is news.
+        enough = 1 if self.n_components == "auto" else max(1, len(self.active_units_) / 2)
+        if warn and self.n_active_units_ < enough:
+            warn_posterior_collapse(
+                self.n_active_units_, len(self.active_units_), self.get_params(deep=False)
+            )
 
     def _set_fitted_model(self, model):
         self._model = model

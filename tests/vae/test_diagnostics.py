@@ -7,7 +7,7 @@ import pytest
 from scoring import network_scores
 from synthetic_data import two_factor_data
 
-from skvae import PosteriorCollapseWarning, VAETransformer
+from skvae import PosteriorCollapseWarning, VAEOutlierDetector, VAETransformer
 
 
 @pytest.mark.slow  # 200 epochs; run with pytest -m slow
@@ -95,3 +95,47 @@ def test_iwae_rejects_free_bits():
     """free_bits has no IWAE counterpart: a clear error instead of a silent no-op."""
     with pytest.raises(ValueError, match='free_bits=0.5 has no meaning for objective="iwae"'):
         VAETransformer(objective="iwae", free_bits=0.5, max_iter=1).fit(two_factor_data(50))
+
+
+def one_strong_factor(n=300):
+    """Three columns driven by one factor, with little noise."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(n, 1))
+    return np.hstack([z, 2 * z, -z]) + 0.05 * rng.normal(size=(n, 3))
+
+
+def collapse_messages(estimator, X):
+    """The PosteriorCollapseWarning messages of fitting ``estimator`` on X."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X)
+    return [str(w.message) for w in caught if issubclass(w.category, PosteriorCollapseWarning)]
+
+
+@pytest.mark.parametrize("estimator_class", [VAETransformer, VAEOutlierDetector])
+def test_auto_n_components_warns_when_no_unit_is_active(estimator_class):
+    """With n_components="auto" (one unit per column by design) a fit whose every unit
+    collapsed (beta=20 on one strong factor) still warns, saying the model treats the
+    columns as independent; with beta=1 the factor keeps units active and nothing warns."""
+    X = one_strong_factor()
+    params = dict(n_components="auto", max_iter=60, hidden_layer_sizes=(16,), random_state=0)
+    collapsed = estimator_class(beta=20.0, **params)
+    messages = collapse_messages(collapsed, X)
+    assert collapsed.n_active_units_ == 0
+    assert len(messages) == 1 and "none of the 3 latent units is active" in messages[0]
+    assert "fewer n_components" not in messages[0]  # "auto" chose them
+    healthy = estimator_class(**params)
+    assert collapse_messages(healthy, X) == []
+    assert healthy.n_active_units_ >= 1
+
+
+def test_collapse_advice_names_only_remedies_the_estimator_accepts():
+    """The collapse warning of a flow posterior, which refuses free_bits, does not advise
+    free_bits; a Gaussian posterior's does, with the beta in use."""
+    X = one_strong_factor()
+    params = dict(n_components=2, beta=20.0, max_iter=30, hidden_layer_sizes=(16,))
+    (flow,) = collapse_messages(VAETransformer(posterior="flow", random_state=0, **params), X)
+    (gaussian,) = collapse_messages(VAETransformer(random_state=0, **params), X)
+    assert "free_bits" not in flow and "kl_warmup" in flow
+    assert "free_bits (e.g. 0.1 nats)" in gaussian and "a smaller beta (got 20.0)" in gaussian
+    assert "fewer n_components" in gaussian

@@ -306,7 +306,13 @@ class BaseVAE(
         history = import_keras_module("skvae._nn._trainer").train_one_pass(
             self._model, inputs, seed, TrainingConfig.from_params(self._training_params())
         )
-        self.history_ = {key: self.history_.get(key, []) + history[key] for key in history}
+        # Every list keeps one entry per epoch: a pass has no validation loss (NaN there),
+        # and the fit may have had none of a key the pass reports.
+        keys = dict.fromkeys([*self.history_, *history])
+        self.history_ = {
+            key: self.history_.get(key, [np.nan] * self.n_iter_) + history.get(key, [np.nan])
+            for key in keys
+        }
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
         self._set_diagnostics(*self._streamed_posterior_summary(rows), warn=False)

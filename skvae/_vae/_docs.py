@@ -250,16 +250,19 @@ ATTRIBUTES_DOC = """    encoder_ : keras.Model
     history_ : dict of list of float
         Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
         ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
-        and ``val_kl``; all in nats per row, in X's units.
+        and ``val_kl``; all in nats per row, in X's units. Each list has ``n_iter_``
+        entries: a ``partial_fit`` pass adds NaN to the validation lists.
     n_iter_ : int
         Number of epochs run.
     batch_size_ : int
-        Rows per mini-batch of the fit (``batch_size`` with "auto" resolved). A later
-        ``partial_fit`` call uses ``batch_size`` where it is a number (``set_params`` may
-        change it between calls), and this value where it is "auto".
+        Rows per mini-batch of the fit (``batch_size`` with "auto" resolved); a pass over
+        fewer training rows trains them in one batch. A later ``partial_fit`` call uses
+        ``batch_size`` where it is a number (``set_params`` may change it between calls),
+        and this value where it is "auto".
     max_iter_ : int
         The most epochs the fit could run (``max_iter`` with "auto" resolved); ``n_iter_``
-        is the number it ran.
+        is the number it ran. Later ``partial_fit`` calls add one epoch each to
+        ``n_iter_``, which may then exceed ``max_iter_``.
     kl_per_dimension_ : ndarray of shape (n_components,) or \
 (n_components + n_components_lower,)
         Mean KL(q(z|x) || p(z)) of each latent dimension over the training rows, in nats;

@@ -79,9 +79,9 @@ def report_numbers(estimator, X):
         ),
     ]
     if "val_loss" in history:
-        numbers.append(
-            ("best validation loss", f"{min(history['val_loss']):.3f}", "negative ELBO, nats")
-        )
+        # NaN for partial_fit's passes, which have no validation rows.
+        best = np.nanmin(history["val_loss"])
+        numbers.append(("best validation loss", f"{best:.3f}", "negative ELBO, nats"))
     numbers += [
         (
             "mean log-likelihood (score)",

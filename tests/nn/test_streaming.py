@@ -79,6 +79,18 @@ def test_partial_fit_continues_after_fit_and_after_pickling(X):
     assert len(losses) == 4 and np.all(np.diff(losses) < 0), losses
 
 
+def test_partial_fit_after_an_early_stopped_fit_keeps_every_history_key(X):
+    """partial_fit after fit(early_stopping=True) keeps the validation losses in history_,
+    NaN for the pass (which has no validation rows): every list has n_iter_ entries."""
+    vae = VAETransformer(max_iter=3, early_stopping=True, **SMALL).fit(X)
+    validation = list(vae.history_["val_loss"])
+    vae.partial_fit(X)
+    assert {"val_loss", "val_reconstruction", "val_kl"} <= set(vae.history_)
+    assert {len(values) for values in vae.history_.values()} == {vae.n_iter_} == {4}
+    assert vae.history_["val_loss"][:3] == validation
+    assert np.isnan(vae.history_["val_loss"][3]) and np.isfinite(vae.history_["loss"][3])
+
+
 def test_failed_partial_fit_leaves_the_model_unchanged(X):
     """A partial_fit that diverges raises and restores weights and fitted attributes."""
     vae = VAETransformer(**SMALL).partial_fit(X)

@@ -73,21 +73,26 @@ class PosteriorCollapseWarning(UserWarning):
     """
 
 
-def warn_posterior_collapse(n_active, n_units, params):
-    """Warn that only ``n_active`` of the ``n_units`` latent units are active (from fit),
-    with the remedies that the estimator's parameters ``params`` (``get_params()``) allow.
+def warn_if_collapsed(n_active, n_units, params):
+    """Warn if only ``n_active`` of the ``n_units`` latent units are active (from fit):
+    fewer than half, or none with ``n_components="auto"``, which gives more units than the
+    data need by design. The message names the remedies that the estimator's parameters
+    ``params`` (``get_params()``) allow.
 
     Examples
     --------
     >>> import warnings
-    >>> from skvae._vae._base import warn_posterior_collapse
+    >>> from skvae._vae._base import warn_if_collapsed
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     warn_posterior_collapse(0, 2, {"objective": "iwae", "posterior": "gaussian",
-    ...                                    "beta": 1.0, "n_components": 2})
+    ...     warn_if_collapsed(0, 2, {"objective": "iwae", "posterior": "gaussian",
+    ...                              "beta": 1.0, "n_components": 2})
     >>> "free_bits" in str(caught[0].message)  # refused with the IWAE objective
     False
+    >>> warn_if_collapsed(1, 3, {"beta": 1.0, "n_components": "auto"})  # no warning
     """
+    if n_active >= (1 if params["n_components"] == "auto" else max(1, n_units / 2)):
+        return
     remedies = ["kl_warmup (e.g. 10 epochs)"]
     # free_bits needs a KL per latent dimension in the loss: the IWAE bound and a flow's
     # sampled KL have none, and both refuse it.
@@ -115,6 +120,21 @@ def warn_posterior_collapse(n_active, n_units, params):
         PosteriorCollapseWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+def history_with_pass(history, n_epochs, added):
+    """``history`` (lists of ``n_epochs`` floats) with one epoch's ``added`` values: NaN
+    for a key either lacks (a ``partial_fit`` pass has no validation loss), so that every
+    list keeps one entry per epoch.
+
+    Examples
+    --------
+    >>> from skvae._vae._base import history_with_pass
+    >>> history_with_pass({"loss": [3.0], "val_loss": [2.5]}, 1, {"loss": [2.0]})
+    {'loss': [3.0, 2.0], 'val_loss': [2.5, nan]}
+    """
+    keys = dict.fromkeys([*history, *added])
+    return {key: history.get(key, [np.nan] * n_epochs) + added.get(key, [np.nan]) for key in keys}
 
 
 class BaseVAE(
@@ -306,13 +326,7 @@ class BaseVAE(
         history = import_keras_module("skvae._nn._trainer").train_one_pass(
             self._model, inputs, seed, TrainingConfig.from_params(self._training_params())
         )
-        # Every list keeps one entry per epoch: a pass has no validation loss (NaN there),
-        # and the fit may have had none of a key the pass reports.
-        keys = dict.fromkeys([*self.history_, *history])
-        self.history_ = {
-            key: self.history_.get(key, [np.nan] * self.n_iter_) + history.get(key, [np.nan])
-            for key in keys
-        }
+        self.history_ = history_with_pass(self.history_, self.n_iter_, history)
         self.n_iter_ += 1
         # One pass is too early to judge collapse: no warning, n_active_units_ is set.
         self._set_diagnostics(*self._streamed_posterior_summary(rows), warn=False)
@@ -354,12 +368,8 @@ class BaseVAE(
         # Burda et al. (2015): unit i is active if Cov_x(E_q[z_i | x]) > 0.01.
         self.active_units_ = posterior_location_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
-        # "auto" gives more units than the data need by design: only none active is news.
-        enough = 1 if self.n_components == "auto" else max(1, len(self.active_units_) / 2)
-        if warn and self.n_active_units_ < enough:
-            warn_posterior_collapse(
-                self.n_active_units_, len(self.active_units_), self.get_params(deep=False)
-            )
+        if warn:
+            warn_if_collapsed(self.n_active_units_, len(self.active_units_), self.get_params())
 
     def _set_fitted_model(self, model):
         self._model = model

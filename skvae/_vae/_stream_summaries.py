@@ -22,6 +22,7 @@ from skvae._table._whitening import floored_covariance
 from skvae._user_frame import user_stacklevel
 from skvae._vae._aggregate_posterior import MAX_CODE_ROWS, draw_from_aggregate_posterior
 from skvae._vae._marginals import merged_value_counts, quantiles_of_counts
+from skvae._vae._posterior_moments import merged_posterior_moments, recent_moments
 
 
 def rows_drawn(earlier, later, total):
@@ -235,33 +236,6 @@ def merged_background(earlier, later):
     return merged
 
 
-def merged_posterior_moments(earlier, later):
-    """Rows, mean KL per dimension, and mean and variance of the posterior location, of
-    the union of two sets of rows (pooled moments), from each set's; ``later`` where
-    there is no ``earlier``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skvae._vae._stream_summaries import merged_posterior_moments
-    >>> a = (1, np.array([1.0]), np.array([0.0]), np.array([0.0]))
-    >>> b = (1, np.array([3.0]), np.array([2.0]), np.array([0.0]))
-    >>> [np.asarray(value).tolist() for value in merged_posterior_moments(a, b)]
-    [2, [2.0], [1.0], [1.0]]
-    """
-    if earlier is None:
-        return later
-    (n_e, kl_e, mean_e, var_e), (n_l, kl_l, mean_l, var_l) = earlier, later
-    w_e, w_l = n_e / (n_e + n_l), n_l / (n_e + n_l)
-    between = w_e * w_l * (mean_e - mean_l) ** 2
-    return (
-        n_e + n_l,
-        w_e * kl_e + w_l * kl_l,
-        w_e * mean_e + w_l * mean_l,
-        w_e * var_e + w_l * var_l + between,
-    )
-
-
 # A chunk whose numeric column (of at least MIN_VALUES values) lies on average this many
 # of the first call's standard deviations from its mean, or spreads this many times as
 # wide, was not drawn from the rows the scaling was fitted on; nor one with more than
@@ -348,11 +322,16 @@ class StreamSummariesMixin:
         return self._location_moments[1], self._location_moments[3]
 
     def _streamed_posterior_summary(self, rows):
-        """The same summary over every row of the earlier calls and this chunk: a chunk of
-        one row has no spread of its own, and made every latent unit look inactive."""
+        """The same summary over the rows of the latest calls and this chunk: a chunk of
+        one row has no spread of its own, and made every latent unit look inactive. Each
+        call's moments were computed under that call's weights, so the earlier calls
+        count for the latest rows only (:func:`recent_moments`): after many passes over
+        the chunks, all rows of every call made the units of a collapsed model look
+        active."""
+        later = rows.posterior_moments(self._posterior_diagnostics, None)
+        earlier = getattr(self, "_location_moments", None)
         self._location_moments = merged_posterior_moments(
-            getattr(self, "_location_moments", None),
-            rows.posterior_moments(self._posterior_diagnostics, None),
+            None if earlier is None else recent_moments(earlier, later[0]), later
         )
         return self._location_moments[1], self._location_moments[3]
 

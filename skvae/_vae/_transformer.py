@@ -67,11 +67,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
 
         Each call runs one epoch of shuffled ``batch_size`` batches over X at the current
         ``learning_rate`` (``max_iter`` and ``early_stopping`` do not apply), appends one
-        entry to ``history_``, and updates ``kl_per_dimension_`` and ``active_units_``
-        (without a :class:`PosteriorCollapseWarning`) and what :meth:`sample` and
-        :meth:`score_samples` keep of the training rows (the columns' quantiles and
-        category shares, the codes of the aggregate posterior, the background) to cover
-        the rows of every call so far, as one fit on all of them would. X is read into
+        entry to ``history_``, updates ``kl_per_dimension_`` and ``active_units_``
+        (without a :class:`PosteriorCollapseWarning`) from the latest calls' rows (at least
+        1,000 rows or four chunks; older calls' moments, from older weights, fade), and
+        updates what :meth:`sample` and :meth:`score_samples` keep of the training rows
+        (the columns' quantiles and category shares, the codes of the aggregate
+        posterior, the background) to cover the rows of every call so far, as one fit on
+        all of them would. X is read into
         memory, also a slice of a :class:`numpy.memmap`. After :meth:`fit`
         it continues the fitted model; after unpickling, ``copy.deepcopy`` or
         :func:`skvae.load` it continues the weights with a fresh optimiser (Adam's state is

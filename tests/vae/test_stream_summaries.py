@@ -362,3 +362,23 @@ def test_shuffled_integer_chunks_after_a_small_first_call_do_not_warn():
         warnings.simplefilter("error", UserWarning)
         for start in range(50, 1000, 50):
             vae.partial_fit(frame[start : start + 50])
+
+
+def test_collapse_diagnostics_after_many_passes_describe_the_current_model():
+    """After 15 passes over 4 chunks of a model that collapses as it trains (beta=6),
+    active_units_ and kl_per_dimension_ are those of the current model on the rows (the
+    moments of each call's own weights fade): pooling every call's moments kept units of
+    the early model active, with several times the current KL."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 2)) @ rng.normal(size=(2, 6)) + 0.1 * rng.normal(size=(400, 6))
+    vae = VAETransformer(
+        n_components=4, beta=6.0, hidden_layer_sizes=(16,), learning_rate=5e-3, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(15):
+            for chunk in np.array_split(X, 4):
+                vae.partial_fit(chunk)
+    current_active = vae.transform(X).var(axis=0) > 0.01
+    np.testing.assert_array_equal(vae.active_units_, current_active)
+    np.testing.assert_allclose(vae.kl_per_dimension_, vae.kl_divergence(X).mean(axis=0), atol=2e-3)

@@ -52,10 +52,10 @@ class PosteriorCollapseWarning(UserWarning):
     ``fit`` warns when fewer than half of the latent units are active (the variance of
     their posterior mean over the training rows above 0.01, as in Burda et al., 2015),
     or, with ``n_components="auto"`` (more units than the data need, by design), when
-    none is; the message suggests those of ``kl_warmup``, ``free_bits``, a smaller
-    ``beta`` and fewer ``n_components`` that the estimator's parameters allow
-    (``free_bits`` is refused by ``objective="iwae"`` and ``posterior="flow"``). Filter
-    it as any warning.
+    none is and the columns are not whitened; the message suggests those of
+    ``kl_warmup``, ``free_bits``, a smaller ``beta`` and fewer ``n_components`` that the
+    estimator's parameters allow (``free_bits`` is refused by ``objective="iwae"`` and
+    ``posterior="flow"``). Filter it as any warning.
 
     Examples
     --------
@@ -73,11 +73,15 @@ class PosteriorCollapseWarning(UserWarning):
     """
 
 
-def warn_if_collapsed(n_active, n_units, params):
+def warn_if_collapsed(n_active, n_units, params, whitened=False):
     """Warn if only ``n_active`` of the ``n_units`` latent units are active (from fit):
-    fewer than half, or none with ``n_components="auto"``, which gives more units than the
-    data need by design. The message names the remedies that the estimator's parameters
-    ``params`` (``get_params()``) allow.
+    fewer than half, or, with ``n_components="auto"`` (more units than the data need, by
+    design), none on columns not ``whitened``. The message names the remedies that the
+    estimator's parameters ``params`` (``get_params()``) allow.
+
+    On whitened columns no active unit is no collapse: the model is then a Gaussian
+    with the columns' full covariance (the default outlier detector's on wine, breast
+    cancer and diabetes).
 
     Examples
     --------
@@ -91,7 +95,10 @@ def warn_if_collapsed(n_active, n_units, params):
     False
     >>> warn_if_collapsed(1, 3, {"beta": 1.0, "n_components": "auto"})  # no warning
     """
-    if n_active >= (1 if params["n_components"] == "auto" else max(1, n_units / 2)):
+    if params["n_components"] == "auto":
+        if n_active or whitened:
+            return
+    elif n_active >= max(1, n_units / 2):
         return
     remedies = ["kl_warmup (e.g. 10 epochs)"]
     # free_bits needs a KL per latent dimension in the loss: the IWAE bound and a flow's
@@ -369,7 +376,8 @@ class BaseVAE(
         self.active_units_ = posterior_location_variance > ACTIVE_UNIT_THRESHOLD
         self.n_active_units_ = int(self.active_units_.sum())
         if warn:
-            warn_if_collapsed(self.n_active_units_, len(self.active_units_), self.get_params())
+            n_units, whitened = len(self.active_units_), self.whitening_ is not None
+            warn_if_collapsed(self.n_active_units_, n_units, self.get_params(), whitened)
 
     def _set_fitted_model(self, model):
         self._model = model

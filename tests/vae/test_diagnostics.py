@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from scoring import network_scores
+from sklearn.datasets import load_wine
 from synthetic_data import two_factor_data
 
 from skvae import PosteriorCollapseWarning, VAEOutlierDetector, VAETransformer
@@ -112,21 +113,34 @@ def collapse_messages(estimator, X):
     return [str(w.message) for w in caught if issubclass(w.category, PosteriorCollapseWarning)]
 
 
-@pytest.mark.parametrize("estimator_class", [VAETransformer, VAEOutlierDetector])
-def test_auto_n_components_warns_when_no_unit_is_active(estimator_class):
+def test_auto_n_components_warns_when_no_unit_is_active():
     """With n_components="auto" (one unit per column by design) a fit whose every unit
     collapsed (beta=20 on one strong factor) still warns, saying the model treats the
     columns as independent; with beta=1 the factor keeps units active and nothing warns."""
     X = one_strong_factor()
     params = dict(n_components="auto", max_iter=60, hidden_layer_sizes=(16,), random_state=0)
-    collapsed = estimator_class(beta=20.0, **params)
+    collapsed = VAETransformer(beta=20.0, **params)
     messages = collapse_messages(collapsed, X)
     assert collapsed.n_active_units_ == 0
     assert len(messages) == 1 and "none of the 3 latent units is active" in messages[0]
     assert "fewer n_components" not in messages[0]  # "auto" chose them
-    healthy = estimator_class(**params)
+    healthy = VAETransformer(**params)
     assert collapse_messages(healthy, X) == []
     assert healthy.n_active_units_ >= 1
+
+
+def test_no_active_unit_on_whitened_columns_is_no_collapse():
+    """The default outlier detector whitens the columns (whiten="auto"): with no active
+    unit it is a Gaussian with their full covariance, and it does not warn (on wine, as
+    on breast cancer and diabetes, it has no active unit at its defaults); without
+    whitening (and with beta=20) no active unit is warned of."""
+    X = load_wine().data
+    detector = VAEOutlierDetector(max_iter=40, random_state=0)
+    assert collapse_messages(detector, X) == []
+    assert detector.n_active_units_ == 0 and detector.whitening_ is not None
+    unwhitened = VAEOutlierDetector(max_iter=40, whiten=False, beta=20.0, random_state=0)
+    assert len(collapse_messages(unwhitened, X)) == 1
+    assert unwhitened.n_active_units_ == 0 and unwhitened.whitening_ is None
 
 
 def test_collapse_advice_names_only_remedies_the_estimator_accepts():

@@ -136,12 +136,26 @@ def column_categories(column, name):
     for value in values:
         _check_label(value, name)
     texts = sum(isinstance(v, (str, np.str_)) for v in values)
-    try:
-        if 0 < texts < len(values):  # np.asarray would turn the numbers into text
-            raise TypeError
-        cats = np.unique(np.asarray(values))
-    except TypeError:  # values of several types: order them by their text
-        cats = np.asarray(sorted(set(values), key=str), dtype=object)
+    cats = None
+    if texts in (0, len(values)):  # with numbers, np.asarray would turn them into text
+        try:
+            array = np.asarray(values)
+            cats = np.unique(array) if _holds_exactly(array, values) else None
+        except (TypeError, OverflowError):  # values NumPy cannot hold or order together
+            pass
+    if cats is None:
+        # Values of several types, or ints past 2**53 with floats: each distinct value
+        # (the first of equal ones, as np.unique keeps one) in Python's own order, which
+        # compares an int and a float exactly, else by their text.
+        distinct = {}
+        for value in values:
+            distinct.setdefault(_key(value), value)
+        try:
+            ordered = sorted(distinct.values())
+        except TypeError:
+            ordered = sorted(distinct.values(), key=str)
+        cats = np.empty(len(ordered), dtype=object)
+        cats[:] = ordered
     if cats.dtype.kind == "U":
         cats = cats.astype(object)  # plain Python str, as pandas holds them
     return cats
@@ -212,6 +226,19 @@ def _check_label(value, name):
         )
 
 
+def _holds_exactly(array, values):
+    """Whether ``np.asarray(values)`` (``array``) holds each value exactly: a float array
+    rounds the ints past 2**53 that it is given with floats (2**53 + 1 becomes 2**53)."""
+    if array.dtype.kind not in "fc":
+        return True
+    return all(held == _plain(value) for held, value in zip(array.tolist(), values, strict=True))
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds (np.int64(3) as 3), exactly."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _key(value):
     """Dictionary key that matches 1, 1.0, np.int64(1) and True, and 'a' with np.str_('a').
 
@@ -219,9 +246,12 @@ def _key(value):
     (which found the categories in fit) and for scikit-learn's OneHotEncoder: a column of
     True, 1, False and 0 has the two categories that they do, each value coded as its
     equal. Kept apart, True and 1 made fit refuse its own rows as "not seen during fit".
+    A number is keyed by its exact value, as Python compares an int with a float: keyed
+    by ``float(value)``, the ids 2**53 and 2**53 + 1 were one category.
     """
-    if isinstance(value, (numbers.Number, np.number, np.bool_)):
-        return ("number", float(value))
-    if isinstance(value, (str, np.str_)):
-        return ("str", str(value))
+    value = _plain(value)
+    if isinstance(value, numbers.Number):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("str", value)
     return ("other", value)

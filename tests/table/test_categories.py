@@ -1,0 +1,47 @@
+"""The categories of a categorical column: which values are one category, their order,
+and the message for a value fit did not see (skvae/_table/_categories.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skvae import VAETransformer
+from skvae._table._categories import category_codes, column_categories
+
+FAST = dict(max_iter=3, random_state=0)
+pytestmark = pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")
+
+
+def test_integer_categories_past_2_53_are_told_apart():
+    """Integer labels past 2**53 (account ids in a category column) are distinct categories,
+    each coded as itself and each drawn by sample: keyed by float(value), 2**53 and
+    2**53 + 1 shared one code, so rows of 2**53 were read as 2**53 + 1 and never drawn."""
+    rng = np.random.default_rng(0)
+    ids = np.array([2**53, 2**53 + 1, 2**53 + 2, 5], dtype=np.int64)
+    frame = pd.DataFrame(
+        {"account": pd.Categorical(rng.choice(ids, 200)), "x": rng.normal(size=200)}
+    )
+    categories = column_categories(frame["account"], "account")
+    assert categories.tolist() == [5, 2**53, 2**53 + 1, 2**53 + 2]
+    codes = category_codes(ids, categories, "account", "error")
+    assert codes.tolist() == [1.0, 2.0, 3.0, 0.0]
+    vae = VAETransformer(**FAST).fit(frame)
+    drawn = vae.sample(400, random_state=0)["account"]
+    assert set(drawn.tolist()) == {5, 2**53, 2**53 + 1, 2**53 + 2}
+
+
+def test_an_object_column_of_a_huge_int_and_a_float_keeps_the_int_exact():
+    """An object column mixing 2**53 + 1 with 0.5 has those two categories, the int kept
+    as the int (it went through a float64 array and became 2**53, which then also matched
+    the value 2**53); ordinary mixes of ints and floats are still a float array."""
+    column = pd.Series([2**53 + 1, 0.5, None] * 20, dtype=object)
+    categories = column_categories(column, "o")
+    assert categories.tolist() == [0.5, 2**53 + 1]
+    assert [type(c) for c in categories] == [float, int]
+    codes = category_codes([2**53 + 1, np.int64(2**53 + 1), 2**53, 0.5], categories, "o", "ignore")
+    assert codes[[0, 1, 3]].tolist() == [1.0, 1.0, 0.0] and np.isnan(codes[2])
+    ordinary = column_categories(pd.Series([3, 0.5, 3, 1.0], dtype=object), "o")
+    assert ordinary.dtype == np.float64 and ordinary.tolist() == [0.5, 1.0, 3.0]
+    # True, 1 and 1.0 stay one category, as Python's == has them.
+    codes = category_codes([True, 1, 1.0, np.float32(1.0)], ordinary, "o", "error")
+    assert codes.tolist() == [1.0, 1.0, 1.0, 1.0]

@@ -146,14 +146,15 @@ def column_categories(column, name):
     if cats is None:
         # Values of several types, or ints past 2**53 with floats: each distinct value
         # (the first of equal ones, as np.unique keeps one) in Python's own order, which
-        # compares an int and a float exactly, else by their text.
+        # compares an int and a float exactly, else by their text and then their type, so
+        # that 1 and "1" come in one order whatever the rows' order and the hash seed.
         distinct = {}
         for value in values:
             distinct.setdefault(_key(value), value)
         try:
             ordered = sorted(distinct.values())
         except TypeError:
-            ordered = sorted(distinct.values(), key=str)
+            ordered = sorted(distinct.values(), key=_order_key)
         cats = np.empty(len(ordered), dtype=object)
         cats[:] = ordered
     if cats.dtype.kind == "U":
@@ -232,6 +233,12 @@ def _holds_exactly(array, values):
     if array.dtype.kind not in "fc":
         return True
     return all(held == _plain(value) for held, value in zip(array.tolist(), values, strict=True))
+
+
+def _order_key(value):
+    """Sort key of categories of several types: their text, then their type's name (int
+    before str), a total order where the text alone left 1 and "1" tied."""
+    return str(value), type(_plain(value)).__name__
 
 
 def _plain(value):

@@ -1,10 +1,16 @@
 """The categories of a categorical column: which values are one category, their order,
 and the message for a value fit did not see (skvae/_table/_categories.py)."""
 
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import skvae
 from skvae import VAETransformer
 from skvae._table._categories import category_codes, column_categories
 
@@ -45,3 +51,27 @@ def test_an_object_column_of_a_huge_int_and_a_float_keeps_the_int_exact():
     # True, 1 and 1.0 stay one category, as Python's == has them.
     codes = category_codes([True, 1, 1.0, np.float32(1.0)], ordinary, "o", "error")
     assert codes.tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_categories_of_several_types_have_one_order():
+    """Categories that only their type tells apart (1 and "1") are ordered by text, then
+    type (int before str), whatever the rows' order and PYTHONHASHSEED: sorted by their text
+    alone, they came in set-iteration order, so categories_, scores and samples changed
+    from one process to the next."""
+    for rows in ([1, "1", "a", 2, "1", 1], ["1", 1, "a", 2, 1, "1"]):
+        categories = column_categories(pd.Series(rows * 10, dtype=object), "c")
+        assert [(c, type(c)) for c in categories] == [(1, int), ("1", str), (2, int), ("a", str)]
+    script = (
+        "import pandas as pd; from skvae._table._categories import column_categories; "
+        "print(repr(list(column_categories(pd.Series(['1', 1, 'a', 2] * 10, dtype=object), 'c'))))"
+    )
+    seen = set()
+    for seed in ("0", "1", "5"):
+        # This checkout's skvae, wherever pytest runs from.
+        path = str(pathlib.Path(skvae.__file__).parents[1])
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=path)
+        run = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        seen.add(run.stdout.strip())
+    assert seen == {"[1, '1', 2, 'a']"}

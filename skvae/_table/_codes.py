@@ -39,6 +39,7 @@ from skvae._table._dtypes import (
     as_training_dtype,
     check_exact_in_float64,
     dtype_name,
+    holds_decimals,
     is_integer_dtype,
 )
 from skvae._table._frames import integer_column_labels
@@ -98,6 +99,8 @@ def fit_columns(X, names, default_kind, column_types, integer_kind="integer"):
         column = X.iloc[:, j] if is_frame(X) else X[:, j]
         kind = overrides.get(j) or _inferred_kind(column, default_kind, integer_kind)
         entry = {"dtype": dtype_name(column.dtype)}
+        if kind != "categorical" and is_frame(X) and holds_decimals(column):
+            entry["dtype"] = "float64"  # modelled, and returned, as floats: see _inferred_kind
         if kind == "categorical":
             cats = column_categories(column, name)
             if j not in overrides and str(column.dtype) != "category":
@@ -299,6 +302,10 @@ def _inferred_kind(column, default_kind, integer_kind):
         return "bernoulli"
     if name.startswith(("period", "interval")):  # dates and ranges: not text categories
         return _unmodelled(column)
+    if name != "category" and holds_decimals(column):
+        # Decimals (SQL NUMERIC: prices, amounts) are numbers, read as float64 as floats
+        # are; kept as objects they were categories, one per price.
+        return default_kind
     if name == "category" or name.startswith("string") or getattr(dtype, "kind", "") in "OSU":
         if getattr(dtype, "kind", "") == "O" and all_bool(column):
             return "bernoulli"

@@ -129,13 +129,42 @@ def _read(name):
 
     try:
         return pd.api.types.pandas_dtype(name)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotImplementedError):
+        # NotImplementedError: an ArrowDtype name with parameters ("decimal128(10, 2)[pyarrow]").
         return None
 
 
 def _is_boolean(dtype):
     read = _read(dtype) if isinstance(dtype, str) else dtype
     return getattr(read, "kind", "") == "b"
+
+
+def holds_decimals(column):
+    """Whether a pandas column holds decimal numbers: an Arrow decimal dtype (pandas'
+    ``ArrowDtype``), or objects that are all ``decimal.Decimal`` (pyarrow's and polars'
+    decimal columns as pandas reads them, and SQL NUMERIC as ``pandas.read_sql`` does).
+
+    Examples
+    --------
+    >>> import decimal
+    >>> import pandas as pd
+    >>> from skvae._table._dtypes import holds_decimals
+    >>> prices = pd.Series([decimal.Decimal("9.99"), None, decimal.Decimal("4.50")])
+    >>> holds_decimals(prices), holds_decimals(pd.Series(["9.99"])), holds_decimals(prices[1:2])
+    (True, False, False)
+    """
+    import decimal
+
+    dtype = column.dtype
+    arrow = getattr(dtype, "pyarrow_dtype", None)
+    if arrow is not None:
+        import pyarrow
+
+        return pyarrow.types.is_decimal(arrow)
+    if getattr(dtype, "kind", "") != "O" or str(dtype) == "category":
+        return False  # a category dtype of decimals: categories, as the user made them
+    observed = column.dropna()
+    return len(observed) > 0 and all(isinstance(v, decimal.Decimal) for v in observed)
 
 
 def is_integer_dtype(dtype):

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from skvae._table._column_keys import plain_value
 from skvae._table._dates import date_values, dates_error, is_date
 from skvae._user_frame import user_stacklevel
 
@@ -195,16 +196,61 @@ def category_codes(column, cats, name, handle_unknown):
         else:
             codes[i] = code
     if unknown and handle_unknown == "error":
-        shown = sorted({str(u) for u in unknown})[:5]
+        distinct = {_key(value): plain_value(value) for value in unknown}
+        unknown = sorted(distinct.values(), key=_order_key)
         raise ValueError(
-            f"column {name!r} has categories not seen during fit: {shown} (fit saw "
-            f"{[str(c) for c in cats[:10]]}{' ...' if len(cats) > 10 else ''}). To keep them, "
+            f"column {name!r} has categories not seen during fit: "
+            f"{shown_categories(unknown, limit=5)} (fit saw {shown_categories(cats)})"
+            f"{type_hint(unknown, cats)}. To keep them, "
             "declare every category before fit, as a DataFrame column of a pandas "
             "CategoricalDtype: X[col].astype(pd.CategoricalDtype([...])); or set "
             "handle_unknown='ignore' to treat unseen categories as missing values (the "
             "model never learns them)."
         )
     return codes
+
+
+def shown_categories(values, limit=10):
+    """Categories (or values) as a message lists them: as Python writes them, so that the
+    int 1001 and the str '1001' read apart, at most ``limit`` of them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._categories import shown_categories
+    >>> shown_categories(np.array([1001, 2002])), shown_categories(["a", "1", 1, 2], limit=2)
+    ('[1001, 2002]', "['a', '1', ...]")
+    """
+    shown = [repr(plain_value(value)) for value in values[:limit]]
+    return f"[{', '.join(shown + (['...'] if len(values) > limit else []))}]"
+
+
+def type_hint(values, cats, fix="convert the column's values to {}, as in fit"):
+    """For a message on the unseen ``values``: where one is written as a category of
+    ``cats`` but has another type (the int 1001 against the str '1001', a column read as
+    numbers once and as text once), the two and what to do (``fix``, which the category's
+    type name completes); else "".
+
+    Examples
+    --------
+    >>> from skvae._table._categories import type_hint
+    >>> print(type_hint([1001], ["1001", "2002"]))  # doctest: +ELLIPSIS
+    ; they differ from categories fit saw only by type (int 1001 against str '1001'): ...
+    >>> type_hint(["z"], ["1001"])
+    ''
+    """
+    known = {}
+    for category in cats:
+        known.setdefault(str(plain_value(category)), plain_value(category))
+    for value in map(plain_value, values):
+        category = known.get(str(value))
+        if category is not None and type(category) is not type(value):
+            kind = type(category).__name__
+            return (
+                f"; they differ from categories fit saw only by type ({type(value).__name__} "
+                f"{value!r} against {kind} {category!r}): {fix.format(kind)}"
+            )
+    return ""
 
 
 def _check_label(value, name):
@@ -232,18 +278,14 @@ def _holds_exactly(array, values):
     rounds the ints past 2**53 that it is given with floats (2**53 + 1 becomes 2**53)."""
     if array.dtype.kind not in "fc":
         return True
-    return all(held == _plain(value) for held, value in zip(array.tolist(), values, strict=True))
+    held = array.tolist()
+    return all(a == plain_value(b) for a, b in zip(held, values, strict=True))
 
 
 def _order_key(value):
     """Sort key of categories of several types: their text, then their type's name (int
     before str), a total order where the text alone left 1 and "1" tied."""
-    return str(value), type(_plain(value)).__name__
-
-
-def _plain(value):
-    """A NumPy scalar as the Python value it holds (np.int64(3) as 3), exactly."""
-    return value.item() if isinstance(value, np.generic) else value
+    return str(value), type(plain_value(value)).__name__
 
 
 def _key(value):
@@ -256,7 +298,7 @@ def _key(value):
     A number is keyed by its exact value, as Python compares an int with a float: keyed
     by ``float(value)``, the ids 2**53 and 2**53 + 1 were one category.
     """
-    value = _plain(value)
+    value = plain_value(value)
     if isinstance(value, numbers.Number):
         return ("number", value)
     if isinstance(value, str):

@@ -31,8 +31,11 @@ from skvae._table._categories import (
     category_codes,
     column_categories,
     is_missing_value,
+    shown_categories,
+    type_hint,
     warn_if_identifier,
 )
+from skvae._table._column_keys import plain_value
 from skvae._table._column_types import resolve_column_types
 from skvae._table._dates import check_not_dates, dates_error
 from skvae._table._dtypes import (
@@ -236,10 +239,10 @@ def condition_codes(X, names, kinds, categories):
     for j, (name, kind, cats) in enumerate(zip(names, kinds, categories, strict=True)):
         unseen = X[np.isnan(codes[:, j]) & ~missing[:, j], j] if kind == "categorical" else []
         if len(unseen):
-            shown = [str(c) for c in cats[:10]] + (["..."] if len(cats) > 10 else [])
             raise ValueError(
-                f"conditions give column {name!r} the category {unseen[0]!r}, not seen in "
-                f"fit; its categories are {shown}"
+                f"conditions give column {name!r} the category {plain_value(unseen[0])!r}, "
+                f"not seen in fit; its categories are {shown_categories(cats)}"
+                f"{type_hint(unseen[:1], cats, fix='give the category as {}')}"
             )
     return codes
 

@@ -3,6 +3,7 @@ and the message for a value fit did not see (skvae/_table/_categories.py)."""
 
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ import pytest
 import skvae
 from skvae import VAETransformer
 from skvae._table._categories import category_codes, column_categories
+from skvae._table._codes import condition_codes
 
 FAST = dict(max_iter=3, random_state=0)
 pytestmark = pytest.mark.filterwarnings("ignore::skvae.PosteriorCollapseWarning")
@@ -75,3 +77,31 @@ def test_categories_of_several_types_have_one_order():
         )
         seen.add(run.stdout.strip())
     assert seen == {"[1, '1', 2, 'a']"}
+
+
+def test_unseen_category_messages_tell_an_int_from_its_text():
+    """The unseen-category errors write values and categories as Python does, and say when
+    a value differs from a known category only by type: the int 1001 against the text
+    "1001" was shown as "not seen during fit: ['1001', '2002'] (fit saw ['1001', '2002'])",
+    and the condition "20" against int categories as "its categories are ['10', ...]"."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"zip": rng.choice(["1001", "2002"], 60), "x": rng.normal(size=60)})
+    vae = VAETransformer(**FAST).fit(frame)
+    message = (
+        "column 'zip' has categories not seen during fit: [1001, 2002] (fit saw ['1001', "
+        "'2002']); they differ from categories fit saw only by type (int 1001 against str "
+        "'1001'): convert the column's values to str, as in fit. To keep them"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        vae.transform(pd.DataFrame({"zip": [2002, 1001, 2002], "x": [0.0, 1.0, 2.0]}))
+    cats = np.array(["1001", "2002"], dtype=object)
+    with pytest.raises(ValueError, match=re.escape("['z'] (fit saw ['1001', '2002']). To")):
+        category_codes([np.str_("z")], cats, "zip", "error")
+    sizes = [np.array([10, 20, 30])]
+    message = (
+        "conditions give column 'size' the category '20', not seen in fit; its categories are "
+        "[10, 20, 30]; they differ from categories fit saw only by type (str '20' against "
+        "int 20): give the category as int"
+    )
+    with pytest.raises(ValueError, match=re.escape(message) + "$"):
+        condition_codes(np.array([["20"]], dtype=object), ["size"], ["categorical"], sizes)

@@ -33,8 +33,6 @@ from sklearn.utils.validation import check_is_fitted
 from skvae._persistence._codec import ARRAYS_NAME, Malformed, decode_state, encode_state
 from skvae._persistence._migrations import upgrade_state
 from skvae._persistence._registry import SAVABLE_ESTIMATORS
-from skvae._persistence._routing import STATE_KEY as ROUTING_KEY
-from skvae._persistence._routing import requests_of, restore_requests
 from skvae._version import __version__
 
 FORMAT_NAME = "skvae-model"
@@ -96,7 +94,8 @@ def save(estimator, path):
     params = set(estimator.get_params(deep=False))
     # Encode everything before touching the disk: most failures (unsupported values)
     # then happen before any file exists.
-    state, arrays_bytes = encode_state(requests_of(dict(estimator.__getstate__())), params)
+    # __getstate__ holds the routing requests as a plain dict (skvae._persistence._routing).
+    state, arrays_bytes = encode_state(dict(estimator.__getstate__()), params)
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
@@ -218,9 +217,7 @@ def load(path):
             raise ValueError(f"missing parameters {missing}")
         estimator.__dict__.update({key: state[key] for key in params})
         estimator._validate_params()
-        requests = state.pop(ROUTING_KEY, None)
-        estimator.__setstate__(state)
-        restore_requests(estimator, requests)
+        estimator.__setstate__(state)  # sets the routing requests too
         check_is_fitted(estimator)
     except Exception as exc:
         raise ValueError(

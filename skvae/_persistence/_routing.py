@@ -1,10 +1,12 @@
-"""Metadata-routing requests (``set_fit_request(callbacks=True)``) in a saved file.
+"""Metadata-routing requests (``set_fit_request(callbacks=True)``) in a stored state.
 
-scikit-learn keeps an estimator's requests in a ``MetadataRequest`` object, which the
-file format does not store as such (only plain values and arrays): they are saved as a
-``{method: {parameter: request}}`` dict and set again on load, so a model fitted under
-routing (its ``callbacks`` passed through ``GridSearchCV`` or a ``Pipeline``) saves and
-loads with its requests.
+scikit-learn keeps an estimator's requests in a ``MetadataRequest`` object, which refers
+back to its estimator: skops cannot store that cycle, and skvae's file format stores only
+plain values and arrays. So every skvae estimator's ``__getstate__`` (what pickle, joblib,
+deepcopy, skops and :func:`skvae.save` store) holds them as a
+``{method: {parameter: request}}`` dict, and ``__setstate__`` sets them again: a model
+fitted under routing (its ``callbacks`` passed through ``GridSearchCV`` or a ``Pipeline``)
+is stored and restored with its requests.
 """
 
 import sklearn

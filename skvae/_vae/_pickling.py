@@ -10,6 +10,8 @@ import numpy as np
 
 from skvae._nn._lazy import import_keras_module
 from skvae._persistence._migrations import upgrade_vae_state
+from skvae._persistence._routing import STATE_KEY as ROUTING_KEY
+from skvae._persistence._routing import requests_of, restore_requests
 
 
 def build_vae(config):
@@ -86,14 +88,18 @@ class PicklingMixin:
         # change what a later partial_fit merges); the file holds the mixture fitted above.
         state.pop("_aggregate_codes", None)
         state.pop("_aggregate_code_groups", None)
-        return weights_in_place_of_model(state)
+        # Routing requests (set_fit_request) as a plain dict: scikit-learn's MetadataRequest
+        # refers back to its estimator, a cycle that skops cannot store.
+        return weights_in_place_of_model(requests_of(state))
 
     def __setstate__(self, state):
         # A copy leaves the caller's dict as it was; pickles from an earlier skvae get
         # what they lack (distribution, dtype_policy, _hierarchy, trim) filled in.
         state = upgrade_vae_state(dict(state))
         weights = state.pop("_model_weights", None)
+        requests = state.pop(ROUTING_KEY, None)
         super().__setstate__(state)
+        restore_requests(self, requests)
         if weights is not None:
             model = build_vae(self._network_config(self._build_layout()))
             model.set_weights(weights)

@@ -18,7 +18,10 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 
 from skvae._nn._lazy import import_keras_module
+from skvae._persistence._migrations import upgrade_vqvae_state
 from skvae._persistence._registry import savable
+from skvae._persistence._routing import STATE_KEY as ROUTING_KEY
+from skvae._persistence._routing import requests_of, restore_requests
 from skvae._table._estimator_mixin import (
     HANDLE_UNKNOWN_DOC,
     TableEstimatorMixin,
@@ -350,16 +353,16 @@ class VQVAETransformer(
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_obs_log_var", None)  # recomputed from the weights on load
-        return weights_in_place_of_model(state)
+        # Routing requests as a plain dict: a MetadataRequest refers back to its estimator.
+        return weights_in_place_of_model(requests_of(state))
 
     def __setstate__(self, state):
-        from skvae._persistence._migrations import upgrade_vqvae_state
-
         # Pickles from an earlier skvae get the table parameters and attributes they lack,
         # and lose the prior decoding cached under its old names.
         state = upgrade_vqvae_state(dict(state))
-        weights = state.pop("_model_weights", None)
+        weights, requests = state.pop("_model_weights", None), state.pop(ROUTING_KEY, None)
         super().__setstate__(state)
+        restore_requests(self, requests)
         if weights is not None:
             model = _vq_training_module().build_vq_model(
                 hidden_layer_sizes=self._check_hidden_layer_sizes(),

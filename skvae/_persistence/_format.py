@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skvae._persistence._codec import ARRAYS_NAME, Malformed, decode_state, encode_state
 from skvae._persistence._migrations import upgrade_state
+from skvae._persistence._pandas_na import marker_as_pd_na
 from skvae._persistence._registry import SAVABLE_ESTIMATORS
 from skvae._version import __version__
 
@@ -94,8 +95,10 @@ def save(estimator, path):
     params = set(estimator.get_params(deep=False))
     # Encode everything before touching the disk: most failures (unsupported values)
     # then happen before any file exists.
-    # __getstate__ holds the routing requests as a plain dict (skvae._persistence._routing).
-    state, arrays_bytes = encode_state(dict(estimator.__getstate__()), params)
+    # __getstate__ holds the routing requests as a plain dict (skvae._persistence._routing);
+    # pd.NA goes back in place of its marker, for the codec's own pandas_na tag.
+    state = marker_as_pd_na(dict(estimator.__getstate__()))
+    state, arrays_bytes = encode_state(state, params)
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,

@@ -10,6 +10,7 @@ import numpy as np
 
 from skvae._nn._lazy import import_keras_module
 from skvae._persistence._migrations import upgrade_vae_state
+from skvae._persistence._pandas_na import marker_as_pd_na, pd_na_as_marker
 from skvae._persistence._routing import STATE_KEY as ROUTING_KEY
 from skvae._persistence._routing import requests_of, restore_requests
 
@@ -89,13 +90,14 @@ class PicklingMixin:
         state.pop("_aggregate_codes", None)
         state.pop("_aggregate_code_groups", None)
         # Routing requests (set_fit_request) as a plain dict: scikit-learn's MetadataRequest
-        # refers back to its estimator, a cycle that skops cannot store.
-        return weights_in_place_of_model(requests_of(state))
+        # refers back to its estimator, a cycle that skops cannot store; nor can it store
+        # pd.NA (missing_values), held as a plain marker (skvae._persistence._pandas_na).
+        return weights_in_place_of_model(pd_na_as_marker(requests_of(state)))
 
     def __setstate__(self, state):
         # A copy leaves the caller's dict as it was; pickles from an earlier skvae get
         # what they lack (distribution, dtype_policy, _hierarchy, trim) filled in.
-        state = upgrade_vae_state(dict(state))
+        state = marker_as_pd_na(upgrade_vae_state(dict(state)))
         weights = state.pop("_model_weights", None)
         requests = state.pop(ROUTING_KEY, None)
         super().__setstate__(state)

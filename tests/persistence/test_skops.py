@@ -1,10 +1,12 @@
 """skops and MLflow: a fitted skvae estimator needs exactly skvae.skops_trusted_types()."""
 
+import pickle
 import subprocess
 import sys
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_wine
 from sklearn.pipeline import make_pipeline
@@ -42,6 +44,28 @@ def test_pipeline_round_trips_through_skops(name):
     ]
     restored = sio.loads(data, trusted=skvae.skops_trusted_types())
     np.testing.assert_array_equal(restored.score_samples(X), pipeline.score_samples(X))
+
+
+def test_imputer_with_pd_na_placeholder_round_trips(tmp_path):
+    """VAEImputer(missing_values=pd.NA) needs only skops_trusted_types(); after skops,
+    pickle or skvae.save its parameter is pd.NA itself and it imputes exactly as before."""
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    X[::5, 1] = np.nan
+    frame = pd.DataFrame(X, columns=list("abc")).astype("Float64")  # holes are pd.NA
+    imputer = skvae.VAEImputer(missing_values=pd.NA, max_iter=3, random_state=0).fit(frame)
+    data = sio.dumps(imputer)
+    assert sio.get_untrusted_types(data=data) == ["skvae._vae._imputer.VAEImputer"]
+    skvae.save(imputer, tmp_path / "imputer.skvae")
+    for restored in (
+        sio.loads(data, trusted=skvae.skops_trusted_types()),
+        pickle.loads(pickle.dumps(imputer)),
+        skvae.load(tmp_path / "imputer.skvae"),
+    ):
+        assert restored.get_params()["missing_values"] is pd.NA
+        pd.testing.assert_frame_equal(
+            restored.transform(frame), imputer.transform(frame), check_exact=True
+        )
+    assert imputer.missing_values is pd.NA  # storing it left the original as it was
 
 
 @pytest.mark.slow  # 33 s (a fresh process with MLflow); run with pytest -m slow

@@ -77,8 +77,10 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseVAE)
         memory, also a slice of a :class:`numpy.memmap`. After :meth:`fit`
         it continues the fitted model; after unpickling, ``copy.deepcopy`` or
         :func:`skvae.load` it continues the weights with a fresh optimiser (Adam's state is
-        not saved). A call
-        that fails leaves the estimator as it was. Batch order is seeded by
+        not saved) and merges codes of the earlier rows drawn from the aggregate
+        posterior's mixture (the codes are not saved): deterministic, but not the model the
+        original would have become (:doc:`/saving`). A call that fails leaves the estimator
+        as it was. Batch order is seeded by
         ``random_state`` and the epoch count, so the same calls give the same model.
         Between calls ``set_params`` may change ``learning_rate``, ``batch_size`` and
         ``verbose``; a parameter that built the model (``n_components``, the layers, the

@@ -6,7 +6,8 @@ members:
 ``manifest.json``
     The format name (``"skvae-model"``) and version (1), the skvae version that wrote
     the file, the estimator's class name, its state (constructor parameters and fitted
-    attributes) encoded as JSON, and the SHA-256 of ``arrays.npz``.
+    attributes) encoded as JSON, the SHA-256 of ``arrays.npz`` and the SHA-256 of the state
+    (of its canonical JSON: :func:`state_sha256`).
 ``arrays.npz``
     Every numeric or boolean array of the state (the network weights included), as a
     NumPy ``.npz`` archive; the manifest refers to each by key, with its dtype and shape.
@@ -105,6 +106,7 @@ def save(estimator, path):
         "skvae_version": __version__,
         "estimator": name,
         "arrays_sha256": hashlib.sha256(arrays_bytes).hexdigest(),
+        "state_sha256": state_sha256(state),
         # For diagnosing a file only; load does not check these.
         "saved_with": {"numpy": np.__version__, "scikit-learn": _sklearn_version()},
         "state": state,
@@ -119,11 +121,13 @@ def load(path):
 
     The file is checked before anything is built: it must be a zip archive with exactly
     the expected members, of a known format version, written by the running skvae
-    version, for one of skvae's estimator classes, and its arrays must match the
-    checksum, dtypes and shapes recorded in the manifest. The checksum detects damage and
-    accidental edits, not a deliberate forgery (anyone can recompute it): loading a
-    forged file executes nothing, but its model may still give wrong answers, so load
-    models only from sources you trust to have trained them.
+    version, for one of skvae's estimator classes, its state (parameters and fitted
+    attributes) must match the checksum recorded in the manifest, and its arrays the
+    checksum, dtypes and shapes recorded there. The checksums detect damage and accidental
+    edits of the state or the arrays, not a deliberate forgery (anyone can recompute them):
+    loading a forged file executes nothing, but its model may still give wrong answers, so
+    load models only from sources you trust to have trained them. (Files written before
+    skvae recorded the state's checksum have none, and load without that check.)
 
     Parameters
     ----------
@@ -198,6 +202,14 @@ def load(path):
         )
     if manifest.get("arrays_sha256") != hashlib.sha256(arrays_bytes).hexdigest():
         raise ValueError(f"{path} has been modified or damaged (checksum mismatch)")
+    # Files saved before the state's checksum was recorded (the v0.1 files among them) have
+    # none; their state is still checked value by value below.
+    if "state_sha256" in manifest and manifest["state_sha256"] != state_sha256(
+        manifest.get("state")
+    ):
+        raise ValueError(
+            f"{path} has been modified or damaged (checksum mismatch of the manifest's state)"
+        )
     try:
         state = decode_state(manifest.get("state"), arrays_bytes)
         weights = state.get("_model_weights")
@@ -227,6 +239,25 @@ def load(path):
             f"{path} does not hold a valid {name}: {type(exc).__name__}: {exc}"
         ) from None
     return estimator
+
+
+def state_sha256(state):
+    """The SHA-256 of an encoded state (the manifest's ``"state"``), as hex digits.
+
+    Computed on the state's canonical JSON (sorted keys, no spaces), so that it does not
+    depend on how the manifest is laid out, only on the values: the state read back from
+    the manifest gives the digest that :func:`save` recorded.
+
+    Examples
+    --------
+    >>> from skvae._persistence._format import state_sha256
+    >>> state_sha256({"b": 1, "a": [0.5]}) == state_sha256({"a": [0.5], "b": 1})
+    True
+    >>> state_sha256({"n_components": 3}) == state_sha256({"n_components": 5})
+    False
+    """
+    canonical = json.dumps(state, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _estimator_classes():

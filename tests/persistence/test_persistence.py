@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 import skvae
 from skvae import VAEOutlierDetector, VAETransformer, VQVAETransformer
-from skvae._persistence._format import load, save
+from skvae._persistence._format import load, save, state_sha256
 
 TINY = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,10 +52,15 @@ def _members(path):
         return json.loads(archive.read("manifest.json")), archive.read("arrays.npz")
 
 
-def _rewrite(source, target, manifest=None, arrays=None):
-    """Copy a model file to target, replacing the manifest (a dict) or arrays.npz bytes."""
+def _rewrite(source, target, manifest=None, arrays=None, sign_state=True):
+    """Copy a model file to target, replacing the manifest (a dict) or arrays.npz bytes.
+
+    A replaced manifest's state checksum is recomputed, as a deliberate forgery would, so
+    that the checks behind it are what a test reaches (unless ``sign_state=False``)."""
     old_manifest, old_arrays = _members(source)
     manifest = old_manifest if manifest is None else manifest
+    if sign_state and "state_sha256" in manifest:
+        manifest["state_sha256"] = state_sha256(manifest["state"])
     with zipfile.ZipFile(target, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
         archive.writestr("arrays.npz", old_arrays if arrays is None else arrays)
@@ -286,6 +291,8 @@ def test_manifest_is_readable_json(transformer, saved):
     assert manifest["skvae_version"] == skvae.__version__
     assert manifest["estimator"] == "VAETransformer"
     assert manifest["arrays_sha256"] == hashlib.sha256(arrays).hexdigest()
+    canonical = json.dumps(manifest["state"], sort_keys=True, separators=(",", ":"))
+    assert manifest["state_sha256"] == hashlib.sha256(canonical.encode()).hexdigest()
     state = manifest["state"]["items"]
     assert state["hidden_layer_sizes"] == {"type": "tuple", "items": [8]}
     # The training dtype is stored by name (no numpy.dtype in the state, for skops); the
@@ -393,6 +400,33 @@ def test_load_refuses_altered_arrays(saved, tmp_path):
     path = _rewrite(saved, tmp_path / "altered.skvae", arrays=_npz_bytes(arrays))
     with pytest.raises(ValueError, match=r"altered\.skvae has been modified or damaged \(checksum"):
         load(path)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("n_components", 5), ("n_iter_", 2), ("activation", "tanh")]
+)
+def test_load_refuses_an_edited_state(saved, tmp_path, key, value):
+    """Changing a parameter or fitted attribute in the manifest, under the old state
+    checksum, is detected (it loaded, with a network that disagreed with get_params)."""
+    manifest, _ = _members(saved)
+    assert manifest["state"]["items"][key] != value
+    manifest["state"]["items"][key] = value
+    path = _rewrite(saved, tmp_path / "edited.skvae", manifest=manifest, sign_state=False)
+    with pytest.raises(
+        ValueError,
+        match=r"edited\.skvae has been modified or damaged \(checksum mismatch of the manifest's",
+    ):
+        load(path)
+
+
+def test_file_without_a_state_checksum_loads(saved, transformer, tmp_path, wine_frame):
+    """A file from before the state checksum (no state_sha256) loads and scores as saved."""
+    manifest, _ = _members(saved)
+    del manifest["state_sha256"]
+    restored = load(_rewrite(saved, tmp_path / "unsigned.skvae", manifest=manifest))
+    np.testing.assert_array_equal(
+        restored.score_samples(wine_frame), transformer.score_samples(wine_frame)
+    )
 
 
 def test_load_refuses_arrays_of_the_wrong_shape(saved, tmp_path):

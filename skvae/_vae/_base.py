@@ -326,7 +326,7 @@ class BaseVAE(
             # First call: scaling, conditions and seed come from this X, as in fit.
             return self._fit(X, overrides={"max_iter": 1, "early_stopping": False, "warn": False})
         rows = InMemoryRows(self._validate_rows(X))
-        self._warn_if_unlike_first_call(rows.X)
+        self._check_later_chunk(rows.X)
         inputs = rows.inputs_for(self._model_input)
         # Seeded by the fit's seed and the epoch count: the same calls give the same model.
         seed = int(np.random.SeedSequence([self._seed, 5, self.n_iter_]).generate_state(1)[0] >> 1)

@@ -335,6 +335,18 @@ class StreamSummariesMixin:
         )
         return self._location_moments[1], self._location_moments[3]
 
+    def _check_later_chunk(self, X):
+        """Refuse a later chunk of coded rows X whose modelled columns hold no observed
+        value (its pass would train the KL term alone, pulling the model towards the prior
+        with nothing to fit; the first call refuses it as fit does), and warn if it lies
+        far from the first call's rows."""
+        if np.isnan(self._split_columns(X)[0]).all():
+            raise ValueError(
+                f"partial_fit got a chunk of {len(X)} row(s) with no observed value (all "
+                "missing): nothing to train on; drop such chunks before calling partial_fit"
+            )
+        self._warn_if_unlike_first_call(X)
+
     def _warn_if_unlike_first_call(self, X):
         """Warn when the numeric columns of a later chunk of coded rows X lie far from
         the first call's rows: its scaling and integer ranges, which the model keeps, do

@@ -233,3 +233,19 @@ def test_partial_fit_and_memmap_fit_leave_global_random_state_alone(X, memmap_X)
     assert numpy_before[2:] == numpy_after[2:]
     assert random.getstate() == python_before
     np.testing.assert_array_equal(keras_state(), keras_before)
+
+
+def test_partial_fit_refuses_a_chunk_with_no_observed_value(X):
+    """A later chunk whose every value is missing is refused with a clear error (its pass
+    would train the KL term alone) and leaves the model as it was; a chunk with some
+    observed values is taken."""
+    vae = VAETransformer(max_iter=2, **SMALL).fit(X)
+    codes, n_iter = vae.transform(X), vae.n_iter_
+    with pytest.raises(ValueError, match="no observed value"):
+        vae.partial_fit(np.full((50, X.shape[1]), np.nan))
+    assert vae.n_iter_ == n_iter
+    np.testing.assert_array_equal(vae.transform(X), codes)
+    holes = X[:50].copy()
+    holes[:, 1:] = np.nan
+    vae.partial_fit(holes)
+    assert vae.n_iter_ == n_iter + 1

@@ -79,7 +79,9 @@ PARAMETERS_DOC = (
         variance in the training data (a constant feature uses the smallest variance among
         the others). It keeps the density finite on constant or near-discrete columns.
         An "integer" column's squared scale is floored at ``var_floor`` in X's units
-        where that is smaller (a probability needs no such bound).
+        where that is smaller (a probability needs no such bound), but never below 1e-4
+        of ``var_floor`` in standardised units: for a column of ``scale_`` above 100
+        that is more than ``var_floor`` in X's units.
     whiten : bool or "auto", default=False
         Model the continuous columns (kinds "gaussian", "student_t", "heteroscedastic"
         and "mixture"; not constant ones, nor discrete ones with at most 20 distinct
@@ -128,8 +130,10 @@ PARAMETERS_DOC = (
         With a fixed 200 epochs, tables under 600 rows stopped short of their best
         (:doc:`/density`). :class:`~skvae.VAEImputer` keeps a fixed 500.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the rows, stop when their negative ELBO has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs, and restore the best weights.
+        Hold out ``validation_fraction`` of the rows, stop when their negative training
+        bound (the ELBO, or the IWAE bound with ``objective="iwae"``; with beta = 1, no
+        warm-up and no free bits) has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the best weights.
         When False, training stops when the training loss stalls in the same way.
     validation_fraction : float, default=0.1
         Fraction of rows held out for early stopping.
@@ -249,9 +253,12 @@ ATTRIBUTES_DOC = """    encoder_ : keras.Model
         The epochs of KL warm-up the fit used (``kl_warmup`` with "auto" resolved).
     history_ : dict of list of float
         Per-epoch ``loss`` (the training objective), ``reconstruction`` (-E_q[log p(x|z)]),
-        ``kl`` and, with early stopping, ``val_loss`` (negative ELBO), ``val_reconstruction``
-        and ``val_kl``; all in nats per row, in X's units. Each list has ``n_iter_``
-        entries: a ``partial_fit`` pass adds NaN to the validation lists.
+        ``kl`` (closed form; a one-draw estimate for ``posterior="flow"`` and
+        ``n_components_lower``) and, with early stopping, ``val_loss`` (the negative
+        ELBO, or IWAE bound with ``objective="iwae"``, with beta = 1),
+        ``val_reconstruction`` and ``val_kl``; all in nats per row, in X's units. Each
+        list has ``n_iter_`` entries: a ``partial_fit`` pass adds NaN to the validation
+        lists.
     n_iter_ : int
         Number of epochs run.
     batch_size_ : int

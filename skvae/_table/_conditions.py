@@ -11,6 +11,7 @@ from numbers import Integral
 
 import numpy as np
 
+from skvae._table._categories import shown_categories
 from skvae._table._column_keys import labelled_position, plain_value
 from skvae._user_frame import user_stacklevel
 
@@ -159,14 +160,14 @@ def _unseen_message(name, value, cats, labels):
     values ``cats``: shown as the user wrote them, the category labels (``labels``, which
     the codes index) of a categorical column, not its codes."""
     if labels is None:  # one-hot numbers: whole numbers, as the user wrote them
-        shown, known = f"{value:g}", [int(c) for c in cats[:10]]
+        shown, known = f"{value:g}", shown_categories([int(c) for c in cats])
     else:
+        # As Python writes them: the int 3 and the str '3' read apart.
         shown = repr(plain_value(labels[int(value)]))
-        known = [str(labels[int(c)]) for c in cats[:10]]
-    more = " ..." if len(cats) > 10 else ""
+        known = shown_categories([labels[int(c)] for c in cats])
     return (
         f"condition column {name!r} has value {shown}, not seen in fit; its values in fit "
-        f"were {known}{more}. Give one of those, or fit on rows that hold every value the "
+        f"were {known}. Give one of those, or fit on rows that hold every value the "
         "column will take (the first partial_fit call fixes them), or declare them all as a "
         "DataFrame column of a pandas CategoricalDtype: X[col].astype(pd.CategoricalDtype([...]))"
     )

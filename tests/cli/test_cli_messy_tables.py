@@ -35,8 +35,8 @@ def test_warnings_print_one_line_naming_options_and_python_rendering_comes_back(
     # The posterior collapse of a 2-epoch fit: its advice in options, as typed.
     assert lines[1].startswith("skvae fit: warning: Posterior collapse: only ")
     assert lines[1].endswith(
-        "try --kl-warmup (e.g. 10 epochs), --free-bits (e.g. 0.1 nats), a smaller --beta, or "
-        "fewer --n-components."
+        "try --kl-warmup (e.g. 10 epochs), --free-bits (e.g. 0.1 nats), a smaller --beta "
+        "(got 1.0) or fewer --n-components."
     )
     assert "sys.exit" not in err and "UserWarning" not in err
     assert warnings.showwarning is before

@@ -4,7 +4,7 @@ words: the estimators' own error advises ``handle_unknown='ignore'``, a Python p
 import numpy as np
 
 from skvae._cli._errors import CLIError
-from skvae._table._categories import category_codes
+from skvae._table._categories import category_codes, shown_categories, type_hint
 
 
 def check_known_categories(model, frame, path):
@@ -55,12 +55,15 @@ def check_known_categories(model, frame, path):
         unseen = np.isnan(codes) & column.notna().to_numpy()
         if not unseen.any():
             continue
-        values = sorted({str(value) for value in column[unseen]})
-        shown = values[:5] + (["..."] if len(values) > 5 else [])
-        known = [str(c) for c in categories[:10]] + (["..."] if len(categories) > 10 else [])
+        # As Python writes them, as the estimators' own error does: the int 7 and the text
+        # '7' read apart.
+        values = sorted(set(column[unseen]), key=lambda value: (str(value), type(value).__name__))
+        shown = shown_categories(values, limit=5)
+        row = int(np.argmax(unseen)) + 1
         raise CLIError(
-            f"{path}: column {name!r} holds {shown} (first in row {int(np.argmax(unseen)) + 1}),"
-            f" which the model did not see in fit; it knows {known}. Replace such cells with "
+            f"{path}: column {name!r} holds {shown} (first in row {row}), which the model did "
+            f"not see in fit; it knows {shown_categories(categories)}"
+            f"{type_hint(values, categories)}. Replace such cells with "
             "a known category or leave them empty (a missing value), or refit with `skvae fit "
             "--handle-unknown ignore` to read unseen categories as missing values"
         )

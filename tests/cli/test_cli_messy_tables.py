@@ -80,6 +80,23 @@ def test_an_unseen_category_is_an_error_in_the_command_lines_words(islands, tmp_
             assert capsys.readouterr().err == f"skvae {command}: " + message
 
 
+def test_an_unseen_category_error_writes_numbers_as_numbers():
+    """The command line's unseen-category error lists values and categories as Python
+    writes them (numbers of a categorical column were written as text, ['1', '2']) and
+    says when a value differs from a category only by type."""
+    from skvae._cli._errors import CLIError
+    from skvae._cli._unseen import check_known_categories
+
+    train = pd.DataFrame({"x": np.arange(6.0), "level": pd.Categorical([1, 2, 3] * 2)})
+    model = skvae.VAETransformer(max_iter=1, random_state=0).fit(train)
+    new = pd.DataFrame({"x": [1.0, 2.0], "level": pd.array([4, 2], dtype=object)})
+    with pytest.raises(CLIError, match=r"holds \[4\] \(first in row 1\).* it knows \[1, 2, 3\]\."):
+        check_known_categories(model, new, "new.csv")
+    new["level"] = pd.array(["2", 2], dtype=object)
+    with pytest.raises(CLIError, match=r"holds \['2'\].*only by type \(str '2' against int 2\)"):
+        check_known_categories(model, new, "new.csv")
+
+
 def test_fit_handle_unknown_ignore_reads_unseen_categories_as_missing(islands, tmp_path, capsys):
     """`fit --handle-unknown ignore` is kept in the model: score gives the unseen row the
     score of a missing cell there, and impute fills that cell with a known island."""

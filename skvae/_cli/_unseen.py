@@ -4,7 +4,12 @@ words: the estimators' own error advises ``handle_unknown='ignore'``, a Python p
 import numpy as np
 
 from skvae._cli._errors import CLIError
-from skvae._table._categories import category_codes, shown_categories, type_hint
+from skvae._table._categories import (
+    category_codes,
+    distinct_values,
+    shown_categories,
+    type_hint,
+)
 
 
 def check_known_categories(model, frame, path):
@@ -57,7 +62,7 @@ def check_known_categories(model, frame, path):
             continue
         # As Python writes them, as the estimators' own error does: the int 7 and the text
         # '7' read apart.
-        values = sorted(set(column[unseen]), key=lambda value: (str(value), type(value).__name__))
+        values = distinct_values(column[unseen])
         shown = shown_categories(values, limit=5)
         row = int(np.argmax(unseen)) + 1
         raise CLIError(

@@ -196,8 +196,7 @@ def category_codes(column, cats, name, handle_unknown):
         else:
             codes[i] = code
     if unknown and handle_unknown == "error":
-        distinct = {_key(value): plain_value(value) for value in unknown}
-        unknown = sorted(distinct.values(), key=_order_key)
+        unknown = distinct_values(unknown)
         raise ValueError(
             f"column {name!r} has categories not seen during fit: "
             f"{shown_categories(unknown, limit=5)} (fit saw {shown_categories(cats)})"
@@ -208,6 +207,22 @@ def category_codes(column, cats, name, handle_unknown):
             "model never learns them)."
         )
     return codes
+
+
+def distinct_values(values):
+    """Each distinct value of ``values`` once, by the categories' own equality (1, 1.0 and
+    True are one), as a plain Python value, in the order the messages list them: by text,
+    then by type (int before str).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvae._table._categories import distinct_values
+    >>> distinct_values(["b", 2, "1", 1, np.int64(2)])
+    [1, '1', 2, 'b']
+    """
+    distinct = {_key(value): plain_value(value) for value in values}
+    return sorted(distinct.values(), key=_order_key)
 
 
 def shown_categories(values, limit=10):

@@ -108,8 +108,7 @@ def warn_if_collapsed(n_active, n_units, params, whitened=False):
     remedies.append(f"a smaller beta (got {params['beta']})")
     if params["n_components"] != "auto" and n_units > 1:
         remedies.append("fewer n_components")
-    if n_active == 0 and params["n_components"] == "auto":
-        # "auto" gives more units than the data need; only none active is news.
+    if params["n_components"] == "auto":  # no unit is active (see above)
         situation = (
             f"Posterior collapse: none of the {n_units} latent units is active (variance "
             f"of its posterior mean over the training rows > {ACTIVE_UNIT_THRESHOLD}): "

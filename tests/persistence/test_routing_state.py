@@ -8,16 +8,11 @@ import pytest
 import sklearn
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from small_estimators import small_estimators
 
 import skvae
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
-ESTIMATORS = {
-    "VAETransformer": lambda: skvae.VAETransformer(n_components=2, **SMALL),
-    "VAEOutlierDetector": lambda: skvae.VAEOutlierDetector(n_components=2, **SMALL),
-    "VAEImputer": lambda: skvae.VAEImputer(max_iter=3, random_state=0),
-    "VQVAETransformer": lambda: skvae.VQVAETransformer(n_codes=4, **SMALL),
-}
+ESTIMATORS = small_estimators(max_iter=3)
 X = np.random.default_rng(0).normal(size=(60, 4))
 
 

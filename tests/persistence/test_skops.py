@@ -11,18 +11,13 @@ import pytest
 from sklearn.datasets import load_wine
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from small_estimators import small_estimators
 
 import skvae
 
 sio = pytest.importorskip("skops.io", reason="skops is in the test extra")
 
-SMALL = dict(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
-ESTIMATORS = {
-    "VAETransformer": lambda: skvae.VAETransformer(n_components=2, **SMALL),
-    "VAEOutlierDetector": lambda: skvae.VAEOutlierDetector(n_components=2, **SMALL),
-    "VAEImputer": lambda: skvae.VAEImputer(max_iter=2, random_state=0),
-    "VQVAETransformer": lambda: skvae.VQVAETransformer(n_codes=4, **SMALL),
-}
+ESTIMATORS = small_estimators(max_iter=2)
 
 
 def test_trusted_types_are_the_estimator_classes():
